@@ -1,0 +1,69 @@
+package password
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Length limits from NIST SP 800-63B-4: at least 15 characters when the
+// password is the only factor, 8 when MFA is required; at least 64 allowed.
+const (
+	MinLengthSingleFactor = 15
+	MinLengthWithMFA      = 8
+	MaxLength             = 256
+)
+
+// Policy is what a new password must satisfy.
+type Policy struct {
+	MinLength int
+}
+
+// Context is what a password must not contain: the member's own details.
+type Context struct {
+	Email            string
+	OrganisationName string
+}
+
+// PolicyError lists every rule a password breaks, in words for the member.
+type PolicyError struct{ Problems []string }
+
+func (e *PolicyError) Error() string { return strings.Join(e.Problems, "; ") }
+
+// Check reports every rule password breaks, or nil. There are no
+// composition rules: length and context only, as NIST SP 800-63B asks.
+func (p Policy) Check(password string, c Context) error {
+	password = norm.NFKC.String(password)
+	var problems []string
+	n := utf8.RuneCountInString(password)
+	if n < p.MinLength {
+		problems = append(problems, fmt.Sprintf("use at least %d characters (this has %d)", p.MinLength, n))
+	}
+	if n > MaxLength {
+		problems = append(problems, fmt.Sprintf("use at most %d characters", MaxLength))
+	}
+	if strings.IndexFunc(password, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 {
+		problems = append(problems, "use printable characters only")
+	}
+	lower := strings.ToLower(password)
+	if local, _, _ := strings.Cut(strings.ToLower(c.Email), "@"); len(local) >= 3 && strings.Contains(lower, local) {
+		problems = append(problems, "do not include your email address")
+	}
+	if org := strings.ToLower(strings.TrimSpace(c.OrganisationName)); len(org) >= 3 && strings.Contains(lower, org) {
+		problems = append(problems, "do not include the organisation name")
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return &PolicyError{Problems: problems}
+}
+
+// IsPolicyError reports whether err is a broken password rule.
+func IsPolicyError(err error) bool {
+	var pe *PolicyError
+	return errors.As(err, &pe)
+}

@@ -1,0 +1,250 @@
+// Package sqlstore implements the store API on SQLite (embedded default) and
+// PostgreSQL (production, several nodes) with one set of queries.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"imslogin/internal/store"
+)
+
+type dialect int
+
+const (
+	dialectSQLite dialect = iota
+	dialectPostgres
+)
+
+func (d dialect) String() string {
+	if d == dialectPostgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// DB is a store backed by SQL. Its zero value is not usable: call Open.
+type DB struct {
+	*queries
+	write, read *sql.DB
+}
+
+// Open connects to a database URL of the form "sqlite:PATH" or
+// "postgres://…". It does not migrate: call Migrate.
+func Open(ctx context.Context, databaseURL string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(databaseURL, "sqlite:"))
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		return openPostgres(ctx, databaseURL)
+	}
+	return nil, fmt.Errorf("database URL %q: want sqlite:PATH or postgres://…", redact(databaseURL))
+}
+
+// openSQLite opens one writer connection and a pool of readers. Write
+// transactions begin IMMEDIATE on the single writer, so concurrent sign-ins
+// queue for the lock instead of failing with "database is locked".
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("database URL sqlite: needs a file path")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+	}
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	write, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	read, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
+	read.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
+	db := &DB{queries: &queries{w: write, r: read, d: dialectSQLite}, write: write, read: read}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func openPostgres(ctx context.Context, databaseURL string) (*DB, error) {
+	pool, err := sql.Open("pgx", databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	pool.SetMaxOpenConns(max(8, runtime.NumCPU()*4))
+	pool.SetMaxIdleConns(max(8, runtime.NumCPU()*4))
+	db := &DB{queries: &queries{w: pool, r: pool, d: dialectPostgres}, write: pool, read: pool}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres %s: %w", redact(databaseURL), err)
+	}
+	return db, nil
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.read.PingContext(ctx)
+}
+
+// Close releases the connections.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Dialect names the database engine: "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.d.String() }
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries holds every store method. Outside a transaction w is the writer
+// and r the reader pool; inside one both are the transaction.
+type queries struct {
+	w, r querier
+	d    dialect
+	inTx bool
+}
+
+var _ store.Store = (*queries)(nil)
+
+// InTx runs fn inside one transaction on the writer.
+func (q *queries) InTx(ctx context.Context, fn func(store.Store) error) error {
+	if q.inTx {
+		return fn(q)
+	}
+	tx, err := q.w.(*sql.DB).BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(&queries{w: tx, r: tx, d: q.d, inTx: true}); err != nil {
+		return errors.Join(err, ignoreDone(tx.Rollback()))
+	}
+	return tx.Commit()
+}
+
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}
+
+func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := q.w.ExecContext(ctx, q.bind(query), args...)
+	return res, translate(err)
+}
+
+// execOne runs a write that must touch exactly one row.
+func (q *queries) execOne(ctx context.Context, query string, args ...any) error {
+	res, err := q.exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+func (q *queries) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.r.QueryRowContext(ctx, q.bind(query), args...)
+}
+
+// insertID runs an INSERT … RETURNING id on the writer.
+func (q *queries) insertID(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := q.w.QueryRowContext(ctx, q.bind(query+" RETURNING id"), args...).Scan(&id)
+	return id, translate(err)
+}
+
+var boundQueries sync.Map // "?"-style query → "$n"-style query
+
+// bind rewrites "?" placeholders as "$1, $2, …" for PostgreSQL. Queries are
+// written without literal question marks, so a plain scan is enough.
+func (q *queries) bind(query string) string {
+	if q.d != dialectPostgres {
+		return query
+	}
+	if b, ok := boundQueries.Load(query); ok {
+		return b.(string)
+	}
+	var sb strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			fmt.Fprintf(&sb, "$%d", n)
+			continue
+		}
+		sb.WriteRune(c)
+	}
+	boundQueries.Store(query, sb.String())
+	return sb.String()
+}
+
+// translate maps driver errors onto the store's errors.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("%w: %s", store.ErrConflict, pgErr.ConstraintName)
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) && (liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		return fmt.Errorf("%w: %s", store.ErrConflict, liteErr.Error())
+	}
+	return err
+}
+
+// redact hides a password in a database URL for messages.
+func redact(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil || u.User == nil {
+		return databaseURL
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

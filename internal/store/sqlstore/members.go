@@ -1,0 +1,51 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"imslogin/internal/store"
+)
+
+func (q *queries) CreateMember(ctx context.Context, m *store.Member) error {
+	id, err := q.insertID(ctx, `INSERT INTO members
+		(org_id, email, name, role, status, licensed, data_access, email_verified, password_hash, created_at, last_signin_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.OrgID, m.Email, m.Name, string(m.Role), string(m.Status), m.Licensed, m.DataAccess, m.EmailVerified,
+		m.PasswordHash, ms(m.CreatedAt), ms(m.LastSignInAt))
+	if err != nil {
+		return err
+	}
+	m.ID = id
+	return nil
+}
+
+const memberColumns = `id, org_id, email, name, role, status, licensed, data_access, email_verified, password_hash, created_at, last_signin_at`
+
+func (q *queries) MemberByID(ctx context.Context, orgID, id int64) (store.Member, error) {
+	return scanMember(q.queryRow(ctx, `SELECT `+memberColumns+` FROM members WHERE org_id = ? AND id = ?`, orgID, id))
+}
+
+func (q *queries) MemberByEmail(ctx context.Context, orgID int64, email string) (store.Member, error) {
+	return scanMember(q.queryRow(ctx, `SELECT `+memberColumns+` FROM members WHERE org_id = ? AND email = ?`, orgID, email))
+}
+
+func (q *queries) SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error {
+	return q.execOne(ctx, `UPDATE members SET password_hash = ? WHERE org_id = ? AND id = ?`, hash, orgID, memberID)
+}
+
+func (q *queries) RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error {
+	return q.execOne(ctx, `UPDATE members SET last_signin_at = ? WHERE org_id = ? AND id = ?`, ms(at), orgID, memberID)
+}
+
+func scanMember(row scanner) (store.Member, error) {
+	var m store.Member
+	err := row.Scan(memberTargets(&m)...)
+	return m, translate(err)
+}
+
+// memberTargets are the Scan destinations for memberColumns.
+func memberTargets(m *store.Member) []any {
+	return []any{&m.ID, &m.OrgID, &m.Email, &m.Name, &m.Role, &m.Status, &m.Licensed, &m.DataAccess,
+		&m.EmailVerified, &m.PasswordHash, msTime{&m.CreatedAt}, msTime{&m.LastSignInAt}}
+}

@@ -1,0 +1,58 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"imslogin/internal/store"
+)
+
+func (q *queries) CreateSession(ctx context.Context, s *store.Session) error {
+	id, err := q.insertID(ctx, `INSERT INTO sessions
+		(token_hash, org_id, member_id, persistent, created_at, last_seen_at, auth_time, expires_at, user_agent, address)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.TokenHash, s.OrgID, s.MemberID, s.Persistent, ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.AuthTime),
+		ms(s.ExpiresAt), s.UserAgent, s.Address)
+	if err != nil {
+		return err
+	}
+	s.ID = id
+	return nil
+}
+
+const sessionColumns = `s.id, s.token_hash, s.org_id, s.member_id, s.persistent, s.created_at, s.last_seen_at,
+	s.auth_time, s.expires_at, s.user_agent, s.address`
+
+// sessionTargets are the Scan destinations for sessionColumns.
+func sessionTargets(s *store.Session) []any {
+	return []any{&s.ID, &s.TokenHash, &s.OrgID, &s.MemberID, &s.Persistent, msTime{&s.CreatedAt},
+		msTime{&s.LastSeenAt}, msTime{&s.AuthTime}, msTime{&s.ExpiresAt}, &s.UserAgent, &s.Address}
+}
+
+var signedInQuery = `SELECT ` + sessionColumns + `, ` + prefixed("m.", memberColumns) + `, ` + prefixed("o.", organisationColumns) + `
+	FROM sessions s
+	JOIN members m ON m.id = s.member_id AND m.org_id = s.org_id
+	JOIN organisations o ON o.id = s.org_id
+	WHERE s.token_hash = ?`
+
+func (q *queries) SignedInByTokenHash(ctx context.Context, tokenHash []byte) (store.SignedIn, error) {
+	var si store.SignedIn
+	targets := append(sessionTargets(&si.Session), memberTargets(&si.Member)...)
+	targets = append(targets, organisationTargets(&si.Organisation)...)
+	err := q.queryRow(ctx, signedInQuery, tokenHash).Scan(targets...)
+	return si, translate(err)
+}
+
+func (q *queries) TouchSession(ctx context.Context, id int64, lastSeen time.Time) error {
+	_, err := q.exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?`, ms(lastSeen), id, ms(lastSeen))
+	return err
+}
+
+func (q *queries) DeleteSession(ctx context.Context, orgID, id int64) error {
+	return q.execOne(ctx, `DELETE FROM sessions WHERE org_id = ? AND id = ?`, orgID, id)
+}
+
+func (q *queries) DeleteMemberSessions(ctx context.Context, orgID, memberID int64) error {
+	_, err := q.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND member_id = ?`, orgID, memberID)
+	return err
+}

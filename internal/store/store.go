@@ -1,0 +1,184 @@
+// Package store defines IMS Login's domain records and the storage API every
+// backend implements. Every query on organisation data takes the organisation's
+// ID, so scoping is enforced by the API rather than remembered by callers.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every backend returns, so callers can tell outcomes apart without
+// knowing the database behind the store.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+)
+
+// Role is a member's built-in role in their organisation.
+type Role string
+
+const (
+	RoleOwner         Role = "owner"
+	RoleAdministrator Role = "administrator"
+	RoleMember        Role = "member"
+)
+
+// Valid reports whether r is one of the built-in roles.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleOwner, RoleAdministrator, RoleMember:
+		return true
+	}
+	return false
+}
+
+// MemberStatus is where a member stands in their organisation.
+type MemberStatus string
+
+const (
+	StatusInvited  MemberStatus = "invited"
+	StatusActive   MemberStatus = "active"
+	StatusDisabled MemberStatus = "disabled"
+)
+
+// Organisation is a tenant. Its Name is unique regardless of letter case.
+type Organisation struct {
+	ID        int64
+	Name      string
+	PortalURL string // official public address used in links; empty means the server's public URL
+	Settings  OrganisationSettings
+	CreatedAt time.Time
+}
+
+// OrganisationSettings are the policies an organisation's administrators tune.
+// Sessions kept with "Keep me signed in" have limits of their own, as
+// in Keycloak, so a persistent cookie is not cut short by the browser-session limits.
+type OrganisationSettings struct {
+	SessionIdleTimeout     time.Duration // a session unused this long ends
+	SessionAbsoluteTimeout time.Duration // a session ends this long after sign-in, used or not
+	RememberMeIdleTimeout  time.Duration // idle limit of a "Keep me signed in" session
+	RememberMeDuration     time.Duration // absolute limit of a "Keep me signed in" session
+}
+
+// SessionLimits returns the idle and absolute limits for a session.
+func (s OrganisationSettings) SessionLimits(persistent bool) (idle, absolute time.Duration) {
+	if persistent {
+		return s.RememberMeIdleTimeout, s.RememberMeDuration
+	}
+	return s.SessionIdleTimeout, s.SessionAbsoluteTimeout
+}
+
+// DefaultOrganisationSettings are the settings a new organisation starts with.
+func DefaultOrganisationSettings() OrganisationSettings {
+	return OrganisationSettings{
+		SessionIdleTimeout:     2 * time.Hour,
+		SessionAbsoluteTimeout: 12 * time.Hour,
+		RememberMeIdleTimeout:  7 * 24 * time.Hour,
+		RememberMeDuration:     30 * 24 * time.Hour,
+	}
+}
+
+// Member is a person's profile in one organisation. The same email may be a
+// member of several organisations, each with its own credentials.
+type Member struct {
+	ID            int64
+	OrgID         int64
+	Email         string // normalised: trimmed and lower-cased
+	Name          string
+	Role          Role
+	Status        MemberStatus
+	Licensed      bool // a member without a licence cannot sign in
+	DataAccess    bool // Sensitive Data Access
+	EmailVerified bool
+	// PasswordHash is the member's IMS Login Service credential (a PHC
+	// string); empty means the member has not set a password yet.
+	PasswordHash string
+	CreatedAt    time.Time
+	LastSignInAt time.Time // zero until the first sign-in
+}
+
+// Session is a signed-in browser. Only the SHA-256 of the cookie's token is kept.
+type Session struct {
+	ID         int64
+	TokenHash  []byte
+	OrgID      int64
+	MemberID   int64
+	Persistent bool // "Keep me signed in": the cookie outlives the browser
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	AuthTime   time.Time // when the member last proved who they are
+	ExpiresAt  time.Time // absolute end, whatever the activity
+	UserAgent  string
+	Address    string
+}
+
+// SigninFlow is a sign-in in progress between its steps (password, then any
+// further steps), held server-side and found by the hash of a cookie token.
+type SigninFlow struct {
+	TokenHash  []byte
+	OrgID      int64
+	MemberID   int64
+	Step       string // the step the member must complete next
+	RememberMe bool
+	ReturnTo   string
+	Attempts   int // wrong answers so far in this flow
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// Organisations stores tenants.
+type Organisations interface {
+	CreateOrganisation(ctx context.Context, o *Organisation) error
+	OrganisationByID(ctx context.Context, id int64) (Organisation, error)
+	// OrganisationByName finds an organisation by name, ignoring letter case.
+	OrganisationByName(ctx context.Context, name string) (Organisation, error)
+}
+
+// Members stores team members, always within one organisation.
+type Members interface {
+	CreateMember(ctx context.Context, m *Member) error
+	MemberByID(ctx context.Context, orgID, id int64) (Member, error)
+	MemberByEmail(ctx context.Context, orgID int64, email string) (Member, error)
+	SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error
+	RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error
+}
+
+// SignedIn is a session with the member and organisation it belongs to,
+// read together because every authenticated request needs all three.
+type SignedIn struct {
+	Session      Session
+	Member       Member
+	Organisation Organisation
+}
+
+// Sessions stores signed-in browsers.
+type Sessions interface {
+	CreateSession(ctx context.Context, s *Session) error
+	// SignedInByTokenHash finds a session with its member and organisation
+	// in one lookup.
+	SignedInByTokenHash(ctx context.Context, tokenHash []byte) (SignedIn, error)
+	TouchSession(ctx context.Context, id int64, lastSeen time.Time) error
+	DeleteSession(ctx context.Context, orgID, id int64) error
+	DeleteMemberSessions(ctx context.Context, orgID, memberID int64) error
+}
+
+// SigninFlows stores sign-ins between steps.
+type SigninFlows interface {
+	CreateSigninFlow(ctx context.Context, f *SigninFlow) error
+	SigninFlowByTokenHash(ctx context.Context, tokenHash []byte) (SigninFlow, error)
+	UpdateSigninFlow(ctx context.Context, f *SigninFlow) error
+	DeleteSigninFlow(ctx context.Context, tokenHash []byte) error
+}
+
+// Store is the whole storage API.
+type Store interface {
+	Organisations
+	Members
+	Sessions
+	SigninFlows
+	// InTx runs fn with a Store whose calls share one transaction, committed
+	// when fn returns nil and rolled back otherwise.
+	InTx(ctx context.Context, fn func(Store) error) error
+}
