@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"imslogin/internal/config"
+	"imslogin/internal/server"
+	"imslogin/internal/store/sqlstore"
+)
+
+func newServeCommand() *cobra.Command {
+	cfg := config.Default()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server (SQLite or PostgreSQL)",
+		Long: "Run the server. Every flag can also be set as IMS_<FLAG> in the environment\n" +
+			"(for example IMS_DATABASE_URL) or in the file named by --config.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
+				return err
+			}
+			return serve(cmd, cfg, server.Options{})
+		},
+	}
+	cfg.BindFlags(cmd.Flags())
+	return cmd
+}
+
+// serve migrates the database, then runs the server until interrupted.
+func serve(cmd *cobra.Command, cfg config.Config, opts server.Options) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := newLogger(cmd.ErrOrStderr(), cfg.LogLevel, cfg.LogFormat)
+	ctx := cmd.Context()
+	started := time.Now()
+	db, err := openMigrated(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	srv, err := server.New(cfg, db, log, opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("IMS Login is ready", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
+		"database", db.Dialect(), "hash_workers", srv.Hasher.Workers(), "startup", time.Since(started).Round(time.Millisecond))
+	return srv.Run(ctx, ln)
+}
+
+// openMigrated opens the database and brings its schema up to date.
+func openMigrated(ctx context.Context, databaseURL string) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(ctx, databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func newMigrateCommand() *cobra.Command {
+	databaseURL := config.Default().DatabaseURL
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Bring the database schema up to date and exit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
+				return err
+			}
+			db, err := sqlstore.Open(cmd.Context(), databaseURL)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			applied, err := db.Migrate(cmd.Context())
+			if err != nil {
+				return err
+			}
+			v, _ := db.Version(cmd.Context())
+			if len(applied) == 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "The %s database is up to date (schema version %d).\n", db.Dialect(), v)
+				return nil
+			}
+			for _, name := range applied {
+				fmt.Fprintf(cmd.OutOrStdout(), "applied %s\n", name)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "The %s database is at schema version %d.\n", db.Dialect(), v)
+			return nil
+		},
+	}
+	addDatabaseFlag(cmd, &databaseURL)
+	return cmd
+}
+
+// addDatabaseFlag gives operator commands the same --database-url as serve.
+func addDatabaseFlag(cmd *cobra.Command, databaseURL *string) {
+	cmd.Flags().StringVar(databaseURL, "database-url", *databaseURL, "database: sqlite:PATH or postgres://… (env IMS_DATABASE_URL)")
+	cmd.Flags().String(config.ConfigFileFlag, "", "file of IMS_NAME=value lines")
+}

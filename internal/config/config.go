@@ -1,0 +1,172 @@
+// Package config holds the server's configuration, read from flags, IMS_*
+// environment variables and an optional file, in that order of precedence,
+// and validated in one place that reports every problem at once.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"imslogin/internal/password"
+)
+
+// Config is everything `ims serve` needs.
+type Config struct {
+	Addr             string
+	DatabaseURL      string
+	PublicURL        string
+	LogLevel         string
+	LogFormat        string
+	Argon2MemoryKiB  uint32
+	Argon2Time       uint32
+	Argon2Threads    uint8
+	HashWorkers      int
+	HashQueueTimeout time.Duration
+	ShutdownTimeout  time.Duration
+}
+
+// Default is the configuration before flags, environment and file.
+func Default() Config {
+	return Config{
+		Addr:             "127.0.0.1:8080",
+		DatabaseURL:      "sqlite:ims-data/ims.db",
+		PublicURL:        "http://127.0.0.1:8080",
+		LogLevel:         "info",
+		LogFormat:        "text",
+		Argon2MemoryKiB:  password.DefaultParams.MemoryKiB,
+		Argon2Time:       password.DefaultParams.Time,
+		Argon2Threads:    password.DefaultParams.Threads,
+		HashQueueTimeout: 2 * time.Second,
+		ShutdownTimeout:  15 * time.Second,
+	}
+}
+
+// ConfigFileFlag names the flag (and IMS_CONFIG variable) for the file.
+const ConfigFileFlag = "config"
+
+// BindFlags registers a flag for every setting; each also reads IMS_NAME
+// (the flag's name upper-cased, dashes as underscores).
+func (c *Config) BindFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on, host:port")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "database: sqlite:PATH or postgres://user@host:5432/db")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the address members use; links in emails are built from it")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
+	fs.Uint32Var(&c.Argon2MemoryKiB, "argon2-memory-kib", c.Argon2MemoryKiB, "argon2id memory per hash, KiB")
+	fs.Uint32Var(&c.Argon2Time, "argon2-time", c.Argon2Time, "argon2id passes")
+	fs.Uint8Var(&c.Argon2Threads, "argon2-threads", c.Argon2Threads, "argon2id lanes")
+	fs.IntVar(&c.HashWorkers, "hash-workers", c.HashWorkers, "password hashes run at once (0: one per CPU)")
+	fs.DurationVar(&c.HashQueueTimeout, "hash-queue-timeout", c.HashQueueTimeout, "how long a sign-in waits for a hashing slot before 503")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests may finish on SIGTERM")
+	fs.String(ConfigFileFlag, "", "file of IMS_NAME=value lines, read after flags and environment")
+}
+
+// EnvName is the environment variable for a flag: IMS_ plus its name.
+func EnvName(flag string) string {
+	return "IMS_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// ApplyEnvironment fills every flag not given on the command line from its
+// IMS_* variable, then from the config file, if one is named.
+func ApplyEnvironment(fs *pflag.FlagSet, getenv func(string) string) error {
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if v := getenv(EnvName(f.Name)); v != "" && !f.Changed {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %v", EnvName(f.Name), v, err))
+			}
+		}
+	})
+	path, _ := fs.GetString(ConfigFileFlag)
+	if path == "" {
+		return errors.Join(errs...)
+	}
+	values, err := readFile(path)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	fs.VisitAll(func(f *pflag.Flag) {
+		if v, ok := values[EnvName(f.Name)]; ok && !f.Changed {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s=%q: %v", path, EnvName(f.Name), v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// readFile reads IMS_NAME=value lines; blank lines and # comments are skipped.
+func readFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	values := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || !strings.HasPrefix(k, "IMS_") {
+			return nil, fmt.Errorf("%s:%d: want IMS_NAME=value", path, n)
+		}
+		values[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"`)
+	}
+	return values, sc.Err()
+}
+
+// Validate reports every invalid setting at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr: must not be empty"))
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
+		!strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("database-url: want sqlite:PATH or postgres://…"))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		errs = append(errs, fmt.Errorf("public-url %q: want http(s)://host[:port] with no path", c.PublicURL))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log-format %q: want text or json", c.LogFormat))
+	}
+	if err := c.Argon2().Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.HashWorkers < 0 {
+		errs = append(errs, errors.New("hash-workers: must not be negative"))
+	}
+	if c.HashQueueTimeout <= 0 {
+		errs = append(errs, errors.New("hash-queue-timeout: must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// Argon2 returns the password hashing parameters.
+func (c Config) Argon2() password.Params {
+	return password.Params{MemoryKiB: c.Argon2MemoryKiB, Time: c.Argon2Time, Threads: c.Argon2Threads}
+}
+
+// Secure reports whether members reach the server over https, so cookies
+// must be Secure and carry the __Host- prefix.
+func (c Config) Secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+// PublicBaseURL is the public URL without a trailing slash.
+func (c Config) PublicBaseURL() string { return strings.TrimSuffix(c.PublicURL, "/") }

@@ -1,0 +1,128 @@
+// Package server wires the domains' handlers onto one mux, wraps them in the
+// security middleware, and runs the HTTP server with timeouts and graceful
+// shutdown. It holds no logic of its own.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"imslogin/internal/config"
+	"imslogin/internal/dashboard"
+	"imslogin/internal/password"
+	"imslogin/internal/session"
+	"imslogin/internal/signin"
+	"imslogin/internal/store"
+	"imslogin/web"
+)
+
+// Database is the store plus the health check /readyz needs.
+type Database interface {
+	store.Store
+	Ping(ctx context.Context) error
+}
+
+// Mounter is anything that registers routes: each domain's handler.
+type Mounter interface{ Mount(mux *http.ServeMux) }
+
+// Options adds what only some deployments have (the demo's mailbox).
+type Options struct {
+	Now            func() time.Time
+	Extra          []Mounter
+	DashboardLinks []web.Link
+	Steps          []signin.Step
+}
+
+// Server is the configured HTTP handler and its dependencies.
+type Server struct {
+	Handler  http.Handler
+	Sessions *session.Manager
+	Hasher   *password.Hasher
+	cfg      config.Config
+	log      *slog.Logger
+}
+
+// New builds the server. It fails if a template is broken or the
+// configuration is invalid, before anything listens.
+func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	pages, err := web.NewRenderer(log)
+	if err != nil {
+		return nil, err
+	}
+	hasher, err := password.NewHasher(cfg.Argon2(), cfg.HashWorkers, cfg.HashQueueTimeout)
+	if err != nil {
+		return nil, err
+	}
+	sessions := session.NewManager(db, cfg.Secure(), opts.Now)
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", web.Static())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
+			log.Warn("readiness check", "err", err)
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mounters := []Mounter{
+		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps},
+		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: opts.DashboardLinks},
+	}
+	for _, m := range append(mounters, opts.Extra...) {
+		m.Mount(mux)
+	}
+	notFound := func(w http.ResponseWriter, r *http.Request) {
+		pages.Error(w, http.StatusNotFound, web.ErrorPage{Heading: "Page not found",
+			Message: "There is no page at this address. Check the link, or start again from the sign-in page."})
+	}
+	handler := routeOrNotFound(mux, notFound)
+	handler = crossOriginProtection(handler, cfg.PublicBaseURL(), pages)
+	handler = limitBody(handler, 1<<20)
+	handler = securityHeaders(handler, cfg.Secure())
+	handler = recoverPanics(handler, log)
+	return &Server{Handler: handler, Sessions: sessions, Hasher: hasher, cfg: cfg, log: log}, nil
+}
+
+// Run listens on the configured address until ctx ends, then lets
+// in-flight requests finish within the shutdown timeout.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "grace", s.cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,216 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"imslogin/internal/password"
+	"imslogin/internal/session"
+	"imslogin/internal/store"
+	"imslogin/web"
+)
+
+// Handler serves the sign-in and sign-out pages.
+type Handler struct {
+	Store    store.Store
+	Hasher   *password.Hasher
+	Sessions *session.Manager
+	Pages    *web.Renderer
+	Log      *slog.Logger
+	Now      func() time.Time
+	// Steps run after the password, in order, when they are needed.
+	Steps []Step
+}
+
+// Mount registers the handler's routes.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /login", h.showLogin)
+	mux.HandleFunc("POST /login", h.submitPassword)
+	mux.HandleFunc("GET /login/{step}", h.showStep)
+	mux.HandleFunc("POST /login/{step}", h.submitStep)
+	mux.HandleFunc("POST /logout", h.logout)
+}
+
+// failureNotice is the one answer for a wrong organisation, email or
+// password: it never says which, and lists the usual causes.
+var failureNotice = web.Notice{
+	Kind: "error",
+	Text: "We couldn't sign you in. Check your organisation name, email address and password. This can happen when:",
+	Items: []string{
+		"the organisation name is not the one you were given",
+		"the email address or password is misspelt (passwords are case-sensitive)",
+		"no licence has been assigned to you by your administrator",
+		"there is an issue with the server configuration",
+	},
+}
+
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
+	returnTo := SafeReturnPath(r.URL.Query().Get("return_to"))
+	if _, err := h.Sessions.Current(r); err == nil {
+		http.Redirect(w, r, orDashboard(returnTo), http.StatusSeeOther)
+		return
+	}
+	h.Pages.Login(w, http.StatusOK, web.LoginPage{
+		Layout:       web.Layout{Notice: web.TakeFlash(w, r)},
+		Organisation: strings.TrimSpace(r.URL.Query().Get("organisation")),
+		ReturnTo:     returnTo,
+	})
+}
+
+// attempt is what the sign-in form sent.
+type attempt struct {
+	organisation, email, password string
+	rememberMe                    bool
+	returnTo                      string
+}
+
+func readAttempt(r *http.Request) attempt {
+	return attempt{
+		organisation: strings.TrimSpace(r.PostFormValue("organisation")),
+		email:        NormaliseEmail(r.PostFormValue("email")),
+		password:     r.PostFormValue("password"),
+		rememberMe:   r.PostFormValue("remember_me") != "",
+		returnTo:     SafeReturnPath(r.PostFormValue("return_to")),
+	}
+}
+
+func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
+	a := readAttempt(r)
+	page := web.LoginPage{Organisation: a.organisation, Email: a.email, RememberMe: a.rememberMe, ReturnTo: a.returnTo}
+	if a.organisation == "" || a.email == "" || a.password == "" {
+		page.Notice = web.Notice{Kind: "error", Text: "Enter your organisation name, email address and password."}
+		h.Pages.Login(w, http.StatusBadRequest, page)
+		return
+	}
+	org, member, err := h.checkPassword(r.Context(), a)
+	switch {
+	case errors.Is(err, password.ErrBusy):
+		w.Header().Set("Retry-After", "2")
+		page.Notice = web.Notice{Kind: "error", Text: "Sign-in is very busy right now. Please try again in a few seconds."}
+		h.Pages.Login(w, http.StatusServiceUnavailable, page)
+		return
+	case errors.Is(err, errWrongCredentials):
+		h.Log.Info("sign-in failed", "organisation", a.organisation, "address", session.ClientAddress(r))
+		page.Notice = failureNotice
+		h.Pages.Login(w, http.StatusUnauthorized, page)
+		return
+	case err != nil:
+		h.serverError(w, r, err)
+		return
+	}
+	// Only now, after a correct password, may the page say something specific.
+	if refusal := refusalFor(member); refusal != "" {
+		page.Notice = web.Notice{Kind: "error", Text: refusal}
+		h.Pages.Login(w, http.StatusForbidden, page)
+		return
+	}
+	f := &Flow{
+		SigninFlow:   store.SigninFlow{OrgID: org.ID, MemberID: member.ID, RememberMe: a.rememberMe, ReturnTo: a.returnTo},
+		Organisation: org,
+		Member:       member,
+	}
+	h.advance(w, r, f, 0)
+}
+
+var errWrongCredentials = errors.New("wrong organisation, email or password")
+
+// checkPassword finds the member and verifies the password. An unknown
+// organisation or email costs one hash all the same, so timing reveals nothing.
+func (h *Handler) checkPassword(ctx context.Context, a attempt) (store.Organisation, store.Member, error) {
+	org, err := h.Store.OrganisationByName(ctx, a.organisation)
+	if errors.Is(err, store.ErrNotFound) {
+		return org, store.Member{}, errors.Join(errWrongCredentials, h.Hasher.VerifyDummy(ctx, a.password))
+	}
+	if err != nil {
+		return org, store.Member{}, err
+	}
+	member, err := h.Store.MemberByEmail(ctx, org.ID, a.email)
+	if errors.Is(err, store.ErrNotFound) {
+		return org, member, errors.Join(errWrongCredentials, h.Hasher.VerifyDummy(ctx, a.password))
+	}
+	if err != nil {
+		return org, member, err
+	}
+	ok, upgraded, err := h.Hasher.Verify(ctx, a.password, member.PasswordHash)
+	if err != nil {
+		return org, member, err
+	}
+	if !ok {
+		return org, member, errWrongCredentials
+	}
+	if upgraded != "" {
+		if err := h.Store.SetPasswordHash(ctx, org.ID, member.ID, upgraded); err != nil {
+			h.Log.Warn("upgrade password hash", "member", member.ID, "err", err)
+		}
+	}
+	return org, member, nil
+}
+
+// refusalFor says why a member who knows their password may not sign in.
+func refusalFor(m store.Member) string {
+	switch {
+	case m.Status == store.StatusDisabled:
+		return "Your account is disabled. Ask your organisation's administrator to enable it."
+	case !m.Licensed:
+		return "No licence is assigned to your account. Ask your organisation's administrator to assign one."
+	case m.Status != store.StatusActive:
+		return "Your account is not set up yet. Follow the link in your invitation email first."
+	}
+	return ""
+}
+
+// finish starts the session once every needed step is passed.
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
+	if _, err := h.Sessions.Start(w, r, f.Organisation, f.Member, f.RememberMe); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if err := h.Store.RecordSignIn(r.Context(), f.OrgID, f.MemberID, h.Now()); err != nil {
+		h.Log.Warn("record sign-in", "member", f.MemberID, "err", err)
+	}
+	h.Log.Info("signed in", "organisation", f.Organisation.Name, "member", f.MemberID, "address", session.ClientAddress(r))
+	web.SetFlash(w, "signed-in")
+	http.Redirect(w, r, orDashboard(f.ReturnTo), http.StatusSeeOther)
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	h.Sessions.End(w, r)
+	web.SetFlash(w, "signed-out")
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	h.Log.Error("sign-in", "path", r.URL.Path, "err", err)
+	h.Pages.Error(w, http.StatusInternalServerError, web.ErrorPage{
+		Heading: "Something went wrong",
+		Message: "We couldn't complete your sign-in because of a problem on our side. Please try again in a moment.",
+	})
+}
+
+// NormaliseEmail trims and lower-cases an email address for lookups.
+func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// SafeReturnPath returns p if it is a path on this site, or "" otherwise, so
+// a crafted link cannot send a member elsewhere after sign-in.
+func SafeReturnPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t") {
+		return ""
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return ""
+	}
+	return p
+}
+
+func orDashboard(returnTo string) string {
+	if returnTo == "" {
+		return "/dashboard"
+	}
+	return returnTo
+}

@@ -1,0 +1,144 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"imslogin/internal/session"
+	"imslogin/internal/store"
+	"imslogin/web"
+)
+
+// Step is one stage of a sign-in after the password.
+type Step interface {
+	// Name is the step's path segment: /login/{name}.
+	Name() string
+	// Needed reports whether this sign-in must pass the step.
+	Needed(ctx context.Context, f *Flow) (bool, error)
+	// Show renders the step's page.
+	Show(w http.ResponseWriter, r *http.Request, f *Flow)
+	// Submit handles the step's form. It returns true when the step is
+	// passed; otherwise it has written its own answer (the page again,
+	// with an error). It may change f (attempts) and is then saved.
+	Submit(w http.ResponseWriter, r *http.Request, f *Flow) (passed bool)
+}
+
+// Flow is a sign-in in progress with its organisation and member.
+type Flow struct {
+	store.SigninFlow
+	Organisation store.Organisation
+	Member       store.Member
+}
+
+// flowLifetime bounds how long a member may take over the remaining steps.
+const flowLifetime = 15 * time.Minute
+
+const flowCookie = "ims_signin"
+
+// advance sends the flow to the first needed step from index from on, or
+// finishes the sign-in when none is needed.
+func (h *Handler) advance(w http.ResponseWriter, r *http.Request, f *Flow, from int) {
+	for _, step := range h.Steps[from:] {
+		needed, err := step.Needed(r.Context(), f)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		if !needed {
+			continue
+		}
+		f.Step, f.Attempts = step.Name(), 0
+		if err := h.saveFlow(w, r, f); err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/login/"+step.Name(), http.StatusSeeOther)
+		return
+	}
+	if f.TokenHash != nil {
+		if err := h.Store.DeleteSigninFlow(r.Context(), f.TokenHash); err != nil && !errors.Is(err, store.ErrNotFound) {
+			h.serverError(w, r, err)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: flowCookie, Path: "/login", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	h.finish(w, r, f)
+}
+
+// saveFlow writes the flow, creating it (and its cookie) the first time.
+func (h *Handler) saveFlow(w http.ResponseWriter, r *http.Request, f *Flow) error {
+	if f.TokenHash != nil {
+		return h.Store.UpdateSigninFlow(r.Context(), &f.SigninFlow)
+	}
+	token, hash := session.NewToken()
+	now := h.Now()
+	f.TokenHash, f.CreatedAt, f.ExpiresAt = hash, now, now.Add(flowLifetime)
+	if err := h.Store.CreateSigninFlow(r.Context(), &f.SigninFlow); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: token, Path: "/login", MaxAge: int(flowLifetime / time.Second),
+		HttpOnly: true, Secure: h.Sessions.Secure(), SameSite: http.SameSiteLaxMode})
+	return nil
+}
+
+// currentFlow loads the request's flow if it is at the step named in the URL.
+func (h *Handler) currentFlow(r *http.Request) (*Flow, int, bool) {
+	index := -1
+	for i, s := range h.Steps {
+		if s.Name() == r.PathValue("step") {
+			index = i
+		}
+	}
+	c, err := r.Cookie(flowCookie)
+	if index < 0 || err != nil {
+		return nil, 0, false
+	}
+	ctx := r.Context()
+	sf, err := h.Store.SigninFlowByTokenHash(ctx, session.HashToken(c.Value))
+	if err != nil || sf.Step != h.Steps[index].Name() || !h.Now().Before(sf.ExpiresAt) {
+		return nil, 0, false
+	}
+	org, err := h.Store.OrganisationByID(ctx, sf.OrgID)
+	if err != nil {
+		return nil, 0, false
+	}
+	member, err := h.Store.MemberByID(ctx, sf.OrgID, sf.MemberID)
+	if err != nil || refusalFor(member) != "" {
+		return nil, 0, false
+	}
+	return &Flow{SigninFlow: sf, Organisation: org, Member: member}, index, true
+}
+
+func (h *Handler) showStep(w http.ResponseWriter, r *http.Request) {
+	f, index, ok := h.currentFlow(r)
+	if !ok {
+		h.flowExpired(w)
+		return
+	}
+	h.Steps[index].Show(w, r, f)
+}
+
+func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
+	f, index, ok := h.currentFlow(r)
+	if !ok {
+		h.flowExpired(w)
+		return
+	}
+	before := f.Attempts
+	if !h.Steps[index].Submit(w, r, f) {
+		if f.Attempts != before {
+			if err := h.Store.UpdateSigninFlow(r.Context(), &f.SigninFlow); err != nil {
+				h.Log.Error("save sign-in attempts", "err", err)
+			}
+		}
+		return
+	}
+	h.advance(w, r, f, index+1)
+}
+
+func (h *Handler) flowExpired(w http.ResponseWriter) {
+	h.Pages.Login(w, http.StatusGone, web.LoginPage{Layout: web.Layout{Notice: web.Notice{Kind: "info",
+		Text: "Your sign-in has expired or was already completed. Please sign in again."}}})
+}

@@ -1,0 +1,28 @@
+package web
+
+import "net/http"
+
+// Flash notices survive one redirect in a short cookie. The cookie carries
+// only a key into this table, so nobody can make a page say anything else.
+var flashes = map[string]Notice{
+	"signed-in":  {Kind: "success", Text: "You have signed in successfully."},
+	"signed-out": {Kind: "info", Text: "You have signed out."},
+}
+
+const flashCookie = "ims_flash"
+
+// SetFlash shows the notice for key on the next page the browser opens.
+func SetFlash(w http.ResponseWriter, key string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode})
+}
+
+// TakeFlash returns the pending notice, if any, and clears it.
+func TakeFlash(w http.ResponseWriter, r *http.Request) Notice {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return Notice{}
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	return flashes[c.Value]
+}

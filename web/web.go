@@ -1,0 +1,182 @@
+// Package web holds the server-rendered pages: embedded templates, one typed
+// render function per page, and the stylesheet. Every template is parsed at
+// start-up, so a missing or broken one stops the server before it serves.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"imslogin/internal/store"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Static serves the stylesheet and images under /static/.
+func Static() http.Handler {
+	sub, _ := fs.Sub(files, "static")
+	fileServer := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(w, r)
+	})
+}
+
+// Renderer renders the pages.
+type Renderer struct {
+	pages map[string]*template.Template
+	log   *slog.Logger
+}
+
+// pageNames lists every page; each is templates/NAME.html over layout.html.
+var pageNames = []string{"login", "dashboard", "error"}
+
+// NewRenderer parses every page now, so a broken template fails start-up.
+func NewRenderer(log *slog.Logger) (*Renderer, error) {
+	funcs := template.FuncMap{
+		"initials": initials,
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return "never"
+			}
+			return t.UTC().Format("2 Jan 2006 15:04 UTC")
+		},
+	}
+	r := &Renderer{pages: map[string]*template.Template{}, log: log}
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("page %s: %w", name, err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+// render writes a page whole or not at all: it is built in memory first, so
+// a template error never leaves half a page.
+func (r *Renderer) render(w http.ResponseWriter, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := r.pages[name].Execute(&buf, data); err != nil {
+		r.log.Error("render page", "page", name, "err", err)
+		http.Error(w, "The page could not be shown. Please try again.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// Layout is what every page's frame shows.
+type Layout struct {
+	Title  string
+	Notice Notice
+	// Member is who is signed in; nil on public pages (no profile menu).
+	Member *MemberView
+}
+
+// MemberView is the signed-in member as the profile menu shows them.
+type MemberView struct {
+	Name         string
+	Email        string
+	Organisation string
+	Role         string
+}
+
+// Notice is a message shown at the top of a page.
+type Notice struct {
+	Kind string // "success", "error" or "info"
+	Text string
+	// Items, if any, follow the text as a list.
+	Items []string
+}
+
+// LoginPage is the sign-in form.
+type LoginPage struct {
+	Layout
+	Organisation string
+	Email        string
+	RememberMe   bool
+	ReturnTo     string
+}
+
+// Login renders the sign-in page.
+func (r *Renderer) Login(w http.ResponseWriter, status int, p LoginPage) {
+	if p.Title == "" {
+		p.Title = "Sign in"
+	}
+	r.render(w, status, "login", p)
+}
+
+// DashboardPage is the landing page after sign-in.
+type DashboardPage struct {
+	Layout
+	SignedInAt time.Time
+	// Links are further pages other features add to the Dashboard.
+	Links []Link
+}
+
+// Link is a titled link with a one-line description.
+type Link struct {
+	Title, Href, Description string
+}
+
+// Dashboard renders the Dashboard.
+func (r *Renderer) Dashboard(w http.ResponseWriter, p DashboardPage) {
+	p.Title = "Dashboard"
+	r.render(w, http.StatusOK, "dashboard", p)
+}
+
+// ErrorPage explains why a request could not be served.
+type ErrorPage struct {
+	Layout
+	Heading string
+	Message string
+}
+
+// Error renders an error page with the given status.
+func (r *Renderer) Error(w http.ResponseWriter, status int, p ErrorPage) {
+	if p.Title == "" {
+		p.Title = p.Heading
+	}
+	r.render(w, status, "error", p)
+}
+
+func initials(name string) string {
+	var out []rune
+	for _, word := range strings.Fields(name) {
+		for _, c := range word {
+			out = append(out, c)
+			break
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return strings.ToUpper(string(out))
+}
+
+// MemberViewOf is the profile menu's view of a signed-in member.
+func MemberViewOf(si store.SignedIn) *MemberView {
+	return &MemberView{Name: si.Member.Name, Email: si.Member.Email, Organisation: si.Organisation.Name,
+		Role: roleTitle(si.Member.Role)}
+}
+
+func roleTitle(r store.Role) string {
+	switch r {
+	case store.RoleOwner:
+		return "Owner"
+	case store.RoleAdministrator:
+		return "Administrator"
+	}
+	return "Member"
+}
