@@ -1,9 +1,12 @@
 package server_test
 
 import (
+	"context"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"imslogin/internal/server/servertest"
 )
@@ -55,5 +58,30 @@ func TestOversizedFormIsRefused(t *testing.T) {
 	resp, _ := app.Post(t, app.Browser(t), "/login", map[string][]string{"organisation": {big}, "email": {"a@b.test"}, "password": {"x"}})
 	if resp.StatusCode == http.StatusSeeOther || resp.StatusCode == http.StatusOK {
 		t.Errorf("a 2 MiB form was accepted: %d", resp.StatusCode)
+	}
+}
+
+func TestRunStopsGracefully(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Server.Run(ctx, ln) }()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz on the running server: %v", err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run returned %v after shutdown, want nil", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return after its context ended")
 	}
 }

@@ -350,3 +350,25 @@ func TestLaterStepsPlugIntoTheFlow(t *testing.T) {
 		t.Errorf("a finished flow was accepted again: %d", resp.StatusCode)
 	}
 }
+
+// TestDoubleSubmitDoesNoHarm sends the form twice at once, as a double
+// click does: both answers sign the browser in and the member keeps working.
+func TestDoubleSubmitDoesNoHarm(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	c := app.Browser(t)
+	done := make(chan int, 2)
+	for range 2 {
+		go func() {
+			resp, _ := app.Post(t, c, "/login", form("Acme", "ana@acme.test", servertest.Password))
+			done <- resp.StatusCode
+		}()
+	}
+	for range 2 {
+		if code := <-done; code != http.StatusSeeOther {
+			t.Errorf("a submission got %d, want 303", code)
+		}
+	}
+	if resp, _ := app.Get(t, c, "/dashboard"); resp.StatusCode != http.StatusOK {
+		t.Errorf("after a double submit the dashboard answers %d", resp.StatusCode)
+	}
+}
