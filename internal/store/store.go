@@ -146,6 +146,9 @@ type Members interface {
 	MemberByID(ctx context.Context, orgID, id int64) (Member, error)
 	MemberByEmail(ctx context.Context, orgID int64, email string) (Member, error)
 	SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error
+	// AcceptInvitation makes an invited member active with a verified email
+	// and their first password; ErrNotFound if the member is not invited.
+	AcceptInvitation(ctx context.Context, orgID, memberID int64, hash string) error
 	RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error
 }
 
@@ -192,6 +195,8 @@ type Store interface {
 	SigninFlows
 	Lockouts
 	AuditLog
+	Outbox
+	LinkTokens
 	// InTx runs fn with a Store whose calls share one transaction, committed
 	// when fn returns nil and rolled back otherwise.
 	InTx(ctx context.Context, fn func(Store) error) error
