@@ -68,6 +68,8 @@ type Options struct {
 func FastConfig() config.Config {
 	cfg := config.Default()
 	cfg.Argon2MemoryKiB, cfg.Argon2Time = 8*1024, 1
+	cfg.ThrottleAddressPerMinute, cfg.ThrottleAddressBurst = 1e6, 1e6
+	cfg.ThrottleOrganisationPerMinute, cfg.ThrottleOrganisationBurst = 1e6, 1e6
 	return cfg
 }
 
