@@ -116,6 +116,9 @@ type Session struct {
 	ExpiresAt  time.Time // absolute end, whatever the activity
 	UserAgent  string
 	Address    string
+	// AMR lists how the member proved who they are (RFC 8176 values such
+	// as "pwd", "otp", "sms", "hwk", "mfa"), for tokens issued later.
+	AMR []string
 }
 
 // SigninFlow is a sign-in in progress between its steps (password, then any
@@ -128,6 +131,8 @@ type SigninFlow struct {
 	RememberMe bool
 	ReturnTo   string
 	Attempts   int // wrong answers so far in this flow
+	AMR        []string // methods passed so far
+	MFAMethod  string   // the second factor chosen at the MFA step
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 }
@@ -198,6 +203,8 @@ type Store interface {
 	AuditLog
 	Outbox
 	LinkTokens
+	MFA
+	SMSOutbox
 	// InTx runs fn with a Store whose calls share one transaction, committed
 	// when fn returns nil and rolled back otherwise.
 	InTx(ctx context.Context, fn func(Store) error) error

@@ -58,3 +58,17 @@ func prefixed(prefix, columns string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// words scans a space-separated column into a list; empty means none.
+type words struct{ list *[]string }
+
+func (w words) Scan(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("list column holds %T, want string", v)
+	}
+	*w.list = strings.Fields(s)
+	return nil
+}
+
+func joinWords(list []string) string { return strings.Join(list, " ") }

@@ -9,10 +9,10 @@ import (
 
 func (q *queries) CreateSession(ctx context.Context, s *store.Session) error {
 	id, err := q.insertID(ctx, `INSERT INTO sessions
-		(token_hash, org_id, member_id, persistent, created_at, last_seen_at, auth_time, expires_at, user_agent, address)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(token_hash, org_id, member_id, persistent, created_at, last_seen_at, auth_time, expires_at, user_agent, address, amr)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.TokenHash, s.OrgID, s.MemberID, s.Persistent, ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.AuthTime),
-		ms(s.ExpiresAt), s.UserAgent, s.Address)
+		ms(s.ExpiresAt), s.UserAgent, s.Address, joinWords(s.AMR))
 	if err != nil {
 		return err
 	}
@@ -21,12 +21,12 @@ func (q *queries) CreateSession(ctx context.Context, s *store.Session) error {
 }
 
 const sessionColumns = `s.id, s.token_hash, s.org_id, s.member_id, s.persistent, s.created_at, s.last_seen_at,
-	s.auth_time, s.expires_at, s.user_agent, s.address`
+	s.auth_time, s.expires_at, s.user_agent, s.address, s.amr`
 
 // sessionTargets are the Scan destinations for sessionColumns.
 func sessionTargets(s *store.Session) []any {
 	return []any{&s.ID, &s.TokenHash, &s.OrgID, &s.MemberID, &s.Persistent, msTime{&s.CreatedAt},
-		msTime{&s.LastSeenAt}, msTime{&s.AuthTime}, msTime{&s.ExpiresAt}, &s.UserAgent, &s.Address}
+		msTime{&s.LastSeenAt}, msTime{&s.AuthTime}, msTime{&s.ExpiresAt}, &s.UserAgent, &s.Address, words{&s.AMR}}
 }
 
 var signedInQuery = `SELECT ` + sessionColumns + `, ` + prefixed("m.", memberColumns) + `, ` + prefixed("o.", organisationColumns) + `

@@ -8,23 +8,26 @@ import (
 
 func (q *queries) CreateSigninFlow(ctx context.Context, f *store.SigninFlow) error {
 	_, err := q.exec(ctx, `INSERT INTO signin_flows
-		(token_hash, org_id, member_id, step, remember_me, return_to, attempts, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.TokenHash, f.OrgID, f.MemberID, f.Step, f.RememberMe, f.ReturnTo, f.Attempts, ms(f.CreatedAt), ms(f.ExpiresAt))
+		(token_hash, org_id, member_id, step, remember_me, return_to, attempts, created_at, expires_at, amr, mfa_method)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.TokenHash, f.OrgID, f.MemberID, f.Step, f.RememberMe, f.ReturnTo, f.Attempts, ms(f.CreatedAt), ms(f.ExpiresAt),
+		joinWords(f.AMR), f.MFAMethod)
 	return err
 }
 
 func (q *queries) SigninFlowByTokenHash(ctx context.Context, tokenHash []byte) (store.SigninFlow, error) {
 	var f store.SigninFlow
 	err := q.queryRow(ctx, `SELECT token_hash, org_id, member_id, step, remember_me, return_to, attempts, created_at,
-		expires_at FROM signin_flows WHERE token_hash = ?`, tokenHash).
-		Scan(&f.TokenHash, &f.OrgID, &f.MemberID, &f.Step, &f.RememberMe, &f.ReturnTo, &f.Attempts, msTime{&f.CreatedAt}, msTime{&f.ExpiresAt})
+		expires_at, amr, mfa_method FROM signin_flows WHERE token_hash = ?`, tokenHash).
+		Scan(&f.TokenHash, &f.OrgID, &f.MemberID, &f.Step, &f.RememberMe, &f.ReturnTo, &f.Attempts, msTime{&f.CreatedAt},
+			msTime{&f.ExpiresAt}, words{&f.AMR}, &f.MFAMethod)
 	return f, translate(err)
 }
 
 func (q *queries) UpdateSigninFlow(ctx context.Context, f *store.SigninFlow) error {
-	return q.execOne(ctx, `UPDATE signin_flows SET step = ?, attempts = ? WHERE token_hash = ? AND org_id = ?`,
-		f.Step, f.Attempts, f.TokenHash, f.OrgID)
+	return q.execOne(ctx, `UPDATE signin_flows SET step = ?, attempts = ?, amr = ?, mfa_method = ?
+		WHERE token_hash = ? AND org_id = ?`,
+		f.Step, f.Attempts, joinWords(f.AMR), f.MFAMethod, f.TokenHash, f.OrgID)
 }
 
 func (q *queries) DeleteSigninFlow(ctx context.Context, tokenHash []byte) error {

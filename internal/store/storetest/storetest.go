@@ -43,6 +43,14 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LinkTokenConcurrentRedemption", testLinkTokenConcurrentRedemption},
 		{"LinkTokenIsolation", testLinkTokenIsolation},
 		{"AcceptInvitation", testAcceptInvitation},
+		{"MFAPolicy", testMFAPolicy},
+		{"MFAFactors", testMFAFactors},
+		{"MFAFactorReplayRace", testMFAFactorReplayRace},
+		{"MFACodes", testMFACodes},
+		{"TrustedDevices", testTrustedDevices},
+		{"MFAIsolation", testMFAIsolation},
+		{"SMSOutbox", testSMSOutbox},
+		{"SessionAMR", testSessionAMR},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })
