@@ -21,6 +21,8 @@ const (
 	PasswordReset   = "password-reset"   // link to the reset form
 	PasswordChanged = "password-changed" // notice after a reset or change
 	AccountLocked   = "account-locked"   // notice that failed sign-ins locked the account
+	MFACode         = "mfa-code"         // a one-time sign-in code
+	MFAReset        = "mfa-reset"        // notice that an administrator reset the second factors
 )
 
 // Message is an email to write to the outbox.
@@ -53,7 +55,7 @@ type kind struct {
 
 // kinds are parsed once at start-up; a broken template panics here, and
 // the package's tests render every kind.
-var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked)
+var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked, MFACode, MFAReset)
 
 func mustParse(names ...string) map[string]kind {
 	m := map[string]kind{}

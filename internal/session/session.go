@@ -68,13 +68,20 @@ func (m *Manager) Start(w http.ResponseWriter, r *http.Request, org store.Organi
 // session, to record the sign-in with it (nil for nothing).
 func (m *Manager) StartWith(w http.ResponseWriter, r *http.Request, org store.Organisation, member store.Member, persistent bool,
 	also func(tx store.Store, s store.Session) error) (store.Session, error) {
+	return m.StartWithAMR(w, r, org, member, persistent, nil, also)
+}
+
+// StartWithAMR is StartWith recording how the member proved who they are
+// (RFC 8176 method references), for tokens issued from the session.
+func (m *Manager) StartWithAMR(w http.ResponseWriter, r *http.Request, org store.Organisation, member store.Member, persistent bool,
+	amr []string, also func(tx store.Store, s store.Session) error) (store.Session, error) {
 	now := m.now()
 	_, absolute := org.Settings.SessionLimits(persistent)
 	token, hash := NewToken()
 	s := store.Session{
 		TokenHash: hash, OrgID: org.ID, MemberID: member.ID, Persistent: persistent,
 		CreatedAt: now, LastSeenAt: now, AuthTime: now, ExpiresAt: now.Add(absolute),
-		UserAgent: truncate(r.UserAgent(), 512), Address: ClientAddress(r),
+		UserAgent: truncate(r.UserAgent(), 512), Address: ClientAddress(r), AMR: amr,
 	}
 	err := m.store.InTx(r.Context(), func(tx store.Store) error {
 		if err := endRequestSession(r.Context(), tx, m.requestToken(r)); err != nil {

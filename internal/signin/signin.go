@@ -130,7 +130,8 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &Flow{
-		SigninFlow:   store.SigninFlow{OrgID: org.ID, MemberID: member.ID, RememberMe: a.rememberMe, ReturnTo: a.returnTo},
+		SigninFlow: store.SigninFlow{OrgID: org.ID, MemberID: member.ID, RememberMe: a.rememberMe, ReturnTo: a.returnTo,
+			AMR: []string{"pwd"}},
 		Organisation: org,
 		Member:       member,
 	}
@@ -227,7 +228,7 @@ func refusalFor(m store.Member) string {
 // same transaction records the sign-in and forgets earlier failures.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 	ctx := r.Context()
-	_, err := h.Sessions.StartWith(w, r, f.Organisation, f.Member, f.RememberMe, func(tx store.Store, s store.Session) error {
+	_, err := h.Sessions.StartWithAMR(w, r, f.Organisation, f.Member, f.RememberMe, f.AMR, func(tx store.Store, s store.Session) error {
 		if err := tx.RecordSignIn(ctx, f.OrgID, f.MemberID, s.CreatedAt); err != nil {
 			return err
 		}

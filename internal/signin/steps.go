@@ -30,6 +30,10 @@ type Flow struct {
 	store.SigninFlow
 	Organisation store.Organisation
 	Member       store.Member
+
+	fail        func(reason string) (time.Time, error)
+	lockedUntil func() (time.Time, error)
+	endLocked   func(w http.ResponseWriter, until time.Time)
 }
 
 // flowLifetime bounds how long a member may take over the remaining steps.
@@ -40,8 +44,10 @@ const flowCookie = "ims_signin"
 // advance sends the flow to the first needed step from index from on, or
 // finishes the sign-in when none is needed.
 func (h *Handler) advance(w http.ResponseWriter, r *http.Request, f *Flow, from int) {
+	h.bindFailures(r, f)
+	ctx := context.WithValue(r.Context(), requestKey{}, r)
 	for _, step := range h.Steps[from:] {
-		needed, err := step.Needed(r.Context(), f)
+		needed, err := step.Needed(ctx, f)
 		if err != nil {
 			h.serverError(w, r, err)
 			return
@@ -108,7 +114,9 @@ func (h *Handler) currentFlow(r *http.Request) (*Flow, int, bool) {
 	if err != nil || refusalFor(member) != "" {
 		return nil, 0, false
 	}
-	return &Flow{SigninFlow: sf, Organisation: org, Member: member}, index, true
+	f := &Flow{SigninFlow: sf, Organisation: org, Member: member}
+	h.bindFailures(r, f)
+	return f, index, true
 }
 
 func (h *Handler) showStep(w http.ResponseWriter, r *http.Request) {
@@ -124,6 +132,10 @@ func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 	f, index, ok := h.currentFlow(r)
 	if !ok {
 		h.flowExpired(w)
+		return
+	}
+	if until, err := f.LockedUntil(); err != nil || !until.IsZero() {
+		h.endLocked(w, r, f, until, err)
 		return
 	}
 	before := f.Attempts

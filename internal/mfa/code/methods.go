@@ -1,0 +1,95 @@
+package code
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"imslogin/internal/mail"
+	"imslogin/internal/mfa"
+	"imslogin/internal/sms"
+	"imslogin/internal/store"
+)
+
+// Email sends the code to the member's email address. It needs no set-up,
+// so it is offered only when the organisation requires MFA and allows it.
+type Email struct{ Store store.Store }
+
+var _ mfa.Method = (*Email)(nil)
+
+func (*Email) Name() string  { return "email" }
+func (*Email) Label() string { return "Email code" }
+func (*Email) AMR() string   { return "otp" }
+
+func (*Email) Usable(s mfa.Subject) bool {
+	return s.Policy.Required && s.Policy.Allows("email") && s.Member.Email != ""
+}
+
+func (e *Email) Challenge(ctx context.Context, s mfa.Subject, resend bool) (mfa.Prompt, error) {
+	err := Issue(ctx, e.Store, s.Organisation.ID, s.Member.ID, "email", s.Member.Email, s.Now, resend,
+		func(ctx context.Context, tx store.Store, to, code string) error {
+			return mail.Enqueue(ctx, tx, mail.Message{OrgID: s.Organisation.ID, To: to, Kind: mail.MFACode, At: s.Now,
+				Data: mail.Data{Organisation: s.Organisation.Name, Name: s.Member.Name, ValidFor: "10 minutes",
+					Extra: map[string]string{"code": code}}})
+		})
+	return mfa.Prompt{CodeInput: true, CanResend: true,
+		Instructions: "We sent a 6-digit code to " + s.Member.Email + ". Enter it below; it works for 10 minutes."}, err
+}
+
+func (e *Email) Verify(ctx context.Context, s mfa.Subject, form url.Values) error {
+	_, err := Check(ctx, e.Store, s.Organisation.ID, s.Member.ID, "email", form.Get("code"), s.Now)
+	return err
+}
+
+// SMS sends the code to the member's verified phone.
+type SMS struct{ Store store.Store }
+
+var _ mfa.Method = (*SMS)(nil)
+
+// PhoneMethod is the factor method under which a verified phone is kept.
+const PhoneMethod = "sms"
+
+func (*SMS) Name() string  { return "sms" }
+func (*SMS) Label() string { return "Text message (SMS) code" }
+func (*SMS) AMR() string   { return "sms" }
+
+func (*SMS) Usable(s mfa.Subject) bool {
+	return s.Policy.Allows("sms") && Phone(s) != ""
+}
+
+// Phone is the subject's verified number, or "".
+func Phone(s mfa.Subject) string {
+	phones := s.FactorsOf(PhoneMethod)
+	if len(phones) == 0 {
+		return ""
+	}
+	return phones[len(phones)-1].Name
+}
+
+func (m *SMS) Challenge(ctx context.Context, s mfa.Subject, resend bool) (mfa.Prompt, error) {
+	phone := Phone(s)
+	err := Issue(ctx, m.Store, s.Organisation.ID, s.Member.ID, "sms", phone, s.Now, resend, TextCode(s.Organisation, s.Now))
+	return mfa.Prompt{CodeInput: true, CanResend: true,
+		Instructions: "We sent a 6-digit code by text message to " + sms.Mask(phone) + ". Enter it below; it works for 10 minutes."}, err
+}
+
+func (m *SMS) Verify(ctx context.Context, s mfa.Subject, form url.Values) error {
+	_, err := Check(ctx, m.Store, s.Organisation.ID, s.Member.ID, "sms", form.Get("code"), s.Now)
+	return err
+}
+
+// TextCode delivers a code through the SMS outbox.
+func TextCode(org store.Organisation, now time.Time) Deliver {
+	return func(ctx context.Context, tx store.Store, to, code string) error {
+		return sms.Enqueue(ctx, tx, org.ID, to, code+" is your IMS Login code for "+org.Name+". It works for 10 minutes.", now)
+	}
+}
+
+// SetPhone makes number the member's verified phone, replacing any other.
+func SetPhone(ctx context.Context, tx store.Store, orgID, memberID int64, number string, now time.Time) error {
+	if _, err := tx.DeleteMemberMFAFactors(ctx, orgID, memberID, PhoneMethod); err != nil {
+		return err
+	}
+	return tx.CreateMFAFactor(ctx, &store.MFAFactor{OrgID: orgID, MemberID: memberID, Method: PhoneMethod, Name: number,
+		Secret: []byte(number), CreatedAt: now})
+}

@@ -1,0 +1,59 @@
+// Package trusted remembers browsers on which a member chose "Remember me"
+// at the MFA step. The cookie holds a random token; the store keeps its
+// SHA-256, bound to the member, until it expires or is forgotten.
+package trusted
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"imslogin/internal/session"
+	"imslogin/internal/store"
+)
+
+// CookieName is the trusted-device cookie.
+const CookieName = "ims_trusted"
+
+// Devices checks and sets trusted-device cookies.
+type Devices struct {
+	Store  store.Store
+	Secure bool
+}
+
+// Trusted reports whether the request comes from a browser the member
+// trusted less than lifetime ago (the organisation's current setting, so
+// shortening it applies to browsers already remembered).
+func (d *Devices) Trusted(ctx context.Context, r *http.Request, orgID, memberID int64, lifetime time.Duration, now time.Time) (bool, error) {
+	c, err := r.Cookie(CookieName)
+	if err != nil || c.Value == "" || lifetime <= 0 {
+		return false, nil
+	}
+	dev, err := d.Store.TrustedDevice(ctx, orgID, memberID, session.HashToken(c.Value))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return now.Before(dev.ExpiresAt) && now.Before(dev.CreatedAt.Add(lifetime)), nil
+}
+
+// Remember records the browser as trusted by the member for lifetime and
+// sets its cookie.
+func (d *Devices) Remember(ctx context.Context, w http.ResponseWriter, r *http.Request, orgID, memberID int64, lifetime time.Duration, now time.Time) error {
+	token, hash := session.NewToken()
+	ua := r.UserAgent()
+	if len(ua) > 512 {
+		ua = ua[:512]
+	}
+	dev := store.TrustedDevice{TokenHash: hash, OrgID: orgID, MemberID: memberID, UserAgent: ua, CreatedAt: now,
+		LastUsedAt: now, ExpiresAt: now.Add(lifetime)}
+	if err := d.Store.CreateTrustedDevice(ctx, &dev); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/login", MaxAge: int(lifetime / time.Second),
+		HttpOnly: true, Secure: d.Secure, SameSite: http.SameSiteLaxMode})
+	return nil
+}

@@ -1,0 +1,94 @@
+package web
+
+import (
+	"net/http"
+	"time"
+)
+
+// MethodChoice is a second factor the member may switch to.
+type MethodChoice struct {
+	Name, Label string
+	Weak        bool // NIST SP 800-63B restricts it (email, SMS)
+}
+
+// MFAPage is the sign-in's second-factor step.
+type MFAPage struct {
+	Layout
+	Method       string
+	MethodLabel  string
+	Instructions string
+	CodeInput    bool
+	CanResend    bool
+	Script       string // JSON for the WebAuthn script, when that method is chosen
+	Others       []MethodChoice
+	RememberDays int // 0: "Remember me" is off in this organisation
+}
+
+// MFA renders the second-factor step.
+func (r *Renderer) MFA(w http.ResponseWriter, status int, p MFAPage) {
+	p.Title = "Confirm it's you"
+	r.render(w, status, "mfa", p)
+}
+
+// CountryOption is one entry of a country selector.
+type CountryOption struct {
+	Region, Name string
+	Code         int
+	Selected     bool
+}
+
+// PhonePage asks for a mobile number and then for the code sent to it.
+type PhonePage struct {
+	Layout
+	Action       string // where the forms post
+	Countries    []CountryOption
+	Number       string
+	CodeSentTo   string // masked number once a code is on its way
+	RememberDays int    // at sign-in: offer "Remember me"
+	Cancel       string // where "Cancel" leads; empty for none
+}
+
+// Phone renders phone enrolment (at sign-in and in My Profile).
+func (r *Renderer) Phone(w http.ResponseWriter, status int, p PhonePage) {
+	p.Title = "Verify your mobile number"
+	r.render(w, status, "phone", p)
+}
+
+// FactorView is one enrolled factor as the member sees it.
+type FactorView struct {
+	ID       int64
+	Name     string
+	Added    time.Time
+	LastUsed time.Time
+}
+
+// DeviceView is one remembered browser.
+type DeviceView struct {
+	ID      int64
+	Device  string
+	Added   time.Time
+	Expires time.Time
+}
+
+// SecurityPage is My Profile → Security.
+type SecurityPage struct {
+	Layout
+	Required       bool
+	Allowed        []MethodChoice
+	Apps           []FactorView
+	AllowsSMS      bool
+	Phone          string // masked
+	BackupLeft     int
+	HasBackupCodes bool
+	NewBackupCodes []string // shown once, right after generating
+	Devices        []DeviceView
+	// Enrolment of an authenticator app in progress.
+	AppSecret string
+	AppQR     string // URL of the QR code image
+}
+
+// Security renders My Profile → Security.
+func (r *Renderer) Security(w http.ResponseWriter, status int, p SecurityPage) {
+	p.Title = "Security"
+	r.render(w, status, "security", p)
+}
