@@ -21,6 +21,18 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 		"dashboard": func(w http.ResponseWriter) { r.Dashboard(w, DashboardPage{Layout: Layout{Member: member}}) },
 		"error":     func(w http.ResponseWriter) { r.Error(w, 404, ErrorPage{Layout: Layout{Member: member}, Heading: evil}) },
 		"reauth":    func(w http.ResponseWriter) { r.Reauth(w, 200, ReauthPage{Layout: Layout{Member: member}}) },
+		"mfa": func(w http.ResponseWriter) {
+			r.MFA(w, 200, MFAPage{Layout: Layout{Member: member}, MethodLabel: evil, Instructions: evil, CodeInput: true,
+				Others: []MethodChoice{{Name: "sms", Label: evil}}})
+		},
+		"phone": func(w http.ResponseWriter) {
+			r.Phone(w, 200, PhonePage{Layout: Layout{Member: member}, Number: evil, CodeSentTo: evil,
+				Countries: []CountryOption{{Region: "GB", Name: evil, Code: 44}}})
+		},
+		"security": func(w http.ResponseWriter) {
+			r.Security(w, 200, SecurityPage{Layout: Layout{Member: member}, Apps: []FactorView{{Name: evil}},
+				Devices: []DeviceView{{Device: evil}}, NewBackupCodes: []string{evil}})
+		},
 		"sessions": func(w http.ResponseWriter) {
 			r.Sessions(w, SessionsPage{Layout: Layout{Member: member}, Sessions: []SessionView{{Device: evil}}})
 		},

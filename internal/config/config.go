@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"imslogin/internal/password"
+	"imslogin/internal/sms"
 )
 
 // Config is everything `ims serve` needs.
@@ -39,6 +40,8 @@ type Config struct {
 	ThrottleOrganisationBurst     int
 	// AuditRetention is how long audit entries are kept; 0 keeps them all.
 	AuditRetention time.Duration
+	// SMSURL names the SMS provider (twilio://, webhook+https://, dev://).
+	SMSURL string
 }
 
 // Default is the configuration before flags, environment and file.
@@ -87,6 +90,8 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&c.ThrottleOrganisationPerMinute, "throttle-organisation-per-minute", c.ThrottleOrganisationPerMinute, "password attempts a minute for one organisation")
 	fs.IntVar(&c.ThrottleOrganisationBurst, "throttle-organisation-burst", c.ThrottleOrganisationBurst, "password attempts at once for one organisation")
 	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention, "how long audit log entries are kept (0: forever)")
+	fs.StringVar(&c.SMSURL, "sms-url", c.SMSURL,
+		"SMS provider: twilio://SID:TOKEN@default?from=%2B15550100, webhook+https://:SECRET@host/path, or dev:// (kept for /dev/mail)")
 	fs.String(ConfigFileFlag, "", "file of IMS_NAME=value lines, read after flags and environment")
 }
 
@@ -189,6 +194,9 @@ func (c Config) Validate() error {
 	}
 	if c.AuditRetention < 0 {
 		errs = append(errs, errors.New("audit-retention: must not be negative (0 keeps entries forever)"))
+	}
+	if _, err := sms.FromURL(c.SMSURL); err != nil {
+		errs = append(errs, fmt.Errorf("sms-url: %w", err))
 	}
 	return errors.Join(errs...)
 }

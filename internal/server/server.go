@@ -9,16 +9,24 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"imslogin/internal/clientaddr"
 	"imslogin/internal/config"
 	"imslogin/internal/dashboard"
 	"imslogin/internal/lockout"
+	"imslogin/internal/mfa"
+	"imslogin/internal/mfa/backup"
+	"imslogin/internal/mfa/code"
+	"imslogin/internal/mfa/step"
+	"imslogin/internal/mfa/totp"
+	"imslogin/internal/mfa/trusted"
 	"imslogin/internal/password"
 	"imslogin/internal/profile"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
+	"imslogin/internal/sms"
 	"imslogin/internal/store"
 	"imslogin/internal/throttle"
 	"imslogin/web"
@@ -49,8 +57,10 @@ type Server struct {
 	Handler  http.Handler
 	Sessions *session.Manager
 	Hasher   *password.Hasher
-	cfg      config.Config
-	log      *slog.Logger
+	// SMS delivers the SMS outbox; nil with the development outbox.
+	SMS *sms.Worker
+	cfg config.Config
+	log *slog.Logger
 }
 
 // New builds the server. It fails if a template is broken or the
@@ -91,11 +101,19 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	}
 	links := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
 		Description: "See the browsers signed in to your account and sign any of them out."}}, opts.DashboardLinks...)
+	methods := mfa.NewRegistry(&code.Email{Store: db}, &code.SMS{Store: db}, &totp.Method{Store: db}, &backup.Method{Store: db})
+	mfaSteps := &step.Deps{Store: db, Methods: methods, Devices: &trusted.Devices{Store: db, Secure: cfg.Secure()},
+		Pages: pages, Log: log, Now: opts.Now}
+	// The second factor comes after the steps given (email verification).
+	steps := append(slices.Clone(opts.Steps), &step.Phone{Deps: mfaSteps}, &step.Second{Deps: mfaSteps})
+	links = append(links, web.Link{Title: "Security", Href: "/profile/security",
+		Description: "Set up an authenticator app, a mobile number or backup codes, and manage remembered browsers."})
 	mounters := []Mounter{
-		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps,
+		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: steps,
 			Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Throttle: throttles},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: links},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
+		&profile.SecurityHandler{Store: db, Sessions: sessions, Methods: methods, Pages: pages, Log: log, Now: opts.Now},
 	}
 	for _, m := range append(mounters, opts.Extra...) {
 		m.Mount(mux)
@@ -110,7 +128,12 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	handler = limitBody(handler, 1<<20)
 	handler = securityHeaders(handler, cfg.Secure())
 	handler = recoverPanics(handler, log)
-	return &Server{Handler: handler, Sessions: sessions, Hasher: hasher, cfg: cfg, log: log}, nil
+	provider, _ := sms.FromURL(cfg.SMSURL) // checked by Validate
+	var smsWorker *sms.Worker
+	if provider != nil {
+		smsWorker = &sms.Worker{Store: db, Provider: provider, Log: log, Now: opts.Now}
+	}
+	return &Server{Handler: handler, Sessions: sessions, Hasher: hasher, SMS: smsWorker, cfg: cfg, log: log}, nil
 }
 
 // Run listens on the configured address until ctx ends, then lets
@@ -124,6 +147,11 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if s.SMS != nil {
+		workerCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		go s.SMS.Run(workerCtx)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

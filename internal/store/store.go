@@ -130,7 +130,7 @@ type SigninFlow struct {
 	Step       string // the step the member must complete next
 	RememberMe bool
 	ReturnTo   string
-	Attempts   int // wrong answers so far in this flow
+	Attempts   int      // wrong answers so far in this flow
 	AMR        []string // methods passed so far
 	MFAMethod  string   // the second factor chosen at the MFA step
 	CreatedAt  time.Time

@@ -92,6 +92,15 @@ func NewEnrolment(organisation, email string) (Enrolment, error) {
 	return Enrolment{Secret: key.Secret(), URL: key.URL()}, nil
 }
 
+// SecretOf returns the secret of an otpauth:// URL.
+func SecretOf(otpauthURL string) (string, error) {
+	key, err := otp.NewKeyFromURL(otpauthURL)
+	if err != nil {
+		return "", err
+	}
+	return key.Secret(), nil
+}
+
 // QRCode renders an enrolment's URL as a PNG.
 func QRCode(otpauthURL string) ([]byte, error) {
 	key, err := otp.NewKeyFromURL(otpauthURL)
