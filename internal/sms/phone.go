@@ -8,7 +8,7 @@ import (
 )
 
 // ErrInvalidNumber explains a number that cannot receive a code.
-var ErrInvalidNumber = errors.New("Enter a valid mobile number, for example +44 7700 900123, or choose its country and enter the national number.")
+var ErrInvalidNumber = errors.New("Enter a valid mobile number, for example +44 7400 123456, or choose its country and enter the national number.")
 
 // Normalise validates number, read as a national number of region (an ISO
 // 3166 code such as "GB") unless it starts with "+", and returns it in

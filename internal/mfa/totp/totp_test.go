@@ -1,0 +1,142 @@
+package totp_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"imslogin/internal/mfa"
+	"imslogin/internal/mfa/totp"
+	"imslogin/internal/store/sqlstore/sqltest"
+	"imslogin/internal/store/storetest"
+)
+
+// oathtool is an independent RFC 6238 implementation (Debian package
+// oathtool); CI installs it, so there it must be present.
+func oathtool(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	path, err := exec.LookPath("oathtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("oathtool is not installed (apt-get install oathtool)")
+		}
+		t.Skip("oathtool is not installed")
+	}
+	out, err := exec.Command(path, "--totp", "--base32", "--now", at.UTC().Format("2006-01-02 15:04:05 UTC"), secret).Output()
+	if err != nil {
+		t.Fatalf("oathtool: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func setup(t *testing.T) (*totp.Method, mfa.Subject, string) {
+	t.Helper()
+	db := sqltest.NewSQLite(t)
+	org := storetest.NewOrganisation(t, db, "Acme")
+	m := storetest.NewMember(t, db, org.ID, "ana@acme.test")
+	e, err := totp.NewEnrolment(org.Name, m.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enrolled := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	if err := totp.Confirm(context.Background(), db, org.ID, m.ID, "Phone", e.Secret, oathtool(t, e.Secret, enrolled), enrolled); err != nil {
+		t.Fatalf("confirm with oathtool's code: %v", err)
+	}
+	factors, _ := db.MemberMFAFactors(context.Background(), org.ID, m.ID)
+	return &totp.Method{Store: db}, mfa.Subject{Organisation: org, Member: m, Factors: factors}, e.Secret
+}
+
+func verify(m *totp.Method, s mfa.Subject, now time.Time, code string) error {
+	s.Now = now
+	return m.Verify(context.Background(), s, url.Values{"code": {code}})
+}
+
+func TestCodesFromOathtoolAreAcceptedOnce(t *testing.T) {
+	m, s, secret := setup(t)
+	now := time.Date(2026, 11, 21, 10, 0, 5, 0, time.UTC)
+	code := oathtool(t, secret, now)
+	if err := verify(m, s, now, code); err != nil {
+		t.Fatalf("oathtool's current code refused: %v", err)
+	}
+	if err := verify(m, s, now.Add(10*time.Second), code); err != mfa.ErrWrongCode {
+		t.Errorf("the same code again: got %v, want ErrWrongCode (replay)", err)
+	}
+	// A code of the step before the one used is refused too: counters only grow.
+	if err := verify(m, s, now, oathtool(t, secret, now.Add(-30*time.Second))); err != mfa.ErrWrongCode {
+		t.Errorf("an older code after a newer one: got %v, want ErrWrongCode", err)
+	}
+	if err := verify(m, s, now.Add(30*time.Second), oathtool(t, secret, now.Add(30*time.Second))); err != nil {
+		t.Errorf("the next step's code: %v", err)
+	}
+}
+
+func TestSkewOfOneStepEachWay(t *testing.T) {
+	now := time.Date(2026, 11, 21, 10, 0, 15, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		offset time.Duration // of the app's clock from the server's
+		ok     bool
+	}{
+		{"app 30 s behind", -30 * time.Second, true},
+		{"app 30 s ahead", 30 * time.Second, true},
+		{"app 60 s behind", -60 * time.Second, false},
+		{"app 60 s ahead", 60 * time.Second, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, s, secret := setup(t)
+			err := verify(m, s, now, oathtool(t, secret, now.Add(tc.offset)))
+			if (err == nil) != tc.ok {
+				t.Errorf("got %v, want accepted=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestWrongAndMalformedCodes(t *testing.T) {
+	m, s, secret := setup(t)
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	right := oathtool(t, secret, now)
+	wrong := []byte(right)
+	wrong[0] = '0' + (wrong[0]-'0'+1)%10
+	for _, code := range []string{string(wrong), "", "12345", "1234567", "abcdef"} {
+		if err := verify(m, s, now, code); err != mfa.ErrWrongCode {
+			t.Errorf("code %q: got %v, want ErrWrongCode", code, err)
+		}
+	}
+}
+
+func TestEnrolmentNeedsTheRightCodeAndItsCodeCannotSignIn(t *testing.T) {
+	db := sqltest.NewSQLite(t)
+	org := storetest.NewOrganisation(t, db, "Acme")
+	m := storetest.NewMember(t, db, org.ID, "ana@acme.test")
+	e, _ := totp.NewEnrolment(org.Name, m.Email)
+	if !strings.HasPrefix(e.URL, "otpauth://totp/") || !strings.Contains(e.URL, "secret="+e.Secret) {
+		t.Errorf("enrolment URL %q", e.URL)
+	}
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	if err := totp.Confirm(ctx, db, org.ID, m.ID, "", e.Secret, "000000", now); err != mfa.ErrWrongCode {
+		t.Errorf("confirm with a wrong code: %v", err)
+	}
+	if list, _ := db.MemberMFAFactors(ctx, org.ID, m.ID); len(list) != 0 {
+		t.Fatal("a wrong code stored the app")
+	}
+	code := oathtool(t, e.Secret, now)
+	if err := totp.Confirm(ctx, db, org.ID, m.ID, "", e.Secret, code, now); err != nil {
+		t.Fatal(err)
+	}
+	factors, _ := db.MemberMFAFactors(ctx, org.ID, m.ID)
+	s := mfa.Subject{Organisation: org, Member: m, Factors: factors, Now: now}
+	if err := (&totp.Method{Store: db}).Verify(ctx, s, url.Values{"code": {code}}); err != mfa.ErrWrongCode {
+		t.Errorf("the enrolment code signed in: %v", err)
+	}
+	png, err := totp.QRCode(e.URL)
+	if err != nil || len(png) < 100 || string(png[1:4]) != "PNG" {
+		t.Errorf("QR code: %d bytes, %v", len(png), err)
+	}
+}
+
