@@ -124,11 +124,13 @@ func (s *Second) Submit(w http.ResponseWriter, r *http.Request, f *signin.Flow) 
 		s.serverError(w, err)
 		return false
 	}
-	m, ok := s.Methods.Get(f.MFAMethod)
-	if !ok || !m.Usable(subj) || r.PostFormValue("method") != m.Name() {
+	// The form names its method: any usable one may answer.
+	m, ok := s.Methods.Get(r.PostFormValue("method"))
+	if !ok || !m.Usable(subj) {
 		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
 		return false
 	}
+	f.MFAMethod = m.Name()
 	err = m.Verify(ctx, subj, r.PostForm)
 	if errors.Is(err, mfa.ErrWrongCode) {
 		if notice, ok := s.wrong(w, r, f, "wrong "+m.Name()+" code"); ok {
