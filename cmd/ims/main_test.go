@@ -78,7 +78,7 @@ func TestOperatorCommands(t *testing.T) {
 }
 
 func TestEveryCommandHasHelp(t *testing.T) {
-	for _, args := range [][]string{{"serve"}, {"demo"}, {"migrate"}, {"org", "create"}, {"member", "add"}} {
+	for _, args := range [][]string{{"serve"}, {"demo"}, {"migrate"}, {"org", "create"}, {"org", "set"}, {"member", "add"}} {
 		out, err := run(t, "", append(args, "--help")...)
 		if err != nil || !strings.Contains(out, "Usage:") {
 			t.Errorf("ims %s --help: %v\n%s", strings.Join(args, " "), err, out)

@@ -13,7 +13,7 @@ import (
 
 func newOrgCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "org", Short: "Manage organisations"}
-	cmd.AddCommand(newOrgCreateCommand())
+	cmd.AddCommand(newOrgCreateCommand(), newOrgSetCommand())
 	return cmd
 }
 

@@ -139,4 +139,3 @@ func TestEnrolmentNeedsTheRightCodeAndItsCodeCannotSignIn(t *testing.T) {
 		t.Errorf("QR code: %d bytes, %v", len(png), err)
 	}
 }
-
