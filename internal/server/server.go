@@ -13,7 +13,10 @@ import (
 
 	"imslogin/internal/config"
 	"imslogin/internal/dashboard"
+	"imslogin/internal/linkmail"
 	"imslogin/internal/password"
+	"imslogin/internal/profile"
+	"imslogin/internal/recovery"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
@@ -64,6 +67,16 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		return nil, err
 	}
 	sessions := session.NewManager(db, cfg.Secure(), opts.Now)
+	var blocklist password.Blocklist
+	if cfg.PasswordBlocklist != "" {
+		fileList, err := password.OpenBlocklist(cfg.PasswordBlocklist)
+		if err != nil {
+			return nil, err
+		}
+		blocklist = fileList
+	}
+	links := &linkmail.Sender{PublicURL: cfg.PublicBaseURL(), InvitationLifetime: cfg.InvitationLifetime,
+		ResetLifetime: cfg.ResetLifetime, Now: opts.Now}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", web.Static())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -80,6 +93,10 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	mounters := []Mounter{
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: opts.DashboardLinks},
+		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
+			Blocklist: blocklist, Log: log, Now: opts.Now},
+		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
+			Blocklist: blocklist, Log: log, Now: opts.Now},
 	}
 	for _, m := range append(mounters, opts.Extra...) {
 		m.Mount(mux)
