@@ -21,7 +21,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func newClock() *clock { return &clock{t: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)} }
@@ -166,7 +166,9 @@ func drain(t *testing.T, w *mail.Worker) mail.Round {
 	return total
 }
 
-func recipient(i int) string { return "member" + strings.Repeat("x", i%3) + "-" + itoa(i) + "@acme.test" }
+func recipient(i int) string {
+	return "member" + strings.Repeat("x", i%3) + "-" + itoa(i) + "@acme.test"
+}
 
 func itoa(i int) string {
 	if i == 0 {
