@@ -211,4 +211,3 @@ func (b *browser) setPassword(link, pw, confirm string) page {
 	u, _ := url.Parse(link)
 	return b.post(u.Path, url.Values{"token": {u.Query().Get("token")}, "password": {pw}, "password_confirm": {confirm}})
 }
-
