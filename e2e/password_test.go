@@ -85,10 +85,12 @@ func TestInvitationSetPasswordDashboard(t *testing.T) {
 	}
 }
 
+// TestForgotPasswordResetSignIn runs on a phone-sized screen.
 func TestForgotPasswordResetSignIn(t *testing.T) {
 	app := newMailApp(t)
 	ctx := newBrowser(t)
 	run(t, ctx,
+		chromedp.EmulateViewport(375, 812),
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
 		chromedp.Click(chromedp.CSS(`a[href^="/forgot-password"]`)),
@@ -103,6 +105,11 @@ func TestForgotPasswordResetSignIn(t *testing.T) {
 	}
 	openNewestMail(t, ctx, app, "Reset your IMS Login password for Acme")
 	typeNewPassword(t, ctx, newPassword)
+	if width, _ := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth")); width > 375 {
+		t.Errorf("the reset form is %d px wide on a 375 px screen", width)
+	}
+	shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	artifact(t, "reset-password-375px.png", shot)
 	run(t, ctx, chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	if got := text(t, ctx, ".notice"); !strings.Contains(got, "password has been reset") {
 		t.Errorf("notice after the reset: %q", got)
