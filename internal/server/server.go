@@ -94,7 +94,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: opts.DashboardLinks},
 		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
-			Blocklist: blocklist, Log: log, Now: opts.Now},
+			Blocklist: blocklist, Log: log, Now: opts.Now, MinResponse: 250 * time.Millisecond},
 		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
 			Blocklist: blocklist, Log: log, Now: opts.Now},
 	}
