@@ -113,6 +113,10 @@ func (h *Handler) requestReset(ctx context.Context, r *http.Request, orgName, em
 	if err != nil {
 		return err
 	}
+	if h.sentRecently(ctx, m) {
+		h.Log.Info("password reset requested again within a minute; nothing sent", "organisation", org.Name, "member", m.ID)
+		return nil
+	}
 	return h.Store.InTx(ctx, func(tx store.Store) error {
 		switch m.Status {
 		case store.StatusActive:
@@ -122,6 +126,19 @@ func (h *Handler) requestReset(ctx context.Context, r *http.Request, orgName, em
 		}
 		return nil
 	})
+}
+
+// resendInterval is the least time between two emailed links a member
+// asks for, so nobody can flood a member's inbox through this form.
+const resendInterval = time.Minute
+
+func (h *Handler) sentRecently(ctx context.Context, m store.Member) bool {
+	purpose := store.LinkReset
+	if m.Status == store.StatusInvited {
+		purpose = store.LinkInvitation
+	}
+	t, err := h.Store.LatestLinkToken(ctx, m.OrgID, m.ID, purpose)
+	return err == nil && h.Now().Sub(t.CreatedAt) < resendInterval
 }
 
 // sameHost compares a request's Host header with the official host,
