@@ -90,6 +90,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		}
 		w.Write([]byte("ready\n"))
 	})
+	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
 	mounters := []Mounter{
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: opts.DashboardLinks},
