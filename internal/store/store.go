@@ -151,10 +151,10 @@ type Members interface {
 	MemberByID(ctx context.Context, orgID, id int64) (Member, error)
 	MemberByEmail(ctx context.Context, orgID int64, email string) (Member, error)
 	SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error
-	SetMemberStatus(ctx context.Context, orgID, memberID int64, status MemberStatus) error
 	// AcceptInvitation makes an invited member active with a verified email
 	// and their first password; ErrNotFound if the member is not invited.
 	AcceptInvitation(ctx context.Context, orgID, memberID int64, hash string) error
+	SetMemberStatus(ctx context.Context, orgID, memberID int64, status MemberStatus) error
 	RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error
 }
 
