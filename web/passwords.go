@@ -67,6 +67,13 @@ func (r *Renderer) ChangePassword(w http.ResponseWriter, status int, p ChangePas
 type MailboxPage struct {
 	Layout
 	Messages []MailView
+	Texts    []TextView // the SMS outbox
+}
+
+// TextView is one text message in the development mailbox.
+type TextView struct {
+	To, Body, Status string
+	CreatedAt        time.Time
 }
 
 // MailView is one message in the development mailbox.

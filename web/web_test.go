@@ -47,7 +47,7 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 			r.ChangePassword(w, 200, ChangePasswordPage{Layout: Layout{Member: member}, NewPassword: NewPassword{MinLength: 15}})
 		},
 		"dev-mail": func(w http.ResponseWriter) {
-			r.Mailbox(w, MailboxPage{Messages: []MailView{{Subject: evil, Text: evil, Links: []string{"javascript:alert(1)"}}}})
+			r.Mailbox(w, MailboxPage{Messages: []MailView{{Subject: evil, Text: evil, Links: []string{"javascript:alert(1)"}}}, Texts: []TextView{{Body: evil}}})
 		},
 	}
 	if len(pages) != len(pageNames) {

@@ -1,5 +1,5 @@
 // Package devmail is the demo's development mailbox: a page showing every
-// email in the outbox, so every flow can be followed without a mail server.
+// email and text message in the outboxes, so every flow can be followed without a mail server.
 // It is mounted by `ims demo` only, never by `ims serve`.
 package devmail
 
@@ -39,6 +39,13 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 		page.Messages = append(page.Messages, web.MailView{ID: m.ID, To: m.To, Subject: m.Subject, Kind: m.Kind,
 			Status: string(m.Status), Attempts: m.Attempts, LastError: m.LastError, CreatedAt: m.CreatedAt,
 			Text: m.Text, Links: linkPattern.FindAllString(m.Text, -1)})
+	}
+	texts, err := h.Store.RecentSMS(r.Context(), 100)
+	if err != nil {
+		h.Log.Error("development mailbox", "err", err)
+	}
+	for _, m := range texts {
+		page.Texts = append(page.Texts, web.TextView{To: m.To, Body: m.Body, Status: string(m.Status), CreatedAt: m.CreatedAt})
 	}
 	h.Pages.Mailbox(w, page)
 }
