@@ -5,8 +5,10 @@ import "net/http"
 // Flash notices survive one redirect in a short cookie. The cookie carries
 // only a key into this table, so nobody can make a page say anything else.
 var flashes = map[string]Notice{
-	"signed-in":  {Kind: "success", Text: "You have signed in successfully."},
-	"signed-out": {Kind: "info", Text: "You have signed out."},
+	"signed-in":             {Kind: "success", Text: "You have signed in successfully."},
+	"signed-out":            {Kind: "info", Text: "You have signed out."},
+	"signed-out-everywhere": {Kind: "info", Text: "You have signed out everywhere: every browser signed in to your account is now signed out."},
+	"session-revoked":       {Kind: "success", Text: "That browser is signed out. Its next request will need a new sign-in."},
 }
 
 const flashCookie = "ims_flash"

@@ -37,7 +37,7 @@ type Renderer struct {
 }
 
 // pageNames lists every page; each is templates/NAME.html over layout.html.
-var pageNames = []string{"login", "dashboard", "error"}
+var pageNames = []string{"login", "dashboard", "error", "reauth", "sessions"}
 
 // NewRenderer parses every page now, so a broken template fails start-up.
 func NewRenderer(log *slog.Logger) (*Renderer, error) {

@@ -11,12 +11,16 @@ import (
 	"net/http"
 	"time"
 
+	"imslogin/internal/clientaddr"
 	"imslogin/internal/config"
 	"imslogin/internal/dashboard"
+	"imslogin/internal/lockout"
 	"imslogin/internal/password"
+	"imslogin/internal/profile"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
+	"imslogin/internal/throttle"
 	"imslogin/web"
 )
 
@@ -36,6 +40,9 @@ type Options struct {
 	DashboardLinks []web.Link
 	Steps          []signin.Step
 }
+
+// maxThrottleKeys bounds each throttle's table (about 200 bytes a key).
+const maxThrottleKeys = 100_000
 
 // Server is the configured HTTP handler and its dependencies.
 type Server struct {
@@ -78,9 +85,17 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		w.Write([]byte("ready\n"))
 	})
 	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
+	throttles := &signin.Throttle{
+		Address:      throttle.New(cfg.ThrottleAddressPerMinute, cfg.ThrottleAddressBurst, maxThrottleKeys, opts.Now),
+		Organisation: throttle.New(cfg.ThrottleOrganisationPerMinute, cfg.ThrottleOrganisationBurst, maxThrottleKeys, opts.Now),
+	}
+	links := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
+		Description: "See the browsers signed in to your account and sign any of them out."}}, opts.DashboardLinks...)
 	mounters := []Mounter{
-		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps},
-		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: opts.DashboardLinks},
+		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps,
+			Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Throttle: throttles},
+		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: links},
+		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
 	}
 	for _, m := range append(mounters, opts.Extra...) {
 		m.Mount(mux)
@@ -90,6 +105,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 			Message: "There is no page at this address. Check the link, or start again from the sign-in page."})
 	}
 	handler := routeOrNotFound(mux, notFound)
+	handler = clientaddr.Middleware(cfg.TrustedProxyHeader, handler)
 	handler = crossOriginProtection(handler, cfg.PublicBaseURL(), pages)
 	handler = limitBody(handler, 1<<20)
 	handler = securityHeaders(handler, cfg.Secure())
