@@ -60,6 +60,8 @@ type OrganisationSettings struct {
 	SessionAbsoluteTimeout time.Duration // a session ends this long after sign-in, used or not
 	RememberMeIdleTimeout  time.Duration // idle limit of a "Keep me signed in" session
 	RememberMeDuration     time.Duration // absolute limit of a "Keep me signed in" session
+	LockoutThreshold       int           // failed sign-ins in a row that lock an account
+	LockoutDuration        time.Duration // how long a lock lasts before it lifts by itself
 }
 
 // SessionLimits returns the idle and absolute limits for a session.
@@ -77,6 +79,8 @@ func DefaultOrganisationSettings() OrganisationSettings {
 		SessionAbsoluteTimeout: 12 * time.Hour,
 		RememberMeIdleTimeout:  7 * 24 * time.Hour,
 		RememberMeDuration:     30 * 24 * time.Hour,
+		LockoutThreshold:       5,
+		LockoutDuration:        15 * time.Minute,
 	}
 }
 
@@ -143,6 +147,9 @@ type Members interface {
 	MemberByEmail(ctx context.Context, orgID int64, email string) (Member, error)
 	SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error
 	SetMemberStatus(ctx context.Context, orgID, memberID int64, status MemberStatus) error
+	// AcceptInvitation makes an invited member active with a verified email
+	// and their first password; ErrNotFound if the member is not invited.
+	AcceptInvitation(ctx context.Context, orgID, memberID int64, hash string) error
 	RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error
 }
 
@@ -163,6 +170,14 @@ type Sessions interface {
 	TouchSession(ctx context.Context, id int64, lastSeen time.Time) error
 	DeleteSession(ctx context.Context, orgID, id int64) error
 	DeleteMemberSessions(ctx context.Context, orgID, memberID int64) error
+	// MemberSessions lists a member's sessions, most recently used first,
+	// including ones past their limits that nobody has touched since.
+	MemberSessions(ctx context.Context, orgID, memberID int64) ([]Session, error)
+	// DeleteMemberSession deletes one session only if it is the member's.
+	DeleteMemberSession(ctx context.Context, orgID, memberID, id int64) error
+	// RenewSession gives a session a new token hash and authentication
+	// time, after the member proved who they are again.
+	RenewSession(ctx context.Context, orgID, id int64, tokenHash []byte, authTime time.Time) error
 }
 
 // SigninFlows stores sign-ins between steps.
@@ -179,6 +194,10 @@ type Store interface {
 	Members
 	Sessions
 	SigninFlows
+	Lockouts
+	AuditLog
+	Outbox
+	LinkTokens
 	// InTx runs fn with a Store whose calls share one transaction, committed
 	// when fn returns nil and rolled back otherwise.
 	InTx(ctx context.Context, fn func(Store) error) error

@@ -53,3 +53,8 @@ func memberTargets(m *store.Member) []any {
 	return []any{&m.ID, &m.OrgID, &m.Email, &m.Name, &m.Role, &m.Status, &m.Licensed, &m.DataAccess,
 		&m.EmailVerified, &m.PasswordHash, msTime{&m.CreatedAt}, msTime{&m.LastSignInAt}}
 }
+
+func (q *queries) AcceptInvitation(ctx context.Context, orgID, memberID int64, hash string) error {
+	return q.execOne(ctx, `UPDATE members SET password_hash = ?, status = 'active', email_verified = ?
+		WHERE org_id = ? AND id = ? AND status = 'invited'`, hash, true, orgID, memberID)
+}

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -85,12 +86,12 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
 		return nil, err
 	}
-	var current int
-	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	done, err := appliedVersions(ctx, conn)
+	if err != nil {
 		return nil, err
 	}
 	for _, m := range list {
-		if m.version <= current {
+		if done[m.version] {
 			continue
 		}
 		tx, err := conn.BeginTx(ctx, nil)
@@ -111,4 +112,24 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 		applied = append(applied, m.name)
 	}
 	return applied, nil
+}
+
+// appliedVersions reads which migrations a database has. Each missing one is
+// applied, not only those above the highest, because branches developed side
+// by side may land a lower number after a higher one has run.
+func appliedVersions(ctx context.Context, conn *sql.Conn) (map[int]bool, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		done[v] = true
+	}
+	return done, rows.Err()
 }

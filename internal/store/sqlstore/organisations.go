@@ -14,10 +14,11 @@ func (q *queries) CreateOrganisation(ctx context.Context, o *store.Organisation)
 	s := o.Settings
 	id, err := q.insertID(ctx, `INSERT INTO organisations
 		(name, name_key, portal_url, session_idle_seconds, session_absolute_seconds, remember_me_idle_seconds,
-		remember_me_seconds, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		remember_me_seconds, lockout_threshold, lockout_seconds, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.Name, nameKey(o.Name), o.PortalURL, seconds(s.SessionIdleTimeout), seconds(s.SessionAbsoluteTimeout),
-		seconds(s.RememberMeIdleTimeout), seconds(s.RememberMeDuration), ms(o.CreatedAt))
+		seconds(s.RememberMeIdleTimeout), seconds(s.RememberMeDuration), s.LockoutThreshold, seconds(s.LockoutDuration),
+		ms(o.CreatedAt))
 	if err != nil {
 		return err
 	}
@@ -26,7 +27,7 @@ func (q *queries) CreateOrganisation(ctx context.Context, o *store.Organisation)
 }
 
 const organisationColumns = `id, name, portal_url, session_idle_seconds, session_absolute_seconds,
-	remember_me_idle_seconds, remember_me_seconds, created_at`
+	remember_me_idle_seconds, remember_me_seconds, lockout_threshold, lockout_seconds, created_at`
 
 func (q *queries) OrganisationByID(ctx context.Context, id int64) (store.Organisation, error) {
 	return scanOrganisation(q.queryRow(ctx, `SELECT `+organisationColumns+` FROM organisations WHERE id = ?`, id))
@@ -46,5 +47,6 @@ func scanOrganisation(row scanner) (store.Organisation, error) {
 func organisationTargets(o *store.Organisation) []any {
 	s := &o.Settings
 	return []any{&o.ID, &o.Name, &o.PortalURL, secs{&s.SessionIdleTimeout}, secs{&s.SessionAbsoluteTimeout},
-		secs{&s.RememberMeIdleTimeout}, secs{&s.RememberMeDuration}, msTime{&o.CreatedAt}}
+		secs{&s.RememberMeIdleTimeout}, secs{&s.RememberMeDuration}, &s.LockoutThreshold, secs{&s.LockoutDuration},
+		msTime{&o.CreatedAt}}
 }

@@ -56,3 +56,30 @@ func (q *queries) DeleteMemberSessions(ctx context.Context, orgID, memberID int6
 	_, err := q.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND member_id = ?`, orgID, memberID)
 	return err
 }
+
+func (q *queries) MemberSessions(ctx context.Context, orgID, memberID int64) ([]store.Session, error) {
+	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+sessionColumns+` FROM sessions s
+		WHERE s.org_id = ? AND s.member_id = ? ORDER BY s.last_seen_at DESC, s.id DESC`), orgID, memberID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var list []store.Session
+	for rows.Next() {
+		var s store.Session
+		if err := rows.Scan(sessionTargets(&s)...); err != nil {
+			return nil, err
+		}
+		list = append(list, s)
+	}
+	return list, rows.Err()
+}
+
+func (q *queries) DeleteMemberSession(ctx context.Context, orgID, memberID, id int64) error {
+	return q.execOne(ctx, `DELETE FROM sessions WHERE org_id = ? AND member_id = ? AND id = ?`, orgID, memberID, id)
+}
+
+func (q *queries) RenewSession(ctx context.Context, orgID, id int64, tokenHash []byte, authTime time.Time) error {
+	return q.execOne(ctx, `UPDATE sessions SET token_hash = ?, auth_time = ?, last_seen_at = ? WHERE org_id = ? AND id = ?`,
+		tokenHash, ms(authTime), ms(authTime), orgID, id)
+}

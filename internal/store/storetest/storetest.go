@@ -27,6 +27,22 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SigninFlows", testSigninFlows},
 		{"TransactionRollsBack", testTransactionRollsBack},
 		{"ConcurrentWriters", testConcurrentWriters},
+		{"LockoutSettings", testLockoutSettings},
+		{"Lockouts", testLockouts},
+		{"LockoutsConcurrent", testLockoutsConcurrent},
+		{"LockoutIsolation", testLockoutIsolation},
+		{"AuditLog", testAuditLog},
+		{"AuditIsolation", testAuditIsolation},
+		{"AuditInTransaction", testAuditInTransaction},
+		{"MemberSessions", testMemberSessions},
+		{"SessionIsolation", testSessionIsolation},
+		{"Outbox", testOutbox},
+		{"OutboxClaimsAreExclusive", testOutboxClaimsAreExclusive},
+		{"OutboxIsolation", testOutboxIsolation},
+		{"LinkTokens", testLinkTokens},
+		{"LinkTokenConcurrentRedemption", testLinkTokenConcurrentRedemption},
+		{"LinkTokenIsolation", testLinkTokenIsolation},
+		{"AcceptInvitation", testAcceptInvitation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })

@@ -1,0 +1,63 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"imslogin/internal/store"
+)
+
+// recordFailureQuery counts one failure in a single statement, so two nodes
+// counting at once each see the other's increment: the database serialises
+// the upsert on the row. Every SET expression reads the row as it was before
+// this update. Times are cast so PostgreSQL types them BIGINT.
+const recordFailureQuery = `INSERT INTO signin_lockouts AS l (org_id, identifier, failures, last_failure_at, locked_until)
+	VALUES (?, ?, 1, CAST(? AS BIGINT), CASE WHEN 1 >= ? THEN CAST(? AS BIGINT) ELSE 0 END)
+	ON CONFLICT (org_id, identifier) DO UPDATE SET
+	failures = CASE
+		WHEN l.locked_until > CAST(? AS BIGINT) THEN l.failures + 1
+		WHEN l.locked_until > 0 OR l.last_failure_at < CAST(? AS BIGINT) THEN 1
+		ELSE l.failures + 1 END,
+	locked_until = CASE
+		WHEN l.locked_until > CAST(? AS BIGINT) THEN l.locked_until
+		WHEN l.locked_until > 0 OR l.last_failure_at < CAST(? AS BIGINT) THEN CASE WHEN 1 >= ? THEN CAST(? AS BIGINT) ELSE 0 END
+		WHEN l.failures + 1 >= ? THEN CAST(? AS BIGINT)
+		ELSE 0 END,
+	last_failure_at = CAST(? AS BIGINT)
+	RETURNING org_id, identifier, failures, last_failure_at, locked_until`
+
+func (q *queries) RecordSigninFailure(ctx context.Context, orgID int64, identifier string, rule store.FailureRule) (store.Lockout, error) {
+	now, forgetBefore, lockedUntil := ms(rule.Now), ms(rule.Now.Add(-rule.Forget)), ms(rule.Now.Add(rule.LockFor))
+	row := q.w.QueryRowContext(ctx, q.bind(recordFailureQuery),
+		orgID, identifier, now, rule.Threshold, lockedUntil,
+		now, forgetBefore,
+		now, forgetBefore, rule.Threshold, lockedUntil, rule.Threshold, lockedUntil,
+		now)
+	return scanLockout(row)
+}
+
+const lockoutColumns = `org_id, identifier, failures, last_failure_at, locked_until`
+
+func (q *queries) SigninLockout(ctx context.Context, orgID int64, identifier string) (store.Lockout, error) {
+	return scanLockout(q.queryRow(ctx, `SELECT `+lockoutColumns+` FROM signin_lockouts WHERE org_id = ? AND identifier = ?`,
+		orgID, identifier))
+}
+
+func (q *queries) ClearSigninLockout(ctx context.Context, orgID int64, identifier string) (store.Lockout, error) {
+	return scanLockout(q.w.QueryRowContext(ctx, q.bind(`DELETE FROM signin_lockouts WHERE org_id = ? AND identifier = ?
+		RETURNING `+lockoutColumns), orgID, identifier))
+}
+
+func (q *queries) PruneSigninLockouts(ctx context.Context, before time.Time) (int64, error) {
+	res, err := q.exec(ctx, `DELETE FROM signin_lockouts WHERE last_failure_at < ? AND locked_until < ?`, ms(before), ms(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func scanLockout(row scanner) (store.Lockout, error) {
+	var l store.Lockout
+	err := row.Scan(&l.OrgID, &l.Identifier, &l.Failures, msTime{&l.LastFailureAt}, msTime{&l.LockedUntil})
+	return l, translate(err)
+}

@@ -1,0 +1,133 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"imslogin/internal/store"
+)
+
+func newLink(t testing.TB, s store.Store, orgID, memberID int64, purpose store.LinkPurpose, raw string, at time.Time) store.LinkToken {
+	t.Helper()
+	lt := store.LinkToken{TokenHash: tokenHash(raw), OrgID: orgID, MemberID: memberID, Purpose: purpose,
+		CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
+	if err := s.CreateLinkToken(context.Background(), &lt); err != nil {
+		t.Fatalf("create link token: %v", err)
+	}
+	return lt
+}
+
+func testLinkTokens(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := NewOrganisation(t, s, "Acme")
+	m := NewMember(t, s, o.ID, "ana@acme.test")
+	old := newLink(t, s, o.ID, m.ID, store.LinkReset, "old", now)
+	invite := newLink(t, s, o.ID, m.ID, store.LinkInvitation, "invite", now)
+	newer := newLink(t, s, o.ID, m.ID, store.LinkReset, "new", now.Add(time.Minute))
+
+	got, err := s.LinkTokenByHash(ctx, old.TokenHash)
+	if err != nil || got.EndReason != store.LinkEndedReplaced || !got.EndedAt.Equal(newer.CreatedAt) {
+		t.Errorf("older reset link after a newer one: %+v, %v; want replaced", got, err)
+	}
+	if _, err := s.RedeemLinkToken(ctx, old.TokenHash, store.LinkReset, now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("redeem replaced link: got %v, want ErrNotFound", err)
+	}
+	if got, _ := s.LinkTokenByHash(ctx, invite.TokenHash); got.EndReason != "" {
+		t.Errorf("a reset link replaced the invitation: %+v", got)
+	}
+	if _, err := s.RedeemLinkToken(ctx, newer.TokenHash, store.LinkInvitation, now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("redeem for another purpose: got %v, want ErrNotFound", err)
+	}
+	if _, err := s.RedeemLinkToken(ctx, newer.TokenHash, store.LinkReset, newer.ExpiresAt); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("redeem at expiry: got %v, want ErrNotFound", err)
+	}
+	used, err := s.RedeemLinkToken(ctx, newer.TokenHash, store.LinkReset, now.Add(2*time.Minute))
+	if err != nil || used.MemberID != m.ID || used.OrgID != o.ID || used.EndReason != store.LinkEndedUsed {
+		t.Fatalf("redeem live link: %+v, %v", used, err)
+	}
+	if _, err := s.RedeemLinkToken(ctx, newer.TokenHash, store.LinkReset, now.Add(3*time.Minute)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("second redemption: got %v, want ErrNotFound", err)
+	}
+	if _, err := s.LinkTokenByHash(ctx, tokenHash("never issued")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown token: got %v, want ErrNotFound", err)
+	}
+}
+
+// testLinkTokenConcurrentRedemption redeems one link 50 times at once:
+// exactly one redemption succeeds.
+func testLinkTokenConcurrentRedemption(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := NewOrganisation(t, s, "Acme")
+	m := NewMember(t, s, o.ID, "ana@acme.test")
+	lt := newLink(t, s, o.ID, m.ID, store.LinkReset, "race", now)
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			err := s.InTx(ctx, func(tx store.Store) error {
+				if _, err := tx.RedeemLinkToken(ctx, lt.TokenHash, store.LinkReset, now); err != nil {
+					return err
+				}
+				return tx.SetPasswordHash(ctx, o.ID, m.ID, "$argon2id$winner")
+			})
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case !errors.Is(err, store.ErrNotFound):
+				t.Errorf("redemption failed with %v, want success or ErrNotFound", err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n := wins.Load(); n != 1 {
+		t.Errorf("%d of 50 concurrent redemptions succeeded, want exactly 1", n)
+	}
+}
+
+func testLinkTokenIsolation(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := NewOrganisation(t, s, "Alpha"), NewOrganisation(t, s, "Beta")
+	ma := NewMember(t, s, a.ID, "same@example.test")
+	mb := NewMember(t, s, b.ID, "same@example.test")
+	la := newLink(t, s, a.ID, ma.ID, store.LinkReset, "alpha", now)
+	newLink(t, s, b.ID, mb.ID, store.LinkReset, "beta", now) // must not replace Alpha's link
+	if got, _ := s.LinkTokenByHash(ctx, la.TokenHash); got.EndReason != "" {
+		t.Errorf("Beta's link ended Alpha's: %+v", got)
+	}
+	if _, err := s.RedeemLinkToken(ctx, la.TokenHash, store.LinkReset, now); err != nil {
+		t.Errorf("Alpha's link after Beta's was created: %v", err)
+	}
+}
+
+func testAcceptInvitation(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := NewOrganisation(t, s, "Acme")
+	other := NewOrganisation(t, s, "Other")
+	m := store.Member{OrgID: o.ID, Email: "new@acme.test", Name: "New", Role: store.RoleMember, Status: store.StatusInvited,
+		Licensed: true, CreatedAt: now}
+	if err := s.CreateMember(ctx, &m); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AcceptInvitation(ctx, other.ID, m.ID, "$argon2id$x"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("accept across organisations: got %v, want ErrNotFound", err)
+	}
+	if err := s.AcceptInvitation(ctx, o.ID, m.ID, "$argon2id$x"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.MemberByID(ctx, o.ID, m.ID)
+	if got.Status != store.StatusActive || !got.EmailVerified || got.PasswordHash != "$argon2id$x" {
+		t.Errorf("after accepting: %+v", got)
+	}
+	if err := s.AcceptInvitation(ctx, o.ID, m.ID, "$argon2id$y"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("accepting twice: got %v, want ErrNotFound", err)
+	}
+}

@@ -1,0 +1,306 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"imslogin/internal/store"
+)
+
+func rule(at time.Time) store.FailureRule {
+	return store.FailureRule{Now: at, Threshold: 3, LockFor: 15 * time.Minute, Forget: 24 * time.Hour}
+}
+
+func testLockoutSettings(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := store.Organisation{Name: "Strict", Settings: store.DefaultOrganisationSettings(), CreatedAt: now}
+	o.Settings.LockoutThreshold, o.Settings.LockoutDuration = 3, 1440*time.Minute
+	if err := s.CreateOrganisation(ctx, &o); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.OrganisationByID(ctx, o.ID)
+	if err != nil || got.Settings != o.Settings {
+		t.Errorf("settings: got %+v, %v; want %+v", got.Settings, err, o.Settings)
+	}
+	bad := store.Organisation{Name: "Lax", Settings: store.DefaultOrganisationSettings(), CreatedAt: now}
+	bad.Settings.LockoutDuration = 1441 * time.Minute
+	if err := s.CreateOrganisation(ctx, &bad); err == nil {
+		t.Error("a lock of 1441 minutes was stored; the database must refuse more than 1440")
+	}
+}
+
+func testLockouts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := NewOrganisation(t, s, "Acme")
+	id := "ana@acme.test"
+	if _, err := s.SigninLockout(ctx, o.ID, id); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("before any failure: got %v, want ErrNotFound", err)
+	}
+	for i, want := range []int{1, 2} {
+		l, err := s.RecordSigninFailure(ctx, o.ID, id, rule(now.Add(time.Duration(i)*time.Second)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Failures != want || l.Locked(now.Add(time.Minute)) {
+			t.Fatalf("failure %d: got %+v, want count %d and no lock", i+1, l, want)
+		}
+	}
+	l, err := s.RecordSigninFailure(ctx, o.ID, id, rule(now.Add(time.Minute)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantUntil := now.Add(16 * time.Minute)
+	if l.Failures != 3 || !l.LockedUntil.Equal(wantUntil) {
+		t.Fatalf("third failure: got %+v, want 3 and locked until %v", l, wantUntil)
+	}
+	// A failure during the lock (a race with it) never extends the lock.
+	l, _ = s.RecordSigninFailure(ctx, o.ID, id, rule(now.Add(2*time.Minute)))
+	if l.Failures != 4 || !l.LockedUntil.Equal(wantUntil) {
+		t.Errorf("failure during lock: got %+v, want 4, still until %v", l, wantUntil)
+	}
+	if got, _ := s.SigninLockout(ctx, o.ID, id); !got.Locked(now.Add(15*time.Minute)) || got.Locked(wantUntil) {
+		t.Errorf("stored lock %+v: want locked just before %v and free at it", got, wantUntil)
+	}
+	// Once the lock has lifted, counting starts again.
+	l, _ = s.RecordSigninFailure(ctx, o.ID, id, rule(wantUntil))
+	if l.Failures != 1 || !l.LockedUntil.IsZero() {
+		t.Errorf("first failure after the lock: got %+v, want a fresh count of 1", l)
+	}
+	// Failures long ago are forgotten.
+	l, _ = s.RecordSigninFailure(ctx, o.ID, id, rule(wantUntil.Add(25*time.Hour)))
+	if l.Failures != 1 {
+		t.Errorf("failure a day later: got %d, want 1", l.Failures)
+	}
+	cleared, err := s.ClearSigninLockout(ctx, o.ID, id)
+	if err != nil || cleared.Failures != 1 {
+		t.Errorf("clear: got %+v, %v", cleared, err)
+	}
+	if _, err := s.ClearSigninLockout(ctx, o.ID, id); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("second clear: got %v, want ErrNotFound", err)
+	}
+	// An organisation name that does not exist counts under NoOrganisation.
+	for range 3 {
+		l, err = s.RecordSigninFailure(ctx, store.NoOrganisation, "nosuch\nana@acme.test", rule(now))
+	}
+	if err != nil || !l.Locked(now) {
+		t.Errorf("unknown organisation: got %+v, %v; want locked", l, err)
+	}
+	// Pruning keeps live locks and recent counts.
+	s.RecordSigninFailure(ctx, o.ID, "old@acme.test", rule(now.Add(-48*time.Hour)))
+	n, err := s.PruneSigninLockouts(ctx, now.Add(-24*time.Hour))
+	if err != nil || n != 1 {
+		t.Errorf("prune: removed %d, %v; want only the stale count", n, err)
+	}
+	if _, err := s.SigninLockout(ctx, store.NoOrganisation, "nosuch\nana@acme.test"); err != nil {
+		t.Errorf("prune removed a live lock: %v", err)
+	}
+}
+
+// testLockoutsConcurrent counts failures from many goroutines at once: no
+// increment is lost and exactly one of them locks.
+func testLockoutsConcurrent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := NewOrganisation(t, s, "Acme")
+	const attempts, threshold = 24, 10
+	r := rule(now)
+	r.Threshold = threshold
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var counts []int
+	for range attempts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l, err := s.RecordSigninFailure(ctx, o.ID, "ana@acme.test", r)
+			if err != nil {
+				t.Errorf("concurrent failure: %v", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			counts = append(counts, l.Failures)
+			if (l.Failures >= threshold) != l.Locked(now) {
+				t.Errorf("count %d with lock %v", l.Failures, l.LockedUntil)
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Ints(counts)
+	for i, c := range counts {
+		if c != i+1 {
+			t.Fatalf("counts %v: want each of 1..%d exactly once", counts, attempts)
+		}
+	}
+}
+
+func testLockoutIsolation(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := NewOrganisation(t, s, "Alpha"), NewOrganisation(t, s, "Beta")
+	for range 3 {
+		s.RecordSigninFailure(ctx, a.ID, "same@example.test", rule(now))
+	}
+	if _, err := s.SigninLockout(ctx, b.ID, "same@example.test"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Beta sees Alpha's lock: %v", err)
+	}
+	if _, err := s.ClearSigninLockout(ctx, b.ID, "same@example.test"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Beta cleared Alpha's lock: %v", err)
+	}
+	if l, _ := s.SigninLockout(ctx, a.ID, "same@example.test"); !l.Locked(now) {
+		t.Errorf("Alpha's lock is gone: %+v", l)
+	}
+	l, _ := s.RecordSigninFailure(ctx, b.ID, "same@example.test", rule(now))
+	if l.Failures != 1 {
+		t.Errorf("Beta's count started at %d, want 1", l.Failures)
+	}
+}
+
+func auditEvent(orgID int64, at time.Time, kind, email string) store.AuditEvent {
+	return store.AuditEvent{OrgID: orgID, At: at, Kind: kind, Email: email, Actor: email, Address: "192.0.2.7",
+		UserAgent: "Firefox", Detail: "because"}
+}
+
+func testAuditLog(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := NewOrganisation(t, s, "Acme")
+	m := NewMember(t, s, o.ID, "ana@acme.test")
+	first := auditEvent(o.ID, now, "signin-failure", "ana@acme.test")
+	first.MemberID = m.ID
+	for _, e := range []store.AuditEvent{first, auditEvent(o.ID, now.Add(time.Minute), "signin-success", "ana@acme.test"),
+		auditEvent(o.ID, now.Add(2*time.Minute), "signin-failure", "bob@acme.test")} {
+		if err := s.AppendAuditEvent(ctx, &e); err != nil || e.ID == 0 {
+			t.Fatalf("append: %v (id %d)", err, e.ID)
+		}
+	}
+	all, err := s.AuditEvents(ctx, o.ID, store.AuditFilter{})
+	if err != nil || len(all) != 3 {
+		t.Fatalf("all: got %d, %v; want 3", len(all), err)
+	}
+	if all[0].Email != "bob@acme.test" || all[2].Kind != "signin-failure" {
+		t.Errorf("not newest first: %+v", all)
+	}
+	got := all[2]
+	first.ID = got.ID
+	if fmt.Sprint(got) != fmt.Sprint(first) {
+		t.Errorf("stored entry:\n got %+v\nwant %+v", got, first)
+	}
+	for name, tc := range map[string]struct {
+		f    store.AuditFilter
+		want int
+	}{
+		"by email":        {store.AuditFilter{Email: "ana@acme.test"}, 2},
+		"by kind":         {store.AuditFilter{Kind: "signin-failure"}, 2},
+		"email and kind":  {store.AuditFilter{Email: "ana@acme.test", Kind: "signin-failure"}, 1},
+		"since":           {store.AuditFilter{Since: now.Add(time.Minute)}, 2},
+		"until":           {store.AuditFilter{Until: now.Add(time.Minute)}, 1},
+		"limit":           {store.AuditFilter{Limit: 1}, 1},
+		"nothing matches": {store.AuditFilter{Kind: "unlock"}, 0},
+	} {
+		if got, err := s.AuditEvents(ctx, o.ID, tc.f); err != nil || len(got) != tc.want {
+			t.Errorf("%s: got %d entries, %v; want %d", name, len(got), err, tc.want)
+		}
+	}
+	n, err := s.PruneAuditEvents(ctx, now.Add(time.Minute))
+	if err != nil || n != 1 {
+		t.Errorf("prune: removed %d, %v; want 1", n, err)
+	}
+}
+
+func testAuditIsolation(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := NewOrganisation(t, s, "Alpha"), NewOrganisation(t, s, "Beta")
+	e := auditEvent(a.ID, now, "signin-success", "same@example.test")
+	if err := s.AppendAuditEvent(ctx, &e); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.AuditEvents(ctx, b.ID, store.AuditFilter{Email: "same@example.test"}); err != nil || len(got) != 0 {
+		t.Errorf("Beta reads Alpha's audit log: %+v, %v", got, err)
+	}
+}
+
+// testAuditInTransaction: an entry is written with the change it records,
+// or not at all.
+func testAuditInTransaction(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := NewOrganisation(t, s, "Acme")
+	boom := errors.New("boom")
+	err := s.InTx(ctx, func(tx store.Store) error {
+		e := auditEvent(o.ID, now, "member-add", "half@acme.test")
+		if err := tx.AppendAuditEvent(ctx, &e); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if got, _ := s.AuditEvents(ctx, o.ID, store.AuditFilter{}); len(got) != 0 {
+		t.Errorf("entry of a rolled-back change: %+v", got)
+	}
+}
+
+func newSession(t *testing.T, s store.Store, m store.Member, token string, lastSeen time.Time) store.Session {
+	t.Helper()
+	sess := store.Session{TokenHash: tokenHash(token), OrgID: m.OrgID, MemberID: m.ID, CreatedAt: now, LastSeenAt: lastSeen,
+		AuthTime: now, ExpiresAt: now.Add(time.Hour), UserAgent: "UA " + token, Address: "192.0.2.1"}
+	if err := s.CreateSession(context.Background(), &sess); err != nil {
+		t.Fatal(err)
+	}
+	return sess
+}
+
+func testMemberSessions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := NewOrganisation(t, s, "Acme")
+	ana, bob := NewMember(t, s, o.ID, "ana@acme.test"), NewMember(t, s, o.ID, "bob@acme.test")
+	older := newSession(t, s, ana, "a1", now)
+	newer := newSession(t, s, ana, "a2", now.Add(time.Minute))
+	bobs := newSession(t, s, bob, "b1", now)
+	list, err := s.MemberSessions(ctx, o.ID, ana.ID)
+	if err != nil || len(list) != 2 || list[0].ID != newer.ID || list[1].ID != older.ID {
+		t.Fatalf("ana's sessions: got %+v, %v; want the newer then the older", list, err)
+	}
+	if list[0].UserAgent != "UA a2" || list[0].Address != "192.0.2.1" {
+		t.Errorf("session details lost: %+v", list[0])
+	}
+	if err := s.DeleteMemberSession(ctx, o.ID, ana.ID, bobs.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ana deleted bob's session: %v", err)
+	}
+	if err := s.DeleteMemberSession(ctx, o.ID, ana.ID, older.ID); err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(20 * time.Minute)
+	if err := s.RenewSession(ctx, o.ID, newer.ID, tokenHash("a2-renewed"), later); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SignedInByTokenHash(ctx, tokenHash("a2")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("old token still valid after renewal: %v", err)
+	}
+	si, err := s.SignedInByTokenHash(ctx, tokenHash("a2-renewed"))
+	if err != nil || !si.Session.AuthTime.Equal(later) || si.Session.ID != newer.ID {
+		t.Errorf("renewed session: %+v, %v", si.Session, err)
+	}
+	if list, _ := s.MemberSessions(ctx, o.ID, bob.ID); len(list) != 1 {
+		t.Errorf("bob's sessions: %+v", list)
+	}
+}
+
+func testSessionIsolation(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := NewOrganisation(t, s, "Alpha"), NewOrganisation(t, s, "Beta")
+	ma := NewMember(t, s, a.ID, "same@example.test")
+	sess := newSession(t, s, ma, "x", now)
+	if list, err := s.MemberSessions(ctx, b.ID, ma.ID); err != nil || len(list) != 0 {
+		t.Errorf("Beta lists Alpha's sessions: %+v, %v", list, err)
+	}
+	if err := s.DeleteMemberSession(ctx, b.ID, ma.ID, sess.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Beta deleted Alpha's session: %v", err)
+	}
+	if err := s.RenewSession(ctx, b.ID, sess.ID, tokenHash("stolen"), now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Beta renewed Alpha's session: %v", err)
+	}
+}
