@@ -21,6 +21,20 @@ const (
 // Policy is what a new password must satisfy.
 type Policy struct {
 	MinLength int
+	// Blocklist, if set, is a larger list of breached passwords checked
+	// besides the embedded common ones.
+	Blocklist Blocklist
+}
+
+// MinLengthFor is the minimum length for an organisation: 15 characters
+// when the password is the only factor, 8 when MFA is required, or more
+// when its administrators raised it.
+func MinLengthFor(mfaRequired bool, raised int) int {
+	base := MinLengthSingleFactor
+	if mfaRequired {
+		base = MinLengthWithMFA
+	}
+	return min(max(base, raised), MaxLength)
 }
 
 // Context is what a password must not contain: the member's own details.
@@ -55,6 +69,17 @@ func (p Policy) Check(password string, c Context) error {
 	}
 	if org := strings.ToLower(strings.TrimSpace(c.OrganisationName)); len(org) >= 3 && strings.Contains(lower, org) {
 		problems = append(problems, "do not include the organisation name")
+	}
+	blocked := IsCommon(password)
+	if !blocked && p.Blocklist != nil {
+		found, err := p.Blocklist.Contains(password)
+		if err != nil {
+			return fmt.Errorf("password blocklist: %w", err)
+		}
+		blocked = found
+	}
+	if blocked {
+		problems = append(problems, "this password is too common: it appears in lists of passwords attackers try first")
 	}
 	if len(problems) == 0 {
 		return nil
