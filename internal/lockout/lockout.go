@@ -1,0 +1,142 @@
+// Package lockout counts failed sign-ins per identifier (an email address
+// within an organisation, or an organisation name that does not exist) in
+// the database and locks the identifier when the count reaches the
+// organisation's threshold. Counting is one atomic statement, so nodes
+// sharing a database lock at exactly the threshold.
+//
+// The identifier is what was typed, not a member, so an address that is no
+// member locks exactly like one that is, and "Account locked" tells nobody
+// who is a member. While locked, every attempt gets the same answer without
+// its password being checked. Later sign-in steps (email codes, second
+// factors) call Fail too, so guesses there count against the same lock.
+package lockout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"imslogin/internal/store"
+)
+
+// Forget is how long after the last failure the count starts again.
+const Forget = 24 * time.Hour
+
+// Policy is an organisation's lockout setting.
+type Policy struct {
+	Threshold int           // the failure that locks
+	Duration  time.Duration // how long the lock lasts
+}
+
+// Bounds of the policy an organisation may choose.
+const (
+	MinThreshold = 1
+	MaxThreshold = 100
+	MinDuration  = time.Minute
+	MaxDuration  = 1440 * time.Minute
+)
+
+// PolicyOf returns an organisation's policy.
+func PolicyOf(s store.OrganisationSettings) Policy {
+	return Policy{Threshold: s.LockoutThreshold, Duration: s.LockoutDuration}
+}
+
+// DefaultPolicy applies to organisation names that do not exist.
+func DefaultPolicy() Policy { return PolicyOf(store.DefaultOrganisationSettings()) }
+
+// Validate reports every way p is out of bounds.
+func (p Policy) Validate() error {
+	var errs []error
+	if p.Threshold < MinThreshold || p.Threshold > MaxThreshold {
+		errs = append(errs, fmt.Errorf("lockout threshold %d: want %d to %d failed attempts", p.Threshold, MinThreshold, MaxThreshold))
+	}
+	if p.Duration < MinDuration || p.Duration > MaxDuration || p.Duration%time.Minute != 0 {
+		errs = append(errs, fmt.Errorf("lockout duration %v: want whole minutes from 1 to 1440", p.Duration))
+	}
+	return errors.Join(errs...)
+}
+
+// Identifier is what failures are counted against.
+type Identifier struct {
+	OrgID int64
+	Key   string
+}
+
+// Of is the identifier of an email address (normalised) in an organisation.
+func Of(orgID int64, email string) Identifier { return Identifier{OrgID: orgID, Key: email} }
+
+// OfUnknownOrganisation is the identifier of an email address with an
+// organisation name that does not exist.
+func OfUnknownOrganisation(name, email string) Identifier {
+	return Identifier{OrgID: store.NoOrganisation, Key: strings.ToLower(strings.TrimSpace(name)) + "\n" + email}
+}
+
+// Guard checks and counts.
+type Guard struct {
+	Store store.Store
+	Now   func() time.Time
+}
+
+// LockedUntil returns when id's lock lifts, or the zero time if it is not
+// locked.
+func (g *Guard) LockedUntil(ctx context.Context, id Identifier) (time.Time, error) {
+	l, err := g.Store.SigninLockout(ctx, id.OrgID, id.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !l.Locked(g.Now()) {
+		return time.Time{}, nil
+	}
+	return l.LockedUntil, nil
+}
+
+// Result is the state a failure left.
+type Result struct {
+	Failures int
+	// LockedUntil is when the lock lifts; zero if not locked.
+	LockedUntil time.Time
+	// JustLocked is true for the one failure that locked: only it should
+	// record the lockout and send the email.
+	JustLocked bool
+}
+
+// Fail counts one failure through tx, the transaction that also records it.
+func (g *Guard) Fail(ctx context.Context, tx store.Store, id Identifier, p Policy) (Result, error) {
+	now := g.Now()
+	l, err := tx.RecordSigninFailure(ctx, id.OrgID, id.Key,
+		store.FailureRule{Now: now, Threshold: p.Threshold, LockFor: p.Duration, Forget: Forget})
+	if err != nil {
+		return Result{}, err
+	}
+	if !l.Locked(now) {
+		return Result{Failures: l.Failures}, nil
+	}
+	return Result{Failures: l.Failures, LockedUntil: l.LockedUntil, JustLocked: l.Failures == p.Threshold}, nil
+}
+
+// Succeeded forgets id's failures after a complete sign-in.
+func (g *Guard) Succeeded(ctx context.Context, tx store.Store, id Identifier) error {
+	_, err := tx.ClearSigninLockout(ctx, id.OrgID, id.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// Unlock lifts id's lock and forgets its failures at once. It reports
+// whether id was locked.
+func (g *Guard) Unlock(ctx context.Context, tx store.Store, id Identifier) (wasLocked bool, err error) {
+	l, err := tx.ClearSigninLockout(ctx, id.OrgID, id.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return l.Locked(g.Now()), nil
+}
