@@ -36,7 +36,8 @@ func (s *Service) CreateOrganisation(ctx context.Context, name string) (store.Or
 	if err := validateName("organisation name", name); err != nil {
 		return store.Organisation{}, err
 	}
-	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), CreatedAt: s.Now()}
+	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), Licences: store.DefaultLicences,
+		CreatedAt: s.Now()}
 	err := s.Store.CreateOrganisation(ctx, &o)
 	if errors.Is(err, store.ErrConflict) {
 		return o, invalid("an organisation named %q already exists", name)
