@@ -82,7 +82,11 @@ func (r MemberRow) Cursor(s MemberSort) MemberCursor {
 	case SortStatus:
 		return MemberCursor{Text: string(r.Status), ID: r.ID}
 	case SortLastSignIn:
-		return MemberCursor{Number: r.LastSignInAt.UnixMilli(), ID: r.ID}
+		var at int64 // never signed in sorts first, as stored
+		if !r.LastSignInAt.IsZero() {
+			at = r.LastSignInAt.UnixMilli()
+		}
+		return MemberCursor{Number: at, ID: r.ID}
 	}
 	return MemberCursor{Text: NameKey(r.Name), ID: r.ID}
 }
