@@ -175,6 +175,8 @@ type SignedIn struct {
 	Session      Session
 	Member       Member
 	Organisation Organisation
+	// RolePermissions are the member's custom role's permissions, if any.
+	RolePermissions string
 }
 
 // Sessions stores signed-in browsers.

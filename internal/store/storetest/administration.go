@@ -219,6 +219,14 @@ func testMemberAccessAndRoles(t *testing.T, s store.Store) {
 	if err := s.DeleteRole(ctx, o.ID, r.ID); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("deleting a role in use: got %v, want ErrConflict", err)
 	}
+	sess := store.Session{TokenHash: tokenHash("ana"), OrgID: o.ID, MemberID: m.ID, CreatedAt: now, LastSeenAt: now,
+		AuthTime: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.CreateSession(ctx, &sess); err != nil {
+		t.Fatal(err)
+	}
+	if si, err := s.SignedInByTokenHash(ctx, tokenHash("ana")); err != nil || si.RolePermissions != "audit.read members.read" {
+		t.Errorf("signed in with a custom role: got role permissions %q, %v", si.RolePermissions, err)
+	}
 	rows, _ := s.ListMembers(ctx, o.ID, store.MemberQuery{Limit: 5})
 	if len(rows) != 1 || rows[0].RoleName != "Auditor" {
 		t.Errorf("list shows role %+v, want Auditor", rows)
