@@ -164,3 +164,18 @@ type APITokens interface {
 // DefaultLicences is the seat count of a new organisation until an operator
 // sets it with `ims org set --licences N`.
 const DefaultLicences = 10
+
+// AuditDayCount is how many entries of one kind an organisation's audit log
+// holds for one UTC day.
+type AuditDayCount struct {
+	Day   time.Time // midnight UTC
+	Kind  string
+	Count int
+}
+
+// AuditCounts summarises the audit log for charts.
+type AuditCounts interface {
+	// AuditDailyCounts counts entries of the kinds at or after since, by
+	// UTC day and kind.
+	AuditDailyCounts(ctx context.Context, orgID int64, kinds []string, since time.Time) ([]AuditDayCount, error)
+}

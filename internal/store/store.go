@@ -219,6 +219,7 @@ type Store interface {
 	Roles
 	Administration
 	APITokens
+	AuditCounts
 	// InTx runs fn with a Store whose calls share one transaction, committed
 	// when fn returns nil and rolled back otherwise.
 	InTx(ctx context.Context, fn func(Store) error) error

@@ -259,3 +259,33 @@ func (q *queries) TouchAPIToken(ctx context.Context, id int64, at time.Time) err
 		ms(at), id, ms(at.Add(-time.Minute)))
 	return err
 }
+
+func (q *queries) AuditDailyCounts(ctx context.Context, orgID int64, kinds []string, since time.Time) ([]store.AuditDayCount, error) {
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	const dayMS = 24 * 60 * 60 * 1000
+	args := []any{orgID, ms(since)}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	query := fmt.Sprintf(`SELECT at / %d AS day, kind, COUNT(*) FROM audit_events
+		WHERE org_id = ? AND at >= ? AND kind IN (?%s) GROUP BY at / %d, kind ORDER BY day, kind`,
+		dayMS, strings.Repeat(", ?", len(kinds)-1), dayMS)
+	rows, err := q.r.QueryContext(ctx, q.bind(query), args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var list []store.AuditDayCount
+	for rows.Next() {
+		var c store.AuditDayCount
+		var dayNumber int64
+		if err := rows.Scan(&dayNumber, &c.Kind, &c.Count); err != nil {
+			return nil, err
+		}
+		c.Day = time.UnixMilli(dayNumber * dayMS).UTC()
+		list = append(list, c)
+	}
+	return list, rows.Err()
+}

@@ -370,3 +370,30 @@ func testAdministrationIsolation(t *testing.T, s store.Store) {
 		t.Errorf("Acme's member changed through Globex: %+v", got)
 	}
 }
+
+func testAuditDailyCounts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	acme := NewOrganisation(t, s, "Acme")
+	globex := NewOrganisation(t, s, "Globex")
+	day0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	add := func(orgID int64, at time.Time, kind string) {
+		e := store.AuditEvent{OrgID: orgID, At: at, Kind: kind}
+		if err := s.AppendAuditEvent(ctx, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(acme.ID, day0.Add(-time.Minute), "signin-success") // before since
+	add(acme.ID, day0.Add(time.Hour), "signin-success")
+	add(acme.ID, day0.Add(23*time.Hour+59*time.Minute), "signin-success")
+	add(acme.ID, day0.Add(25*time.Hour), "signin-failure")
+	add(acme.ID, day0.Add(26*time.Hour), "member-change") // not asked for
+	add(globex.ID, day0.Add(time.Hour), "signin-success")
+	got, err := s.AuditDailyCounts(ctx, acme.ID, []string{"signin-success", "signin-failure"}, day0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.AuditDayCount{{Day: day0, Kind: "signin-success", Count: 2}, {Day: day0.Add(24 * time.Hour), Kind: "signin-failure", Count: 1}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}

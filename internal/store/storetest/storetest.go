@@ -49,6 +49,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ProfileAndPicture", testProfileAndPicture},
 		{"APITokens", testAPITokens},
 		{"AdministrationIsolation", testAdministrationIsolation},
+		{"AuditDailyCounts", testAuditDailyCounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })
