@@ -138,7 +138,7 @@ func mayGrant(a Actor, gained access.Set, ownerChange, dataAccessChange bool) er
 	}
 	if !a.Perms.Covers(gained) {
 		return fmt.Errorf("%w: you cannot grant permissions you do not hold (%s)", ErrForbidden,
-			strings.Join((gained &^ a.Perms).Names(), ", "))
+			strings.Join((gained&^a.Perms).Names(), ", "))
 	}
 	if dataAccessChange && !a.DataAccess {
 		return fmt.Errorf("%w: only members with Sensitive Data Access can grant or remove it", ErrForbidden)
