@@ -49,6 +49,7 @@ type Organisation struct {
 	Name      string
 	PortalURL string // official public address used in links; empty means the server's public URL
 	Settings  OrganisationSettings
+	Licences  int // seats operators sold the organisation; licensed members never exceed it
 	CreatedAt time.Time
 }
 
@@ -62,6 +63,12 @@ type OrganisationSettings struct {
 	RememberMeDuration     time.Duration // absolute limit of a "Keep me signed in" session
 	LockoutThreshold       int           // failed sign-ins in a row that lock an account
 	LockoutDuration        time.Duration // how long a lock lasts before it lifts by itself
+	PasswordMinLength      int           // administrators may raise the NIST minimum
+	RegistrationLifetime   time.Duration // how long an invitation or registration link works
+	UnlinkedRemovalDays    int           // days before a member who never linked an account is removed
+	NotifyMemberLockout    bool          // email members when their account locks
+	NotifyPasswordChange   bool          // email members when their password changes
+	NotifyAdminsNewMember  bool          // email administrators when a member is added
 }
 
 // SessionLimits returns the idle and absolute limits for a session.
@@ -81,6 +88,11 @@ func DefaultOrganisationSettings() OrganisationSettings {
 		RememberMeDuration:     30 * 24 * time.Hour,
 		LockoutThreshold:       5,
 		LockoutDuration:        15 * time.Minute,
+		PasswordMinLength:      15,
+		RegistrationLifetime:   7 * 24 * time.Hour,
+		UnlinkedRemovalDays:    30,
+		NotifyMemberLockout:    true,
+		NotifyPasswordChange:   true,
 	}
 }
 
@@ -96,6 +108,10 @@ type Member struct {
 	Licensed      bool // a member without a licence cannot sign in
 	DataAccess    bool // Sensitive Data Access
 	EmailVerified bool
+	AboutMe       string
+	RoleID        int64     // a custom role (Role is then RoleMember); 0 for a built-in role
+	Permissions   string    // space-separated permissions granted beyond their role's
+	PictureAt     time.Time // when the profile picture was last set; zero if none
 	// PasswordHash is the member's IMS Login Service credential (a PHC
 	// string); empty means the member has not set a password yet.
 	PasswordHash string
@@ -159,6 +175,8 @@ type SignedIn struct {
 	Session      Session
 	Member       Member
 	Organisation Organisation
+	// RolePermissions are the member's custom role's permissions, if any.
+	RolePermissions string
 }
 
 // Sessions stores signed-in browsers.
@@ -198,6 +216,10 @@ type Store interface {
 	AuditLog
 	Outbox
 	LinkTokens
+	Roles
+	Administration
+	APITokens
+	AuditCounts
 	// InTx runs fn with a Store whose calls share one transaction, committed
 	// when fn returns nil and rolled back otherwise.
 	InTx(ctx context.Context, fn func(Store) error) error

@@ -83,7 +83,8 @@ func Start(t testing.TB, db server.Database, cfg config.Config, clock *Clock) *E
 // NewOrganisation creates an organisation with settings changed by edit.
 func NewOrganisation(t testing.TB, db store.Store, name string, edit func(*store.OrganisationSettings)) store.Organisation {
 	t.Helper()
-	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), CreatedAt: NewClock().Now()}
+	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), Licences: store.DefaultLicences,
+		CreatedAt: NewClock().Now()}
 	if edit != nil {
 		edit(&o.Settings)
 	}

@@ -58,3 +58,46 @@ func prefixed(prefix, columns string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// idOrZero scans a nullable ID column: NULL is 0.
+type idOrZero struct{ id *int64 }
+
+func (n idOrZero) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*n.id = 0
+	case int64:
+		*n.id = v
+	default:
+		return fmt.Errorf("id column holds %T, want int64", v)
+	}
+	return nil
+}
+
+// nullID stores 0 as NULL, for optional references.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// wordList scans a space-separated column (permission names) into a slice.
+type wordList struct{ w *[]string }
+
+func (l wordList) Scan(v any) error {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("word list column holds %T, want text", v)
+	}
+	*l.w = strings.Fields(s)
+	return nil
+}
+
+// words stores a list of names (none containing spaces) in one column.
+func words(list []string) string { return strings.Join(list, " ") }

@@ -43,6 +43,13 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LinkTokenConcurrentRedemption", testLinkTokenConcurrentRedemption},
 		{"LinkTokenIsolation", testLinkTokenIsolation},
 		{"AcceptInvitation", testAcceptInvitation},
+		{"OrganisationUpdate", testOrganisationUpdate},
+		{"MemberListing", testMemberListing},
+		{"MemberAccessAndRoles", testMemberAccessAndRoles},
+		{"ProfileAndPicture", testProfileAndPicture},
+		{"APITokens", testAPITokens},
+		{"AdministrationIsolation", testAdministrationIsolation},
+		{"AuditDailyCounts", testAuditDailyCounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })
