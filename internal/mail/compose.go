@@ -21,6 +21,8 @@ const (
 	PasswordReset   = "password-reset"   // link to the reset form
 	PasswordChanged = "password-changed" // notice after a reset or change
 	AccountLocked   = "account-locked"   // notice that failed sign-ins locked the account
+	EmailCode       = "email-code"       // a code proving the member reads this address
+	EmailChanged    = "email-changed"    // notice to the old address after a change
 )
 
 // Message is an email to write to the outbox.
@@ -53,7 +55,7 @@ type kind struct {
 
 // kinds are parsed once at start-up; a broken template panics here, and
 // the package's tests render every kind.
-var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked)
+var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked, EmailCode, EmailChanged)
 
 func mustParse(names ...string) map[string]kind {
 	m := map[string]kind{}

@@ -35,7 +35,9 @@ var (
 // TooSoonError refuses a new code until Wait has passed.
 type TooSoonError struct{ Wait time.Duration }
 
-func (e *TooSoonError) Error() string { return fmt.Sprintf("otpcode: wait %v before sending another code", e.Wait) }
+func (e *TooSoonError) Error() string {
+	return fmt.Sprintf("otpcode: wait %v before sending another code", e.Wait)
+}
 
 // Issuer issues and checks codes.
 type Issuer struct {
@@ -63,7 +65,7 @@ func (i *Issuer) Issue(ctx context.Context, tx store.OneTimeCodes, orgID, member
 		return "", err
 	}
 	err = tx.PutOneTimeCode(ctx, store.OneTimeCode{OrgID: orgID, MemberID: memberID, Purpose: purpose,
-		CodeHash: hash(memberID, purpose, code), Destination: destination, SentAt: now, ExpiresAt: now.Add(i.ttl())})
+		CodeHash: hash(memberID, purpose, code), Destination: destination, SentAt: now, ExpiresAt: now.Add(i.Lifetime())})
 	return code, err
 }
 
@@ -143,7 +145,8 @@ func hash(memberID int64, purpose, code string) []byte {
 	return h[:]
 }
 
-func (i *Issuer) ttl() time.Duration {
+// Lifetime is how long a new code works.
+func (i *Issuer) Lifetime() time.Duration {
 	if i.TTL > 0 {
 		return i.TTL
 	}

@@ -14,8 +14,10 @@ import (
 	"imslogin/internal/clientaddr"
 	"imslogin/internal/config"
 	"imslogin/internal/dashboard"
+	"imslogin/internal/emailverify"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/lockout"
+	"imslogin/internal/otpcode"
 	"imslogin/internal/password"
 	"imslogin/internal/profile"
 	"imslogin/internal/recovery"
@@ -103,8 +105,13 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	}
 	dashboardLinks := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
 		Description: "See the browsers signed in to your account and sign any of them out."}}, opts.DashboardLinks...)
+	codes := &otpcode.Issuer{Now: opts.Now}
+	// The steps of a sign-in after the password, in order.
+	steps := append([]signin.Step{
+		&emailverify.Step{Store: db, Codes: codes, Pages: pages, Log: log},
+	}, opts.Steps...)
 	mounters := []Mounter{
-		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps,
+		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: steps,
 			Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Throttle: throttles},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
