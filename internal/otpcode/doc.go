@@ -13,5 +13,6 @@
 // Wrong guesses are not counted here. They belong to the sign-in (or page)
 // that makes them, not to a code, so sending a new code never resets the
 // count (NIST SP 800-63B): the sign-in flow counts them and feeds the
-// account lockout.
+// account lockout; outside a sign-in, the store's count on the member's
+// code row (CountOneTimeCodeFailure) survives resends.
 package otpcode

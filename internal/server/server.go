@@ -113,6 +113,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	mounters := []Mounter{
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: steps,
 			Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Throttle: throttles},
+		&emailverify.ChangeHandler{Store: db, Sessions: sessions, Codes: codes, Pages: pages, Log: log},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
 		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,

@@ -18,12 +18,19 @@ type OneTimeCode struct {
 	Destination string
 	SentAt      time.Time
 	ExpiresAt   time.Time
+	// Attempts counts wrong guesses outside a sign-in; replacing the code
+	// keeps the count.
+	Attempts int
 }
 
 // OneTimeCodes stores one-time codes, always within one organisation.
 type OneTimeCodes interface {
-	// PutOneTimeCode stores c, replacing the member's code for c.Purpose.
+	// PutOneTimeCode stores c, replacing the member's code for c.Purpose
+	// but keeping its count of wrong guesses.
 	PutOneTimeCode(ctx context.Context, c OneTimeCode) error
+	// CountOneTimeCodeFailure adds a wrong guess and returns the count;
+	// ErrNotFound if there is no code.
+	CountOneTimeCodeFailure(ctx context.Context, orgID, memberID int64, purpose string) (int, error)
 	OneTimeCode(ctx context.Context, orgID, memberID int64, purpose string) (OneTimeCode, error)
 	// DeleteOneTimeCode deletes the code only while it is still the one
 	// whose hash is codeHash, and is ErrNotFound otherwise: of several

@@ -17,10 +17,18 @@ func (q *queries) PutOneTimeCode(ctx context.Context, c store.OneTimeCode) error
 
 func (q *queries) OneTimeCode(ctx context.Context, orgID, memberID int64, purpose string) (store.OneTimeCode, error) {
 	var c store.OneTimeCode
-	err := q.queryRow(ctx, `SELECT org_id, member_id, purpose, code_hash, destination, sent_at, expires_at
+	err := q.queryRow(ctx, `SELECT org_id, member_id, purpose, code_hash, destination, sent_at, expires_at, attempts
 		FROM one_time_codes WHERE org_id = ? AND member_id = ? AND purpose = ?`, orgID, memberID, purpose).
-		Scan(&c.OrgID, &c.MemberID, &c.Purpose, &c.CodeHash, &c.Destination, msTime{&c.SentAt}, msTime{&c.ExpiresAt})
+		Scan(&c.OrgID, &c.MemberID, &c.Purpose, &c.CodeHash, &c.Destination, msTime{&c.SentAt}, msTime{&c.ExpiresAt}, &c.Attempts)
 	return c, translate(err)
+}
+
+func (q *queries) CountOneTimeCodeFailure(ctx context.Context, orgID, memberID int64, purpose string) (int, error) {
+	var n int
+	q.roundTrips.Add(1)
+	err := rowOn(ctx, q.w, q.wStmts, q.bind(`UPDATE one_time_codes SET attempts = attempts + 1
+		WHERE org_id = ? AND member_id = ? AND purpose = ? RETURNING attempts`), []any{orgID, memberID, purpose}).Scan(&n)
+	return n, translate(err)
 }
 
 func (q *queries) DeleteOneTimeCode(ctx context.Context, orgID, memberID int64, purpose string, codeHash []byte) error {

@@ -28,7 +28,16 @@ func testOneTimeCodes(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
+	if n, err := s.CountOneTimeCodeFailure(ctx, o.ID, m.ID, "verify-email"); n != 1 || err != nil {
+		t.Fatalf("count a wrong guess: %d, %v", n, err)
+	}
+	if err := s.PutOneTimeCode(ctx, second); err != nil {
+		t.Fatal(err)
+	}
 	got, err := s.OneTimeCode(ctx, o.ID, m.ID, "verify-email")
+	if got.Attempts != 1 {
+		t.Errorf("a resend reset the count of wrong guesses to %d", got.Attempts)
+	}
 	if err != nil || string(got.CodeHash) != string(second.CodeHash) || !got.SentAt.Equal(second.SentAt) ||
 		!got.ExpiresAt.Equal(second.ExpiresAt) || got.Destination != m.Email {
 		t.Fatalf("after a resend: %+v, %v; want only the newest code", got, err)
@@ -131,6 +140,9 @@ func testVerificationIsolation(t *testing.T, s store.Store) {
 	if _, err := s.OneTimeCode(ctx, b.ID, ana.ID, c.Purpose); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a code read under another organisation: %v", err)
 	}
+	if _, err := s.CountOneTimeCodeFailure(ctx, b.ID, ana.ID, c.Purpose); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a guess counted under another organisation: %v", err)
+	}
 	if err := s.DeleteOneTimeCode(ctx, b.ID, ana.ID, c.Purpose, c.CodeHash); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a code used under another organisation: %v", err)
 	}
@@ -144,7 +156,7 @@ func testVerificationIsolation(t *testing.T, s store.Store) {
 	if got.Email != ana.Email || got.EmailVerified {
 		t.Errorf("another organisation changed the member: %+v", got)
 	}
-	if _, err := s.OneTimeCode(ctx, a.ID, ana.ID, c.Purpose); err != nil {
-		t.Errorf("the code is gone: %v", err)
+	if got, err := s.OneTimeCode(ctx, a.ID, ana.ID, c.Purpose); err != nil || got.Attempts != 0 {
+		t.Errorf("the code is gone or counted: %+v, %v", got, err)
 	}
 }

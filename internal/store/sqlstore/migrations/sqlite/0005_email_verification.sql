@@ -3,7 +3,9 @@
 -- Profile). Only a code's SHA-256 is kept, and only the newest code of a
 -- member and purpose exists: sending one replaces the last. destination is
 -- the address the code went to; for a change of address it is the pending
--- address, kept beside the current one until the code proves it.
+-- address, kept beside the current one until the code proves it. attempts
+-- counts wrong guesses made outside a sign-in (My Profile) and survives a
+-- resend, so sending a new code never resets it.
 ALTER TABLE organisations ADD COLUMN require_verified_email INTEGER NOT NULL DEFAULT 1;
 
 CREATE TABLE one_time_codes (
@@ -14,5 +16,6 @@ CREATE TABLE one_time_codes (
     destination TEXT   NOT NULL,
     sent_at     INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (org_id, member_id, purpose)
 );
