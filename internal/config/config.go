@@ -103,12 +103,8 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.PasswordBlocklist, "password-blocklist", c.PasswordBlocklist, "sorted file of breached passwords or SHA-1 hashes (one a line) to reject besides the embedded list")
 }
 
-// BindMailFlags registers the settings that emailed links need; operator
-// commands that send invitations use them too.
+// BindMailFlags registers the mail delivery and emailed-link settings.
 func (c *Config) BindMailFlags(fs *pflag.FlagSet) {
-	if fs.Lookup("public-url") == nil {
-		fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the address members use; links in emails are built from it")
-	}
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "mail server: smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; empty keeps mail in the outbox")
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, `sender of emails, such as "IMS Login <login@example.org>"`)
 	fs.DurationVar(&c.InvitationLifetime, "invitation-lifetime", c.InvitationLifetime, "how long an invitation link works")

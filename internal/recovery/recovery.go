@@ -27,6 +27,10 @@ type Handler struct {
 	Blocklist password.Blocklist // the operator's larger list, if any
 	Log       *slog.Logger
 	Now       func() time.Time
+	// MinResponse is the least time a reset request takes to answer, so
+	// that the work done for an existing account cannot be told apart by
+	// timing from the nothing done for an unknown one.
+	MinResponse time.Duration
 }
 
 // Mount registers the handler's routes.
@@ -64,11 +68,18 @@ func (h *Handler) submitForgot(w http.ResponseWriter, r *http.Request) {
 		h.Pages.ForgotPassword(w, http.StatusBadRequest, page)
 		return
 	}
+	started := time.Now()
 	if err := h.requestReset(r.Context(), r, orgName, email); err != nil {
 		// Logged, never shown: the answer must not depend on the account.
 		h.Log.Error("password reset request", "organisation", orgName, "err", err)
 	}
 	page.Notice = sentNotice(email, linkmail.Words(h.resetLifetime()))
+	if wait := h.MinResponse - time.Since(started); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-r.Context().Done():
+		}
+	}
 	h.Pages.ForgotPassword(w, http.StatusOK, page)
 }
 
@@ -102,6 +113,10 @@ func (h *Handler) requestReset(ctx context.Context, r *http.Request, orgName, em
 	if err != nil {
 		return err
 	}
+	if h.sentRecently(ctx, m) {
+		h.Log.Info("password reset requested again within a minute; nothing sent", "organisation", org.Name, "member", m.ID)
+		return nil
+	}
 	return h.Store.InTx(ctx, func(tx store.Store) error {
 		switch m.Status {
 		case store.StatusActive:
@@ -111,6 +126,19 @@ func (h *Handler) requestReset(ctx context.Context, r *http.Request, orgName, em
 		}
 		return nil
 	})
+}
+
+// resendInterval is the least time between two emailed links a member
+// asks for, so nobody can flood a member's inbox through this form.
+const resendInterval = time.Minute
+
+func (h *Handler) sentRecently(ctx context.Context, m store.Member) bool {
+	purpose := store.LinkReset
+	if m.Status == store.StatusInvited {
+		purpose = store.LinkInvitation
+	}
+	t, err := h.Store.LatestLinkToken(ctx, m.OrgID, m.ID, purpose)
+	return err == nil && h.Now().Sub(t.CreatedAt) < resendInterval
 }
 
 // sameHost compares a request's Host header with the official host,
