@@ -39,7 +39,7 @@ type Renderer struct {
 // pageNames lists every page; each is templates/NAME.html over layout.html,
 // and may use the shared pieces in templates/partials.
 var pageNames = []string{"login", "dashboard", "error", "forgot-password", "set-password", "change-password", "dev-mail",
-	"reauth", "sessions", "mfa", "phone", "security"}
+	"reauth", "sessions", "verify-email", "email-address", "mfa", "phone", "security"}
 
 // NewRenderer parses every page now, so a broken template fails start-up.
 func NewRenderer(log *slog.Logger) (*Renderer, error) {
@@ -123,6 +123,8 @@ func (r *Renderer) Login(w http.ResponseWriter, status int, p LoginPage) {
 type DashboardPage struct {
 	Layout
 	SignedInAt time.Time
+	// EmailUnverified shows the banner that points to My Profile.
+	EmailUnverified bool
 	// Links are further pages other features add to the Dashboard.
 	Links []Link
 }

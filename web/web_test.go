@@ -34,7 +34,7 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 				Devices: []DeviceView{{Device: evil}}, NewBackupCodes: []string{evil}})
 		},
 		"sessions": func(w http.ResponseWriter) {
-			r.Sessions(w, SessionsPage{Layout: Layout{Member: member}, Sessions: []SessionView{{Device: evil}}})
+			r.Sessions(w, SessionsPage{Layout: Layout{Member: member}, Sessions: []SessionView{{ID: 1, Device: evil, Address: "192.0.2.1"}}})
 		},
 		"forgot-password": func(w http.ResponseWriter) {
 			r.ForgotPassword(w, 200, ForgotPasswordPage{Organisation: evil, Email: evil})
@@ -45,6 +45,12 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 		},
 		"change-password": func(w http.ResponseWriter) {
 			r.ChangePassword(w, 200, ChangePasswordPage{Layout: Layout{Member: member}, NewPassword: NewPassword{MinLength: 15}})
+		},
+		"verify-email": func(w http.ResponseWriter) {
+			r.VerifyEmail(w, 200, VerifyEmailPage{Layout: Layout{Notice: Notice{Kind: "error", Text: evil}}, Email: evil})
+		},
+		"email-address": func(w http.ResponseWriter) {
+			r.EmailAddress(w, 200, EmailAddressPage{Layout: Layout{Member: member}, Email: evil, Pending: evil, NewEmail: evil})
 		},
 		"dev-mail": func(w http.ResponseWriter) {
 			r.Mailbox(w, MailboxPage{Messages: []MailView{{Subject: evil, Text: evil, Links: []string{"javascript:alert(1)"}}}, Texts: []TextView{{Body: evil}}})

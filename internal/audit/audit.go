@@ -27,6 +27,7 @@ const (
 	PasswordChange    = "password-change"
 	PasswordReset     = "password-reset"
 	EmailChange       = "email-change"
+	EmailVerify       = "email-verify" // Detail: verified, or skipped at sign-in
 	MFAChange         = "mfa-change"
 	MemberAdd         = "member-add"
 	MemberChange      = "member-change"
@@ -36,7 +37,7 @@ const (
 // Kinds lists every kind, for checking a filter.
 func Kinds() []string {
 	return []string{SigninSuccess, SigninFailure, Lockout, Unlock, Signout, SessionRevoke, SignoutEverywhere,
-		Reauthenticate, PasswordChange, PasswordReset, EmailChange, MFAChange, MemberAdd, MemberChange, SettingsChange}
+		Reauthenticate, PasswordChange, PasswordReset, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange}
 }
 
 // ValidKind reports whether kind is one of Kinds.

@@ -23,6 +23,8 @@ const (
 	AccountLocked   = "account-locked"   // notice that failed sign-ins locked the account
 	MFACode         = "mfa-code"         // a one-time sign-in code
 	MFAReset        = "mfa-reset"        // notice that an administrator reset the second factors
+	EmailCode       = "email-code"       // a code proving the member reads this address
+	EmailChanged    = "email-changed"    // notice to the old address after a change
 )
 
 // Message is an email to write to the outbox.
@@ -55,7 +57,7 @@ type kind struct {
 
 // kinds are parsed once at start-up; a broken template panics here, and
 // the package's tests render every kind.
-var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked, MFACode, MFAReset)
+var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked, EmailCode, EmailChanged, MFACode, MFAReset)
 
 func mustParse(names ...string) map[string]kind {
 	m := map[string]kind{}

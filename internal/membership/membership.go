@@ -22,7 +22,8 @@ type Service struct {
 	Hasher *password.Hasher
 	Now    func() time.Time
 	// Invitations sends the invitation email to a member added without a
-	// password, in the transaction that adds them.
+	// password, in the transaction that adds them, unless the caller's
+	// NewMember.Then sends its own.
 	Invitations *linkmail.Sender
 }
 
@@ -34,13 +35,55 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
 
+// FieldError is bad input in one field of a form, so a page can show the
+// message beside it.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return ErrInvalid.Error() + ": " + e.Message }
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+func fieldInvalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Fields collects the field messages of err (one error or several joined);
+// messages of other errors go under "".
+func Fields(err error) map[string]string {
+	out := map[string]string{}
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		var fe *FieldError
+		if errors.As(e, &fe) {
+			if _, seen := out[fe.Field]; !seen {
+				out[fe.Field] = fe.Message
+			}
+			return
+		}
+		if out[""] == "" {
+			out[""] = strings.TrimPrefix(e.Error(), ErrInvalid.Error()+": ")
+		}
+	}
+	walk(err)
+	return out
+}
+
 // CreateOrganisation creates an organisation with default settings.
 func (s *Service) CreateOrganisation(ctx context.Context, name string) (store.Organisation, error) {
 	name = strings.TrimSpace(name)
-	if err := validateName("organisation name", name); err != nil {
+	if err := ValidateName("organisation name", name); err != nil {
 		return store.Organisation{}, err
 	}
-	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), CreatedAt: s.Now()}
+	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), Licences: store.DefaultLicences,
+		CreatedAt: s.Now()}
 	err := s.Store.CreateOrganisation(ctx, &o)
 	if errors.Is(err, store.ErrConflict) {
 		return o, invalid("an organisation named %q already exists", name)
@@ -60,46 +103,33 @@ type NewMember struct {
 	Password      string
 	EmailVerified bool
 	DataAccess    bool
+	RoleID        int64 // a custom role; Role must then be RoleMember
+	Unlicensed    bool  // add the member without a licence
+	// Then, if set, runs in the transaction that creates the member (to
+	// queue the invitation and record the audit entry with it).
+	Then func(tx store.Store, org store.Organisation, m store.Member) error
 }
 
-// AddMember validates everything before writing anything.
+// AddMember validates everything before writing anything, then creates
+// the member, checks the licence limit and runs n.Then in one transaction.
 func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, error) {
 	org, err := s.Store.OrganisationByName(ctx, n.Organisation)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Member{}, invalid("no organisation named %q", strings.TrimSpace(n.Organisation))
+		return store.Member{}, fieldInvalid("organisation", "no organisation named %q", strings.TrimSpace(n.Organisation))
 	}
 	if err != nil {
 		return store.Member{}, err
 	}
 	m := store.Member{
 		OrgID: org.ID, Email: strings.ToLower(strings.TrimSpace(n.Email)), Name: strings.TrimSpace(n.Name),
-		Role: n.Role, Status: store.StatusInvited, Licensed: true, DataAccess: n.DataAccess,
+		Role: n.Role, RoleID: n.RoleID, Status: store.StatusInvited, Licensed: !n.Unlicensed, DataAccess: n.DataAccess,
 		EmailVerified: n.EmailVerified, CreatedAt: s.Now(),
 	}
-	var problems []error
-	if err := ValidateEmail(m.Email); err != nil {
-		problems = append(problems, err)
-	}
-	if err := validateName("name", m.Name); err != nil {
-		problems = append(problems, err)
-	}
-	if !m.Role.Valid() {
-		problems = append(problems, invalid("role %q: want owner, administrator or member", n.Role))
-	}
-	if n.Password == "" && s.Invitations == nil {
+	if n.Password == "" && n.Then == nil && s.Invitations == nil {
 		return m, errors.New("membership: no invitation sender to invite a member without a password")
 	}
-	if n.Password != "" {
-		policy := password.ForOrganisation(nil)
-		if err := policy.Check(n.Password, password.Context{Email: m.Email, OrganisationName: org.Name}); err != nil {
-			problems = append(problems, invalid("password: %v", err))
-		}
-	}
-	if len(problems) > 0 {
+	if problems := s.checkNewMember(ctx, org, m, n.Password); len(problems) > 0 {
 		return m, errors.Join(problems...)
-	}
-	if _, err := s.Store.MemberByEmail(ctx, org.ID, m.Email); err == nil {
-		return m, invalid("%s is already a member of %s", m.Email, org.Name)
 	}
 	if n.Password != "" {
 		if m.PasswordHash, err = s.Hasher.Hash(ctx, n.Password); err != nil {
@@ -108,18 +138,76 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		m.Status = store.StatusActive
 	}
 	err = s.Store.InTx(ctx, func(tx store.Store) error {
+		if m.Licensed {
+			if err := CheckLicenceFree(ctx, tx, org.ID); err != nil {
+				return err
+			}
+		}
 		if err := tx.CreateMember(ctx, &m); err != nil {
 			return err
 		}
-		if m.Status == store.StatusInvited {
-			return s.Invitations.Invite(ctx, tx, org, m)
+		if m.Status == store.StatusInvited && n.Then == nil {
+			if err := s.Invitations.Invite(ctx, tx, org, m); err != nil {
+				return err
+			}
+		}
+		if n.Then != nil {
+			return n.Then(tx, org, m)
 		}
 		return nil
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return m, invalid("%s is already a member of %s", m.Email, org.Name)
+		return m, fieldInvalid("email", "%s is already a member of %s", m.Email, org.Name)
 	}
 	return m, err
+}
+
+func (s *Service) checkNewMember(ctx context.Context, org store.Organisation, m store.Member, pw string) []error {
+	var problems []error
+	if err := ValidateEmail(m.Email); err != nil {
+		problems = append(problems, err)
+	}
+	if err := ValidateName("name", m.Name); err != nil {
+		problems = append(problems, err)
+	}
+	if !m.Role.Valid() {
+		problems = append(problems, fieldInvalid("role", "role %q: want owner, administrator or member", m.Role))
+	} else if m.RoleID != 0 {
+		if _, err := s.Store.RoleByID(ctx, org.ID, m.RoleID); err != nil || m.Role != store.RoleMember {
+			problems = append(problems, fieldInvalid("role", "no such custom role"))
+		}
+	}
+	if pw != "" {
+		policy := password.ForOrganisation(nil)
+		policy.MinLength = max(policy.MinLength, org.Settings.PasswordMinLength)
+		if err := policy.Check(pw, password.Context{Email: m.Email, OrganisationName: org.Name}); err != nil {
+			problems = append(problems, fieldInvalid("password", "password: %v", err))
+		}
+	}
+	if len(problems) == 0 {
+		if _, err := s.Store.MemberByEmail(ctx, org.ID, m.Email); err == nil {
+			problems = append(problems, fieldInvalid("email", "%s is already a member of %s", m.Email, org.Name))
+		}
+	}
+	return problems
+}
+
+// CheckLicenceFree refuses when every licence of the organisation is in
+// use. Call it inside the transaction that assigns the licence: it locks
+// the organisation, so two assignments cannot both take the last seat.
+func CheckLicenceFree(ctx context.Context, tx store.Store, orgID int64) error {
+	org, err := tx.LockOrganisation(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	used, err := tx.LicencesInUse(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if used >= org.Licences {
+		return fieldInvalid("licensed", "all %d licences of %s are in use: remove a licence from another member, or ask the IMS team for more", org.Licences, org.Name)
+	}
+	return nil
 }
 
 // ValidateEmail accepts a bare address such as ana@example.org.
@@ -127,19 +215,21 @@ func ValidateEmail(email string) error {
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") ||
 		len(email) > 254 {
-		return invalid("email %q is not a valid address like name@example.org", email)
+		return fieldInvalid("email", "email %q is not a valid address like name@example.org", email)
 	}
 	return nil
 }
 
-func validateName(what, name string) error {
+// ValidateName accepts 1 to 200 characters without control characters.
+func ValidateName(what, name string) error {
+	field := "name"
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
-		return invalid("%s must not be empty", what)
+		return fieldInvalid(field, "%s must not be empty", what)
 	case n > 200:
-		return invalid("%s is too long (%d characters, at most 200)", what, n)
+		return fieldInvalid(field, "%s is too long (%d characters, at most 200)", what, n)
 	case strings.ContainsFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }):
-		return invalid("%s must not contain control characters", what)
+		return fieldInvalid(field, "%s must not contain control characters", what)
 	}
 	return nil
 }

@@ -214,7 +214,7 @@ func TestRememberedBrowserSkipsMFAFor30Days(t *testing.T) {
 func TestRememberedBrowserIsBoundToItsMember(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	requireMFA(t, app, "email")
-	app.AddMember(t, "bo@acme.test", nil)
+	app.AddMember(t, "bo@acme.test", func(m *store.Member) { m.EmailVerified = true })
 	c := app.Browser(t)
 	startSignIn(t, app, c, "ana@acme.test")
 	app.Get(t, c, "/login/mfa")

@@ -9,12 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"slices"
 	"time"
 
 	"imslogin/internal/clientaddr"
 	"imslogin/internal/config"
 	"imslogin/internal/dashboard"
+	"imslogin/internal/emailverify"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/lockout"
 	"imslogin/internal/mfa"
@@ -23,6 +23,7 @@ import (
 	"imslogin/internal/mfa/step"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/mfa/trusted"
+	"imslogin/internal/otpcode"
 	"imslogin/internal/password"
 	"imslogin/internal/profile"
 	"imslogin/internal/recovery"
@@ -113,16 +114,22 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	}
 	dashboardLinks := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
 		Description: "See the browsers signed in to your account and sign any of them out."}}, opts.DashboardLinks...)
+	codes := &otpcode.Issuer{Now: opts.Now}
 	methods := mfa.NewRegistry(&code.Email{Store: db}, &code.SMS{Store: db}, &totp.Method{Store: db}, &backup.Method{Store: db})
 	mfaSteps := &step.Deps{Store: db, Methods: methods, Devices: &trusted.Devices{Store: db, Secure: cfg.Secure()},
 		Pages: pages, Log: log, Now: opts.Now}
-	// The second factor comes after the steps given (email verification).
-	steps := append(slices.Clone(opts.Steps), &step.Phone{Deps: mfaSteps}, &step.Second{Deps: mfaSteps})
+	// The steps of a sign-in after the password, in order: email
+	// verification, any given, then the second factor.
+	steps := append([]signin.Step{
+		&emailverify.Step{Store: db, Codes: codes, Pages: pages, Log: log},
+	}, opts.Steps...)
+	steps = append(steps, &step.Phone{Deps: mfaSteps}, &step.Second{Deps: mfaSteps})
 	dashboardLinks = append(dashboardLinks, web.Link{Title: "Security", Href: "/profile/security",
 		Description: "Set up an authenticator app, a mobile number or backup codes, and manage remembered browsers."})
 	mounters := []Mounter{
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: steps,
 			Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Throttle: throttles},
+		&emailverify.ChangeHandler{Store: db, Sessions: sessions, Codes: codes, Pages: pages, Log: log},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
 		&profile.SecurityHandler{Store: db, Sessions: sessions, Methods: methods, Pages: pages, Log: log, Now: opts.Now},

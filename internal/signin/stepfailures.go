@@ -20,10 +20,11 @@ func RequestOf(ctx context.Context) *http.Request {
 	return r
 }
 
-// Fail counts a wrong answer at a step (a code) against the member's
-// account lockout, exactly like a wrong password, and audits it with
-// reason. It returns when the account's lock lifts if it is now locked.
-func (f *Flow) Fail(reason string) (lockedUntil time.Time, err error) {
+// CountFailure counts one wrong answer at a step (a code) against the
+// member's account lockout, exactly like a wrong password, and audits it
+// with reason, without ending the flow (Fail ends it). It returns when the
+// account's lock lifts if it is now locked; the step then calls EndLocked.
+func (f *Flow) CountFailure(reason string) (lockedUntil time.Time, err error) {
 	if f.fail == nil {
 		return time.Time{}, errors.New("signin: flow has no failure counter")
 	}

@@ -49,6 +49,7 @@ type Organisation struct {
 	Name      string
 	PortalURL string // official public address used in links; empty means the server's public URL
 	Settings  OrganisationSettings
+	Licences  int // seats operators sold the organisation; licensed members never exceed it
 	CreatedAt time.Time
 }
 
@@ -62,6 +63,15 @@ type OrganisationSettings struct {
 	RememberMeDuration     time.Duration // absolute limit of a "Keep me signed in" session
 	LockoutThreshold       int           // failed sign-ins in a row that lock an account
 	LockoutDuration        time.Duration // how long a lock lasts before it lifts by itself
+	PasswordMinLength      int           // administrators may raise the NIST minimum
+	RegistrationLifetime   time.Duration // how long an invitation or registration link works
+	UnlinkedRemovalDays    int           // days before a member who never linked an account is removed
+	NotifyMemberLockout    bool          // email members when their account locks
+	NotifyPasswordChange   bool          // email members when their password changes
+	NotifyAdminsNewMember  bool          // email administrators when a member is added
+	// RequireVerifiedEmail sends members whose email is not verified
+	// through the "Verify your email" step at sign-in.
+	RequireVerifiedEmail bool
 }
 
 // SessionLimits returns the idle and absolute limits for a session.
@@ -81,6 +91,12 @@ func DefaultOrganisationSettings() OrganisationSettings {
 		RememberMeDuration:     30 * 24 * time.Hour,
 		LockoutThreshold:       5,
 		LockoutDuration:        15 * time.Minute,
+		PasswordMinLength:      15,
+		RegistrationLifetime:   7 * 24 * time.Hour,
+		UnlinkedRemovalDays:    30,
+		NotifyMemberLockout:    true,
+		NotifyPasswordChange:   true,
+		RequireVerifiedEmail:   true,
 	}
 }
 
@@ -96,6 +112,10 @@ type Member struct {
 	Licensed      bool // a member without a licence cannot sign in
 	DataAccess    bool // Sensitive Data Access
 	EmailVerified bool
+	AboutMe       string
+	RoleID        int64     // a custom role (Role is then RoleMember); 0 for a built-in role
+	Permissions   string    // space-separated permissions granted beyond their role's
+	PictureAt     time.Time // when the profile picture was last set; zero if none
 	// PasswordHash is the member's IMS Login Service credential (a PHC
 	// string); empty means the member has not set a password yet.
 	PasswordHash string
@@ -151,10 +171,10 @@ type Members interface {
 	MemberByID(ctx context.Context, orgID, id int64) (Member, error)
 	MemberByEmail(ctx context.Context, orgID int64, email string) (Member, error)
 	SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error
+	SetMemberStatus(ctx context.Context, orgID, memberID int64, status MemberStatus) error
 	// AcceptInvitation makes an invited member active with a verified email
 	// and their first password; ErrNotFound if the member is not invited.
 	AcceptInvitation(ctx context.Context, orgID, memberID int64, hash string) error
-	SetMemberStatus(ctx context.Context, orgID, memberID int64, status MemberStatus) error
 	RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error
 }
 
@@ -164,6 +184,8 @@ type SignedIn struct {
 	Session      Session
 	Member       Member
 	Organisation Organisation
+	// RolePermissions are the member's custom role's permissions, if any.
+	RolePermissions string
 }
 
 // Sessions stores signed-in browsers.
@@ -203,6 +225,12 @@ type Store interface {
 	AuditLog
 	Outbox
 	LinkTokens
+	OneTimeCodes
+	EmailVerification
+	Roles
+	Administration
+	APITokens
+	AuditCounts
 	MFA
 	SMSOutbox
 	// InTx runs fn with a Store whose calls share one transaction, committed

@@ -72,7 +72,7 @@ func (d *Deps) succeed(w http.ResponseWriter, r *http.Request, f *signin.Flow, s
 // it has already answered (the account locked, or too many tries).
 func (d *Deps) wrong(w http.ResponseWriter, r *http.Request, f *signin.Flow, reason string) (web.Notice, bool) {
 	f.Attempts++
-	until, err := f.Fail(reason)
+	until, err := f.CountFailure(reason)
 	if err != nil {
 		d.Log.Error("count wrong code", "err", err)
 	}

@@ -1,9 +1,5 @@
 package servertest
 
-// Env and Client: a server on a database the test prepares, and browsers
-// that keep cookies and do not follow redirects, so tests see each answer
-// as a browser gets it.
-
 import (
 	"context"
 	"io"
@@ -13,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,8 +20,28 @@ import (
 	"imslogin/internal/store"
 )
 
+// Clock is a settable clock shared by the server and the test.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
 // NewClock starts at a fixed time.
-func NewClock() *Clock { return &Clock{now: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)} }
+func NewClock() *Clock { return &Clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock on.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
 
 // Config is a valid configuration with cheap hashing and throttling loose
 // enough not to interfere; tests tighten what they exercise.
@@ -66,7 +83,8 @@ func Start(t testing.TB, db server.Database, cfg config.Config, clock *Clock) *E
 // NewOrganisation creates an organisation with settings changed by edit.
 func NewOrganisation(t testing.TB, db store.Store, name string, edit func(*store.OrganisationSettings)) store.Organisation {
 	t.Helper()
-	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), CreatedAt: NewClock().Now()}
+	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), Licences: store.DefaultLicences,
+		CreatedAt: NewClock().Now()}
 	if edit != nil {
 		edit(&o.Settings)
 	}

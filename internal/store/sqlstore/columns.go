@@ -59,16 +59,45 @@ func prefixed(prefix, columns string) string {
 	return strings.Join(parts, ", ")
 }
 
-// words scans a space-separated column into a list; empty means none.
-type words struct{ list *[]string }
+// idOrZero scans a nullable ID column: NULL is 0.
+type idOrZero struct{ id *int64 }
 
-func (w words) Scan(v any) error {
-	s, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("list column holds %T, want string", v)
+func (n idOrZero) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*n.id = 0
+	case int64:
+		*n.id = v
+	default:
+		return fmt.Errorf("id column holds %T, want int64", v)
 	}
-	*w.list = strings.Fields(s)
 	return nil
 }
 
-func joinWords(list []string) string { return strings.Join(list, " ") }
+// nullID stores 0 as NULL, for optional references.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// wordList scans a space-separated column (permission names) into a slice.
+type wordList struct{ w *[]string }
+
+func (l wordList) Scan(v any) error {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("word list column holds %T, want text", v)
+	}
+	*l.w = strings.Fields(s)
+	return nil
+}
+
+// words stores a list of names (none containing spaces) in one column.
+func words(list []string) string { return strings.Join(list, " ") }

@@ -28,6 +28,7 @@ const recordFailureQuery = `INSERT INTO signin_lockouts AS l (org_id, identifier
 
 func (q *queries) RecordSigninFailure(ctx context.Context, orgID int64, identifier string, rule store.FailureRule) (store.Lockout, error) {
 	now, forgetBefore, lockedUntil := ms(rule.Now), ms(rule.Now.Add(-rule.Forget)), ms(rule.Now.Add(rule.LockFor))
+	q.roundTrips.Add(1)
 	row := q.w.QueryRowContext(ctx, q.bind(recordFailureQuery),
 		orgID, identifier, now, rule.Threshold, lockedUntil,
 		now, forgetBefore,
@@ -44,6 +45,7 @@ func (q *queries) SigninLockout(ctx context.Context, orgID int64, identifier str
 }
 
 func (q *queries) ClearSigninLockout(ctx context.Context, orgID int64, identifier string) (store.Lockout, error) {
+	q.roundTrips.Add(1)
 	return scanLockout(q.w.QueryRowContext(ctx, q.bind(`DELETE FROM signin_lockouts WHERE org_id = ? AND identifier = ?
 		RETURNING `+lockoutColumns), orgID, identifier))
 }

@@ -9,10 +9,12 @@ import (
 
 func (q *queries) CreateMember(ctx context.Context, m *store.Member) error {
 	id, err := q.insertID(ctx, `INSERT INTO members
-		(org_id, email, name, role, status, licensed, data_access, email_verified, password_hash, created_at, last_signin_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.OrgID, m.Email, m.Name, string(m.Role), string(m.Status), m.Licensed, m.DataAccess, m.EmailVerified,
-		m.PasswordHash, ms(m.CreatedAt), ms(m.LastSignInAt))
+		(org_id, email, name, name_key, role, status, licensed, data_access, email_verified, password_hash, created_at,
+		last_signin_at, about_me, role_id, permissions)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.OrgID, m.Email, m.Name, store.NameKey(m.Name), string(m.Role), string(m.Status), m.Licensed, m.DataAccess,
+		m.EmailVerified, m.PasswordHash, ms(m.CreatedAt), ms(m.LastSignInAt), m.AboutMe, nullID(m.RoleID),
+		m.Permissions)
 	if err != nil {
 		return err
 	}
@@ -20,7 +22,8 @@ func (q *queries) CreateMember(ctx context.Context, m *store.Member) error {
 	return nil
 }
 
-const memberColumns = `id, org_id, email, name, role, status, licensed, data_access, email_verified, password_hash, created_at, last_signin_at`
+const memberColumns = `id, org_id, email, name, role, status, licensed, data_access, email_verified, password_hash,
+	created_at, last_signin_at, about_me, role_id, permissions, picture_at`
 
 func (q *queries) MemberByID(ctx context.Context, orgID, id int64) (store.Member, error) {
 	return scanMember(q.queryRow(ctx, `SELECT `+memberColumns+` FROM members WHERE org_id = ? AND id = ?`, orgID, id))
@@ -51,7 +54,8 @@ func scanMember(row scanner) (store.Member, error) {
 // memberTargets are the Scan destinations for memberColumns.
 func memberTargets(m *store.Member) []any {
 	return []any{&m.ID, &m.OrgID, &m.Email, &m.Name, &m.Role, &m.Status, &m.Licensed, &m.DataAccess,
-		&m.EmailVerified, &m.PasswordHash, msTime{&m.CreatedAt}, msTime{&m.LastSignInAt}}
+		&m.EmailVerified, &m.PasswordHash, msTime{&m.CreatedAt}, msTime{&m.LastSignInAt}, &m.AboutMe, idOrZero{&m.RoleID},
+		&m.Permissions, msTime{&m.PictureAt}}
 }
 
 func (q *queries) AcceptInvitation(ctx context.Context, orgID, memberID int64, hash string) error {

@@ -14,11 +14,14 @@ func (q *queries) CreateOrganisation(ctx context.Context, o *store.Organisation)
 	s := o.Settings
 	id, err := q.insertID(ctx, `INSERT INTO organisations
 		(name, name_key, portal_url, session_idle_seconds, session_absolute_seconds, remember_me_idle_seconds,
-		remember_me_seconds, lockout_threshold, lockout_seconds, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		remember_me_seconds, lockout_threshold, lockout_seconds, password_min_length, registration_seconds,
+		unlinked_removal_days, notify_member_lockout, notify_password_change, notify_admins_new_member,
+		require_verified_email, licences, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.Name, nameKey(o.Name), o.PortalURL, seconds(s.SessionIdleTimeout), seconds(s.SessionAbsoluteTimeout),
 		seconds(s.RememberMeIdleTimeout), seconds(s.RememberMeDuration), s.LockoutThreshold, seconds(s.LockoutDuration),
-		ms(o.CreatedAt))
+		s.PasswordMinLength, seconds(s.RegistrationLifetime), s.UnlinkedRemovalDays, s.NotifyMemberLockout,
+		s.NotifyPasswordChange, s.NotifyAdminsNewMember, s.RequireVerifiedEmail, o.Licences, ms(o.CreatedAt))
 	if err != nil {
 		return err
 	}
@@ -27,7 +30,9 @@ func (q *queries) CreateOrganisation(ctx context.Context, o *store.Organisation)
 }
 
 const organisationColumns = `id, name, portal_url, session_idle_seconds, session_absolute_seconds,
-	remember_me_idle_seconds, remember_me_seconds, lockout_threshold, lockout_seconds, created_at`
+	remember_me_idle_seconds, remember_me_seconds, lockout_threshold, lockout_seconds, password_min_length,
+	registration_seconds, unlinked_removal_days, notify_member_lockout, notify_password_change,
+	notify_admins_new_member, require_verified_email, licences, created_at`
 
 func (q *queries) OrganisationByID(ctx context.Context, id int64) (store.Organisation, error) {
 	return scanOrganisation(q.queryRow(ctx, `SELECT `+organisationColumns+` FROM organisations WHERE id = ?`, id))
@@ -48,5 +53,34 @@ func organisationTargets(o *store.Organisation) []any {
 	s := &o.Settings
 	return []any{&o.ID, &o.Name, &o.PortalURL, secs{&s.SessionIdleTimeout}, secs{&s.SessionAbsoluteTimeout},
 		secs{&s.RememberMeIdleTimeout}, secs{&s.RememberMeDuration}, &s.LockoutThreshold, secs{&s.LockoutDuration},
-		msTime{&o.CreatedAt}}
+		&s.PasswordMinLength, secs{&s.RegistrationLifetime}, &s.UnlinkedRemovalDays, &s.NotifyMemberLockout,
+		&s.NotifyPasswordChange, &s.NotifyAdminsNewMember, &s.RequireVerifiedEmail, &o.Licences, msTime{&o.CreatedAt}}
+}
+
+func (q *queries) UpdateOrganisation(ctx context.Context, o store.Organisation) error {
+	s := o.Settings
+	return q.execOne(ctx, `UPDATE organisations SET name = ?, name_key = ?, portal_url = ?, session_idle_seconds = ?,
+		session_absolute_seconds = ?, remember_me_idle_seconds = ?, remember_me_seconds = ?, lockout_threshold = ?,
+		lockout_seconds = ?, password_min_length = ?, registration_seconds = ?, unlinked_removal_days = ?,
+		notify_member_lockout = ?, notify_password_change = ?, notify_admins_new_member = ?, require_verified_email = ?
+		WHERE id = ?`,
+		o.Name, nameKey(o.Name), o.PortalURL, seconds(s.SessionIdleTimeout), seconds(s.SessionAbsoluteTimeout),
+		seconds(s.RememberMeIdleTimeout), seconds(s.RememberMeDuration), s.LockoutThreshold, seconds(s.LockoutDuration),
+		s.PasswordMinLength, seconds(s.RegistrationLifetime), s.UnlinkedRemovalDays, s.NotifyMemberLockout,
+		s.NotifyPasswordChange, s.NotifyAdminsNewMember, s.RequireVerifiedEmail, o.ID)
+}
+
+func (q *queries) SetLicences(ctx context.Context, orgID int64, licences int) error {
+	return q.execOne(ctx, `UPDATE organisations SET licences = ? WHERE id = ?`, licences, orgID)
+}
+
+// LockOrganisation reads the organisation for update. On SQLite the write
+// transaction (BEGIN IMMEDIATE on the single writer) already excludes every
+// other writer; on PostgreSQL FOR UPDATE holds the row.
+func (q *queries) LockOrganisation(ctx context.Context, orgID int64) (store.Organisation, error) {
+	query := `SELECT ` + organisationColumns + ` FROM organisations WHERE id = ?`
+	if q.d == dialectPostgres {
+		query += ` FOR UPDATE`
+	}
+	return scanOrganisation(q.w.QueryRowContext(ctx, q.bind(query), orgID))
 }

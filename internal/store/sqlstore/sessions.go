@@ -12,7 +12,7 @@ func (q *queries) CreateSession(ctx context.Context, s *store.Session) error {
 		(token_hash, org_id, member_id, persistent, created_at, last_seen_at, auth_time, expires_at, user_agent, address, amr)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.TokenHash, s.OrgID, s.MemberID, s.Persistent, ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.AuthTime),
-		ms(s.ExpiresAt), s.UserAgent, s.Address, joinWords(s.AMR))
+		ms(s.ExpiresAt), s.UserAgent, s.Address, words(s.AMR))
 	if err != nil {
 		return err
 	}
@@ -26,19 +26,22 @@ const sessionColumns = `s.id, s.token_hash, s.org_id, s.member_id, s.persistent,
 // sessionTargets are the Scan destinations for sessionColumns.
 func sessionTargets(s *store.Session) []any {
 	return []any{&s.ID, &s.TokenHash, &s.OrgID, &s.MemberID, &s.Persistent, msTime{&s.CreatedAt},
-		msTime{&s.LastSeenAt}, msTime{&s.AuthTime}, msTime{&s.ExpiresAt}, &s.UserAgent, &s.Address, words{&s.AMR}}
+		msTime{&s.LastSeenAt}, msTime{&s.AuthTime}, msTime{&s.ExpiresAt}, &s.UserAgent, &s.Address, wordList{&s.AMR}}
 }
 
-var signedInQuery = `SELECT ` + sessionColumns + `, ` + prefixed("m.", memberColumns) + `, ` + prefixed("o.", organisationColumns) + `
+var signedInQuery = `SELECT ` + sessionColumns + `, ` + prefixed("m.", memberColumns) + `, ` + prefixed("o.", organisationColumns) + `,
+	COALESCE(r.permissions, '')
 	FROM sessions s
 	JOIN members m ON m.id = s.member_id AND m.org_id = s.org_id
 	JOIN organisations o ON o.id = s.org_id
+	LEFT JOIN roles r ON r.id = m.role_id AND r.org_id = m.org_id
 	WHERE s.token_hash = ?`
 
 func (q *queries) SignedInByTokenHash(ctx context.Context, tokenHash []byte) (store.SignedIn, error) {
 	var si store.SignedIn
 	targets := append(sessionTargets(&si.Session), memberTargets(&si.Member)...)
 	targets = append(targets, organisationTargets(&si.Organisation)...)
+	targets = append(targets, &si.RolePermissions)
 	err := q.queryRow(ctx, signedInQuery, tokenHash).Scan(targets...)
 	return si, translate(err)
 }
@@ -58,6 +61,7 @@ func (q *queries) DeleteMemberSessions(ctx context.Context, orgID, memberID int6
 }
 
 func (q *queries) MemberSessions(ctx context.Context, orgID, memberID int64) ([]store.Session, error) {
+	q.roundTrips.Add(1)
 	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+sessionColumns+` FROM sessions s
 		WHERE s.org_id = ? AND s.member_id = ? ORDER BY s.last_seen_at DESC, s.id DESC`), orgID, memberID)
 	if err != nil {

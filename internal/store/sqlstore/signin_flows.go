@@ -11,7 +11,7 @@ func (q *queries) CreateSigninFlow(ctx context.Context, f *store.SigninFlow) err
 		(token_hash, org_id, member_id, step, remember_me, return_to, attempts, created_at, expires_at, amr, mfa_method)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.TokenHash, f.OrgID, f.MemberID, f.Step, f.RememberMe, f.ReturnTo, f.Attempts, ms(f.CreatedAt), ms(f.ExpiresAt),
-		joinWords(f.AMR), f.MFAMethod)
+		words(f.AMR), f.MFAMethod)
 	return err
 }
 
@@ -20,14 +20,14 @@ func (q *queries) SigninFlowByTokenHash(ctx context.Context, tokenHash []byte) (
 	err := q.queryRow(ctx, `SELECT token_hash, org_id, member_id, step, remember_me, return_to, attempts, created_at,
 		expires_at, amr, mfa_method FROM signin_flows WHERE token_hash = ?`, tokenHash).
 		Scan(&f.TokenHash, &f.OrgID, &f.MemberID, &f.Step, &f.RememberMe, &f.ReturnTo, &f.Attempts, msTime{&f.CreatedAt},
-			msTime{&f.ExpiresAt}, words{&f.AMR}, &f.MFAMethod)
+			msTime{&f.ExpiresAt}, wordList{&f.AMR}, &f.MFAMethod)
 	return f, translate(err)
 }
 
 func (q *queries) UpdateSigninFlow(ctx context.Context, f *store.SigninFlow) error {
 	return q.execOne(ctx, `UPDATE signin_flows SET step = ?, attempts = ?, amr = ?, mfa_method = ?
 		WHERE token_hash = ? AND org_id = ?`,
-		f.Step, f.Attempts, joinWords(f.AMR), f.MFAMethod, f.TokenHash, f.OrgID)
+		f.Step, f.Attempts, words(f.AMR), f.MFAMethod, f.TokenHash, f.OrgID)
 }
 
 func (q *queries) DeleteSigninFlow(ctx context.Context, tokenHash []byte) error {

@@ -1,0 +1,291 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"imslogin/internal/access"
+	"imslogin/internal/audit"
+	"imslogin/internal/lockout"
+	"imslogin/internal/membership"
+	"imslogin/internal/store"
+)
+
+// MemberList is one page of Team Members.
+type MemberList struct {
+	Rows       []store.MemberRow
+	Total      int // members the search matches
+	Next, Prev *store.MemberCursor
+}
+
+// ListMembers returns a page of the organisation's members. One more row
+// than asked is read to learn whether another page follows.
+func (s *Service) ListMembers(ctx context.Context, a Actor, q store.MemberQuery) (MemberList, error) {
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 50
+	}
+	want := q.Limit
+	q.Limit++
+	rows, err := s.Store.ListMembers(ctx, a.OrgID, q)
+	if err != nil {
+		return MemberList{}, err
+	}
+	var list MemberList
+	more := len(rows) > want
+	if q.Before != nil {
+		if more {
+			rows = rows[1:]
+		}
+		list.Rows = rows
+		if more {
+			list.Prev = cursorOf(rows, 0, q.Sort)
+		}
+		list.Next = cursorOf(rows, len(rows)-1, q.Sort)
+	} else {
+		if more {
+			rows = rows[:want]
+			list.Next = cursorOf(rows, len(rows)-1, q.Sort)
+		}
+		list.Rows = rows
+		if q.After != nil {
+			list.Prev = cursorOf(rows, 0, q.Sort)
+		}
+	}
+	list.Total, err = s.Store.CountMembers(ctx, a.OrgID, q.Search)
+	return list, err
+}
+
+func cursorOf(rows []store.MemberRow, i int, sort store.MemberSort) *store.MemberCursor {
+	if i < 0 || i >= len(rows) {
+		return nil
+	}
+	c := rows[i].Cursor(sort)
+	return &c
+}
+
+// MemberDetail is one member as the edit page and the API show them.
+type MemberDetail struct {
+	store.MemberRow
+	RolePerms access.Set // the role's permissions, before individual grants
+}
+
+// Member returns one member of the actor's organisation.
+func (s *Service) Member(ctx context.Context, a Actor, id int64) (MemberDetail, error) {
+	return s.memberDetail(ctx, s.Store, a.OrgID, id)
+}
+
+func (s *Service) memberDetail(ctx context.Context, st store.Store, orgID, id int64) (MemberDetail, error) {
+	m, err := st.MemberByID(ctx, orgID, id)
+	if err != nil {
+		return MemberDetail{}, err
+	}
+	d := MemberDetail{MemberRow: store.MemberRow{Member: m}, RolePerms: access.Builtin(m.Role)}
+	if m.RoleID != 0 {
+		r, err := st.RoleByID(ctx, orgID, m.RoleID)
+		if err != nil {
+			return d, err
+		}
+		d.RoleName = r.Name
+		d.RolePerms, _ = access.ParseList(r.Permissions)
+	}
+	if s.Lockout != nil {
+		d.LockedUntil, err = (&lockout.Guard{Store: st, Now: s.Now}).LockedUntil(ctx, lockout.Of(orgID, m.Email))
+	}
+	return d, err
+}
+
+// RoleKey names a member's role in forms and the API: "owner",
+// "administrator", "member", or "role:ID" for a custom role.
+func RoleKey(m store.Member) string {
+	if m.RoleID != 0 {
+		return "role:" + strconv.FormatInt(m.RoleID, 10)
+	}
+	return string(m.Role)
+}
+
+// parseRoleKey reads a RoleKey and, for a custom role, its permissions.
+func parseRoleKey(ctx context.Context, st store.Store, orgID int64, key string) (store.Role, int64, access.Set, error) {
+	if idText, ok := strings.CutPrefix(key, "role:"); ok {
+		id, err := strconv.ParseInt(idText, 10, 64)
+		if err != nil || id <= 0 {
+			return "", 0, 0, refuse("role", "choose one of the roles listed")
+		}
+		r, err := st.RoleByID(ctx, orgID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return "", 0, 0, refuse("role", "choose one of the roles listed")
+		}
+		if err != nil {
+			return "", 0, 0, err
+		}
+		perms, _ := access.ParseList(r.Permissions)
+		return store.RoleMember, id, perms, nil
+	}
+	role := store.Role(key)
+	if !role.Valid() {
+		return "", 0, 0, refuse("role", "choose one of the roles listed")
+	}
+	return role, 0, access.Builtin(role), nil
+}
+
+// mayGrant refuses to give away what the actor does not hold: permissions,
+// the Owner role, or Sensitive Data Access.
+func mayGrant(a Actor, gained access.Set, ownerChange, dataAccessChange bool) error {
+	if ownerChange && !a.Owner {
+		return fmt.Errorf("%w: only an Owner can make someone an Owner or change an Owner", ErrForbidden)
+	}
+	if !a.Perms.Covers(gained) {
+		return fmt.Errorf("%w: you cannot grant permissions you do not hold (%s)", ErrForbidden,
+			strings.Join((gained&^a.Perms).Names(), ", "))
+	}
+	if dataAccessChange && !a.DataAccess {
+		return fmt.Errorf("%w: only members with Sensitive Data Access can grant or remove it", ErrForbidden)
+	}
+	return nil
+}
+
+// NewMemberInput is what an administrator gives to add a team member.
+type NewMemberInput struct {
+	Email      string `json:"email"`
+	Name       string `json:"name"`
+	Role       string `json:"role"` // a RoleKey
+	Licensed   bool   `json:"licensed"`
+	DataAccess bool   `json:"data_access"`
+}
+
+// AddMember adds an invited member and sends the invitation email, through
+// the same validation the command line uses.
+func (s *Service) AddMember(ctx context.Context, a Actor, in NewMemberInput) (store.Member, error) {
+	role, roleID, perms, err := parseRoleKey(ctx, s.Store, a.OrgID, in.Role)
+	if err != nil {
+		return store.Member{}, err
+	}
+	if err := mayGrant(a, perms, role == store.RoleOwner, in.DataAccess); err != nil {
+		return store.Member{}, err
+	}
+	org, err := s.Store.OrganisationByID(ctx, a.OrgID)
+	if err != nil {
+		return store.Member{}, err
+	}
+	m, err := s.Members.AddMember(ctx, membership.NewMember{
+		Organisation: org.Name, Email: in.Email, Name: in.Name, Role: role, RoleID: roleID,
+		Unlicensed: !in.Licensed, DataAccess: in.DataAccess,
+		Then: func(tx store.Store, org store.Organisation, m store.Member) error {
+			if err := s.invite(ctx, tx, org, m); err != nil {
+				return err
+			}
+			e := about(s.auditEvent(a, audit.MemberAdd), m)
+			e.Detail = fmt.Sprintf("added as %s; invitation sent", roleLabel(role, roleID))
+			return tx.AppendAuditEvent(ctx, &e)
+		},
+	})
+	return m, refusedFrom(err)
+}
+
+// invite sends the invitation with the organisation's registration lifetime.
+func (s *Service) invite(ctx context.Context, tx store.Store, org store.Organisation, m store.Member) error {
+	links := *s.Links
+	links.InvitationLifetime = org.Settings.RegistrationLifetime
+	return links.Invite(ctx, tx, org, m)
+}
+
+func roleLabel(role store.Role, roleID int64) string {
+	if roleID != 0 {
+		return "custom role " + strconv.FormatInt(roleID, 10)
+	}
+	return access.RoleTitle(role)
+}
+
+// AccessInput is what an administrator sets on a member.
+type AccessInput struct {
+	Role        string   `json:"role"` // a RoleKey
+	Permissions []string `json:"permissions"`
+	Licensed    bool     `json:"licensed"`
+	DataAccess  bool     `json:"data_access"`
+}
+
+// SetAccess changes a member's role, permissions, licence and data access,
+// keeping at least one Owner and within the licences.
+func (s *Service) SetAccess(ctx context.Context, a Actor, id int64, in AccessInput) error {
+	extra, err := access.ParseList(in.Permissions)
+	if err != nil {
+		return refuse("permissions", "%v", err)
+	}
+	return s.Store.InTx(ctx, func(tx store.Store) error {
+		if _, err := tx.LockOrganisation(ctx, a.OrgID); err != nil {
+			return err
+		}
+		old, err := s.memberDetail(ctx, tx, a.OrgID, id)
+		if err != nil {
+			return err
+		}
+		role, roleID, rolePerms, err := parseRoleKey(ctx, tx, a.OrgID, in.Role)
+		if err != nil {
+			return err
+		}
+		oldPerms := access.OfMember(old.Member, strings.Join(old.RolePerms.Names(), " "))
+		ownerChange := old.Role == store.RoleOwner || role == store.RoleOwner
+		if err := mayGrant(a, (rolePerms|extra)&^oldPerms, ownerChange, in.DataAccess != old.DataAccess); err != nil {
+			return err
+		}
+		if old.Role == store.RoleOwner && role != store.RoleOwner && old.Status != store.StatusDisabled {
+			if err := keepAnOwner(ctx, tx, a.OrgID, old.Member); err != nil {
+				return err
+			}
+		}
+		if in.Licensed && !old.Licensed {
+			if err := membership.CheckLicenceFree(ctx, tx, a.OrgID); err != nil {
+				return refusedFrom(err)
+			}
+		}
+		next := store.MemberAccess{Role: role, RoleID: roleID, Permissions: extra.String(), Licensed: in.Licensed,
+			DataAccess: in.DataAccess}
+		if err := tx.SetMemberAccess(ctx, a.OrgID, id, next); err != nil {
+			return err
+		}
+		e := about(s.auditEvent(a, audit.MemberChange), old.Member)
+		e.Detail = describeAccess(old.Member, next)
+		return tx.AppendAuditEvent(ctx, &e)
+	})
+}
+
+// keepAnOwner refuses a change that would leave no active Owner.
+func keepAnOwner(ctx context.Context, tx store.Store, orgID int64, m store.Member) error {
+	n, err := tx.CountActiveOwners(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return refuse("role", "%s is the organisation's only Owner: make another member Owner first", m.Name)
+	}
+	return nil
+}
+
+func describeAccess(old store.Member, next store.MemberAccess) string {
+	var parts []string
+	if old.Role != next.Role || old.RoleID != next.RoleID {
+		parts = append(parts, fmt.Sprintf("role %s → %s", roleLabel(old.Role, old.RoleID), roleLabel(next.Role, next.RoleID)))
+	}
+	if old.Permissions != next.Permissions {
+		parts = append(parts, fmt.Sprintf("permissions [%s] → [%s]", old.Permissions, next.Permissions))
+	}
+	if old.Licensed != next.Licensed {
+		parts = append(parts, fmt.Sprintf("licence %s → %s", yesNo(old.Licensed), yesNo(next.Licensed)))
+	}
+	if old.DataAccess != next.DataAccess {
+		parts = append(parts, fmt.Sprintf("data access %s → %s", yesNo(old.DataAccess), yesNo(next.DataAccess)))
+	}
+	if len(parts) == 0 {
+		return "no change"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

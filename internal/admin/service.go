@@ -1,0 +1,82 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"imslogin/internal/access"
+	"imslogin/internal/linkmail"
+	"imslogin/internal/lockout"
+	"imslogin/internal/membership"
+	"imslogin/internal/store"
+)
+
+// Actor is who acts: a signed-in member or an API token.
+type Actor struct {
+	OrgID      int64
+	MemberID   int64  // 0 for an API token
+	Label      string // for the audit log: the member's email, or "API token NAME"
+	Perms      access.Set
+	Owner      bool // only Owners change Owners
+	DataAccess bool // only members with Sensitive Data Access grant it
+	Address    string
+	UserAgent  string
+}
+
+// Can reports whether the actor holds p.
+func (a Actor) Can(p access.Permission) bool { return a.Perms.Has(p) }
+
+// Service applies the administration rules over the store.
+type Service struct {
+	Store   store.Store
+	Members *membership.Service
+	Links   *linkmail.Sender
+	Lockout *lockout.Guard
+	Now     func() time.Time
+}
+
+// ErrForbidden is an action the actor's permissions do not allow.
+var ErrForbidden = errors.New("you do not have permission to do this")
+
+// Refused is input or an action the rules refuse, with a message per form
+// field; "" holds a message about the whole request.
+type Refused struct{ Fields map[string]string }
+
+func (e *Refused) Error() string {
+	var parts []string
+	if m := e.Fields[""]; m != "" {
+		parts = append(parts, m)
+	}
+	for f, m := range e.Fields {
+		if f != "" {
+			parts = append(parts, f+": "+m)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func refuse(field, format string, args ...any) *Refused {
+	return &Refused{Fields: map[string]string{field: fmt.Sprintf(format, args...)}}
+}
+
+// refusedFrom turns membership's validation errors into a Refused.
+func refusedFrom(err error) error {
+	if errors.Is(err, membership.ErrInvalid) {
+		return &Refused{Fields: membership.Fields(err)}
+	}
+	return err
+}
+
+// auditEvent starts an audit entry about an actor's action.
+func (s *Service) auditEvent(a Actor, kind string) store.AuditEvent {
+	return store.AuditEvent{OrgID: a.OrgID, At: s.Now(), Kind: kind, Actor: a.Label, Address: a.Address,
+		UserAgent: a.UserAgent}
+}
+
+// about sets the member an entry concerns.
+func about(e store.AuditEvent, m store.Member) store.AuditEvent {
+	e.MemberID, e.Email = m.ID, m.Email
+	return e
+}
