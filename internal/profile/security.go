@@ -23,7 +23,7 @@ import (
 
 // totpEnrolChannel holds an authenticator-app secret between showing its
 // QR code and the member's first code (for Lifetime of a code).
-const totpEnrolChannel = "totp-enrol"
+const totpEnrolChannel = "mfa-totp-enrol"
 
 // SecurityHandler serves My Profile → Security: the member's second
 // factors and remembered browsers. Every change needs a recent password
@@ -126,8 +126,8 @@ func (h *SecurityHandler) startApp(w http.ResponseWriter, r *http.Request) {
 	e, err := totp.NewEnrolment(si.Organisation.Name, si.Member.Email)
 	if err == nil {
 		now := h.Now()
-		err = h.Store.PutMFACode(r.Context(), store.MFACode{OrgID: si.Organisation.ID, MemberID: si.Member.ID,
-			Channel: totpEnrolChannel, CodeHash: []byte{0}, Destination: e.URL, SentAt: now, ExpiresAt: now.Add(code.Lifetime)})
+		err = h.Store.PutOneTimeCode(r.Context(), store.OneTimeCode{OrgID: si.Organisation.ID, MemberID: si.Member.ID,
+			Purpose: totpEnrolChannel, CodeHash: []byte("pending"), Destination: e.URL, SentAt: now, ExpiresAt: now.Add(code.Lifetime)})
 	}
 	if err != nil {
 		h.serverError(w, err)
@@ -139,9 +139,9 @@ func (h *SecurityHandler) startApp(w http.ResponseWriter, r *http.Request) {
 }
 
 // pendingApp returns the enrolment in progress.
-func (h *SecurityHandler) pendingApp(r *http.Request) (store.MFACode, bool) {
+func (h *SecurityHandler) pendingApp(r *http.Request) (store.OneTimeCode, bool) {
 	si, _ := session.SignedInFrom(r.Context())
-	c, err := h.Store.MFACode(r.Context(), si.Organisation.ID, si.Member.ID, totpEnrolChannel)
+	c, err := h.Store.OneTimeCode(r.Context(), si.Organisation.ID, si.Member.ID, totpEnrolChannel)
 	return c, err == nil && h.Now().Before(c.ExpiresAt)
 }
 
@@ -189,7 +189,7 @@ func (h *SecurityHandler) confirmApp(w http.ResponseWriter, r *http.Request) {
 			if err := totp.Confirm(ctx, tx, si.Organisation.ID, si.Member.ID, name, secret, r.PostFormValue("code"), h.Now()); err != nil {
 				return err
 			}
-			return tx.DeleteMFACode(ctx, si.Organisation.ID, si.Member.ID, totpEnrolChannel)
+			return tx.DeleteOneTimeCode(ctx, si.Organisation.ID, si.Member.ID, totpEnrolChannel, []byte("pending"))
 		}, func(*web.SecurityPage) {})
 }
 

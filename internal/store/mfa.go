@@ -45,17 +45,6 @@ type MFAFactor struct {
 	LastUsedAt time.Time
 }
 
-// MFACode is the newest one-time code sent to a member on one channel.
-type MFACode struct {
-	OrgID       int64
-	MemberID    int64
-	Channel     string // "email", "sms", "phone" (enrolment)
-	CodeHash    []byte
-	Destination string // where it was sent (the phone number being verified)
-	SentAt      time.Time
-	ExpiresAt   time.Time
-}
-
 // TrustedDevice is a browser on which the member chose "Remember me" at the
 // MFA step. Only the SHA-256 of its cookie's token is kept.
 type TrustedDevice struct {
@@ -87,11 +76,6 @@ type MFA interface {
 	// DeleteMemberMFAFactors removes the member's factors of one method, or
 	// all of them when method is empty, and says how many went.
 	DeleteMemberMFAFactors(ctx context.Context, orgID, memberID int64, method string) (int64, error)
-
-	// PutMFACode stores a code, replacing the channel's previous one.
-	PutMFACode(ctx context.Context, c MFACode) error
-	MFACode(ctx context.Context, orgID, memberID int64, channel string) (MFACode, error)
-	DeleteMFACode(ctx context.Context, orgID, memberID int64, channel string) error
 
 	// LastMFAMethod is the method the member last signed in with ("" if none).
 	LastMFAMethod(ctx context.Context, orgID, memberID int64) (string, error)

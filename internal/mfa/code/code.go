@@ -1,95 +1,66 @@
 // Package code is the one-time-code second factors: a 6-digit code sent by
-// email or SMS, valid for 10 minutes, only the newest working, resent no
-// more than once in ResendAfter. Wrong codes are counted by the sign-in
-// flow, so a resend never resets the count.
+// email or SMS through the otpcode package (10 minutes, only the newest
+// working, resent no more than once in ResendAfter). Wrong codes are
+// counted by the sign-in flow, so a resend never resets the count.
 package code
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
-	"fmt"
-	"math/big"
 	"strings"
 	"time"
 
 	"imslogin/internal/mfa"
+	"imslogin/internal/otpcode"
 	"imslogin/internal/store"
 )
 
 // Lifetime is how long a code works; ResendAfter is the least wait between two.
 const (
-	Lifetime    = 10 * time.Minute
-	ResendAfter = 30 * time.Second
+	Lifetime    = otpcode.DefaultTTL
+	ResendAfter = otpcode.DefaultResendAfter
 )
 
 // Deliver queues a code to its destination through tx.
 type Deliver func(ctx context.Context, tx store.Store, destination, code string) error
 
-// Issue stores a new code for the channel and delivers it in the same
-// transaction. Without resend, a code still valid is kept and nothing is
-// sent; a resend within ResendAfter of the last code is ErrTooSoon.
-func Issue(ctx context.Context, st store.Store, orgID, memberID int64, channel, destination string, now time.Time,
+func issuer(now time.Time) *otpcode.Issuer {
+	return &otpcode.Issuer{Now: func() time.Time { return now }, TTL: Lifetime, ResendAfter: ResendAfter}
+}
+
+// Issue stores a new code for purpose and delivers it in the same
+// transaction. Without resend, a live code to the same destination is kept
+// and nothing is sent; a new code within ResendAfter of the last is
+// mfa.ErrTooSoon.
+func Issue(ctx context.Context, st store.Store, orgID, memberID int64, purpose, destination string, now time.Time,
 	resend bool, deliver Deliver) error {
+	codes := issuer(now)
 	return st.InTx(ctx, func(tx store.Store) error {
-		prev, err := tx.MFACode(ctx, orgID, memberID, channel)
-		switch {
-		case err == nil && !resend && now.Before(prev.ExpiresAt) && prev.Destination == destination:
-			return nil
-		case err == nil && resend && now.Before(prev.SentAt.Add(ResendAfter)):
+		if !resend {
+			if c, err := codes.Pending(ctx, tx, orgID, memberID, purpose); err == nil && c.Destination == destination {
+				return nil
+			}
+		}
+		code, err := codes.Issue(ctx, tx, orgID, memberID, purpose, destination)
+		var tooSoon *otpcode.TooSoonError
+		if errors.As(err, &tooSoon) {
 			return mfa.ErrTooSoon
-		case err != nil && !errors.Is(err, store.ErrNotFound):
-			return err
 		}
-		code, err := random()
 		if err != nil {
-			return err
-		}
-		if err := tx.PutMFACode(ctx, store.MFACode{OrgID: orgID, MemberID: memberID, Channel: channel,
-			CodeHash: hash(orgID, memberID, channel, code), Destination: destination, SentAt: now,
-			ExpiresAt: now.Add(Lifetime)}); err != nil {
 			return err
 		}
 		return deliver(ctx, tx, destination, code)
 	})
 }
 
-// Check accepts the channel's newest code once: a right code is deleted,
-// so it cannot be used again. It returns where the code was sent.
-func Check(ctx context.Context, st store.Store, orgID, memberID int64, channel, code string, now time.Time) (string, error) {
-	c, err := st.MFACode(ctx, orgID, memberID, channel)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", mfa.ErrWrongCode
+// Check accepts the purpose's newest code once, and returns where it was
+// sent; a wrong, malformed, expired or used code is mfa.ErrWrongCode.
+func Check(ctx context.Context, st store.Store, orgID, memberID int64, purpose, code string, now time.Time) (string, error) {
+	c, err := issuer(now).Use(ctx, st, orgID, memberID, purpose, strings.TrimSpace(code))
+	for _, wrong := range []error{otpcode.ErrMalformed, otpcode.ErrNoCode, otpcode.ErrExpired, otpcode.ErrWrong} {
+		if errors.Is(err, wrong) {
+			return "", mfa.ErrWrongCode
+		}
 	}
-	if err != nil {
-		return "", err
-	}
-	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
-	if subtle.ConstantTimeCompare(c.CodeHash, hash(orgID, memberID, channel, code)) != 1 || !now.Before(c.ExpiresAt) {
-		return "", mfa.ErrWrongCode
-	}
-	// Deleting is the claim: of two requests with the right code, one wins.
-	if err := st.DeleteMFACode(ctx, orgID, memberID, channel); errors.Is(err, store.ErrNotFound) {
-		return "", mfa.ErrWrongCode
-	} else if err != nil {
-		return "", err
-	}
-	return c.Destination, nil
-}
-
-func random() (string, error) {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%06d", n.Int64()), nil
-}
-
-// hash binds a code to its member and channel. Codes are short-lived and
-// guesses are counted and locked out, so a fast hash is enough at rest.
-func hash(orgID, memberID int64, channel, code string) []byte {
-	h := sha256.Sum256(fmt.Appendf(nil, "%d\x00%d\x00%s\x00%s", orgID, memberID, channel, code))
-	return h[:]
+	return c.Destination, err
 }

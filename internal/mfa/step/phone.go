@@ -14,8 +14,8 @@ import (
 	"imslogin/web"
 )
 
-// PhoneChannel is the code channel of a number being verified.
-const PhoneChannel = "phone"
+// PhoneChannel is the one-time-code purpose of a number being verified.
+const PhoneChannel = "mfa-phone"
 
 // Phone is the "phone" sign-in step: a member of an organisation that
 // requires MFA by SMS, with no verified phone and no authenticator app or
@@ -69,7 +69,7 @@ func (p *Phone) render(w http.ResponseWriter, r *http.Request, f *signin.Flow, s
 // PhonePage fills the phone form, saying where a pending code went.
 func PhonePage(ctx context.Context, st store.Store, orgID, memberID int64, now time.Time, number, region string) (web.PhonePage, error) {
 	page := web.PhonePage{Number: number}
-	c, err := st.MFACode(ctx, orgID, memberID, PhoneChannel)
+	c, err := st.OneTimeCode(ctx, orgID, memberID, PhoneChannel)
 	if err == nil && now.Before(c.ExpiresAt) {
 		page.CodeSentTo = sms.Mask(c.Destination)
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -93,7 +93,7 @@ func SendPhoneCode(ctx context.Context, st store.Store, org store.Organisation, 
 	}
 	err = code.Issue(ctx, st, org.ID, memberID, PhoneChannel, number, now, true, code.TextCode(org, now))
 	if errors.Is(err, mfa.ErrTooSoon) {
-		return web.Notice{Kind: "info", Text: "A code was sent moments ago. Wait half a minute before asking for another."}, nil
+		return web.Notice{Kind: "info", Text: "A code was sent moments ago. Wait a minute before asking for another."}, nil
 	}
 	return web.Notice{}, err
 }

@@ -88,7 +88,7 @@ func (s *Second) render(w http.ResponseWriter, r *http.Request, f *signin.Flow, 
 	prompt, err := m.Challenge(ctx, subj, resend)
 	switch {
 	case errors.Is(err, mfa.ErrTooSoon):
-		notice = web.Notice{Kind: "info", Text: "A code was sent moments ago. Wait half a minute before asking for another."}
+		notice = web.Notice{Kind: "info", Text: "A code was sent moments ago. Wait a minute before asking for another."}
 	case err != nil:
 		s.serverError(w, err)
 		return

@@ -98,27 +98,6 @@ func (q *queries) DeleteMemberMFAFactors(ctx context.Context, orgID, memberID in
 	return res.RowsAffected()
 }
 
-func (q *queries) PutMFACode(ctx context.Context, c store.MFACode) error {
-	_, err := q.exec(ctx, `INSERT INTO mfa_codes (org_id, member_id, channel, code_hash, destination, sent_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (org_id, member_id, channel) DO UPDATE SET code_hash = excluded.code_hash,
-		destination = excluded.destination, sent_at = excluded.sent_at, expires_at = excluded.expires_at`,
-		c.OrgID, c.MemberID, c.Channel, c.CodeHash, c.Destination, ms(c.SentAt), ms(c.ExpiresAt))
-	return err
-}
-
-func (q *queries) MFACode(ctx context.Context, orgID, memberID int64, channel string) (store.MFACode, error) {
-	var c store.MFACode
-	err := q.queryRow(ctx, `SELECT org_id, member_id, channel, code_hash, destination, sent_at, expires_at
-		FROM mfa_codes WHERE org_id = ? AND member_id = ? AND channel = ?`, orgID, memberID, channel).
-		Scan(&c.OrgID, &c.MemberID, &c.Channel, &c.CodeHash, &c.Destination, msTime{&c.SentAt}, msTime{&c.ExpiresAt})
-	return c, translate(err)
-}
-
-func (q *queries) DeleteMFACode(ctx context.Context, orgID, memberID int64, channel string) error {
-	return q.execOne(ctx, `DELETE FROM mfa_codes WHERE org_id = ? AND member_id = ? AND channel = ?`, orgID, memberID, channel)
-}
-
 func (q *queries) LastMFAMethod(ctx context.Context, orgID, memberID int64) (string, error) {
 	var m string
 	err := translate(q.queryRow(ctx, `SELECT last_method FROM member_mfa WHERE org_id = ? AND member_id = ?`, orgID, memberID).Scan(&m))

@@ -57,7 +57,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"MFAPolicy", testMFAPolicy},
 		{"MFAFactors", testMFAFactors},
 		{"MFAFactorReplayRace", testMFAFactorReplayRace},
-		{"MFACodes", testMFACodes},
+		{"LastMFAMethod", testLastMFAMethod},
 		{"TrustedDevices", testTrustedDevices},
 		{"MFAIsolation", testMFAIsolation},
 		{"SMSOutbox", testSMSOutbox},

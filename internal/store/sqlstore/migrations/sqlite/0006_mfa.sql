@@ -1,5 +1,5 @@
 -- Multi-factor authentication: the organisation's policy, each member's
--- enrolled factors, one-time codes, trusted devices, the SMS outbox, and the
+-- enrolled factors and last method, trusted devices, the SMS outbox, and the
 -- methods a sign-in used (amr) on flows and sessions.
 CREATE TABLE organisation_mfa (
     org_id                  INTEGER PRIMARY KEY REFERENCES organisations(id) ON DELETE CASCADE,
@@ -24,18 +24,6 @@ CREATE TABLE mfa_factors (
     last_used_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX mfa_factors_member ON mfa_factors (org_id, member_id, method);
-
--- Only the newest code of a channel exists: sending one replaces the last.
-CREATE TABLE mfa_codes (
-    org_id      INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-    member_id   INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
-    channel     TEXT    NOT NULL,
-    code_hash   BLOB    NOT NULL,
-    destination TEXT    NOT NULL DEFAULT '',
-    sent_at     INTEGER NOT NULL,
-    expires_at  INTEGER NOT NULL,
-    PRIMARY KEY (org_id, member_id, channel)
-);
 
 CREATE TABLE member_mfa (
     org_id      INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
