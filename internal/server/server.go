@@ -11,9 +11,14 @@ import (
 	"net/http"
 	"time"
 
+	"imslogin/internal/admin"
 	"imslogin/internal/config"
 	"imslogin/internal/dashboard"
+	"imslogin/internal/linkmail"
+	"imslogin/internal/lockout"
+	"imslogin/internal/membership"
 	"imslogin/internal/password"
+	"imslogin/internal/profile"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
@@ -77,7 +82,12 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		}
 		w.Write([]byte("ready\n"))
 	})
+	links := &linkmail.Sender{PublicURL: cfg.PublicBaseURL(), Now: opts.Now}
+	adminService := &admin.Service{Store: db, Links: links, Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Now: opts.Now,
+		Members: &membership.Service{Store: db, Hasher: hasher, Now: opts.Now}}
 	mounters := []Mounter{
+		&admin.Handler{Service: adminService, Sessions: sessions, Pages: pages, Log: log},
+		&profile.Handler{Store: db, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: opts.DashboardLinks},
 	}
@@ -90,7 +100,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	}
 	handler := routeOrNotFound(mux, notFound)
 	handler = crossOriginProtection(handler, cfg.PublicBaseURL(), pages)
-	handler = limitBody(handler, 1<<20)
+	handler = limitBody(handler, 1<<20, map[string]int64{"/profile/picture": profile.MaxUploadBody})
 	handler = securityHeaders(handler, cfg.Secure())
 	handler = recoverPanics(handler, log)
 	return &Server{Handler: handler, Sessions: sessions, Hasher: hasher, cfg: cfg, log: log}, nil
