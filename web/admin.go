@@ -83,7 +83,7 @@ type AdminMembersPage struct {
 type AdminMemberPage struct {
 	Layout
 	Nav         AdminNav
-	Member      MemberRowView
+	Target      MemberRowView
 	AboutMe     string
 	Roles       []Option
 	Permissions []Checkbox
@@ -231,7 +231,7 @@ func (r *Renderer) AdminMembers(w http.ResponseWriter, p AdminMembersPage) {
 
 // AdminMember renders one team member.
 func (r *Renderer) AdminMember(w http.ResponseWriter, status int, p AdminMemberPage) {
-	r.page(w, status, "admin_member", p.Member.Name, &p.Layout, p)
+	r.page(w, status, "admin_member", p.Target.Name, &p.Layout, p)
 }
 
 // AdminNewMember renders the add-a-member form.

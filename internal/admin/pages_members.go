@@ -212,7 +212,7 @@ func (h *Handler) renderMember(w http.ResponseWriter, r *http.Request, c request
 	}
 	granted, _ := access.ParseList(in.Permissions)
 	now := h.Service.Now()
-	p := web.AdminMemberPage{Layout: l, Nav: nav(c.Actor, "members"), Member: rowView(d.MemberRow, now), AboutMe: d.AboutMe,
+	p := web.AdminMemberPage{Layout: l, Nav: nav(c.Actor, "members"), Target: rowView(d.MemberRow, now), AboutMe: d.AboutMe,
 		Roles: roles, Licensed: in.Licensed, DataAccess: in.DataAccess,
 		CanWrite: c.Can(access.MembersWrite), CanSecurity: c.Can(access.MembersSecurity), CanDataAccess: c.DataAccess,
 		Invited: d.Status == store.StatusInvited, Disabled: d.Status == store.StatusDisabled,
