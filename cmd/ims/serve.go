@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"imslogin/internal/config"
+	"imslogin/internal/mail"
 	"imslogin/internal/server"
 	"imslogin/internal/store/sqlstore"
 )
@@ -26,15 +29,19 @@ func newServeCommand() *cobra.Command {
 			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
 				return err
 			}
-			return serve(cmd, cfg, server.Options{})
+			return serve(cmd, cfg, nil)
 		},
 	}
 	cfg.BindFlags(cmd.Flags())
 	return cmd
 }
 
+// extras gives deployment-specific options (the demo's mailbox) once the
+// database is open.
+type extras func(db *sqlstore.DB, log *slog.Logger) (server.Options, error)
+
 // serve migrates the database, then runs the server until interrupted.
-func serve(cmd *cobra.Command, cfg config.Config, opts server.Options) error {
+func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -46,17 +53,41 @@ func serve(cmd *cobra.Command, cfg config.Config, opts server.Options) error {
 		return err
 	}
 	defer db.Close()
+	var opts server.Options
+	if extra != nil {
+		if opts, err = extra(db, log); err != nil {
+			return err
+		}
+	}
 	srv, err := server.New(cfg, db, log, opts)
 	if err != nil {
 		return err
 	}
+	limitMemory(srv.Hasher.Workers(), cfg.Argon2MemoryKiB)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	stopMail, err := startMail(ctx, cfg, db, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMail()
 	log.Info("IMS Login is ready", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"database", db.Dialect(), "hash_workers", srv.Hasher.Workers(), "startup", time.Since(started).Round(time.Millisecond))
 	return srv.Run(ctx, ln)
+}
+
+// limitMemory sets a soft heap limit sized to the hashing pool, unless the
+// operator set GOMEMLIMIT: each hash allocates its argon2id memory afresh, and
+// without a limit the heap would grow to twice the pool's peak between
+// collections. The limit makes the collector run sooner instead.
+func limitMemory(workers int, argon2KiB uint32) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(int64(workers)*int64(argon2KiB)*1024 + 64<<20)
 }
 
 // openMigrated opens the database and brings its schema up to date.
@@ -111,4 +142,26 @@ func newMigrateCommand() *cobra.Command {
 func addDatabaseFlag(cmd *cobra.Command, databaseURL *string) {
 	cmd.Flags().StringVar(databaseURL, "database-url", *databaseURL, "database: sqlite:PATH or postgres://… (env IMS_DATABASE_URL)")
 	cmd.Flags().String(config.ConfigFileFlag, "", "file of IMS_NAME=value lines")
+}
+
+// startMail runs the outbox worker when a mail server is configured;
+// without one, mail waits in the outbox. The returned func stops the worker
+// and waits for its round to end.
+func startMail(ctx context.Context, cfg config.Config, db *sqlstore.DB, log *slog.Logger) (func(), error) {
+	if cfg.SMTPURL == "" {
+		log.Warn("no SMTP server configured (IMS_SMTP_URL): email is kept in the outbox and not sent")
+		return func() {}, nil
+	}
+	sender, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	w := &mail.Worker{Store: db, Sender: sender, Log: log.With("component", "mail")}
+	go func() {
+		defer close(done)
+		w.Run(ctx)
+	}()
+	return func() { cancel(); <-done }, nil
 }

@@ -33,7 +33,7 @@ var settingGroups = []struct {
 		{"remember_me_days", `"Keep me signed in": sign out after`, "", "days"},
 	}},
 	{"Registration", [][4]string{
-		{"registration_hours", "Invitation links work for", "", "hours"},
+		{"registration_hours", "Registration links (Step 2, linking an account) work for", "", "hours"},
 		{"unlinked_removal_days", "Remove members who never set up an account after", "", "days"},
 	}},
 }

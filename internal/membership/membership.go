@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"imslogin/internal/linkmail"
 	"imslogin/internal/password"
 	"imslogin/internal/store"
 )
@@ -20,6 +21,9 @@ type Service struct {
 	Store  store.Store
 	Hasher *password.Hasher
 	Now    func() time.Time
+	// Invitations sends the invitation email to a member added without a
+	// password, in the transaction that adds them.
+	Invitations *linkmail.Sender
 }
 
 // ErrInvalid wraps every validation failure, so callers can tell bad input
@@ -93,14 +97,15 @@ type NewMember struct {
 	Name         string
 	Role         store.Role
 	// Password, when set, makes the member active at once; without one
-	// the member is invited and cannot sign in until they set one.
+	// the member is invited: they get an email with a link to verify their
+	// address and set a password, and cannot sign in until they do.
 	Password      string
 	EmailVerified bool
 	DataAccess    bool
 	RoleID        int64 // a custom role; Role must then be RoleMember
 	Unlicensed    bool  // add the member without a licence
-	// Then, if set, runs in the transaction that creates the member (to
-	// queue the invitation and record the audit entry with it).
+	// Then, if set, runs in the transaction that creates the member and
+	// queues the invitation (to record the audit entry with them).
 	Then func(tx store.Store, org store.Organisation, m store.Member) error
 }
 
@@ -119,6 +124,9 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		Role: n.Role, RoleID: n.RoleID, Status: store.StatusInvited, Licensed: !n.Unlicensed, DataAccess: n.DataAccess,
 		EmailVerified: n.EmailVerified, CreatedAt: s.Now(),
 	}
+	if n.Password == "" && s.Invitations == nil {
+		return m, errors.New("membership: no invitation sender to invite a member without a password")
+	}
 	if problems := s.checkNewMember(ctx, org, m, n.Password); len(problems) > 0 {
 		return m, errors.Join(problems...)
 	}
@@ -136,6 +144,11 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		}
 		if err := tx.CreateMember(ctx, &m); err != nil {
 			return err
+		}
+		if m.Status == store.StatusInvited {
+			if err := s.Invitations.Invite(ctx, tx, org, m); err != nil {
+				return err
+			}
 		}
 		if n.Then != nil {
 			return n.Then(tx, org, m)
@@ -164,7 +177,8 @@ func (s *Service) checkNewMember(ctx context.Context, org store.Organisation, m 
 		}
 	}
 	if pw != "" {
-		policy := password.Policy{MinLength: max(password.MinLengthSingleFactor, org.Settings.PasswordMinLength)}
+		policy := password.ForOrganisation(nil)
+		policy.MinLength = max(policy.MinLength, org.Settings.PasswordMinLength)
 		if err := policy.Check(pw, password.Context{Email: m.Email, OrganisationName: org.Name}); err != nil {
 			problems = append(problems, fieldInvalid("password", "password: %v", err))
 		}

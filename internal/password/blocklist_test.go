@@ -124,7 +124,7 @@ func TestEstimateRanksPasswords(t *testing.T) {
 	if weak.Score > 1 || len(weak.Feedback) == 0 {
 		t.Errorf("weak password: %+v", weak)
 	}
-	if strong.Score < 3 {
+	if strong.Score < 3 || len(strong.Feedback) != 0 {
 		t.Errorf("passphrase: %+v", strong)
 	}
 	if own := Estimate("ana.lima2026", "ana.lima"); own.Score > 2 {

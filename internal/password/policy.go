@@ -92,3 +92,37 @@ func IsPolicyError(err error) bool {
 	var pe *PolicyError
 	return errors.As(err, &pe)
 }
+
+// CheckNew checks a new password and its confirmation together, so the
+// member sees every problem at once.
+func (p Policy) CheckNew(password, confirm string, c Context) error {
+	err := p.Check(password, c)
+	if password == confirm {
+		return err
+	}
+	var pe *PolicyError
+	if err != nil && !errors.As(err, &pe) {
+		return err
+	}
+	if pe == nil {
+		pe = &PolicyError{}
+	}
+	pe.Problems = append(pe.Problems, "the two passwords do not match")
+	return pe
+}
+
+// Problems returns the broken rules in err, or nil for another error.
+func Problems(err error) []string {
+	var pe *PolicyError
+	if errors.As(err, &pe) {
+		return pe.Problems
+	}
+	return nil
+}
+
+// ForOrganisation is the policy for an organisation's members. Until
+// organisations have an MFA requirement and a raised minimum of their own,
+// every organisation gets the single-factor minimum.
+func ForOrganisation(extra Blocklist) Policy {
+	return Policy{MinLength: MinLengthFor(false, 0), Blocklist: extra}
+}

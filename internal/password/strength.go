@@ -36,6 +36,9 @@ func Estimate(password string, userInputs ...string) Strength {
 	r := zxcvbn.PasswordStrength(password, userInputs)
 	score := min(max(r.Score, 0), 4)
 	s := Strength{Score: score, Label: labels[score], CrackTime: r.CrackTimeDisplay}
+	if score >= 3 {
+		return s // strong enough: advice about its parts would only confuse
+	}
 	seen := map[string]bool{}
 	for _, m := range r.MatchSequence {
 		if advice := adviceFor(m.Pattern, m.DictionaryName); advice != "" && !seen[advice] {
@@ -43,9 +46,7 @@ func Estimate(password string, userInputs ...string) Strength {
 			s.Feedback = append(s.Feedback, advice)
 		}
 	}
-	if score < 3 {
-		s.Feedback = append(s.Feedback, "Add more words or characters: a few unrelated words make a long, strong password.")
-	}
+	s.Feedback = append(s.Feedback, "Add more words or characters: a few unrelated words make a long, strong password.")
 	return s
 }
 

@@ -1,204 +1,119 @@
-// Package profile serves My Profile: a member's name, about me and profile
-// picture, and the pictures themselves to signed-in members of the same
-// organisation.
+// Package profile serves My Profile: name, about me and profile picture,
+// Change Password, and the pictures themselves to signed-in members of the
+// same organisation.
 package profile
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
-	"imslogin/internal/access"
-	"imslogin/internal/audit"
-	"imslogin/internal/membership"
+	"imslogin/internal/linkmail"
+	"imslogin/internal/password"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/web"
 )
 
-// MaxAboutMe bounds "about me", in characters.
-const MaxAboutMe = 2000
-
-// MaxUploadBody is the largest request body the picture form may send: the
-// picture plus the multipart envelope. The server's general limit is lower.
-const MaxUploadBody = MaxPictureBytes + 64<<10
-
-// Handler serves My Profile.
+// Handler serves the signed-in member's own pages.
 type Handler struct {
-	Store    store.Store
-	Sessions *session.Manager
-	Pages    *web.Renderer
-	Log      *slog.Logger
-	Now      func() time.Time
-	// decoding bounds how many pictures are decoded at once, so uploads
-	// cannot exhaust memory.
-	decoding chan struct{}
+	Store     store.Store
+	Hasher    *password.Hasher
+	Sessions  *session.Manager
+	Pages     *web.Renderer
+	Links     *linkmail.Sender
+	Blocklist password.Blocklist
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
-// Mount registers the routes.
+// Mount registers the handler's routes.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	h.decoding = make(chan struct{}, 2)
-	mux.Handle("GET /profile", h.Sessions.RequireSignIn(http.HandlerFunc(h.show)))
-	mux.Handle("POST /profile", h.Sessions.RequireSignIn(http.HandlerFunc(h.save)))
-	mux.Handle("POST /profile/picture", h.Sessions.RequireSignIn(http.HandlerFunc(h.upload)))
-	mux.Handle("GET /pictures/{id}", h.Sessions.RequireSignIn(http.HandlerFunc(h.picture)))
+	mux.Handle("GET /profile/password", h.Sessions.RequireSignIn(http.HandlerFunc(h.showChange)))
+	mux.Handle("POST /profile/password", h.Sessions.RequireSignIn(http.HandlerFunc(h.submitChange)))
+	h.mountDetails(mux)
 }
 
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, si store.SignedIn, name, about string, errs map[string]string) {
-	l := web.Layout{Notice: web.TakeFlash(w, r), Member: web.MemberViewOf(si)}
-	if len(errs) > 0 {
-		l.Notice = web.Notice{Kind: "error", Text: "Nothing was saved. " + firstOf(errs)}
+func (h *Handler) page(si store.SignedIn) web.ChangePasswordPage {
+	return web.ChangePasswordPage{
+		Layout:      web.Layout{Member: web.MemberViewOf(si)},
+		NewPassword: web.NewPassword{MinLength: password.ForOrganisation(h.Blocklist).MinLength},
 	}
-	role := access.RoleTitle(si.Member.Role)
-	if si.Member.RoleID != 0 {
-		if r, err := h.Store.RoleByID(r.Context(), si.Organisation.ID, si.Member.RoleID); err == nil {
-			role = r.Name
-		}
-	}
-	h.Pages.Profile(w, status, web.ProfilePage{Layout: l, Name: name, AboutMe: about, Email: si.Member.Email, Role: role,
-		Organisation: si.Organisation.Name, PictureURL: web.PictureURL(si.Member), Errors: errs})
 }
 
-func firstOf(errs map[string]string) string {
-	for _, f := range []string{"name", "about_me", "picture"} {
-		if m := errs[f]; m != "" {
-			return m
-		}
-	}
-	return ""
-}
-
-func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) showChange(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(r.Context())
-	h.render(w, r, http.StatusOK, si, si.Member.Name, si.Member.AboutMe, nil)
+	h.Pages.ChangePassword(w, http.StatusOK, h.page(si))
 }
 
-func (h *Handler) save(w http.ResponseWriter, r *http.Request) {
-	si, _ := session.SignedInFrom(r.Context())
-	name := strings.TrimSpace(r.PostFormValue("name"))
-	about := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("about_me"), "\r\n", "\n"))
-	errs := map[string]string{}
-	if err := membership.ValidateName("name", name); err != nil {
-		errs["name"] = membership.Fields(err)["name"]
-	}
-	if n := utf8.RuneCountInString(about); n > MaxAboutMe {
-		errs["about_me"] = "About me is too long (" + strconv.Itoa(n) + " characters, at most " + strconv.Itoa(MaxAboutMe) + ")."
-	} else if strings.ContainsFunc(about, func(c rune) bool { return (c < ' ' && c != '\n' && c != '\t') || c == 0x7f }) {
-		errs["about_me"] = "About me must not contain control characters."
-	}
-	if len(errs) > 0 {
-		h.render(w, r, http.StatusUnprocessableEntity, si, name, about, errs)
+// submitChange checks the current password, then sets the new one, ends
+// every other session and sends a notice, all in one transaction; this
+// browser gets a fresh session.
+func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	si, _ := session.SignedInFrom(ctx)
+	org, m := si.Organisation, si.Member
+	pw := r.PostFormValue("password")
+	ok, _, err := h.Hasher.Verify(ctx, r.PostFormValue("current_password"), m.PasswordHash)
+	if err != nil {
+		h.serverError(w, r, err)
 		return
 	}
-	err := h.Store.InTx(r.Context(), func(tx store.Store) error {
-		if err := tx.UpdateProfile(r.Context(), si.Organisation.ID, si.Member.ID, name, about); err != nil {
+	var problems []string
+	if !ok {
+		problems = append(problems, "your current password is not correct")
+	}
+	err = password.ForOrganisation(h.Blocklist).CheckNew(pw, r.PostFormValue("password_confirm"),
+		password.Context{Email: m.Email, OrganisationName: org.Name})
+	if err != nil && password.Problems(err) == nil {
+		h.serverError(w, r, err)
+		return
+	}
+	problems = append(problems, password.Problems(err)...)
+	if len(problems) > 0 {
+		page := h.page(si)
+		s := password.Estimate(pw, m.Email, m.Name, org.Name)
+		page.Strength = &web.StrengthView{Score: s.Score, Label: s.Label, CrackTime: s.CrackTime, Feedback: s.Feedback}
+		page.Notice = web.Notice{Kind: "error", Text: "Your password was not changed:", Items: problems}
+		h.Pages.ChangePassword(w, http.StatusBadRequest, page)
+		return
+	}
+	hash, err := h.Hasher.Hash(ctx, pw)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	err = h.Store.InTx(ctx, func(tx store.Store) error {
+		if err := tx.SetPasswordHash(ctx, org.ID, m.ID, hash); err != nil {
 			return err
 		}
-		e := audit.About(audit.Event(r, h.Now(), si.Organisation.ID, audit.MemberChange), si.Member)
-		e.Detail = "profile updated"
-		return tx.AppendAuditEvent(r.Context(), &e)
-	})
-	if err != nil {
-		h.fail(w, si, err)
-		return
-	}
-	web.SetFlash(w, "profile-saved")
-	http.Redirect(w, r, "/profile", http.StatusSeeOther)
-}
-
-func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
-	si, _ := session.SignedInFrom(r.Context())
-	refuse := func(status int, err error) {
-		h.render(w, r, status, si, si.Member.Name, si.Member.AboutMe, map[string]string{"picture": err.Error()})
-	}
-	data, err := readPicture(r)
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig) || errors.Is(err, ErrTooLarge):
-		refuse(http.StatusRequestEntityTooLarge, ErrTooLarge)
-		return
-	case err != nil:
-		refuse(http.StatusBadRequest, errors.New("Choose a picture to upload."))
-		return
-	}
-	h.decoding <- struct{}{}
-	contentType, avatar, err := ProcessPicture(data)
-	<-h.decoding
-	if err != nil {
-		refuse(http.StatusUnprocessableEntity, err)
-		return
-	}
-	err = h.Store.InTx(r.Context(), func(tx store.Store) error {
-		if err := tx.SetPicture(r.Context(), si.Organisation.ID, si.Member.ID, store.Picture{ContentType: contentType,
-			Data: avatar, UpdatedAt: h.Now()}); err != nil {
+		if err := tx.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
 			return err
 		}
-		e := audit.About(audit.Event(r, h.Now(), si.Organisation.ID, audit.MemberChange), si.Member)
-		e.Detail = "profile picture changed"
-		return tx.AppendAuditEvent(r.Context(), &e)
+		return h.Links.PasswordChanged(ctx, tx, org, m, "changed")
 	})
 	if err != nil {
-		h.fail(w, si, err)
+		h.serverError(w, r, err)
 		return
 	}
-	web.SetFlash(w, "picture-saved")
-	http.Redirect(w, r, "/profile", http.StatusSeeOther)
-}
-
-// readPicture reads the "picture" file of a multipart form, at most one
-// byte beyond the limit so an oversized file is told apart.
-func readPicture(r *http.Request) ([]byte, error) {
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, err
-	}
-	for {
-		part, err := mr.NextPart()
-		if err != nil {
-			return nil, err
-		}
-		if part.FormName() != "picture" {
-			continue
-		}
-		data, err := io.ReadAll(io.LimitReader(part, MaxPictureBytes+1))
-		if err != nil {
-			return nil, err
-		}
-		if len(data) > MaxPictureBytes {
-			return nil, ErrTooLarge
-		}
-		if len(data) == 0 {
-			return nil, errors.New("empty file")
-		}
-		return data, nil
-	}
-}
-
-// picture serves a member's avatar to members of the same organisation only.
-func (h *Handler) picture(w http.ResponseWriter, r *http.Request) {
-	si, _ := session.SignedInFrom(r.Context())
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	var p store.Picture
-	if err == nil {
-		p, err = h.Store.Picture(r.Context(), si.Organisation.ID, id)
-	}
-	if err != nil {
-		http.NotFound(w, r)
+	h.Log.Info("password changed", "organisation", org.Name, "member", m.ID, "address", session.ClientAddress(r))
+	if _, err := h.Sessions.Start(w, r, org, m, si.Session.Persistent); err != nil {
+		h.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", p.ContentType)
-	w.Header().Set("Cache-Control", "private, max-age=86400")
-	w.Header().Set("Content-Disposition", `inline; filename="avatar"`)
-	w.Write(p.Data)
+	web.SetFlash(w, "password-changed")
+	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
 
-func (h *Handler) fail(w http.ResponseWriter, si store.SignedIn, err error) {
-	h.Log.Error("profile", "err", err)
-	h.Pages.Error(w, http.StatusInternalServerError, web.ErrorPage{Layout: web.Layout{Member: web.MemberViewOf(si)},
-		Heading: "Something went wrong", Message: "Your profile could not be saved. Please try again."})
+func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, password.ErrBusy) {
+		w.Header().Set("Retry-After", "2")
+		h.Pages.Error(w, http.StatusServiceUnavailable, web.ErrorPage{Heading: "Busy",
+			Message: "The service is very busy right now. Go back and send the form again in a few seconds."})
+		return
+	}
+	h.Log.Error("profile", "path", r.URL.Path, "err", err)
+	h.Pages.Error(w, http.StatusInternalServerError, web.ErrorPage{Heading: "Something went wrong",
+		Message: "We couldn't complete this because of a problem on our side. Please try again in a moment."})
 }

@@ -19,6 +19,7 @@ import (
 	"imslogin/internal/membership"
 	"imslogin/internal/password"
 	"imslogin/internal/profile"
+	"imslogin/internal/recovery"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
@@ -69,6 +70,16 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		return nil, err
 	}
 	sessions := session.NewManager(db, cfg.Secure(), opts.Now)
+	var blocklist password.Blocklist
+	if cfg.PasswordBlocklist != "" {
+		fileList, err := password.OpenBlocklist(cfg.PasswordBlocklist)
+		if err != nil {
+			return nil, err
+		}
+		blocklist = fileList
+	}
+	links := &linkmail.Sender{PublicURL: cfg.PublicBaseURL(), InvitationLifetime: cfg.InvitationLifetime,
+		ResetLifetime: cfg.ResetLifetime, Now: opts.Now}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", web.Static())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -82,14 +93,17 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		}
 		w.Write([]byte("ready\n"))
 	})
-	links := &linkmail.Sender{PublicURL: cfg.PublicBaseURL(), Now: opts.Now}
+	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
 	adminService := &admin.Service{Store: db, Links: links, Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Now: opts.Now,
-		Members: &membership.Service{Store: db, Hasher: hasher, Now: opts.Now}}
+		Members: &membership.Service{Store: db, Hasher: hasher, Now: opts.Now, Invitations: links}}
 	mounters := []Mounter{
 		&admin.Handler{Service: adminService, Sessions: sessions, Pages: pages, Log: log},
-		&profile.Handler{Store: db, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: opts.DashboardLinks},
+		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
+			Blocklist: blocklist, Log: log, Now: opts.Now, MinResponse: 250 * time.Millisecond},
+		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
+			Blocklist: blocklist, Log: log, Now: opts.Now},
 	}
 	for _, m := range append(mounters, opts.Extra...) {
 		m.Mount(mux)

@@ -372,3 +372,40 @@ func TestDoubleSubmitDoesNoHarm(t *testing.T) {
 		t.Errorf("after a double submit the dashboard answers %d", resp.StatusCode)
 	}
 }
+
+// TestBusyHasherAnswers503 floods a one-slot pool that lets nobody wait:
+// the sign-ins that find the slot taken get 503 with Retry-After, at once.
+func TestBusyHasherAnswers503(t *testing.T) {
+	app := servertest.New(t, servertest.Options{Config: func(c *config.Config) {
+		c.HashWorkers, c.HashQueueTimeout, c.Argon2Time = 1, time.Nanosecond, 4
+	}})
+	const n = 24
+	type answer struct {
+		code       int
+		retryAfter string
+	}
+	answers := make(chan answer, n)
+	for range n {
+		go func() {
+			resp, _ := app.Post(t, app.Browser(t), "/login", form("Acme", "ana@acme.test", servertest.Password))
+			answers <- answer{resp.StatusCode, resp.Header.Get("Retry-After")}
+		}()
+	}
+	busy := 0
+	for range n {
+		a := <-answers
+		switch a.code {
+		case http.StatusSeeOther:
+		case http.StatusServiceUnavailable:
+			busy++
+			if a.retryAfter == "" {
+				t.Error("503 without Retry-After")
+			}
+		default:
+			t.Errorf("unexpected status %d", a.code)
+		}
+	}
+	if busy == 0 {
+		t.Errorf("%d concurrent sign-ins on one slot: none was turned away", n)
+	}
+}
