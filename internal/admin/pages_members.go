@@ -63,6 +63,9 @@ func listURL(q store.MemberQuery, sort store.MemberSort, desc bool, page string,
 	if desc {
 		v.Set("desc", "1")
 	}
+	if q.Limit != 50 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
 	if c != nil {
 		v.Set(page, encodeCursor(c))
 	}
