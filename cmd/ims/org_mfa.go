@@ -1,80 +1,70 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"imslogin/internal/audit"
-	"imslogin/internal/config"
 	"imslogin/internal/mfa"
 	"imslogin/internal/store"
 )
 
-// newOrgSetCommand changes an organisation's settings as its Details page
-// does: for now the multi-factor authentication section.
-func newOrgSetCommand() *cobra.Command {
-	databaseURL := config.Default().DatabaseURL
-	var name, state, methods string
-	var rememberDays int
-	cmd := &cobra.Command{
-		Use:     "set --name NAME [--mfa on|off] [--mfa-methods email,sms,totp,webauthn] [--mfa-remember-days N]",
-		Short:   "Change an organisation's settings (multi-factor authentication)",
-		Example: `  ims org set --name Acme --mfa on --mfa-methods totp,webauthn,email`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
-				return err
-			}
-			db, err := openMigrated(cmd.Context(), databaseURL)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			ctx := cmd.Context()
-			org, err := db.OrganisationByName(ctx, name)
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("no organisation named %q", name)
-			} else if err != nil {
-				return err
-			}
-			p, err := db.MFAPolicy(ctx, org.ID)
-			if err != nil {
-				return err
-			}
-			switch {
-			case !cmd.Flags().Changed("mfa"):
-			case state == "on":
-				p.Required = true
-			case state == "off":
-				p.Required = false
-			default:
-				return fmt.Errorf("--mfa %q: want on or off", state)
-			}
-			if cmd.Flags().Changed("mfa-methods") {
-				if p.Methods, err = mfa.ParseMethods(methods); err != nil {
-					return err
-				}
-			}
-			if cmd.Flags().Changed("mfa-remember-days") {
-				p.TrustedDeviceDuration = time.Duration(rememberDays) * 24 * time.Hour
-			}
-			e := store.AuditEvent{At: time.Now(), Actor: audit.ActorCommandLine}
-			if err := mfa.SavePolicy(ctx, db, org.ID, p, e); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s.\n", org.Name, mfa.Describe(p))
-			return nil
-		},
+// mfaFlags are org set's multi-factor authentication flags, mirroring
+// the MFA section of the Details page.
+type mfaFlags struct {
+	cmd          *cobra.Command
+	state        string
+	methods      string
+	rememberDays int
+}
+
+func addMFAFlags(cmd *cobra.Command) *mfaFlags {
+	f := &mfaFlags{cmd: cmd}
+	cmd.Flags().StringVar(&f.state, "mfa", "", "on: every member must pass a second factor; off: only members who set one up")
+	cmd.Flags().StringVar(&f.methods, "mfa-methods", "", "allowed MFA methods, comma-separated: email, sms, totp, webauthn")
+	cmd.Flags().IntVar(&f.rememberDays, "mfa-remember-days", 30, `days "Remember me" skips the second factor (0 turns it off)`)
+	return f
+}
+
+// changed reports whether any MFA flag was given.
+func (f *mfaFlags) changed() bool {
+	return f.cmd.Flags().Changed("mfa") || f.cmd.Flags().Changed("mfa-methods") || f.cmd.Flags().Changed("mfa-remember-days")
+}
+
+// check validates the flags before anything is written.
+func (f *mfaFlags) check() error {
+	if f.cmd.Flags().Changed("mfa") && f.state != "on" && f.state != "off" {
+		return fmt.Errorf("--mfa %q: want on or off", f.state)
 	}
-	cmd.Flags().StringVar(&name, "name", "", "the organisation's name (required)")
-	cmd.Flags().StringVar(&state, "mfa", "", "on: every member must pass a second factor; off: only members who set one up")
-	cmd.Flags().StringVar(&methods, "mfa-methods", "", "allowed methods, comma-separated: email, sms, totp, webauthn")
-	cmd.Flags().IntVar(&rememberDays, "mfa-remember-days", 30, `days "Remember me" skips the second factor (0 turns it off)`)
-	cmd.MarkFlagRequired("name")
-	addDatabaseFlag(cmd, &databaseURL)
-	return cmd
+	_, err := mfa.ParseMethods(f.methods)
+	return err
+}
+
+// apply changes the organisation's policy as the flags say, audited.
+func (f *mfaFlags) apply(ctx context.Context, db store.Store, org store.Organisation, out io.Writer) error {
+	p, err := db.MFAPolicy(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	if f.cmd.Flags().Changed("mfa") {
+		p.Required = f.state == "on"
+	}
+	if f.cmd.Flags().Changed("mfa-methods") {
+		if p.Methods, err = mfa.ParseMethods(f.methods); err != nil {
+			return err
+		}
+	}
+	if f.cmd.Flags().Changed("mfa-remember-days") {
+		p.TrustedDeviceDuration = time.Duration(f.rememberDays) * 24 * time.Hour
+	}
+	e := store.AuditEvent{At: time.Now(), Actor: audit.ActorCommandLine}
+	if err := mfa.SavePolicy(ctx, db, org.ID, p, e); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: %s.\n", org.Name, mfa.Describe(p))
+	return nil
 }
