@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/password"
 	"imslogin/internal/store"
 )
@@ -55,6 +56,9 @@ type NewMember struct {
 	Password      string
 	EmailVerified bool
 	DataAccess    bool
+	// Actor is who adds the member, for the audit log; empty means an
+	// operator at the command line.
+	Actor string
 }
 
 // AddMember validates everything before writing anything.
@@ -99,7 +103,17 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		}
 		m.Status = store.StatusActive
 	}
-	err = s.Store.CreateMember(ctx, &m)
+	err = s.Store.InTx(ctx, func(tx store.Store) error {
+		if err := tx.CreateMember(ctx, &m); err != nil {
+			return err
+		}
+		actor := n.Actor
+		if actor == "" {
+			actor = audit.ActorCommandLine
+		}
+		return tx.AppendAuditEvent(ctx, &store.AuditEvent{OrgID: org.ID, At: m.CreatedAt, Kind: audit.MemberAdd,
+			MemberID: m.ID, Email: m.Email, Actor: actor, Detail: fmt.Sprintf("role %s, status %s", m.Role, m.Status)})
+	})
 	if errors.Is(err, store.ErrConflict) {
 		return m, invalid("%s is already a member of %s", m.Email, org.Name)
 	}
