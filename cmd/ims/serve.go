@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/config"
+	"imslogin/internal/lockout"
 	"imslogin/internal/server"
 	"imslogin/internal/store/sqlstore"
 )
@@ -54,6 +57,7 @@ func serve(cmd *cobra.Command, cfg config.Config, opts server.Options) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	go housekeeping(ctx, db, cfg, log, time.Hour)
 	log.Info("IMS Login is ready", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"database", db.Dialect(), "hash_workers", srv.Hasher.Workers(), "startup", time.Since(started).Round(time.Millisecond))
 	return srv.Run(ctx, ln)
@@ -111,4 +115,28 @@ func newMigrateCommand() *cobra.Command {
 func addDatabaseFlag(cmd *cobra.Command, databaseURL *string) {
 	cmd.Flags().StringVar(databaseURL, "database-url", *databaseURL, "database: sqlite:PATH or postgres://… (env IMS_DATABASE_URL)")
 	cmd.Flags().String(config.ConfigFileFlag, "", "file of IMS_NAME=value lines")
+}
+
+// housekeeping prunes audit entries past the retention period and stale
+// failed sign-in counts, now and then every interval until ctx ends. Every
+// node may run it: each prune is one idempotent DELETE.
+func housekeeping(ctx context.Context, db *sqlstore.DB, cfg config.Config, log *slog.Logger, every time.Duration) {
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		now := time.Now()
+		if n, err := audit.Prune(ctx, db, now, cfg.AuditRetention); err != nil {
+			log.Warn("prune audit log", "err", err)
+		} else if n > 0 {
+			log.Info("pruned audit log", "entries", n, "retention", cfg.AuditRetention)
+		}
+		if _, err := db.PruneSigninLockouts(ctx, now.Add(-lockout.Forget)); err != nil {
+			log.Warn("prune failed sign-in counts", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }
