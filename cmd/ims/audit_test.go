@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"path/filepath"
@@ -13,16 +12,6 @@ import (
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
 )
-
-// run executes the ims command with args and returns its output.
-func run(t *testing.T, stdin string, args ...string) (string, error) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	cmd := newRootCommand(strings.NewReader(stdin), &out, &errOut)
-	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), err
-}
 
 // newDatabase makes an organisation Acme with member ana@acme.test.
 func newDatabase(t *testing.T) string {

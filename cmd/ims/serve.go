@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,6 +54,7 @@ func serve(cmd *cobra.Command, cfg config.Config, opts server.Options) error {
 	if err != nil {
 		return err
 	}
+	limitMemory(srv.Hasher.Workers(), cfg.Argon2MemoryKiB)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -61,6 +63,17 @@ func serve(cmd *cobra.Command, cfg config.Config, opts server.Options) error {
 	log.Info("IMS Login is ready", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"database", db.Dialect(), "hash_workers", srv.Hasher.Workers(), "startup", time.Since(started).Round(time.Millisecond))
 	return srv.Run(ctx, ln)
+}
+
+// limitMemory sets a soft heap limit sized to the hashing pool, unless the
+// operator set GOMEMLIMIT: each hash allocates its argon2id memory afresh, and
+// without a limit the heap would grow to twice the pool's peak between
+// collections. The limit makes the collector run sooner instead.
+func limitMemory(workers int, argon2KiB uint32) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(int64(workers)*int64(argon2KiB)*1024 + 64<<20)
 }
 
 // openMigrated opens the database and brings its schema up to date.

@@ -90,6 +90,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	}
 	links := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
 		Description: "See the browsers signed in to your account and sign any of them out."}}, opts.DashboardLinks...)
+	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
 	mounters := []Mounter{
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps,
 			Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Throttle: throttles},

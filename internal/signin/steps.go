@@ -30,6 +30,10 @@ type Flow struct {
 	store.SigninFlow
 	Organisation store.Organisation
 	Member       store.Member
+	// noFailures is set when the password step found no failed attempts
+	// on record, so finishing in the same request has none to clear. A flow
+	// read back for a later step leaves it false: that step may have failed.
+	noFailures bool
 }
 
 // flowLifetime bounds how long a member may take over the remaining steps.

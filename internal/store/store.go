@@ -149,6 +149,7 @@ type Members interface {
 	// AcceptInvitation makes an invited member active with a verified email
 	// and their first password; ErrNotFound if the member is not invited.
 	AcceptInvitation(ctx context.Context, orgID, memberID int64, hash string) error
+	SetMemberStatus(ctx context.Context, orgID, memberID int64, status MemberStatus) error
 	RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error
 }
 

@@ -1,6 +1,5 @@
-// Package servertest runs the whole server over httptest for tests: a
-// fresh database, an injected clock, and clients that keep cookies and do
-// not follow redirects, so tests see each answer as a browser gets it.
+// Package servertest runs the whole server over httptest on a fresh
+// database, with an organisation and a member ready to sign in.
 package servertest
 
 import (
@@ -18,214 +17,168 @@ import (
 
 	"imslogin/internal/config"
 	"imslogin/internal/membership"
-	"imslogin/internal/password"
 	"imslogin/internal/server"
 	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore"
+	"imslogin/internal/store/sqlstore/sqltest"
 )
 
-// Password is the password of members added with AddMember.
+// Password is the member's password in every test app.
 const Password = "correct horse battery staple"
+
+// App is a running server with its database and a member.
+type App struct {
+	URL    string
+	DB     *sqlstore.DB
+	Server *server.Server
+	Org    store.Organisation
+	Member store.Member
+	Clock  *Clock
+}
 
 // Clock is a settable clock shared by the server and the test.
 type Clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu  sync.Mutex
+	now time.Time
 }
 
-// NewClock starts at a fixed time.
-func NewClock() *Clock { return &Clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)} }
-
-// Now is the clock's time.
+// Now returns the clock's time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.t
+	return c.now
 }
 
-// Advance moves the clock on.
+// Advance moves the clock forward.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	c.now = c.now.Add(d)
 }
 
-// Config is a valid configuration with cheap hashing and throttling loose
-// enough not to interfere; tests tighten what they exercise.
-func Config() config.Config {
+// Options change the app before it starts.
+type Options struct {
+	DB      *sqlstore.DB // default: a fresh SQLite database
+	Config  func(*config.Config)
+	Server  server.Options
+	OrgName string // default "Acme"
+}
+
+// FastConfig is a valid configuration with cheap hashing for tests, and
+// throttling loose enough never to interfere; tests of throttling tighten it.
+func FastConfig() config.Config {
 	cfg := config.Default()
-	cfg.DatabaseURL = "sqlite:unused"
-	cfg.PublicURL = "http://127.0.0.1"
-	cfg.Argon2MemoryKiB, cfg.Argon2Time, cfg.Argon2Threads = 8*1024, 1, 1
-	cfg.HashWorkers = 2
+	cfg.Argon2MemoryKiB, cfg.Argon2Time = 8*1024, 1
 	cfg.ThrottleAddressPerMinute, cfg.ThrottleAddressBurst = 1e6, 1e6
 	cfg.ThrottleOrganisationPerMinute, cfg.ThrottleOrganisationBurst = 1e6, 1e6
 	return cfg
 }
 
-// Env is one running server.
-type Env struct {
-	t      testing.TB
-	DB     server.Database
-	Server *server.Server
-	HTTP   *httptest.Server
-	Clock  *Clock
-}
-
-// Start runs a server on db with cfg, using clock (a new one if nil).
-func Start(t testing.TB, db server.Database, cfg config.Config, clock *Clock) *Env {
+// New starts an app; it stops when the test ends.
+func New(t testing.TB, opts Options) *App {
 	t.Helper()
-	if clock == nil {
-		clock = NewClock()
+	db := opts.DB
+	if db == nil {
+		db = sqltest.NewSQLite(t)
 	}
-	srv, err := server.New(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{Now: clock.Now})
+	if opts.OrgName == "" {
+		opts.OrgName = "Acme"
+	}
+	clock := &Clock{now: time.Now().UTC()}
+	if opts.Server.Now == nil {
+		opts.Server.Now = clock.Now
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	cfg := FastConfig()
+	cfg.PublicURL = "http://" + ts.Listener.Addr().String()
+	if opts.Config != nil {
+		opts.Config(&cfg)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := server.New(cfg, db, log, opts.Server)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler)
-	t.Cleanup(hs.Close)
-	return &Env{t: t, DB: db, Server: srv, HTTP: hs, Clock: clock}
+	ts.Config.Handler = srv.Handler
+	ts.Start()
+	t.Cleanup(ts.Close)
+	svc := &membership.Service{Store: db, Hasher: srv.Hasher, Now: opts.Server.Now}
+	ctx := context.Background()
+	org, err := svc.CreateOrganisation(ctx, opts.OrgName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	member, err := svc.AddMember(ctx, membership.NewMember{Organisation: org.Name, Email: "ana@acme.test",
+		Name: "Ana Lima", Role: store.RoleOwner, Password: Password, EmailVerified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &App{URL: ts.URL, DB: db, Server: srv, Org: org, Member: member, Clock: clock}
 }
 
-// NewOrganisation creates an organisation with settings changed by edit.
-func NewOrganisation(t testing.TB, db store.Store, name string, edit func(*store.OrganisationSettings)) store.Organisation {
+// AddMember adds an active member with Password.
+func (a *App) AddMember(t testing.TB, email string, edit func(*store.Member)) store.Member {
 	t.Helper()
-	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), CreatedAt: NewClock().Now()}
+	hash, err := a.Server.Hasher.Hash(context.Background(), Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := store.Member{OrgID: a.Org.ID, Email: email, Name: "Member " + email, Role: store.RoleMember,
+		Status: store.StatusActive, Licensed: true, PasswordHash: hash, CreatedAt: a.Clock.Now()}
 	if edit != nil {
-		edit(&o.Settings)
+		edit(&m)
 	}
-	if err := db.CreateOrganisation(context.Background(), &o); err != nil {
-		t.Fatal(err)
-	}
-	return o
-}
-
-// AddMember adds an active member whose password is Password.
-func AddMember(t testing.TB, db store.Store, org store.Organisation, email, name string) store.Member {
-	t.Helper()
-	hasher, err := password.NewHasher(Config().Argon2(), 1, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := &membership.Service{Store: db, Hasher: hasher, Now: NewClock().Now}
-	m, err := svc.AddMember(context.Background(), membership.NewMember{Organisation: org.Name, Email: email, Name: name,
-		Role: store.RoleMember, Password: Password, EmailVerified: true})
-	if err != nil {
+	if err := a.DB.CreateMember(context.Background(), &m); err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
-// Client is a browser: it keeps cookies and does not follow redirects.
-type Client struct {
-	t         testing.TB
-	base      string
-	http      *http.Client
-	UserAgent string
-	// Header is sent with every request (a proxy's X-Forwarded-For, say).
-	Header http.Header
-}
-
-// Client returns a new browser for this server.
-func (e *Env) Client() *Client {
+// Browser is an HTTP client with a cookie jar that does not follow
+// redirects, so tests see each answer.
+func (a *App) Browser(t testing.TB) *http.Client {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: e.t, base: e.HTTP.URL, UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-		Header: http.Header{}, http: &http.Client{Jar: jar, Timeout: 60 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	return &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-// On returns a client for another server sharing this client's cookies,
-// as a load balancer would send one browser to several nodes.
-func (c *Client) On(e *Env) *Client {
-	other := *c
-	other.base = e.HTTP.URL
-	jar, _ := cookiejar.New(nil)
-	u, _ := url.Parse(c.base)
-	jar.SetCookies(mustParse(e.HTTP.URL), c.http.Jar.Cookies(u))
-	other.http = &http.Client{Jar: jar, Timeout: c.http.Timeout, CheckRedirect: c.http.CheckRedirect}
-	return &other
-}
-
-func mustParse(s string) *url.URL {
-	u, _ := url.Parse(s)
-	return u
-}
-
-// Response is an answer with its body read.
-type Response struct {
-	*http.Response
-	Body string
-}
-
-// Do sends a request; a failure to get any answer fails the test.
-func (c *Client) Do(method, path string, form url.Values) *Response {
-	c.t.Helper()
-	r, err := c.Try(method, path, form)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	return r
-}
-
-// Try sends a request and returns an error instead of failing the test,
-// for use from several goroutines.
-func (c *Client) Try(method, path string, form url.Values) (*Response, error) {
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, c.base+path, body)
-	if err != nil {
-		return nil, err
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.Header.Set("User-Agent", c.UserAgent)
-	for k, v := range c.Header {
-		req.Header[k] = v
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return &Response{Response: resp, Body: string(b)}, err
+// Post sends a form as a browser on this site would.
+func (a *App) Post(t testing.TB, c *http.Client, path string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, a.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", a.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return do(t, c, req)
 }
 
 // Get fetches a page.
-func (c *Client) Get(path string) *Response { return c.Do("GET", path, nil) }
-
-// Post sends a form.
-func (c *Client) Post(path string, form url.Values) *Response { return c.Do("POST", path, form) }
-
-// SignInForm is the sign-in form's fields.
-func SignInForm(organisation, email, pw string) url.Values {
-	return url.Values{"organisation": {organisation}, "email": {email}, "password": {pw}}
+func (a *App) Get(t testing.TB, c *http.Client, path string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, a.URL+path, nil)
+	return do(t, c, req)
 }
 
-// SignIn signs in and fails the test unless it succeeds.
-func (c *Client) SignIn(organisation, email string) {
-	c.t.Helper()
-	r := c.Post("/login", SignInForm(organisation, email, Password))
-	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/dashboard" {
-		c.t.Fatalf("sign in as %s: %d %s\n%s", email, r.StatusCode, r.Header.Get("Location"), r.Body)
+// SignIn signs the member in with the client and fails the test otherwise.
+func (a *App) SignIn(t testing.TB, c *http.Client, email string) {
+	t.Helper()
+	resp, body := a.Post(t, c, "/login", url.Values{"organisation": {a.Org.Name}, "email": {email}, "password": {Password}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard" {
+		t.Fatalf("sign in %s: %d %s\n%s", email, resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 }
 
-// Cookie returns the value of the named cookie the client holds.
-func (c *Client) Cookie(name string) string {
-	u, _ := url.Parse(c.base)
-	for _, ck := range c.http.Jar.Cookies(u) {
-		if ck.Name == name {
-			return ck.Value
-		}
+func do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ""
-}
-
-// SetCookie replaces the value of a cookie, as an attacker replaying one would.
-func (c *Client) SetCookie(name, value string) {
-	u, _ := url.Parse(c.base)
-	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
 }

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -79,7 +80,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
 	read.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
-	db := &DB{queries: &queries{w: write, r: read, d: dialectSQLite}, write: write, read: read}
+	db := &DB{queries: newQueries(write, read, dialectSQLite), write: write, read: read}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -94,7 +95,7 @@ func openPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 	}
 	pool.SetMaxOpenConns(max(8, runtime.NumCPU()*4))
 	pool.SetMaxIdleConns(max(8, runtime.NumCPU()*4))
-	db := &DB{queries: &queries{w: pool, r: pool, d: dialectPostgres}, write: pool, read: pool}
+	db := &DB{queries: newQueries(pool, pool, dialectPostgres), write: pool, read: pool}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres %s: %w", redact(databaseURL), err)
@@ -130,12 +131,25 @@ type querier interface {
 }
 
 // queries holds every store method. Outside a transaction w is the writer
-// and r the reader pool; inside one both are the transaction.
+// and r the reader pool, and statements are prepared once and reused (SQL
+// parsing was most of a session check's cost); inside a transaction both
+// are the transaction.
 type queries struct {
-	w, r querier
-	d    dialect
-	inTx bool
+	w, r           querier
+	d              dialect
+	inTx           bool
+	wStmts, rStmts *stmtCache // nil inside a transaction
+	roundTrips     *atomic.Int64
 }
+
+func newQueries(write, read *sql.DB, d dialect) *queries {
+	return &queries{w: write, r: read, d: d, wStmts: &stmtCache{db: write}, rStmts: &stmtCache{db: read},
+		roundTrips: new(atomic.Int64)}
+}
+
+// RoundTrips counts the statements sent to the database (transaction
+// begin and commit included), so tests can pin the cost of a request.
+func (db *DB) RoundTrips() int64 { return db.roundTrips.Load() }
 
 var _ store.Store = (*queries)(nil)
 
@@ -144,11 +158,12 @@ func (q *queries) InTx(ctx context.Context, fn func(store.Store) error) error {
 	if q.inTx {
 		return fn(q)
 	}
+	q.roundTrips.Add(2) // BEGIN and COMMIT or ROLLBACK
 	tx, err := q.w.(*sql.DB).BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(&queries{w: tx, r: tx, d: q.d, inTx: true}); err != nil {
+	if err := fn(&queries{w: tx, r: tx, d: q.d, inTx: true, roundTrips: q.roundTrips}); err != nil {
 		return errors.Join(err, ignoreDone(tx.Rollback()))
 	}
 	return tx.Commit()
@@ -162,7 +177,16 @@ func ignoreDone(err error) error {
 }
 
 func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := q.w.ExecContext(ctx, q.bind(query), args...)
+	q.roundTrips.Add(1)
+	if q.inTx {
+		res, err := q.w.ExecContext(ctx, q.bind(query), args...)
+		return res, translate(err)
+	}
+	stmt, err := q.wStmts.get(ctx, q.bind(query))
+	if err != nil {
+		return nil, translate(err)
+	}
+	res, err := stmt.ExecContext(ctx, args...)
 	return res, translate(err)
 }
 
@@ -182,15 +206,70 @@ func (q *queries) execOne(ctx context.Context, query string, args ...any) error 
 	return nil
 }
 
-func (q *queries) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return q.r.QueryRowContext(ctx, q.bind(query), args...)
+// queryRow reads one row; Scan reports store.ErrNotFound through translate.
+func (q *queries) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	q.roundTrips.Add(1)
+	return rowOn(ctx, q.r, q.rStmts, q.bind(query), args)
+}
+
+// query reads rows from the reader pool (or the transaction).
+func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q.roundTrips.Add(1)
+	if q.inTx {
+		return q.r.QueryContext(ctx, q.bind(query), args...)
+	}
+	stmt, err := q.rStmts.get(ctx, q.bind(query))
+	if err != nil {
+		return nil, err
+	}
+	return stmt.QueryContext(ctx, args...)
 }
 
 // insertID runs an INSERT … RETURNING id on the writer.
 func (q *queries) insertID(ctx context.Context, query string, args ...any) (int64, error) {
+	q.roundTrips.Add(1)
 	var id int64
-	err := q.w.QueryRowContext(ctx, q.bind(query+" RETURNING id"), args...).Scan(&id)
+	err := rowOn(ctx, q.w, q.wStmts, q.bind(query+" RETURNING id"), args).Scan(&id)
 	return id, translate(err)
+}
+
+// rowScanner is a *sql.Row, or the error that kept a statement from running.
+type rowScanner interface{ Scan(dest ...any) error }
+
+type errRow struct{ err error }
+
+func (e errRow) Scan(...any) error { return e.err }
+
+func rowOn(ctx context.Context, direct querier, cache *stmtCache, query string, args []any) rowScanner {
+	if cache == nil {
+		return direct.QueryRowContext(ctx, query, args...)
+	}
+	stmt, err := cache.get(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return stmt.QueryRowContext(ctx, args...)
+}
+
+// stmtCache keeps one prepared statement per query text for a pool.
+type stmtCache struct {
+	db    *sql.DB
+	stmts sync.Map // query → *sql.Stmt
+}
+
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := c.stmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := c.stmts.LoadOrStore(query, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
 }
 
 var boundQueries sync.Map // "?"-style query → "$n"-style query

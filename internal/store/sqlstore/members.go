@@ -34,6 +34,10 @@ func (q *queries) SetPasswordHash(ctx context.Context, orgID, memberID int64, ha
 	return q.execOne(ctx, `UPDATE members SET password_hash = ? WHERE org_id = ? AND id = ?`, hash, orgID, memberID)
 }
 
+func (q *queries) SetMemberStatus(ctx context.Context, orgID, memberID int64, status store.MemberStatus) error {
+	return q.execOne(ctx, `UPDATE members SET status = ? WHERE org_id = ? AND id = ?`, string(status), orgID, memberID)
+}
+
 func (q *queries) RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error {
 	return q.execOne(ctx, `UPDATE members SET last_signin_at = ? WHERE org_id = ? AND id = ?`, ms(at), orgID, memberID)
 }

@@ -128,9 +128,12 @@ func testMembers(t *testing.T, s store.Store) {
 	if err := s.RecordSignIn(ctx, o.ID, m.ID, signedIn); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.SetMemberStatus(ctx, o.ID, m.ID, store.StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
 	got, _ = s.MemberByID(ctx, o.ID, m.ID)
-	if got.PasswordHash != "$argon2id$new" || !got.LastSignInAt.Equal(signedIn) {
-		t.Errorf("after updates: hash %q, last sign-in %v", got.PasswordHash, got.LastSignInAt)
+	if got.PasswordHash != "$argon2id$new" || !got.LastSignInAt.Equal(signedIn) || got.Status != store.StatusDisabled {
+		t.Errorf("after updates: hash %q, last sign-in %v, status %s", got.PasswordHash, got.LastSignInAt, got.Status)
 	}
 	if _, err := s.MemberByEmail(ctx, o.ID, "nobody@acme.test"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown email: got %v, want ErrNotFound", err)
@@ -155,6 +158,9 @@ func testIsolation(t *testing.T, s store.Store) {
 	}
 	if err := s.SetPasswordHash(ctx, b.ID, ma.ID, "stolen"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("change other organisation's password: got %v, want ErrNotFound", err)
+	}
+	if err := s.SetMemberStatus(ctx, b.ID, ma.ID, store.StatusDisabled); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("disable other organisation's member: got %v, want ErrNotFound", err)
 	}
 	if err := s.RecordSignIn(ctx, b.ID, ma.ID, now); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("record sign-in across organisations: got %v, want ErrNotFound", err)

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"imslogin/internal/config"
+	"imslogin/internal/loadgen"
+)
+
+func newBenchCommand() *cobra.Command {
+	cfg := config.Default()
+	o := loadgen.Options{BaseURL: "http://127.0.0.1:8080", Organisation: "Bench", Password: "bench password 0001",
+		Members: 1000, Warmup: 2 * time.Second, Duration: 10 * time.Second}
+	var scenarios, levels, jsonPath string
+	var hashSeconds time.Duration
+	var cores int
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Drive sign-ins and session checks against a running server and measure them",
+		Long: "Drive the real HTTP flows against a running server (seed it first with `ims dev seed`).\n" +
+			"For each scenario and concurrency it prints throughput, latency percentiles, errors by status,\n" +
+			"and, with --pid, the server's CPU and peak memory. Before the runs it measures this machine's\n" +
+			"raw argon2id rate with the server's parameters and prints sign-in throughput ÷ that rate.",
+		Example: "  ims bench --pid $(pgrep -f 'ims serve') --scenario signin,session --concurrency 2,4,16,64",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := cmd.OutOrStdout()
+			var jsonOut io.Writer = io.Discard
+			if jsonPath != "" {
+				f, err := os.Create(jsonPath)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				jsonOut = f
+			}
+			concurrencies, err := parseLevels(levels)
+			if err != nil {
+				return err
+			}
+			var hashRate float64
+			if hashSeconds > 0 {
+				p := loadgen.HashParams{MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: cfg.Argon2Threads}
+				hashRate = loadgen.RawHashRate(cmd.Context(), p, cores, hashSeconds)
+				fmt.Fprintf(out, "raw argon2id (m=%d KiB, t=%d, p=%d) on %d cores: %.1f hashes/s\n\n",
+					p.MemoryKiB, p.Time, p.Threads, cores, hashRate)
+			}
+			loadgen.WriteTableHeader(out)
+			for _, scenario := range strings.Split(scenarios, ",") {
+				for _, c := range concurrencies {
+					run := o
+					run.Scenario, run.Concurrency = strings.TrimSpace(scenario), c
+					r, err := loadgen.Run(cmd.Context(), run)
+					if err != nil {
+						return err
+					}
+					if r.Scenario == loadgen.ScenarioSignIn && hashRate > 0 {
+						r.HashRate, r.ShareOfLimit = hashRate, r.PerSecond/hashRate
+					}
+					loadgen.WriteTableRow(out, r)
+					if err := loadgen.WriteJSONLine(jsonOut, r); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.BaseURL, "url", o.BaseURL, "the server's base URL")
+	f.StringVar(&o.Organisation, "org", o.Organisation, "organisation seeded with `ims dev seed`")
+	f.StringVar(&o.Password, "password", o.Password, "the seeded members' password")
+	f.IntVar(&o.Members, "members", o.Members, "how many seeded members to sign in as, in turn")
+	f.StringVar(&scenarios, "scenario", "signin,session", "comma-separated: signin, session")
+	f.StringVar(&levels, "concurrency", "1,2,4,16,64", "comma-separated numbers of concurrent clients")
+	f.DurationVar(&o.Warmup, "warmup", o.Warmup, "unmeasured time before each run")
+	f.DurationVar(&o.Duration, "duration", o.Duration, "measured time of each run")
+	f.IntVar(&o.ServerPID, "pid", 0, "the server's process ID, for its CPU and peak memory")
+	f.StringVar(&jsonPath, "json", "", "also write each result as a JSON line to this file")
+	f.DurationVar(&hashSeconds, "hash-seconds", 3*time.Second, "how long to measure the raw argon2id rate (0 skips it)")
+	f.IntVar(&cores, "cores", runtime.NumCPU(), "cores the server hashes on")
+	f.Uint32Var(&cfg.Argon2MemoryKiB, "argon2-memory-kib", cfg.Argon2MemoryKiB, "the server's argon2id memory, KiB")
+	f.Uint32Var(&cfg.Argon2Time, "argon2-time", cfg.Argon2Time, "the server's argon2id passes")
+	f.Uint8Var(&cfg.Argon2Threads, "argon2-threads", cfg.Argon2Threads, "the server's argon2id lanes")
+	return cmd
+}
+
+func parseLevels(s string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n < 1 || n > 10000 {
+			return nil, errors.New("--concurrency: want numbers from 1 to 10000, comma-separated")
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"imslogin/internal/config"
+	"imslogin/internal/loadgen"
+	"imslogin/internal/membership"
+	"imslogin/internal/password"
+	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore"
+)
+
+func newDevCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "dev", Short: "Tools for development and benchmarks"}
+	cmd.AddCommand(newDevSeedCommand())
+	return cmd
+}
+
+func newDevSeedCommand() *cobra.Command {
+	cfg := config.Default()
+	var orgName, pw string
+	var members int
+	cmd := &cobra.Command{
+		Use:   "seed --org NAME --members N",
+		Short: "Fill an organisation with members for benchmarks",
+		Long: "Create the organisation if needed and add members member0000000@bench.test,\n" +
+			"member0000001@bench.test, … who all share one password (hashed once), in large batches.",
+		Example: "  ims dev seed --org Bench --members 1000000",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
+				return err
+			}
+			if members < 1 || members > 10_000_000 {
+				return errors.New("--members: want 1 to 10000000")
+			}
+			if err := (password.Policy{MinLength: password.MinLengthSingleFactor}).Check(pw, password.Context{}); err != nil {
+				return fmt.Errorf("--password: %w", err)
+			}
+			db, err := openMigrated(cmd.Context(), cfg.DatabaseURL)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return seed(cmd.Context(), cmd.ErrOrStderr(), db, cfg, orgName, members, pw)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&orgName, "org", "Bench", "organisation to fill (created if missing)")
+	f.IntVar(&members, "members", 1000, "how many members to add")
+	f.StringVar(&pw, "password", "bench password 0001", "the password every seeded member gets")
+	f.Uint32Var(&cfg.Argon2MemoryKiB, "argon2-memory-kib", cfg.Argon2MemoryKiB, "argon2id memory, KiB (as the server's)")
+	f.Uint32Var(&cfg.Argon2Time, "argon2-time", cfg.Argon2Time, "argon2id passes (as the server's)")
+	addDatabaseFlag(cmd, &cfg.DatabaseURL)
+	return cmd
+}
+
+func seed(ctx context.Context, progress io.Writer, db *sqlstore.DB, cfg config.Config, orgName string, n int, pw string) error {
+	hasher, err := password.NewHasher(cfg.Argon2(), 1, time.Minute)
+	if err != nil {
+		return err
+	}
+	hash, err := hasher.Hash(ctx, pw)
+	if err != nil {
+		return err
+	}
+	org, err := db.OrganisationByName(ctx, orgName)
+	if errors.Is(err, store.ErrNotFound) {
+		org, err = (&membership.Service{Store: db, Now: time.Now}).CreateOrganisation(ctx, orgName)
+	}
+	if err != nil {
+		return err
+	}
+	start, now := time.Now(), time.Now()
+	const chunk = 20_000
+	for done := 0; done < n; {
+		batch := make([]store.Member, 0, min(chunk, n-done))
+		for i := done; i < done+cap(batch); i++ {
+			batch = append(batch, store.Member{OrgID: org.ID, Email: loadgen.MemberEmail(i), Name: fmt.Sprintf("Member %d", i),
+				Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true,
+				PasswordHash: hash, CreatedAt: now})
+		}
+		if err := db.BulkCreateMembers(ctx, batch); err != nil {
+			return fmt.Errorf("after %d members: %w", done, err)
+		}
+		done += len(batch)
+		rate := float64(done) / time.Since(start).Seconds()
+		fmt.Fprintf(progress, "\r%s %d/%d members (%.0f/s)   ", bar(done, n), done, n, rate)
+	}
+	fmt.Fprintf(progress, "\nSeeded %d members into %q in %s.\n", n, org.Name, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// bar draws a 30-character progress bar.
+func bar(done, total int) string {
+	const width = 30
+	filled := done * width / total
+	b := make([]byte, width)
+	for i := range b {
+		if i < filled {
+			b[i] = '#'
+		} else {
+			b[i] = '.'
+		}
+	}
+	return "[" + string(b) + "]"
+}

@@ -1,0 +1,155 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"imslogin/internal/server/servertest"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// newBrowser starts a fresh headless Chromium with an empty profile and
+// returns a context whose actions drive one tab of it.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Chromium is not installed at %s: CI must run the browser tests", chromiumPath)
+		}
+		t.Skipf("Chromium is not installed at %s (apt-get install chromium): skipping browser tests", chromiumPath)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	return ctx
+}
+
+// run performs browser actions and fails the test on the first error.
+func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// text returns the visible text of the first element matching sel.
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// signIn fills the sign-in form as a person would and submits it.
+func signIn(t *testing.T, ctx context.Context, app *servertest.App, email, password string) {
+	t.Helper()
+	run(t, ctx,
+		chromedp.Navigate(app.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#organisation")),
+		chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+}
+
+// artifact writes a file for people to look at after the run.
+func artifact(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	dir := os.Getenv("IMS_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "test-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", path)
+	return path
+}
+
+func TestSignInSeeDashboardSignOut(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := newBrowser(t)
+	signIn(t, ctx, app, "ana@acme.test", servertest.Password)
+	if got := text(t, ctx, ".notice"); !strings.Contains(got, "You have signed in successfully.") {
+		t.Errorf("notice after sign-in: %q", got)
+	}
+	if got := text(t, ctx, "h1"); got != "Dashboard" {
+		t.Errorf("landed on %q, want the Dashboard", got)
+	}
+	run(t, ctx,
+		chromedp.Click(chromedp.CSS(".profile-menu summary")),
+		chromedp.WaitVisible(chromedp.CSS(".menu .link-button")),
+		chromedp.Click(chromedp.CSS(".menu .link-button")),
+		chromedp.WaitVisible(chromedp.CSS("#organisation")),
+	)
+	if got := text(t, ctx, ".notice"); !strings.Contains(got, "You have signed out.") {
+		t.Errorf("notice after sign-out: %q", got)
+	}
+	run(t, ctx, chromedp.Navigate(app.URL+"/dashboard"), chromedp.WaitVisible(chromedp.CSS("#organisation")))
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(loc, "/login") {
+		t.Errorf("after sign-out the Dashboard opened at %s", loc)
+	}
+}
+
+func TestWrongPasswordShowsGenericNotice(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := newBrowser(t)
+	signIn(t, ctx, app, "ana@acme.test", "not the right password at all")
+	got := text(t, ctx, ".notice")
+	for _, want := range []string{"couldn't sign you in", "misspelt", "no licence"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("notice %q lacks %q", got, want)
+		}
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#organisation"))); v != app.Org.Name {
+		t.Errorf("the organisation field was cleared: %q", v)
+	}
+}
+
+func TestPhoneWidthSignInPage(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := newBrowser(t)
+	run(t, ctx, chromedp.EmulateViewport(375, 812), chromedp.Navigate(app.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#organisation")))
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if width > 375 {
+		t.Errorf("the sign-in page is %d px wide on a 375 px screen: it scrolls sideways", width)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	artifact(t, "login-375px.png", shot)
+	signIn(t, ctx, app, "ana@acme.test", servertest.Password)
+	if width, _ := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth")); width > 375 {
+		t.Errorf("the Dashboard is %d px wide on a 375 px screen", width)
+	}
+	shot, _ = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	artifact(t, "dashboard-375px.png", shot)
+}

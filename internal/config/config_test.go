@@ -1,0 +1,66 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func TestPrecedenceFlagThenEnvironmentThenFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ims.conf")
+	os.WriteFile(file, []byte("# comment\nIMS_ADDR=file:1\nIMS_PUBLIC_URL=\"https://file.example\"\nIMS_LOG_LEVEL=warn\n"), 0o600)
+	cfg := Default()
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	cfg.BindFlags(fs)
+	if err := fs.Parse([]string{"--addr", "flag:1", "--config", file}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"IMS_ADDR": "env:1", "IMS_PUBLIC_URL": "https://env.example"}
+	if err := ApplyEnvironment(fs, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "flag:1" || cfg.PublicURL != "https://env.example" || cfg.LogLevel != "warn" {
+		t.Errorf("got addr %q, public URL %q, log level %q", cfg.Addr, cfg.PublicURL, cfg.LogLevel)
+	}
+	if !cfg.Secure() {
+		t.Error("an https public URL is not secure")
+	}
+}
+
+func TestBadEnvironmentValueNamesTheVariable(t *testing.T) {
+	cfg := Default()
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	cfg.BindFlags(fs)
+	err := ApplyEnvironment(fs, func(k string) string {
+		if k == "IMS_ARGON2_TIME" {
+			return "lots"
+		}
+		return ""
+	})
+	if err == nil || !strings.Contains(err.Error(), "IMS_ARGON2_TIME") {
+		t.Errorf("got %v, want an error naming IMS_ARGON2_TIME", err)
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	cfg := Default()
+	cfg.DatabaseURL = "mysql://x"
+	cfg.PublicURL = "https://login.example/path?q"
+	cfg.LogLevel = "loud"
+	cfg.Argon2MemoryKiB = 1
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("invalid configuration accepted")
+	}
+	for _, want := range []string{"database-url", "public-url", "log-level", "argon2 memory"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+	if err := Default().Validate(); err != nil {
+		t.Errorf("default configuration invalid: %v", err)
+	}
+}

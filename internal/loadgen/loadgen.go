@@ -1,0 +1,245 @@
+// Package loadgen drives the real HTTP flows against a running server and
+// measures what a person would feel (throughput, latency percentiles,
+// errors) and what the operator pays (server CPU and peak memory).
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Scenarios the generator knows.
+const (
+	ScenarioSignIn  = "signin"  // GET /login, POST it, follow to the Dashboard
+	ScenarioSession = "session" // GET /whoami with a valid session cookie
+)
+
+// Options describe one run.
+type Options struct {
+	BaseURL      string
+	Organisation string
+	Password     string
+	Members      int // members member0000000@bench.test … are used in turn
+	Scenario     string
+	Concurrency  int
+	Warmup       time.Duration
+	Duration     time.Duration
+	ServerPID    int // 0: no server CPU or memory figures
+	// EmailOf names member i; default MemberEmail.
+	EmailOf func(i int) string
+}
+
+// MemberEmail is the address `ims dev seed` gives member i.
+func MemberEmail(i int) string { return fmt.Sprintf("member%07d@bench.test", i) }
+
+// Result is what one run measured.
+type Result struct {
+	Scenario     string         `json:"scenario"`
+	Concurrency  int            `json:"concurrency"`
+	Completed    int            `json:"completed"`
+	Seconds      float64        `json:"seconds"`
+	PerSecond    float64        `json:"per_second"`
+	P50ms        float64        `json:"p50_ms"`
+	P95ms        float64        `json:"p95_ms"`
+	P99ms        float64        `json:"p99_ms"`
+	MaxMs        float64        `json:"max_ms"`
+	Errors       map[string]int `json:"errors"`
+	ServerCPU    float64        `json:"server_cpu_cores,omitempty"`
+	ServerPeakMB float64        `json:"server_peak_rss_mb,omitempty"`
+	// HashRate and ShareOfLimit are filled for sign-in runs when the raw
+	// argon2id rate was measured: throughput ÷ raw rate.
+	HashRate     float64 `json:"raw_hash_per_second,omitempty"`
+	ShareOfLimit float64 `json:"share_of_hash_limit,omitempty"`
+}
+
+// worker is one simulated client with its own cookies.
+type worker struct {
+	opts      Options
+	transport *http.Transport
+	next      int // the next member this worker signs in as
+	client    *http.Client
+}
+
+func (o Options) validate() error {
+	var errs []error
+	if _, err := url.ParseRequestURI(o.BaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("url %q: %v", o.BaseURL, err))
+	}
+	if o.Scenario != ScenarioSignIn && o.Scenario != ScenarioSession {
+		errs = append(errs, fmt.Errorf("scenario %q: want %s or %s", o.Scenario, ScenarioSignIn, ScenarioSession))
+	}
+	if o.Concurrency < 1 || o.Members < 1 || o.Duration <= 0 || o.Warmup < 0 {
+		errs = append(errs, errors.New("concurrency, members and duration must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// Run performs one run: warm-up, then the measured window.
+func Run(ctx context.Context, o Options) (Result, error) {
+	if err := o.validate(); err != nil {
+		return Result{}, err
+	}
+	if o.EmailOf == nil {
+		o.EmailOf = MemberEmail
+	}
+	transport := &http.Transport{
+		MaxIdleConns: o.Concurrency * 2, MaxIdleConnsPerHost: o.Concurrency * 2,
+		DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext, IdleConnTimeout: time.Minute,
+	}
+	defer transport.CloseIdleConnections()
+	workers := make([]*worker, o.Concurrency)
+	for i := range workers {
+		workers[i] = &worker{opts: o, transport: transport, next: i}
+		if o.Scenario == ScenarioSession {
+			if err := workers[i].signIn(ctx); err != nil {
+				return Result{}, fmt.Errorf("sign in before session checks: %w", err)
+			}
+		}
+	}
+
+	start := time.Now()
+	measureFrom := start.Add(o.Warmup)
+	end := measureFrom.Add(o.Duration)
+	var server serverSample
+	var once sync.Once
+	samples := make([][]time.Duration, o.Concurrency)
+	errs := make([]map[string]int, o.Concurrency)
+	var wg sync.WaitGroup
+	for i, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = map[string]int{}
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				if t0.After(end) {
+					return
+				}
+				if !t0.Before(measureFrom) {
+					once.Do(func() { server = sampleServer(o.ServerPID, true) })
+				}
+				err := w.iteration(ctx)
+				if t0.Before(measureFrom) {
+					continue
+				}
+				if err != nil {
+					errs[i][errorClass(err)]++
+					continue
+				}
+				samples[i] = append(samples[i], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	after := sampleServer(o.ServerPID, false)
+	return summarise(o, samples, errs, time.Since(measureFrom), server, after), ctx.Err()
+}
+
+func (w *worker) iteration(ctx context.Context) error {
+	if w.opts.Scenario == ScenarioSignIn {
+		return w.signIn(ctx)
+	}
+	return w.get(ctx, "/whoami", http.StatusOK)
+}
+
+// signIn does what a browser does: open the form, post it, follow the
+// redirect to the Dashboard. Each sign-in starts with no cookies.
+func (w *worker) signIn(ctx context.Context) error {
+	jar, _ := cookiejar.New(nil)
+	w.client = &http.Client{Transport: w.transport, Jar: jar, Timeout: 60 * time.Second}
+	if err := w.get(ctx, "/login", http.StatusOK); err != nil {
+		return err
+	}
+	email := w.opts.EmailOf(w.next % w.opts.Members)
+	w.next += w.opts.Concurrency
+	form := url.Values{"organisation": {w.opts.Organisation}, "email": {email}, "password": {w.opts.Password}}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.opts.BaseURL+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", w.opts.BaseURL)
+	resp, err := w.client.Do(req) // follows the 303 to the Dashboard
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/dashboard" {
+		return statusError(resp.StatusCode)
+	}
+	return nil
+}
+
+func (w *worker) get(ctx context.Context, path string, want int) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, w.opts.BaseURL+path, nil)
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		return statusError(resp.StatusCode)
+	}
+	return nil
+}
+
+type statusError int
+
+func (s statusError) Error() string { return "HTTP " + strconv.Itoa(int(s)) }
+
+func errorClass(err error) string {
+	var s statusError
+	if errors.As(err, &s) {
+		return strconv.Itoa(int(s))
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return "cancelled"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timeout"
+	}
+	return "connection"
+}
+
+func summarise(o Options, samples [][]time.Duration, errs []map[string]int, window time.Duration, before, after serverSample) Result {
+	var all []time.Duration
+	for _, s := range samples {
+		all = append(all, s...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	r := Result{Scenario: o.Scenario, Concurrency: o.Concurrency, Completed: len(all), Seconds: window.Seconds(),
+		Errors: map[string]int{}}
+	r.PerSecond = float64(len(all)) / window.Seconds()
+	if len(all) > 0 {
+		r.P50ms, r.P95ms, r.P99ms = ms(percentile(all, 50)), ms(percentile(all, 95)), ms(percentile(all, 99))
+		r.MaxMs = ms(all[len(all)-1])
+	}
+	for _, m := range errs {
+		for k, v := range m {
+			r.Errors[k] += v
+		}
+	}
+	if before.ok && after.ok {
+		r.ServerCPU = (after.cpuSeconds - before.cpuSeconds) / after.at.Sub(before.at).Seconds()
+		r.ServerPeakMB = after.peakRSSMB
+	}
+	return r
+}
+
+func percentile(sorted []time.Duration, p int) time.Duration {
+	i := (len(sorted)*p + 99) / 100
+	return sorted[max(0, min(i-1, len(sorted)-1))]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,87 @@
+package loadgen_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"imslogin/internal/loadgen"
+	"imslogin/internal/server/servertest"
+	"imslogin/internal/store"
+)
+
+// TestSmoke runs each scenario briefly against a real server and checks
+// that the report is complete and sane; it asserts no timing threshold.
+func TestSmoke(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	hash, err := app.Server.Hasher.Hash(context.Background(), servertest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members []store.Member
+	for i := range 20 {
+		members = append(members, store.Member{OrgID: app.Org.ID, Email: loadgen.MemberEmail(i), Name: "M",
+			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, PasswordHash: hash, CreatedAt: time.Now()})
+	}
+	if err := app.DB.BulkCreateMembers(context.Background(), members); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	loadgen.WriteTableHeader(&out)
+	for _, scenario := range []string{loadgen.ScenarioSignIn, loadgen.ScenarioSession} {
+		r, err := loadgen.Run(context.Background(), loadgen.Options{
+			BaseURL: app.URL, Organisation: app.Org.Name, Password: servertest.Password, Members: len(members),
+			Scenario: scenario, Concurrency: 2, Warmup: 100 * time.Millisecond, Duration: time.Second,
+			ServerPID: os.Getpid(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Completed == 0 || len(r.Errors) != 0 {
+			t.Errorf("%s: %d completed, errors %v", scenario, r.Completed, r.Errors)
+		}
+		if !(r.P50ms > 0 && r.P50ms <= r.P95ms && r.P95ms <= r.P99ms && r.P99ms <= r.MaxMs) {
+			t.Errorf("%s: percentiles out of order: %+v", scenario, r)
+		}
+		if r.ServerCPU <= 0 || r.ServerPeakMB <= 0 {
+			t.Errorf("%s: no server figures: cpu %v, peak %v MB", scenario, r.ServerCPU, r.ServerPeakMB)
+		}
+		loadgen.WriteTableRow(&out, r)
+		var line bytes.Buffer
+		loadgen.WriteJSONLine(&line, r)
+		var back loadgen.Result
+		if err := json.Unmarshal(line.Bytes(), &back); err != nil || back.Completed != r.Completed {
+			t.Errorf("JSON line does not round-trip: %v %s", err, line.String())
+		}
+	}
+	t.Log("\n" + out.String())
+	if strings.Count(out.String(), "\n") != 3 {
+		t.Errorf("table:\n%s", out.String())
+	}
+}
+
+func TestWrongPasswordIsCountedAsErrors(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	r, err := loadgen.Run(context.Background(), loadgen.Options{
+		BaseURL: app.URL, Organisation: app.Org.Name, Password: "not the password at all", Members: 1,
+		EmailOf: func(int) string { return "ana@acme.test" }, Scenario: loadgen.ScenarioSignIn, Concurrency: 1,
+		Duration: 300 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Completed != 0 || r.Errors["401"] == 0 {
+		t.Errorf("failed sign-ins reported as %d completed, errors %v", r.Completed, r.Errors)
+	}
+}
+
+func TestRawHashRateIsPositive(t *testing.T) {
+	rate := loadgen.RawHashRate(context.Background(), loadgen.HashParams{MemoryKiB: 8192, Time: 1, Threads: 1}, 1, 200*time.Millisecond)
+	if rate <= 0 {
+		t.Errorf("raw hash rate %v", rate)
+	}
+}

@@ -1,0 +1,84 @@
+package loadgen
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// serverSample is the server process's CPU time and peak memory at a moment.
+type serverSample struct {
+	ok         bool
+	at         time.Time
+	cpuSeconds float64
+	peakRSSMB  float64
+}
+
+// clockTicks is Linux's USER_HZ, the unit of /proc/PID/stat times.
+const clockTicks = 100
+
+// sampleServer reads /proc for pid. With resetPeak, the kernel's peak-RSS
+// mark (VmHWM) is reset first, so the peak covers only what follows.
+func sampleServer(pid int, resetPeak bool) serverSample {
+	if pid <= 0 {
+		return serverSample{}
+	}
+	dir := "/proc/" + strconv.Itoa(pid) + "/"
+	if resetPeak {
+		os.WriteFile(dir+"clear_refs", []byte("5"), 0)
+	}
+	stat, err := os.ReadFile(dir + "stat")
+	if err != nil {
+		return serverSample{}
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) < 13 {
+		return serverSample{}
+	}
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	s := serverSample{ok: true, at: time.Now(), cpuSeconds: (utime + stime) / clockTicks}
+	status, _ := os.ReadFile(dir + "status")
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, found := strings.CutPrefix(line, "VmHWM:"); found {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			s.peakRSSMB = kb / 1024
+		}
+	}
+	return s
+}
+
+// HashParams are the argon2id parameters the server hashes with.
+type HashParams struct {
+	MemoryKiB, Time uint32
+	Threads         uint8
+}
+
+// RawHashRate measures how many argon2id hashes per second this machine
+// computes on cores goroutines: the physical limit for password sign-ins.
+func RawHashRate(ctx context.Context, p HashParams, cores int, d time.Duration) float64 {
+	var done atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range cores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			salt := []byte("0123456789abcdef")
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				argon2.IDKey([]byte("raw rate password"), salt, p.Time, p.MemoryKiB, p.Threads, 32)
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(done.Load()) / time.Since(start).Seconds()
+}

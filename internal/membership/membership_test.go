@@ -1,0 +1,88 @@
+package membership_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"imslogin/internal/membership"
+	"imslogin/internal/password"
+	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore/sqltest"
+)
+
+func newService(t *testing.T) *membership.Service {
+	db := sqltest.NewSQLite(t)
+	h, err := password.NewHasher(password.Params{MemoryKiB: 8192, Time: 1, Threads: 1}, 1, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &membership.Service{Store: db, Hasher: h, Now: time.Now}
+}
+
+func TestAddMemberRefusesBadInputAndWritesNothing(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	org, err := svc.CreateOrganisation(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := membership.NewMember{Organisation: "acme", Email: "Ana@Acme.test", Name: "Ana", Role: store.RoleOwner,
+		Password: "a perfectly fine passphrase"}
+	cases := map[string]func(*membership.NewMember){
+		"no organisation named":   func(n *membership.NewMember) { n.Organisation = "Nope" },
+		"not a valid address":     func(n *membership.NewMember) { n.Email = "ana at acme" },
+		"name must not be empty":  func(n *membership.NewMember) { n.Name = " " },
+		"want owner":              func(n *membership.NewMember) { n.Role = "king" },
+		"at least 15 characters":  func(n *membership.NewMember) { n.Password = "short" },
+		"organisation name":       func(n *membership.NewMember) { n.Password = "acme is my favourite company" },
+		"control characters":      func(n *membership.NewMember) { n.Name = "Ana\x00" },
+		"display name forbidden?": func(n *membership.NewMember) { n.Email = "Ana <ana@acme.test>" },
+	}
+	for want, edit := range cases {
+		n := good
+		edit(&n)
+		_, err := svc.AddMember(ctx, n)
+		if !errors.Is(err, membership.ErrInvalid) {
+			t.Errorf("%s: got %v, want ErrInvalid", want, err)
+			continue
+		}
+		if !strings.HasSuffix(want, "?") && !strings.Contains(err.Error(), want) {
+			t.Errorf("got %q, want it to say %q", err, want)
+		}
+	}
+	if _, err := svc.Store.MemberByEmail(ctx, org.ID, "ana@acme.test"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused member was written: %v", err)
+	}
+	m, err := svc.AddMember(ctx, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Email != "ana@acme.test" || m.Status != store.StatusActive || m.PasswordHash == "" {
+		t.Errorf("added %+v", m)
+	}
+	if _, err := svc.AddMember(ctx, good); err == nil || !strings.Contains(err.Error(), "already a member") {
+		t.Errorf("duplicate email: %v", err)
+	}
+	invited := good
+	invited.Email, invited.Password = "bo@acme.test", ""
+	if m, err := svc.AddMember(ctx, invited); err != nil || m.Status != store.StatusInvited || m.PasswordHash != "" {
+		t.Errorf("member without password: %+v, %v; want invited", m, err)
+	}
+}
+
+func TestCreateOrganisationNamesAreUniqueIgnoringCase(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	if _, err := svc.CreateOrganisation(ctx, "Acme"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateOrganisation(ctx, " ACME "); !errors.Is(err, membership.ErrInvalid) || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("duplicate: %v", err)
+	}
+	if _, err := svc.CreateOrganisation(ctx, ""); !errors.Is(err, membership.ErrInvalid) {
+		t.Errorf("empty name: %v", err)
+	}
+}

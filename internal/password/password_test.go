@@ -1,0 +1,182 @@
+package password
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var testParams = Params{MemoryKiB: 8 * 1024, Time: 1, Threads: 1}
+
+func newTestHasher(t *testing.T, p Params, workers int, wait time.Duration) *Hasher {
+	t.Helper()
+	h, err := NewHasher(p, workers, wait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestHashIsPHCAndVerifies(t *testing.T) {
+	h := newTestHasher(t, testParams, 1, time.Second)
+	ctx := context.Background()
+	phc, err := h.Hash(ctx, "Tr0ub4dor & 3 horses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(phc, "$argon2id$v=19$m=8192,t=1,p=1$") {
+		t.Errorf("hash %q is not an argon2id PHC string with the parameters", phc)
+	}
+	again, _ := h.Hash(ctx, "Tr0ub4dor & 3 horses")
+	if again == phc {
+		t.Error("two hashes of one password are equal: the salt is not random")
+	}
+	for pw, want := range map[string]bool{"Tr0ub4dor & 3 horses": true, "tr0ub4dor & 3 horses": false, "Tr0ub4dor & 3 horse": false, "": false} {
+		ok, upgraded, err := h.Verify(ctx, pw, phc)
+		if err != nil || ok != want || upgraded != "" {
+			t.Errorf("Verify(%q) = %v, %q, %v; want %v", pw, ok, upgraded, err, want)
+		}
+	}
+}
+
+func TestPasswordsAreNormalisedNotTruncated(t *testing.T) {
+	h := newTestHasher(t, testParams, 1, time.Second)
+	ctx := context.Background()
+	phc, _ := h.Hash(ctx, "caf\u00e9 au lait, please, twice")           // é precomposed
+	ok, _, _ := h.Verify(ctx, "cafe\u0301 au lait, please, twice", phc) // e + combining accent
+	if !ok {
+		t.Error("the same text in another Unicode form does not match")
+	}
+	long := strings.Repeat("a", 100)
+	phc, _ = h.Hash(ctx, long+"X")
+	if ok, _, _ := h.Verify(ctx, long+"Y", phc); ok {
+		t.Error("long passwords are truncated: a different last character matches")
+	}
+}
+
+func TestVerifyUpgradesOldParameters(t *testing.T) {
+	ctx := context.Background()
+	old := newTestHasher(t, testParams, 1, time.Second)
+	phc, _ := old.Hash(ctx, "a long enough passphrase")
+	stronger := testParams
+	stronger.Time = 2
+	h := newTestHasher(t, stronger, 1, time.Second)
+	ok, upgraded, err := h.Verify(ctx, "a long enough passphrase", phc)
+	if !ok || err != nil || !strings.Contains(upgraded, "m=8192,t=2,p=1") {
+		t.Fatalf("Verify = %v, %q, %v; want a rehash with t=2", ok, upgraded, err)
+	}
+	if ok, _, _ := h.Verify(ctx, "a long enough passphrase", upgraded); !ok {
+		t.Error("the upgraded hash does not verify")
+	}
+	if _, upgraded, _ := h.Verify(ctx, "wrong passphrase here", phc); upgraded != "" {
+		t.Error("a wrong password produced a rehash")
+	}
+}
+
+func TestMalformedHashesAreErrors(t *testing.T) {
+	h := newTestHasher(t, testParams, 1, time.Second)
+	for _, phc := range []string{"plain", "$argon2i$v=19$m=8192,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5", "$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5", "$argon2id$v=19$m=8192,t=1,p=1$!!$a2V5"} {
+		if ok, _, err := h.Verify(context.Background(), "x", phc); ok || !errors.Is(err, ErrMalformedHash) {
+			t.Errorf("Verify against %q = %v, %v; want ErrMalformedHash", phc, ok, err)
+		}
+	}
+}
+
+func TestEmptyHashNeverMatches(t *testing.T) {
+	h := newTestHasher(t, testParams, 1, time.Second)
+	if ok, _, err := h.Verify(context.Background(), "", ""); ok || err != nil {
+		t.Errorf("empty hash: %v, %v", ok, err)
+	}
+}
+
+// TestPoolBoundsConcurrency holds every slot and checks that a further
+// caller gets ErrBusy after the queue wait instead of hashing.
+func TestPoolBoundsConcurrency(t *testing.T) {
+	h := newTestHasher(t, testParams, 2, 20*time.Millisecond)
+	ctx := context.Background()
+	for range 2 {
+		if err := h.acquire(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.Hash(ctx, "waiting in line"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("with every slot taken: %v, want ErrBusy", err)
+	}
+	h.release()
+	if _, err := h.Hash(ctx, "a slot is free now"); err != nil {
+		t.Fatalf("with a free slot: %v", err)
+	}
+	h.release()
+}
+
+func TestPoolRefusesAtOnceWhenQueueIsFull(t *testing.T) {
+	h := newTestHasher(t, testParams, 1, time.Minute)
+	ctx := context.Background()
+	h.acquire(ctx)
+	h.waiting.Store(h.maxWaiting)
+	start := time.Now()
+	if err := h.VerifyDummy(ctx, "x"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("with a full queue: %v, want ErrBusy", err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Error("a full queue made the caller wait instead of refusing at once")
+	}
+}
+
+func TestPoolRunsAtMostWorkersAtOnce(t *testing.T) {
+	h := newTestHasher(t, testParams, 2, time.Minute)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := h.Hash(context.Background(), "concurrent password"); err != nil {
+				t.Error(err)
+			}
+			if n := len(h.slots); n > 2 {
+				t.Errorf("%d hashes ran at once with 2 workers", n)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestPolicy(t *testing.T) {
+	p := Policy{MinLength: MinLengthSingleFactor}
+	c := Context{Email: "ana.lima@acme.test", OrganisationName: "Acme Research"}
+	for pw, wantProblem := range map[string]string{
+		"short":                             "at least 15 characters",
+		"fifteen chars!!":                   "",
+		"all lower case words ok":           "",
+		"   spaces    only    fine   ":      "",
+		"my name is ana.lima, ok?":          "email address",
+		"i work at acme research every day": "organisation name",
+		"tab\tinside a long password":       "printable",
+		strings.Repeat("x", MaxLength+1):    "at most",
+		"émojis 🔐 and ünïcödé are welcome":  "",
+	} {
+		err := p.Check(pw, c)
+		switch {
+		case wantProblem == "" && err != nil:
+			t.Errorf("%q refused: %v", pw, err)
+		case wantProblem != "" && (err == nil || !strings.Contains(err.Error(), wantProblem)):
+			t.Errorf("%q: got %v, want a problem about %q", pw, err, wantProblem)
+		case err != nil && !IsPolicyError(err):
+			t.Errorf("%q: error %v is not a PolicyError", pw, err)
+		}
+	}
+}
+
+func BenchmarkVerifyDefaultParams(b *testing.B) {
+	h, _ := NewHasher(DefaultParams, 0, time.Minute)
+	phc, _ := h.Hash(context.Background(), "benchmark password 123")
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			h.Verify(context.Background(), "benchmark password 123", phc)
+		}
+	})
+}

@@ -1,0 +1,95 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"imslogin/internal/session"
+	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore"
+	"imslogin/internal/store/sqlstore/sqltest"
+)
+
+// BenchmarkSignInWithoutHash runs a sign-in's database work (find the
+// organisation and member, start a session, record the sign-in) at 1,000
+// and 1,000,000 members, so the two can be compared:
+//
+//	go test ./internal/store/sqlstore -run XXX -bench SignInWithoutHash -benchtime 20000x
+func BenchmarkSignInWithoutHash(b *testing.B) {
+	for _, n := range []int{1_000, 1_000_000} {
+		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
+			db := sqltest.NewSQLite(b)
+			org := seedMembers(b, db, n)
+			ctx := context.Background()
+			b.ResetTimer()
+			for b.Loop() {
+				email := fmt.Sprintf("member%07d@bench.test", rand.IntN(n))
+				o, err := db.OrganisationByName(ctx, org.Name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m, err := db.MemberByEmail(ctx, o.ID, email)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, hash := session.NewToken()
+				now := time.Now()
+				s := store.Session{TokenHash: hash, OrgID: o.ID, MemberID: m.ID, CreatedAt: now, LastSeenAt: now,
+					AuthTime: now, ExpiresAt: now.Add(time.Hour)}
+				if err := db.CreateSession(ctx, &s); err != nil {
+					b.Fatal(err)
+				}
+				if err := db.RecordSignIn(ctx, o.ID, m.ID, now); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSessionLookup is the session check's one query.
+func BenchmarkSessionLookup(b *testing.B) {
+	db := sqltest.NewSQLite(b)
+	org := seedMembers(b, db, 1000)
+	ctx := context.Background()
+	m, _ := db.MemberByEmail(ctx, org.ID, "member0000001@bench.test")
+	token, hash := session.NewToken()
+	now := time.Now()
+	s := store.Session{TokenHash: hash, OrgID: org.ID, MemberID: m.ID, CreatedAt: now, LastSeenAt: now, AuthTime: now,
+		ExpiresAt: now.Add(time.Hour)}
+	if err := db.CreateSession(ctx, &s); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := db.SignedInByTokenHash(ctx, session.HashToken(token)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func seedMembers(b *testing.B, db *sqlstore.DB, n int) store.Organisation {
+	b.Helper()
+	ctx := context.Background()
+	org := store.Organisation{Name: "Bench", Settings: store.DefaultOrganisationSettings(), CreatedAt: time.Now()}
+	if err := db.CreateOrganisation(ctx, &org); err != nil {
+		b.Fatal(err)
+	}
+	batch := make([]store.Member, 0, 20_000)
+	for i := 0; i < n; i++ {
+		batch = append(batch, store.Member{OrgID: org.ID, Email: fmt.Sprintf("member%07d@bench.test", i), Name: "M",
+			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, PasswordHash: "$argon2id$x", CreatedAt: time.Now()})
+		if len(batch) == cap(batch) || i == n-1 {
+			if err := db.BulkCreateMembers(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	return org
+}

@@ -1,0 +1,41 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+
+	"imslogin/internal/store"
+)
+
+// bulkBatch is how many members one INSERT writes: under SQLite's limit of
+// 32,766 bound parameters and PostgreSQL's 65,535.
+const bulkBatch = 2000
+
+// BulkCreateMembers inserts members in large multi-row statements, one
+// transaction per batch. It is for seeding benchmark data, not for the
+// product's own paths, which add members one at a time with validation.
+func (db *DB) BulkCreateMembers(ctx context.Context, members []store.Member) error {
+	for start := 0; start < len(members); start += bulkBatch {
+		batch := members[start:min(start+bulkBatch, len(members))]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO members (org_id, email, name, role, status, licensed, data_access, email_verified,
+			password_hash, created_at, last_signin_at) VALUES `)
+		args := make([]any, 0, len(batch)*11)
+		for i, m := range batch {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, m.OrgID, m.Email, m.Name, string(m.Role), string(m.Status), m.Licensed, m.DataAccess,
+				m.EmailVerified, m.PasswordHash, ms(m.CreatedAt), ms(m.LastSignInAt))
+		}
+		err := db.InTx(ctx, func(tx store.Store) error {
+			_, err := tx.(*queries).exec(ctx, sb.String(), args...)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package web
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
+	r, err := NewRenderer(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := `<script>alert(1)</script>`
+	member := &MemberView{Name: evil, Email: "a@b.test", Organisation: evil, Role: "Owner"}
+	pages := map[string]func(w http.ResponseWriter){
+		"login":     func(w http.ResponseWriter) { r.Login(w, 200, LoginPage{Organisation: evil, Email: evil}) },
+		"dashboard": func(w http.ResponseWriter) { r.Dashboard(w, DashboardPage{Layout: Layout{Member: member}}) },
+		"error":     func(w http.ResponseWriter) { r.Error(w, 404, ErrorPage{Layout: Layout{Member: member}, Heading: evil}) },
+		"reauth": func(w http.ResponseWriter) {
+			r.Reauth(w, 200, ReauthPage{Layout: Layout{Member: member}, ReturnTo: evil})
+		},
+		"sessions": func(w http.ResponseWriter) {
+			r.Sessions(w, SessionsPage{Layout: Layout{Member: member}, Sessions: []SessionView{{ID: 1, Device: evil, Address: evil}}})
+		},
+	}
+	if len(pages) != len(pageNames) {
+		t.Fatalf("test covers %d pages, renderer has %d", len(pages), len(pageNames))
+	}
+	for name, render := range pages {
+		w := httptest.NewRecorder()
+		render(w)
+		body := w.Body.String()
+		if !strings.Contains(body, "</html>") {
+			t.Errorf("%s: incomplete page", name)
+		}
+		if strings.Contains(body, evil) || !strings.Contains(body, "&lt;script&gt;") {
+			t.Errorf("%s: member text is not escaped", name)
+		}
+		if w.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: pages must not be cached", name)
+		}
+	}
+}
+
+func TestInitials(t *testing.T) {
+	for name, want := range map[string]string{"Ana Lima": "AL", "ana": "A", "Élodie de la Tour": "ÉD", "": ""} {
+		if got := initials(name); got != want {
+			t.Errorf("initials(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
