@@ -9,6 +9,9 @@ var flashes = map[string]Notice{
 	"signed-out":            {Kind: "info", Text: "You have signed out."},
 	"signed-out-everywhere": {Kind: "info", Text: "You have signed out everywhere: every browser signed in to your account is now signed out."},
 	"session-revoked":       {Kind: "success", Text: "That browser is signed out. Its next request will need a new sign-in."},
+	"password-reset":        {Kind: "success", Text: "Your password has been reset and you were signed out everywhere. Sign in with your new password."},
+	"password-changed":      {Kind: "success", Text: "Your password has been changed. You were signed out on every other device."},
+	"invitation-accepted":   {Kind: "success", Text: "Your email address is verified and your password is set. Welcome!"},
 }
 
 const flashCookie = "ims_flash"

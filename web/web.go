@@ -36,8 +36,10 @@ type Renderer struct {
 	log   *slog.Logger
 }
 
-// pageNames lists every page; each is templates/NAME.html over layout.html.
-var pageNames = []string{"login", "dashboard", "error", "reauth", "sessions"}
+// pageNames lists every page; each is templates/NAME.html over layout.html,
+// and may use the shared pieces in templates/partials.
+var pageNames = []string{"login", "dashboard", "error", "forgot-password", "set-password", "change-password", "dev-mail", "reauth",
+	"sessions"}
 
 // NewRenderer parses every page now, so a broken template fails start-up.
 func NewRenderer(log *slog.Logger) (*Renderer, error) {
@@ -52,7 +54,7 @@ func NewRenderer(log *slog.Logger) (*Renderer, error) {
 	}
 	r := &Renderer{pages: map[string]*template.Template{}, log: log}
 	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials/*.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
 		}

@@ -26,6 +26,19 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 		"sessions": func(w http.ResponseWriter) {
 			r.Sessions(w, SessionsPage{Layout: Layout{Member: member}, Sessions: []SessionView{{ID: 1, Device: evil, Address: evil}}})
 		},
+		"forgot-password": func(w http.ResponseWriter) {
+			r.ForgotPassword(w, 200, ForgotPasswordPage{Organisation: evil, Email: evil})
+		},
+		"set-password": func(w http.ResponseWriter) {
+			r.SetPassword(w, 400, SetPasswordPage{Heading: "Reset", Intro: evil, Token: evil, NewPassword: NewPassword{
+				MinLength: 15, Strength: &StrengthView{Label: "Weak", Feedback: []string{evil}}}})
+		},
+		"change-password": func(w http.ResponseWriter) {
+			r.ChangePassword(w, 200, ChangePasswordPage{Layout: Layout{Member: member}, NewPassword: NewPassword{MinLength: 15}})
+		},
+		"dev-mail": func(w http.ResponseWriter) {
+			r.Mailbox(w, MailboxPage{Messages: []MailView{{Subject: evil, Text: evil, Links: []string{"javascript:alert(1)"}}}})
+		},
 	}
 	if len(pages) != len(pageNames) {
 		t.Fatalf("test covers %d pages, renderer has %d", len(pages), len(pageNames))
@@ -39,6 +52,9 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 		}
 		if strings.Contains(body, evil) || !strings.Contains(body, "&lt;script&gt;") {
 			t.Errorf("%s: member text is not escaped", name)
+		}
+		if strings.Contains(body, `href="javascript:`) {
+			t.Errorf("%s: a javascript: link was rendered", name)
 		}
 		if w.Header().Get("Cache-Control") != "no-store" {
 			t.Errorf("%s: pages must not be cached", name)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -15,10 +16,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"imslogin/internal/config"
+	"imslogin/internal/devmail"
 	"imslogin/internal/membership"
 	"imslogin/internal/password"
 	"imslogin/internal/server"
 	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore"
+	"imslogin/web"
 )
 
 const (
@@ -51,7 +55,7 @@ func newDemoCommand() *cobra.Command {
 			if err := seedDemo(cmd.Context(), cmd.OutOrStdout(), cfg, dataDir); err != nil {
 				return err
 			}
-			return serve(cmd, cfg, server.Options{})
+			return serve(cmd, cfg, demoOptions)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
@@ -112,4 +116,18 @@ func publicHost(addr string) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// demoOptions add the development mailbox: the demo sends no email, and
+// every message can be read at /dev/mail instead.
+func demoOptions(db *sqlstore.DB, log *slog.Logger) (server.Options, error) {
+	pages, err := web.NewRenderer(log)
+	if err != nil {
+		return server.Options{}, err
+	}
+	return server.Options{
+		Extra: []server.Mounter{&devmail.Handler{Store: db, Pages: pages, Log: log}},
+		DashboardLinks: []web.Link{{Title: "Development mailbox", Href: "/dev/mail",
+			Description: "Every email the demo would have sent, with its links."}},
+	}, nil
 }

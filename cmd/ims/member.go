@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"imslogin/internal/config"
+	"imslogin/internal/linkmail"
 	"imslogin/internal/membership"
 	"imslogin/internal/password"
 	"imslogin/internal/store"
@@ -99,12 +100,20 @@ func newMemberAddCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc := &membership.Service{Store: db, Hasher: hasher, Now: time.Now}
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			svc := &membership.Service{Store: db, Hasher: hasher, Now: time.Now, Invitations: &linkmail.Sender{
+				PublicURL: cfg.PublicBaseURL(), InvitationLifetime: cfg.InvitationLifetime, Now: time.Now}}
 			m, err := svc.AddMember(cmd.Context(), n)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Added %s <%s> to %s as %s (%s).\n", m.Name, m.Email, n.Organisation, m.Role, m.Status)
+			if m.Status == store.StatusInvited {
+				fmt.Fprintf(cmd.OutOrStdout(), "An invitation email to %s is in the outbox; its link is valid for %s.\n",
+					m.Email, linkmail.Words(cfg.InvitationLifetime))
+			}
 			return nil
 		},
 	}
@@ -120,5 +129,7 @@ func newMemberAddCommand() *cobra.Command {
 		cmd.MarkFlagRequired(name)
 	}
 	addDatabaseFlag(cmd, &cfg.DatabaseURL)
+	f.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "the address links in the invitation email point to (env IMS_PUBLIC_URL)")
+	f.DurationVar(&cfg.InvitationLifetime, "invitation-lifetime", cfg.InvitationLifetime, "how long the invitation link works")
 	return cmd
 }

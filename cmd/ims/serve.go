@@ -14,6 +14,7 @@ import (
 	"imslogin/internal/audit"
 	"imslogin/internal/config"
 	"imslogin/internal/lockout"
+	"imslogin/internal/mail"
 	"imslogin/internal/server"
 	"imslogin/internal/store/sqlstore"
 )
@@ -30,15 +31,19 @@ func newServeCommand() *cobra.Command {
 			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
 				return err
 			}
-			return serve(cmd, cfg, server.Options{})
+			return serve(cmd, cfg, nil)
 		},
 	}
 	cfg.BindFlags(cmd.Flags())
 	return cmd
 }
 
+// extras gives deployment-specific options (the demo's mailbox) once the
+// database is open.
+type extras func(db *sqlstore.DB, log *slog.Logger) (server.Options, error)
+
 // serve migrates the database, then runs the server until interrupted.
-func serve(cmd *cobra.Command, cfg config.Config, opts server.Options) error {
+func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -50,6 +55,12 @@ func serve(cmd *cobra.Command, cfg config.Config, opts server.Options) error {
 		return err
 	}
 	defer db.Close()
+	var opts server.Options
+	if extra != nil {
+		if opts, err = extra(db, log); err != nil {
+			return err
+		}
+	}
 	srv, err := server.New(cfg, db, log, opts)
 	if err != nil {
 		return err
@@ -60,6 +71,12 @@ func serve(cmd *cobra.Command, cfg config.Config, opts server.Options) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	go housekeeping(ctx, db, cfg, log, time.Hour)
+	stopMail, err := startMail(ctx, cfg, db, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMail()
 	log.Info("IMS Login is ready", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"database", db.Dialect(), "hash_workers", srv.Hasher.Workers(), "startup", time.Since(started).Round(time.Millisecond))
 	return srv.Run(ctx, ln)
@@ -152,4 +169,26 @@ func housekeeping(ctx context.Context, db *sqlstore.DB, cfg config.Config, log *
 		case <-ticker.C:
 		}
 	}
+}
+
+// startMail runs the outbox worker when a mail server is configured;
+// without one, mail waits in the outbox. The returned func stops the worker
+// and waits for its round to end.
+func startMail(ctx context.Context, cfg config.Config, db *sqlstore.DB, log *slog.Logger) (func(), error) {
+	if cfg.SMTPURL == "" {
+		log.Warn("no SMTP server configured (IMS_SMTP_URL): email is kept in the outbox and not sent")
+		return func() {}, nil
+	}
+	sender, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	w := &mail.Worker{Store: db, Sender: sender, Log: log.With("component", "mail")}
+	go func() {
+		defer close(done)
+		w.Run(ctx)
+	}()
+	return func() { cancel(); <-done }, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"imslogin/internal/mail"
 	"imslogin/internal/password"
 )
 
@@ -39,21 +40,31 @@ type Config struct {
 	ThrottleOrganisationBurst     int
 	// AuditRetention is how long audit entries are kept; 0 keeps them all.
 	AuditRetention time.Duration
+	// SMTPURL is the mail server; empty keeps mail in the outbox.
+	SMTPURL            string
+	MailFrom           string
+	InvitationLifetime time.Duration
+	ResetLifetime      time.Duration
+	// PasswordBlocklist is a sorted file of breached passwords or their
+	// SHA-1 hashes, checked besides the embedded list.
+	PasswordBlocklist string
 }
 
 // Default is the configuration before flags, environment and file.
 func Default() Config {
 	return Config{
-		Addr:             "127.0.0.1:8080",
-		DatabaseURL:      "sqlite:ims-data/ims.db",
-		PublicURL:        "http://127.0.0.1:8080",
-		LogLevel:         "info",
-		LogFormat:        "text",
-		Argon2MemoryKiB:  password.DefaultParams.MemoryKiB,
-		Argon2Time:       password.DefaultParams.Time,
-		Argon2Threads:    password.DefaultParams.Threads,
-		HashQueueTimeout: 2 * time.Second,
-		ShutdownTimeout:  15 * time.Second,
+		Addr:               "127.0.0.1:8080",
+		DatabaseURL:        "sqlite:ims-data/ims.db",
+		PublicURL:          "http://127.0.0.1:8080",
+		LogLevel:           "info",
+		LogFormat:          "text",
+		Argon2MemoryKiB:    password.DefaultParams.MemoryKiB,
+		Argon2Time:         password.DefaultParams.Time,
+		Argon2Threads:      password.DefaultParams.Threads,
+		HashQueueTimeout:   2 * time.Second,
+		ShutdownTimeout:    15 * time.Second,
+		InvitationLifetime: 7 * 24 * time.Hour,
+		ResetLifetime:      time.Hour,
 
 		ThrottleAddressPerMinute:      60,
 		ThrottleAddressBurst:          20,
@@ -88,6 +99,16 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.ThrottleOrganisationBurst, "throttle-organisation-burst", c.ThrottleOrganisationBurst, "password attempts at once for one organisation")
 	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention, "how long audit log entries are kept (0: forever)")
 	fs.String(ConfigFileFlag, "", "file of IMS_NAME=value lines, read after flags and environment")
+	c.BindMailFlags(fs)
+	fs.StringVar(&c.PasswordBlocklist, "password-blocklist", c.PasswordBlocklist, "sorted file of breached passwords or SHA-1 hashes (one a line) to reject besides the embedded list")
+}
+
+// BindMailFlags registers the mail delivery and emailed-link settings.
+func (c *Config) BindMailFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "mail server: smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; empty keeps mail in the outbox")
+	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, `sender of emails, such as "IMS Login <login@example.org>"`)
+	fs.DurationVar(&c.InvitationLifetime, "invitation-lifetime", c.InvitationLifetime, "how long an invitation link works")
+	fs.DurationVar(&c.ResetLifetime, "reset-lifetime", c.ResetLifetime, "how long a password reset link works")
 }
 
 // EnvName is the environment variable for a flag: IMS_ plus its name.
@@ -190,7 +211,31 @@ func (c Config) Validate() error {
 	if c.AuditRetention < 0 {
 		errs = append(errs, errors.New("audit-retention: must not be negative (0 keeps entries forever)"))
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, c.validateMail()...)...)
+}
+
+func (c Config) validateMail() []error {
+	var errs []error
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseSMTPURL(c.SMTPURL); err != nil {
+			errs = append(errs, err)
+		}
+		if c.MailFrom == "" {
+			errs = append(errs, errors.New("mail-from: required with smtp-url, such as \"IMS Login <login@example.org>\""))
+		}
+	}
+	if c.MailFrom != "" {
+		if _, err := mail.ParseFrom(c.MailFrom); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.InvitationLifetime < time.Hour || c.InvitationLifetime > 30*24*time.Hour {
+		errs = append(errs, fmt.Errorf("invitation-lifetime %v: want between 1h and 720h", c.InvitationLifetime))
+	}
+	if c.ResetLifetime < 5*time.Minute || c.ResetLifetime > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("reset-lifetime %v: want between 5m and 24h", c.ResetLifetime))
+	}
+	return errs
 }
 
 // validHeaderName accepts an HTTP header name: letters, digits and dashes.

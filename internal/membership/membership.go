@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"imslogin/internal/audit"
+	"imslogin/internal/linkmail"
 	"imslogin/internal/password"
 	"imslogin/internal/store"
 )
@@ -21,6 +22,9 @@ type Service struct {
 	Store  store.Store
 	Hasher *password.Hasher
 	Now    func() time.Time
+	// Invitations sends the invitation email to a member added without a
+	// password, in the transaction that adds them.
+	Invitations *linkmail.Sender
 }
 
 // ErrInvalid wraps every validation failure, so callers can tell bad input
@@ -52,7 +56,8 @@ type NewMember struct {
 	Name         string
 	Role         store.Role
 	// Password, when set, makes the member active at once; without one
-	// the member is invited and cannot sign in until they set one.
+	// the member is invited: they get an email with a link to verify their
+	// address and set a password, and cannot sign in until they do.
 	Password      string
 	EmailVerified bool
 	DataAccess    bool
@@ -85,8 +90,11 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 	if !m.Role.Valid() {
 		problems = append(problems, invalid("role %q: want owner, administrator or member", n.Role))
 	}
+	if n.Password == "" && s.Invitations == nil {
+		return m, errors.New("membership: no invitation sender to invite a member without a password")
+	}
 	if n.Password != "" {
-		policy := password.Policy{MinLength: password.MinLengthSingleFactor}
+		policy := password.ForOrganisation(nil)
 		if err := policy.Check(n.Password, password.Context{Email: m.Email, OrganisationName: org.Name}); err != nil {
 			problems = append(problems, invalid("password: %v", err))
 		}
@@ -111,8 +119,14 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		if actor == "" {
 			actor = audit.ActorCommandLine
 		}
-		return tx.AppendAuditEvent(ctx, &store.AuditEvent{OrgID: org.ID, At: m.CreatedAt, Kind: audit.MemberAdd,
-			MemberID: m.ID, Email: m.Email, Actor: actor, Detail: fmt.Sprintf("role %s, status %s", m.Role, m.Status)})
+		if err := tx.AppendAuditEvent(ctx, &store.AuditEvent{OrgID: org.ID, At: m.CreatedAt, Kind: audit.MemberAdd,
+			MemberID: m.ID, Email: m.Email, Actor: actor, Detail: fmt.Sprintf("role %s, status %s", m.Role, m.Status)}); err != nil {
+			return err
+		}
+		if m.Status == store.StatusInvited {
+			return s.Invitations.Invite(ctx, tx, org, m)
+		}
+		return nil
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return m, invalid("%s is already a member of %s", m.Email, org.Name)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"imslogin/internal/linkmail"
 	"imslogin/internal/membership"
 	"imslogin/internal/password"
 	"imslogin/internal/store"
@@ -19,7 +20,8 @@ func newService(t *testing.T) *membership.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &membership.Service{Store: db, Hasher: h, Now: time.Now}
+	return &membership.Service{Store: db, Hasher: h, Now: time.Now,
+		Invitations: &linkmail.Sender{PublicURL: "https://login.acme.example", Now: time.Now}}
 }
 
 func TestAddMemberRefusesBadInputAndWritesNothing(t *testing.T) {
@@ -84,5 +86,40 @@ func TestCreateOrganisationNamesAreUniqueIgnoringCase(t *testing.T) {
 	}
 	if _, err := svc.CreateOrganisation(ctx, ""); !errors.Is(err, membership.ErrInvalid) {
 		t.Errorf("empty name: %v", err)
+	}
+}
+
+// TestInvitationIsWrittenWithTheMember: the member row and the invitation
+// email are one transaction, so neither exists without the other.
+func TestInvitationIsWrittenWithTheMember(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	org, err := svc.CreateOrganisation(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := membership.NewMember{Organisation: "Acme", Email: "bo@acme.test", Name: "Bo", Role: store.RoleMember}
+	m, err := svc.AddMember(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mails, _ := svc.Store.OrganisationMail(ctx, org.ID, 10)
+	if len(mails) != 1 || mails[0].To != "bo@acme.test" || mails[0].Kind != "invitation" ||
+		!strings.Contains(mails[0].Text, "https://login.acme.example/invitation?token=") {
+		t.Fatalf("outbox after inviting %s: %+v", m.Email, mails)
+	}
+	if _, err := svc.AddMember(ctx, n); err == nil {
+		t.Fatal("the same member was added twice")
+	}
+	if mails, _ := svc.Store.OrganisationMail(ctx, org.ID, 10); len(mails) != 1 {
+		t.Errorf("a refused member left %d invitations, want the first only", len(mails)-1)
+	}
+	svc.Invitations = nil
+	n.Email = "cy@acme.test"
+	if _, err := svc.AddMember(ctx, n); err == nil {
+		t.Error("a member was invited with no way to send the invitation")
+	}
+	if _, err := svc.Store.MemberByEmail(ctx, org.ID, "cy@acme.test"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("member written without an invitation: %v", err)
 	}
 }

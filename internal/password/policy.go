@@ -21,6 +21,20 @@ const (
 // Policy is what a new password must satisfy.
 type Policy struct {
 	MinLength int
+	// Blocklist, if set, is a larger list of breached passwords checked
+	// besides the embedded common ones.
+	Blocklist Blocklist
+}
+
+// MinLengthFor is the minimum length for an organisation: 15 characters
+// when the password is the only factor, 8 when MFA is required, or more
+// when its administrators raised it.
+func MinLengthFor(mfaRequired bool, raised int) int {
+	base := MinLengthSingleFactor
+	if mfaRequired {
+		base = MinLengthWithMFA
+	}
+	return min(max(base, raised), MaxLength)
 }
 
 // Context is what a password must not contain: the member's own details.
@@ -56,6 +70,17 @@ func (p Policy) Check(password string, c Context) error {
 	if org := strings.ToLower(strings.TrimSpace(c.OrganisationName)); len(org) >= 3 && strings.Contains(lower, org) {
 		problems = append(problems, "do not include the organisation name")
 	}
+	blocked := IsCommon(password)
+	if !blocked && p.Blocklist != nil {
+		found, err := p.Blocklist.Contains(password)
+		if err != nil {
+			return fmt.Errorf("password blocklist: %w", err)
+		}
+		blocked = found
+	}
+	if blocked {
+		problems = append(problems, "this password is too common: it appears in lists of passwords attackers try first")
+	}
 	if len(problems) == 0 {
 		return nil
 	}
@@ -66,4 +91,38 @@ func (p Policy) Check(password string, c Context) error {
 func IsPolicyError(err error) bool {
 	var pe *PolicyError
 	return errors.As(err, &pe)
+}
+
+// CheckNew checks a new password and its confirmation together, so the
+// member sees every problem at once.
+func (p Policy) CheckNew(password, confirm string, c Context) error {
+	err := p.Check(password, c)
+	if password == confirm {
+		return err
+	}
+	var pe *PolicyError
+	if err != nil && !errors.As(err, &pe) {
+		return err
+	}
+	if pe == nil {
+		pe = &PolicyError{}
+	}
+	pe.Problems = append(pe.Problems, "the two passwords do not match")
+	return pe
+}
+
+// Problems returns the broken rules in err, or nil for another error.
+func Problems(err error) []string {
+	var pe *PolicyError
+	if errors.As(err, &pe) {
+		return pe.Problems
+	}
+	return nil
+}
+
+// ForOrganisation is the policy for an organisation's members. Until
+// organisations have an MFA requirement and a raised minimum of their own,
+// every organisation gets the single-factor minimum.
+func ForOrganisation(extra Blocklist) Policy {
+	return Policy{MinLength: MinLengthFor(false, 0), Blocklist: extra}
 }

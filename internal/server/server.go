@@ -14,9 +14,11 @@ import (
 	"imslogin/internal/clientaddr"
 	"imslogin/internal/config"
 	"imslogin/internal/dashboard"
+	"imslogin/internal/linkmail"
 	"imslogin/internal/lockout"
 	"imslogin/internal/password"
 	"imslogin/internal/profile"
+	"imslogin/internal/recovery"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
@@ -71,6 +73,16 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		return nil, err
 	}
 	sessions := session.NewManager(db, cfg.Secure(), opts.Now)
+	var blocklist password.Blocklist
+	if cfg.PasswordBlocklist != "" {
+		fileList, err := password.OpenBlocklist(cfg.PasswordBlocklist)
+		if err != nil {
+			return nil, err
+		}
+		blocklist = fileList
+	}
+	links := &linkmail.Sender{PublicURL: cfg.PublicBaseURL(), InvitationLifetime: cfg.InvitationLifetime,
+		ResetLifetime: cfg.ResetLifetime, Now: opts.Now}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", web.Static())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -88,14 +100,18 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		Address:      throttle.New(cfg.ThrottleAddressPerMinute, cfg.ThrottleAddressBurst, maxThrottleKeys, opts.Now),
 		Organisation: throttle.New(cfg.ThrottleOrganisationPerMinute, cfg.ThrottleOrganisationBurst, maxThrottleKeys, opts.Now),
 	}
-	links := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
+	dashboardLinks := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
 		Description: "See the browsers signed in to your account and sign any of them out."}}, opts.DashboardLinks...)
 	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
 	mounters := []Mounter{
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps,
 			Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Throttle: throttles},
-		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: links},
+		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
+		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
+			Blocklist: blocklist, Log: log, Now: opts.Now, MinResponse: 250 * time.Millisecond},
+		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
+			Blocklist: blocklist, Log: log, Now: opts.Now},
 	}
 	for _, m := range append(mounters, opts.Extra...) {
 		m.Mount(mux)

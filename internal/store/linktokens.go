@@ -39,6 +39,9 @@ type LinkTokens interface {
 	// and purpose as replaced, so only the newest link works.
 	CreateLinkToken(ctx context.Context, t *LinkToken) error
 	LinkTokenByHash(ctx context.Context, tokenHash []byte) (LinkToken, error)
+	// LatestLinkToken is the member's newest token of the purpose, live or
+	// not; ErrNotFound if none was ever issued.
+	LatestLinkToken(ctx context.Context, orgID, memberID int64, purpose LinkPurpose) (LinkToken, error)
 	// RedeemLinkToken ends a live, unexpired token of the purpose as used.
 	// Of several concurrent redemptions exactly one succeeds; the others,
 	// and any redemption of an ended or expired token, get ErrNotFound.

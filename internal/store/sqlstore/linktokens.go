@@ -36,6 +36,14 @@ func (q *queries) LinkTokenByHash(ctx context.Context, tokenHash []byte) (store.
 	return t, translate(err)
 }
 
+func (q *queries) LatestLinkToken(ctx context.Context, orgID, memberID int64, purpose store.LinkPurpose) (store.LinkToken, error) {
+	var t store.LinkToken
+	err := q.queryRow(ctx, `SELECT `+linkTokenColumns+` FROM link_tokens
+		WHERE org_id = ? AND member_id = ? AND purpose = ? ORDER BY created_at DESC LIMIT 1`,
+		orgID, memberID, string(purpose)).Scan(linkTokenTargets(&t)...)
+	return t, translate(err)
+}
+
 // RedeemLinkToken is one conditional UPDATE: under concurrent redemptions
 // the row's latest version is checked again, so only one sees it live.
 func (q *queries) RedeemLinkToken(ctx context.Context, tokenHash []byte, purpose store.LinkPurpose, now time.Time) (store.LinkToken, error) {

@@ -52,6 +52,12 @@ func testLinkTokens(t *testing.T, s store.Store) {
 	if _, err := s.RedeemLinkToken(ctx, newer.TokenHash, store.LinkReset, now.Add(3*time.Minute)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second redemption: got %v, want ErrNotFound", err)
 	}
+	if latest, err := s.LatestLinkToken(ctx, o.ID, m.ID, store.LinkReset); err != nil || string(latest.TokenHash) != string(newer.TokenHash) {
+		t.Errorf("latest reset link: %+v, %v; want the newer one", latest, err)
+	}
+	if _, err := s.LatestLinkToken(ctx, o.ID, m.ID, store.LinkRegistration); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("latest registration link, none issued: got %v, want ErrNotFound", err)
+	}
 	if _, err := s.LinkTokenByHash(ctx, tokenHash("never issued")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown token: got %v, want ErrNotFound", err)
 	}
@@ -102,6 +108,9 @@ func testLinkTokenIsolation(t *testing.T, s store.Store) {
 	newLink(t, s, b.ID, mb.ID, store.LinkReset, "beta", now) // must not replace Alpha's link
 	if got, _ := s.LinkTokenByHash(ctx, la.TokenHash); got.EndReason != "" {
 		t.Errorf("Beta's link ended Alpha's: %+v", got)
+	}
+	if _, err := s.LatestLinkToken(ctx, b.ID, ma.ID, store.LinkReset); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Beta reads Alpha's member's link: got %v, want ErrNotFound", err)
 	}
 	if _, err := s.RedeemLinkToken(ctx, la.TokenHash, store.LinkReset, now); err != nil {
 		t.Errorf("Alpha's link after Beta's was created: %v", err)

@@ -1,0 +1,116 @@
+// Package profile serves My Profile pages; so far Change Password.
+package profile
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"imslogin/internal/linkmail"
+	"imslogin/internal/password"
+	"imslogin/internal/session"
+	"imslogin/internal/store"
+	"imslogin/web"
+)
+
+// Handler serves the signed-in member's own pages.
+type Handler struct {
+	Store     store.Store
+	Hasher    *password.Hasher
+	Sessions  *session.Manager
+	Pages     *web.Renderer
+	Links     *linkmail.Sender
+	Blocklist password.Blocklist
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// Mount registers the handler's routes.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.Handle("GET /profile/password", h.Sessions.RequireSignIn(http.HandlerFunc(h.showChange)))
+	mux.Handle("POST /profile/password", h.Sessions.RequireSignIn(http.HandlerFunc(h.submitChange)))
+}
+
+func (h *Handler) page(si store.SignedIn) web.ChangePasswordPage {
+	return web.ChangePasswordPage{
+		Layout:      web.Layout{Member: web.MemberViewOf(si)},
+		NewPassword: web.NewPassword{MinLength: password.ForOrganisation(h.Blocklist).MinLength},
+	}
+}
+
+func (h *Handler) showChange(w http.ResponseWriter, r *http.Request) {
+	si, _ := session.SignedInFrom(r.Context())
+	h.Pages.ChangePassword(w, http.StatusOK, h.page(si))
+}
+
+// submitChange checks the current password, then sets the new one, ends
+// every other session and sends a notice, all in one transaction; this
+// browser gets a fresh session.
+func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	si, _ := session.SignedInFrom(ctx)
+	org, m := si.Organisation, si.Member
+	pw := r.PostFormValue("password")
+	ok, _, err := h.Hasher.Verify(ctx, r.PostFormValue("current_password"), m.PasswordHash)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	var problems []string
+	if !ok {
+		problems = append(problems, "your current password is not correct")
+	}
+	err = password.ForOrganisation(h.Blocklist).CheckNew(pw, r.PostFormValue("password_confirm"),
+		password.Context{Email: m.Email, OrganisationName: org.Name})
+	if err != nil && password.Problems(err) == nil {
+		h.serverError(w, r, err)
+		return
+	}
+	problems = append(problems, password.Problems(err)...)
+	if len(problems) > 0 {
+		page := h.page(si)
+		s := password.Estimate(pw, m.Email, m.Name, org.Name)
+		page.Strength = &web.StrengthView{Score: s.Score, Label: s.Label, CrackTime: s.CrackTime, Feedback: s.Feedback}
+		page.Notice = web.Notice{Kind: "error", Text: "Your password was not changed:", Items: problems}
+		h.Pages.ChangePassword(w, http.StatusBadRequest, page)
+		return
+	}
+	hash, err := h.Hasher.Hash(ctx, pw)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	err = h.Store.InTx(ctx, func(tx store.Store) error {
+		if err := tx.SetPasswordHash(ctx, org.ID, m.ID, hash); err != nil {
+			return err
+		}
+		if err := tx.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
+			return err
+		}
+		return h.Links.PasswordChanged(ctx, tx, org, m, "changed")
+	})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.Log.Info("password changed", "organisation", org.Name, "member", m.ID, "address", session.ClientAddress(r))
+	if _, err := h.Sessions.Start(w, r, org, m, si.Session.Persistent); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	web.SetFlash(w, "password-changed")
+	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+}
+
+func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, password.ErrBusy) {
+		w.Header().Set("Retry-After", "2")
+		h.Pages.Error(w, http.StatusServiceUnavailable, web.ErrorPage{Heading: "Busy",
+			Message: "The service is very busy right now. Go back and send the form again in a few seconds."})
+		return
+	}
+	h.Log.Error("profile", "path", r.URL.Path, "err", err)
+	h.Pages.Error(w, http.StatusInternalServerError, web.ErrorPage{Heading: "Something went wrong",
+		Message: "We couldn't complete this because of a problem on our side. Please try again in a moment."})
+}

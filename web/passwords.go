@@ -1,0 +1,90 @@
+package web
+
+import (
+	"net/http"
+	"time"
+)
+
+// NewPassword is what the new-password fields and the strength meter show.
+type NewPassword struct {
+	MinLength int
+	// Strength is the meter's reading after a submission; nil before one.
+	Strength *StrengthView
+}
+
+// StrengthView is the strength meter's content.
+type StrengthView struct {
+	Score     int
+	Label     string
+	CrackTime string
+	Feedback  []string
+}
+
+// ForgotPasswordPage asks for the organisation and email to send a reset to.
+type ForgotPasswordPage struct {
+	Layout
+	Organisation string
+	Email        string
+}
+
+// ForgotPassword renders the "Forgot password?" page.
+func (r *Renderer) ForgotPassword(w http.ResponseWriter, status int, p ForgotPasswordPage) {
+	p.Title = "Forgot password"
+	r.render(w, status, "forgot-password", p)
+}
+
+// SetPasswordPage is the form an emailed link opens: accept an invitation
+// or reset a forgotten password.
+type SetPasswordPage struct {
+	Layout
+	NewPassword
+	Heading, Intro string
+	Action         string // where the form posts
+	Token          string // the link's token, sent back with the form
+	Email          string // the member's, for password managers
+	Button         string
+}
+
+// SetPassword renders a set-password page.
+func (r *Renderer) SetPassword(w http.ResponseWriter, status int, p SetPasswordPage) {
+	p.Title = p.Heading
+	r.render(w, status, "set-password", p)
+}
+
+// ChangePasswordPage is My Profile → Change Password.
+type ChangePasswordPage struct {
+	Layout
+	NewPassword
+}
+
+// ChangePassword renders the change-password page.
+func (r *Renderer) ChangePassword(w http.ResponseWriter, status int, p ChangePasswordPage) {
+	p.Title = "Change password"
+	r.render(w, status, "change-password", p)
+}
+
+// MailboxPage is the demo's development mailbox.
+type MailboxPage struct {
+	Layout
+	Messages []MailView
+}
+
+// MailView is one message in the development mailbox.
+type MailView struct {
+	ID        int64
+	To        string
+	Subject   string
+	Kind      string
+	Status    string
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	Text      string
+	Links     []string
+}
+
+// Mailbox renders the development mailbox.
+func (r *Renderer) Mailbox(w http.ResponseWriter, p MailboxPage) {
+	p.Title = "Development mailbox"
+	r.render(w, http.StatusOK, "dev-mail", p)
+}
