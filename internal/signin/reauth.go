@@ -53,7 +53,7 @@ func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
 		err = h.verifyReauth(w, r, si, id, pw)
 	}
 	if locked, ok := asLocked(err); ok {
-		page.Notice = lockedNotice(locked.Until, h.Now())
+		page.Notice = web.LockedNotice(locked.Until, h.Now())
 		h.Pages.Reauth(w, http.StatusLocked, page)
 		return
 	}
@@ -84,8 +84,7 @@ func (h *Handler) verifyReauth(w http.ResponseWriter, r *http.Request, si store.
 		return err
 	}
 	if !ok {
-		return h.recordFailure(r, failure{id: id, policy: lockout.PolicyOf(org.Settings), org: org, member: member,
-			email: member.Email, reason: "re-authentication: wrong password"})
+		return h.recordFailure(r, lockout.For(org, member, "re-authentication: wrong password"))
 	}
 	return h.Sessions.Reauthenticated(w, r, si, func(tx store.Store) error {
 		if err := h.Lockout.Succeeded(ctx, tx, id); err != nil {

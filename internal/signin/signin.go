@@ -103,7 +103,7 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 	org, member, counted, err := h.checkPassword(r, a)
 	if locked, ok := asLocked(err); ok {
 		h.Log.Info("sign-in refused: locked", "organisation", a.organisation, "address", session.ClientAddress(r))
-		page.Notice = lockedNotice(locked.Until, h.Now())
+		page.Notice = web.LockedNotice(locked.Until, h.Now())
 		h.Pages.Login(w, http.StatusLocked, page)
 		return
 	}
@@ -157,7 +157,7 @@ func (h *Handler) checkPassword(r *http.Request, a attempt) (org store.Organisat
 		if err := h.Hasher.VerifyDummy(ctx, a.password); err != nil {
 			return org, member, false, err
 		}
-		return org, member, false, h.recordFailure(r, failure{id: id, policy: lockout.DefaultPolicy(), email: a.email})
+		return org, member, false, h.recordFailure(r, lockout.Failure{ID: id, Policy: lockout.DefaultPolicy(), Email: a.email})
 	}
 	if err != nil {
 		return org, member, false, err
@@ -189,8 +189,8 @@ func (h *Handler) checkPassword(r *http.Request, a attempt) (org store.Organisat
 		case member.PasswordHash == "":
 			reason = "no password set"
 		}
-		return org, member, true, h.recordFailure(r, failure{id: id, policy: lockout.PolicyOf(org.Settings), org: org,
-			member: member, email: a.email, reason: reason})
+		return org, member, true, h.recordFailure(r, lockout.Failure{ID: id, Policy: lockout.PolicyOf(org.Settings), Org: org,
+			Member: member, Email: a.email, Reason: reason})
 	}
 	if upgraded != "" {
 		if err := h.Store.SetPasswordHash(ctx, org.ID, member.ID, upgraded); err != nil {
