@@ -17,7 +17,7 @@ import (
 // session.ReauthAfter (session.Manager.RequireRecentAuth sends them here).
 // It is throttled, locked and counted exactly like the sign-in page.
 
-func (h *Handler) reauthPage(r *http.Request, si store.SignedIn, returnTo string) web.ReauthPage {
+func (h *Handler) reauthPage(si store.SignedIn, returnTo string) web.ReauthPage {
 	if returnTo == "" {
 		returnTo = "/dashboard"
 	}
@@ -26,13 +26,13 @@ func (h *Handler) reauthPage(r *http.Request, si store.SignedIn, returnTo string
 
 func (h *Handler) showReauth(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(r.Context())
-	h.Pages.Reauth(w, http.StatusOK, h.reauthPage(r, si, SafeReturnPath(r.URL.Query().Get("return_to"))))
+	h.Pages.Reauth(w, http.StatusOK, h.reauthPage(si, SafeReturnPath(r.URL.Query().Get("return_to"))))
 }
 
 func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	si, _ := session.SignedInFrom(ctx)
-	page := h.reauthPage(r, si, SafeReturnPath(r.PostFormValue("return_to")))
+	page := h.reauthPage(si, SafeReturnPath(r.PostFormValue("return_to")))
 	pw := r.PostFormValue("password")
 	if pw == "" {
 		page.Notice = web.Notice{Kind: "error", Text: "Enter your password."}
