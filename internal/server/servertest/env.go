@@ -26,12 +26,14 @@ import (
 // NewClock is a clock at a fixed time: 10:00 UTC on 21 November 2026.
 func NewClock() *Clock { return &Clock{now: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)} }
 
-// Config is FastConfig for an Env: two hashing slots, a public URL.
+// Config is FastConfig for an Env: two hashing slots that callers wait for
+// as long as it takes (tests that count answers must not see a 503 on a
+// busy machine), and a public URL.
 func Config() config.Config {
 	cfg := FastConfig()
 	cfg.DatabaseURL = "sqlite:unused"
 	cfg.PublicURL = "http://127.0.0.1"
-	cfg.HashWorkers = 2
+	cfg.HashWorkers, cfg.HashQueueTimeout = 2, 30*time.Second
 	return cfg
 }
 
