@@ -125,6 +125,12 @@ func (h *Handler) showStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
+	// Codes are guessed like passwords: the client address's bucket applies
+	// before anything is looked up.
+	if wait, ok := h.Throttle.allow(r, ""); !ok {
+		h.Pages.Login(w, http.StatusTooManyRequests, web.LoginPage{Layout: web.Layout{Notice: throttled(w, wait)}})
+		return
+	}
 	f, index, ok := h.currentFlow(r)
 	if !ok {
 		h.flowExpired(w)
