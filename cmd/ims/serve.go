@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/config"
+	"imslogin/internal/lockout"
 	"imslogin/internal/mail"
 	"imslogin/internal/server"
 	"imslogin/internal/store/sqlstore"
@@ -68,6 +70,7 @@ func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	go housekeeping(ctx, db, cfg, log, time.Hour)
 	stopMail, err := startMail(ctx, cfg, db, log)
 	if err != nil {
 		ln.Close()
@@ -142,6 +145,43 @@ func newMigrateCommand() *cobra.Command {
 func addDatabaseFlag(cmd *cobra.Command, databaseURL *string) {
 	cmd.Flags().StringVar(databaseURL, "database-url", *databaseURL, "database: sqlite:PATH or postgres://… (env IMS_DATABASE_URL)")
 	cmd.Flags().String(config.ConfigFileFlag, "", "file of IMS_NAME=value lines")
+}
+
+// addArgon2Flags lets a command that hashes a password use the server's
+// cost (IMS_ARGON2_* in the environment work too), so the hash it stores
+// needs no upgrade at the member's first sign-in.
+func addArgon2Flags(cmd *cobra.Command, cfg *config.Config) {
+	f := cmd.Flags()
+	f.Uint32Var(&cfg.Argon2MemoryKiB, "argon2-memory-kib", cfg.Argon2MemoryKiB, "argon2id memory per hash, KiB, as the server's")
+	f.Uint32Var(&cfg.Argon2Time, "argon2-time", cfg.Argon2Time, "argon2id passes, as the server's")
+	f.Uint8Var(&cfg.Argon2Threads, "argon2-threads", cfg.Argon2Threads, "argon2id lanes, as the server's")
+}
+
+// housekeeping prunes audit entries past the retention period, stale
+// failed sign-in counts and expired sessions and sign-in flows, now and then every interval until ctx ends. Every
+// node may run it: each prune is one idempotent DELETE.
+func housekeeping(ctx context.Context, db *sqlstore.DB, cfg config.Config, log *slog.Logger, every time.Duration) {
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		now := time.Now()
+		if n, err := audit.Prune(ctx, db, now, cfg.AuditRetention); err != nil {
+			log.Warn("prune audit log", "err", err)
+		} else if n > 0 {
+			log.Info("pruned audit log", "entries", n, "retention", cfg.AuditRetention)
+		}
+		if _, err := db.PruneSigninLockouts(ctx, now.Add(-lockout.Forget)); err != nil {
+			log.Warn("prune failed sign-in counts", "err", err)
+		}
+		if _, _, err := db.PruneExpired(ctx, now); err != nil {
+			log.Warn("prune expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }
 
 // startMail runs the outbox worker when a mail server is configured;

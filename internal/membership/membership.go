@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/password"
 	"imslogin/internal/store"
@@ -107,6 +108,9 @@ type NewMember struct {
 	// Then, if set, runs in the transaction that creates the member and
 	// queues the invitation (to record the audit entry with them).
 	Then func(tx store.Store, org store.Organisation, m store.Member) error
+	// Actor is who adds the member, for the audit log; empty means an
+	// operator at the command line.
+	Actor string
 }
 
 // AddMember validates everything before writing anything, then creates
@@ -124,7 +128,7 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		Role: n.Role, RoleID: n.RoleID, Status: store.StatusInvited, Licensed: !n.Unlicensed, DataAccess: n.DataAccess,
 		EmailVerified: n.EmailVerified, CreatedAt: s.Now(),
 	}
-	if n.Password == "" && s.Invitations == nil {
+	if n.Password == "" && n.Then == nil && s.Invitations == nil {
 		return m, errors.New("membership: no invitation sender to invite a member without a password")
 	}
 	if problems := s.checkNewMember(ctx, org, m, n.Password); len(problems) > 0 {
@@ -145,7 +149,15 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		if err := tx.CreateMember(ctx, &m); err != nil {
 			return err
 		}
-		if m.Status == store.StatusInvited {
+		actor := n.Actor
+		if actor == "" {
+			actor = audit.ActorCommandLine
+		}
+		if err := tx.AppendAuditEvent(ctx, &store.AuditEvent{OrgID: org.ID, At: m.CreatedAt, Kind: audit.MemberAdd,
+			MemberID: m.ID, Email: m.Email, Actor: actor, Detail: fmt.Sprintf("role %s, status %s", m.Role, m.Status)}); err != nil {
+			return err
+		}
+		if m.Status == store.StatusInvited && n.Then == nil {
 			if err := s.Invitations.Invite(ctx, tx, org, m); err != nil {
 				return err
 			}

@@ -109,6 +109,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		}
 		w.Write([]byte("ready\n"))
 	})
+	guard := &lockout.Guard{Store: db, Now: opts.Now}
 	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
 	throttles := &signin.Throttle{
 		Address:      throttle.New(cfg.ThrottleAddressPerMinute, cfg.ThrottleAddressBurst, maxThrottleKeys, opts.Now),
@@ -128,12 +129,12 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	steps = append(steps, &step.Phone{Deps: mfaSteps}, &step.Second{Deps: mfaSteps})
 	dashboardLinks = append(dashboardLinks, web.Link{Title: "Security", Href: "/profile/security",
 		Description: "Set up an authenticator app, a mobile number or backup codes, and manage remembered browsers."})
-	adminService := &admin.Service{Store: db, Links: links, Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Now: opts.Now,
+	adminService := &admin.Service{Store: db, Links: links, Lockout: guard, Now: opts.Now,
 		Members: &membership.Service{Store: db, Hasher: hasher, Now: opts.Now, Invitations: links}}
 	mounters := []Mounter{
 		&admin.Handler{Service: adminService, Sessions: sessions, Pages: pages, Log: log},
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: steps,
-			Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Throttle: throttles},
+			Lockout: guard, Throttle: throttles},
 		&emailverify.ChangeHandler{Store: db, Sessions: sessions, Codes: codes, Pages: pages, Log: log},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
@@ -141,7 +142,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
 			Blocklist: blocklist, Log: log, Now: opts.Now, MinResponse: 250 * time.Millisecond},
 		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
-			Blocklist: blocklist, Log: log, Now: opts.Now},
+			Blocklist: blocklist, Lockout: guard, Log: log, Now: opts.Now},
 	}
 	for _, m := range append(mounters, opts.Extra...) {
 		m.Mount(mux)

@@ -48,8 +48,7 @@ func (h *Handler) bindFailures(r *http.Request, f *Flow) {
 	f.lockedUntil = func() (time.Time, error) { return h.Lockout.LockedUntil(r.Context(), id) }
 	f.endLocked = func(w http.ResponseWriter, until time.Time) { h.endLocked(w, r, f, until, nil) }
 	f.fail = func(reason string) (time.Time, error) {
-		err := h.recordFailure(r, failure{id: id, policy: lockout.PolicyOf(f.Organisation.Settings), org: f.Organisation,
-			member: f.Member, email: f.Member.Email, reason: reason})
+		err := h.recordFailure(r, lockout.For(f.Organisation, f.Member, reason))
 		if locked, ok := asLocked(err); ok {
 			return locked.Until, nil
 		}
@@ -71,7 +70,7 @@ func (h *Handler) endLocked(w http.ResponseWriter, r *http.Request, f *Flow, unt
 		h.Log.Warn("end locked sign-in", "err", err)
 	}
 	http.SetCookie(w, &http.Cookie{Name: flowCookie, Path: "/login", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	h.Pages.Login(w, http.StatusLocked, web.LoginPage{Layout: web.Layout{Notice: lockedNotice(until, h.Now())},
+	h.Pages.Login(w, http.StatusLocked, web.LoginPage{Layout: web.Layout{Notice: web.LockedNotice(until, h.Now())},
 		Organisation: f.Organisation.Name, Email: f.Member.Email})
 }
 

@@ -29,19 +29,16 @@ func sessionTargets(s *store.Session) []any {
 		msTime{&s.LastSeenAt}, msTime{&s.AuthTime}, msTime{&s.ExpiresAt}, &s.UserAgent, &s.Address, wordList{&s.AMR}}
 }
 
-var signedInQuery = `SELECT ` + sessionColumns + `, ` + prefixed("m.", memberColumns) + `, ` + prefixed("o.", organisationColumns) + `,
-	COALESCE(r.permissions, '')
+var signedInQuery = `SELECT ` + sessionColumns + `, ` + prefixed("m.", memberColumns) + `, ` + prefixed("o.", organisationColumns) + `
 	FROM sessions s
 	JOIN members m ON m.id = s.member_id AND m.org_id = s.org_id
 	JOIN organisations o ON o.id = s.org_id
-	LEFT JOIN roles r ON r.id = m.role_id AND r.org_id = m.org_id
 	WHERE s.token_hash = ?`
 
 func (q *queries) SignedInByTokenHash(ctx context.Context, tokenHash []byte) (store.SignedIn, error) {
 	var si store.SignedIn
 	targets := append(sessionTargets(&si.Session), memberTargets(&si.Member)...)
 	targets = append(targets, organisationTargets(&si.Organisation)...)
-	targets = append(targets, &si.RolePermissions)
 	err := q.queryRow(ctx, signedInQuery, tokenHash).Scan(targets...)
 	return si, translate(err)
 }
@@ -61,9 +58,8 @@ func (q *queries) DeleteMemberSessions(ctx context.Context, orgID, memberID int6
 }
 
 func (q *queries) MemberSessions(ctx context.Context, orgID, memberID int64) ([]store.Session, error) {
-	q.roundTrips.Add(1)
-	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+sessionColumns+` FROM sessions s
-		WHERE s.org_id = ? AND s.member_id = ? ORDER BY s.last_seen_at DESC, s.id DESC`), orgID, memberID)
+	rows, err := q.query(ctx, `SELECT `+sessionColumns+` FROM sessions s
+		WHERE s.org_id = ? AND s.member_id = ? ORDER BY s.last_seen_at DESC, s.id DESC`, orgID, memberID)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -86,4 +82,20 @@ func (q *queries) DeleteMemberSession(ctx context.Context, orgID, memberID, id i
 func (q *queries) RenewSession(ctx context.Context, orgID, id int64, tokenHash []byte, authTime time.Time) error {
 	return q.execOne(ctx, `UPDATE sessions SET token_hash = ?, auth_time = ?, last_seen_at = ? WHERE org_id = ? AND id = ?`,
 		tokenHash, ms(authTime), ms(authTime), orgID, id)
+}
+
+// PruneExpired deletes sessions past their absolute limit and sign-in flows
+// past theirs; it is housekeeping, run now and then by any node.
+func (db *DB) PruneExpired(ctx context.Context, now time.Time) (sessions, flows int64, err error) {
+	res, err := db.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ms(now))
+	if err != nil {
+		return 0, 0, err
+	}
+	sessions, _ = res.RowsAffected()
+	res, err = db.exec(ctx, `DELETE FROM signin_flows WHERE expires_at <= ?`, ms(now))
+	if err != nil {
+		return sessions, 0, err
+	}
+	flows, _ = res.RowsAffected()
+	return sessions, flows, nil
 }
