@@ -5,11 +5,13 @@ import "net/http"
 // Flash notices survive one redirect in a short cookie. The cookie carries
 // only a key into this table, so nobody can make a page say anything else.
 var flashes = map[string]Notice{
-	"signed-in":           {Kind: "success", Text: "You have signed in successfully."},
-	"signed-out":          {Kind: "info", Text: "You have signed out."},
-	"password-reset":      {Kind: "success", Text: "Your password has been reset and you were signed out everywhere. Sign in with your new password."},
-	"password-changed":    {Kind: "success", Text: "Your password has been changed. You were signed out on every other device."},
-	"invitation-accepted": {Kind: "success", Text: "Your email address is verified and your password is set. Welcome!"},
+	"signed-in":             {Kind: "success", Text: "You have signed in successfully."},
+	"signed-out":            {Kind: "info", Text: "You have signed out."},
+	"signed-out-everywhere": {Kind: "info", Text: "You have signed out everywhere: every browser signed in to your account is now signed out."},
+	"session-revoked":       {Kind: "success", Text: "That browser is signed out. Its next request will need a new sign-in."},
+	"password-reset":        {Kind: "success", Text: "Your password has been reset and you were signed out everywhere. Sign in with your new password."},
+	"password-changed":      {Kind: "success", Text: "Your password has been changed. You were signed out on every other device."},
+	"invitation-accepted":   {Kind: "success", Text: "Your email address is verified and your password is set. Welcome!"},
 }
 
 const flashCookie = "ims_flash"

@@ -26,6 +26,7 @@ const (
 	Reauthenticate    = "reauthenticate"
 	PasswordChange    = "password-change"
 	PasswordReset     = "password-reset"
+	InvitationAccept  = "invitation-accept"
 	EmailChange       = "email-change"
 	MFAChange         = "mfa-change"
 	MemberAdd         = "member-add"
@@ -36,7 +37,7 @@ const (
 // Kinds lists every kind, for checking a filter.
 func Kinds() []string {
 	return []string{SigninSuccess, SigninFailure, Lockout, Unlock, Signout, SessionRevoke, SignoutEverywhere,
-		Reauthenticate, PasswordChange, PasswordReset, EmailChange, MFAChange, MemberAdd, MemberChange, SettingsChange}
+		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, MFAChange, MemberAdd, MemberChange, SettingsChange}
 }
 
 // ValidKind reports whether kind is one of Kinds.

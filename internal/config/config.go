@@ -31,6 +31,15 @@ type Config struct {
 	HashWorkers      int
 	HashQueueTimeout time.Duration
 	ShutdownTimeout  time.Duration
+	// TrustedProxyHeader names the header a reverse proxy sets to the
+	// client's address (X-Forwarded-For); empty uses the connection's peer.
+	TrustedProxyHeader            string
+	ThrottleAddressPerMinute      float64
+	ThrottleAddressBurst          int
+	ThrottleOrganisationPerMinute float64
+	ThrottleOrganisationBurst     int
+	// AuditRetention is how long audit entries are kept; 0 keeps them all.
+	AuditRetention time.Duration
 	// SMTPURL is the mail server; empty keeps mail in the outbox.
 	SMTPURL            string
 	MailFrom           string
@@ -56,6 +65,12 @@ func Default() Config {
 		ShutdownTimeout:    15 * time.Second,
 		InvitationLifetime: 7 * 24 * time.Hour,
 		ResetLifetime:      time.Hour,
+
+		ThrottleAddressPerMinute:      60,
+		ThrottleAddressBurst:          20,
+		ThrottleOrganisationPerMinute: 600,
+		ThrottleOrganisationBurst:     200,
+		AuditRetention:                365 * 24 * time.Hour,
 	}
 }
 
@@ -76,6 +91,13 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.HashWorkers, "hash-workers", c.HashWorkers, "password hashes run at once (0: one per CPU)")
 	fs.DurationVar(&c.HashQueueTimeout, "hash-queue-timeout", c.HashQueueTimeout, "how long a sign-in waits for a hashing slot before 503")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests may finish on SIGTERM")
+	fs.StringVar(&c.TrustedProxyHeader, "trusted-proxy-header", c.TrustedProxyHeader,
+		"header a reverse proxy sets to the client address, e.g. X-Forwarded-For (empty: the connection's peer)")
+	fs.Float64Var(&c.ThrottleAddressPerMinute, "throttle-address-per-minute", c.ThrottleAddressPerMinute, "password attempts a minute from one client address")
+	fs.IntVar(&c.ThrottleAddressBurst, "throttle-address-burst", c.ThrottleAddressBurst, "password attempts at once from one client address")
+	fs.Float64Var(&c.ThrottleOrganisationPerMinute, "throttle-organisation-per-minute", c.ThrottleOrganisationPerMinute, "password attempts a minute for one organisation")
+	fs.IntVar(&c.ThrottleOrganisationBurst, "throttle-organisation-burst", c.ThrottleOrganisationBurst, "password attempts at once for one organisation")
+	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention, "how long audit log entries are kept (0: forever)")
 	fs.String(ConfigFileFlag, "", "file of IMS_NAME=value lines, read after flags and environment")
 	c.BindMailFlags(fs)
 	fs.StringVar(&c.PasswordBlocklist, "password-blocklist", c.PasswordBlocklist, "sorted file of breached passwords or SHA-1 hashes (one a line) to reject besides the embedded list")
@@ -177,6 +199,18 @@ func (c Config) Validate() error {
 	if c.HashQueueTimeout <= 0 {
 		errs = append(errs, errors.New("hash-queue-timeout: must be positive"))
 	}
+	if c.TrustedProxyHeader != "" && !validHeaderName(c.TrustedProxyHeader) {
+		errs = append(errs, fmt.Errorf("trusted-proxy-header %q: want a header name such as X-Forwarded-For", c.TrustedProxyHeader))
+	}
+	if c.ThrottleAddressPerMinute <= 0 || c.ThrottleOrganisationPerMinute <= 0 {
+		errs = append(errs, errors.New("throttle-address-per-minute and throttle-organisation-per-minute: must be positive"))
+	}
+	if c.ThrottleAddressBurst < 1 || c.ThrottleOrganisationBurst < 1 {
+		errs = append(errs, errors.New("throttle-address-burst and throttle-organisation-burst: must be at least 1"))
+	}
+	if c.AuditRetention < 0 {
+		errs = append(errs, errors.New("audit-retention: must not be negative (0 keeps entries forever)"))
+	}
 	return errors.Join(append(errs, c.validateMail()...)...)
 }
 
@@ -202,6 +236,16 @@ func (c Config) validateMail() []error {
 		errs = append(errs, fmt.Errorf("reset-lifetime %v: want between 5m and 24h", c.ResetLifetime))
 	}
 	return errs
+}
+
+// validHeaderName accepts an HTTP header name: letters, digits and dashes.
+func validHeaderName(h string) bool {
+	for _, c := range h {
+		if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return h != ""
 }
 
 // Argon2 returns the password hashing parameters.

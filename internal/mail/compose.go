@@ -20,6 +20,7 @@ const (
 	Invitation      = "invitation"       // verify your email and set a password
 	PasswordReset   = "password-reset"   // link to the reset form
 	PasswordChanged = "password-changed" // notice after a reset or change
+	AccountLocked   = "account-locked"   // notice that failed sign-ins locked the account
 )
 
 // Message is an email to write to the outbox.
@@ -52,7 +53,7 @@ type kind struct {
 
 // kinds are parsed once at start-up; a broken template panics here, and
 // the package's tests render every kind.
-var kinds = mustParse(Invitation, PasswordReset, PasswordChanged)
+var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked)
 
 func mustParse(names ...string) map[string]kind {
 	m := map[string]kind{}

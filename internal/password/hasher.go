@@ -23,6 +23,7 @@ type Hasher struct {
 	maxWaiting   int64
 	queueTimeout time.Duration
 	dummy        string // a hash of a random password, checked for unknown accounts
+	computed     atomic.Int64
 }
 
 // NewHasher makes a pool of workers slots (0 means one per CPU). A caller
@@ -75,12 +76,17 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 func (h *Hasher) release() { <-h.slots }
 
+// Computed is how many argon2id computations the pool has started, for
+// metrics and for tests that prove a request never reached the hasher.
+func (h *Hasher) Computed() int64 { return h.computed.Load() }
+
 // Hash returns a PHC string for password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
 	defer h.release()
+	h.computed.Add(1)
 	return hash(password, h.params), nil
 }
 
@@ -92,6 +98,7 @@ func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok bool, upg
 		return false, "", err
 	}
 	defer h.release()
+	h.computed.Add(1)
 	if phc == "" {
 		verify(password, h.dummy)
 		return false, "", nil

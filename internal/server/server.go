@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"imslogin/internal/admin"
+	"imslogin/internal/clientaddr"
 	"imslogin/internal/config"
 	"imslogin/internal/dashboard"
 	"imslogin/internal/linkmail"
@@ -23,6 +24,7 @@ import (
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
+	"imslogin/internal/throttle"
 	"imslogin/web"
 )
 
@@ -42,6 +44,9 @@ type Options struct {
 	DashboardLinks []web.Link
 	Steps          []signin.Step
 }
+
+// maxThrottleKeys bounds each throttle's table (about 200 bytes a key).
+const maxThrottleKeys = 100_000
 
 // Server is the configured HTTP handler and its dependencies.
 type Server struct {
@@ -93,17 +98,26 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		}
 		w.Write([]byte("ready\n"))
 	})
+	guard := &lockout.Guard{Store: db, Now: opts.Now}
+	throttles := &signin.Throttle{
+		Address:      throttle.New(cfg.ThrottleAddressPerMinute, cfg.ThrottleAddressBurst, maxThrottleKeys, opts.Now),
+		Organisation: throttle.New(cfg.ThrottleOrganisationPerMinute, cfg.ThrottleOrganisationBurst, maxThrottleKeys, opts.Now),
+	}
+	dashboardLinks := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
+		Description: "See the browsers signed in to your account and sign any of them out."}}, opts.DashboardLinks...)
 	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
-	adminService := &admin.Service{Store: db, Links: links, Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Now: opts.Now,
+	adminService := &admin.Service{Store: db, Links: links, Lockout: guard, Now: opts.Now,
 		Members: &membership.Service{Store: db, Hasher: hasher, Now: opts.Now, Invitations: links}}
 	mounters := []Mounter{
 		&admin.Handler{Service: adminService, Sessions: sessions, Pages: pages, Log: log},
-		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps},
-		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: opts.DashboardLinks},
+		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps,
+			Lockout: guard, Throttle: throttles},
+		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
+		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
 		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
 			Blocklist: blocklist, Log: log, Now: opts.Now, MinResponse: 250 * time.Millisecond},
 		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
-			Blocklist: blocklist, Log: log, Now: opts.Now},
+			Blocklist: blocklist, Lockout: guard, Log: log, Now: opts.Now},
 	}
 	for _, m := range append(mounters, opts.Extra...) {
 		m.Mount(mux)
@@ -113,6 +127,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 			Message: "There is no page at this address. Check the link, or start again from the sign-in page."})
 	}
 	handler := routeOrNotFound(mux, notFound)
+	handler = clientaddr.Middleware(cfg.TrustedProxyHeader, handler)
 	handler = crossOriginProtection(handler, cfg.PublicBaseURL(), pages)
 	handler = limitBody(handler, 1<<20, map[string]int64{"/profile/picture": profile.MaxUploadBody})
 	handler = securityHeaders(handler, cfg.Secure())

@@ -8,11 +8,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
 
+	"imslogin/internal/clientaddr"
 	"imslogin/internal/store"
 )
 
@@ -61,7 +61,13 @@ func HashToken(token string) []byte {
 // Start signs member in on this browser. Any session the request already
 // carries is ended first, so the identifier always changes at sign-in.
 func (m *Manager) Start(w http.ResponseWriter, r *http.Request, org store.Organisation, member store.Member, persistent bool) (store.Session, error) {
-	m.endRequestSession(r.Context(), r)
+	return m.StartWith(w, r, org, member, persistent, nil)
+}
+
+// StartWith is Start with also run in the same transaction as the new
+// session, to record the sign-in with it (nil for nothing).
+func (m *Manager) StartWith(w http.ResponseWriter, r *http.Request, org store.Organisation, member store.Member, persistent bool,
+	also func(tx store.Store, s store.Session) error) (store.Session, error) {
 	now := m.now()
 	_, absolute := org.Settings.SessionLimits(persistent)
 	token, hash := NewToken()
@@ -70,16 +76,34 @@ func (m *Manager) Start(w http.ResponseWriter, r *http.Request, org store.Organi
 		CreatedAt: now, LastSeenAt: now, AuthTime: now, ExpiresAt: now.Add(absolute),
 		UserAgent: truncate(r.UserAgent(), 512), Address: ClientAddress(r),
 	}
-	if err := m.store.CreateSession(r.Context(), &s); err != nil {
+	err := m.store.InTx(r.Context(), func(tx store.Store) error {
+		if err := endRequestSession(r.Context(), tx, m.requestToken(r)); err != nil {
+			return err
+		}
+		if err := tx.CreateSession(r.Context(), &s); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(tx, s)
+		}
+		return nil
+	})
+	if err != nil {
 		return s, err
 	}
+	m.setCookie(w, token, s)
+	return s, nil
+}
+
+// setCookie sends the session's token: a persistent session's cookie lasts
+// until the session's absolute end, any other until the browser closes.
+func (m *Manager) setCookie(w http.ResponseWriter, token string, s store.Session) {
 	c := m.cookie(token)
-	if persistent {
+	if s.Persistent {
 		c.Expires = s.ExpiresAt
-		c.MaxAge = int(absolute / time.Second)
+		c.MaxAge = max(1, int(s.ExpiresAt.Sub(m.now())/time.Second))
 	}
 	http.SetCookie(w, c)
-	return s, nil
 }
 
 // Current returns the request's valid session with its member and
@@ -116,22 +140,69 @@ func (m *Manager) Current(r *http.Request) (store.SignedIn, error) {
 
 // End signs the browser out: the session is deleted on the server, so the
 // cookie is worthless even if it was copied.
-func (m *Manager) End(w http.ResponseWriter, r *http.Request) {
-	m.endRequestSession(r.Context(), r)
+func (m *Manager) End(w http.ResponseWriter, r *http.Request) error {
+	return m.EndWith(w, r, nil)
+}
+
+// EndWith is End with also run in the transaction that deletes the
+// session, to record the sign-out (not run when there was no session).
+func (m *Manager) EndWith(w http.ResponseWriter, r *http.Request, also func(tx store.Store, si store.SignedIn) error) error {
+	m.clearCookie(w)
+	token := m.requestToken(r)
+	if token == "" {
+		return nil
+	}
+	ctx := r.Context()
+	return m.store.InTx(ctx, func(tx store.Store) error {
+		si, err := tx.SignedInByTokenHash(ctx, HashToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteSession(ctx, si.Session.OrgID, si.Session.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if also != nil {
+			return also(tx, si)
+		}
+		return nil
+	})
+}
+
+// endRequestSession deletes the session the request's token names, if any.
+func endRequestSession(ctx context.Context, tx store.Store, token string) error {
+	if token == "" {
+		return nil
+	}
+	si, err := tx.SignedInByTokenHash(ctx, HashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	err = tx.DeleteSession(ctx, si.Session.OrgID, si.Session.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// requestToken is the session token the request carries, or "".
+func (m *Manager) requestToken(r *http.Request) string {
+	c, err := r.Cookie(m.CookieName())
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func (m *Manager) clearCookie(w http.ResponseWriter) {
 	c := m.cookie("")
 	c.MaxAge = -1
 	http.SetCookie(w, c)
-}
-
-func (m *Manager) endRequestSession(ctx context.Context, r *http.Request) {
-	c, err := r.Cookie(m.CookieName())
-	if err != nil || c.Value == "" {
-		return
-	}
-	si, err := m.store.SignedInByTokenHash(ctx, HashToken(c.Value))
-	if err == nil {
-		m.store.DeleteSession(ctx, si.Session.OrgID, si.Session.ID)
-	}
 }
 
 func (m *Manager) cookie(value string) *http.Cookie {
@@ -139,14 +210,8 @@ func (m *Manager) cookie(value string) *http.Cookie {
 		SameSite: http.SameSiteLaxMode}
 }
 
-// ClientAddress is the address the request came from.
-func ClientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// ClientAddress is the address the request came from (see clientaddr).
+func ClientAddress(r *http.Request) string { return clientaddr.Of(r) }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

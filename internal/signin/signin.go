@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"imslogin/internal/audit"
+	"imslogin/internal/lockout"
 	"imslogin/internal/password"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
@@ -25,6 +27,9 @@ type Handler struct {
 	Now      func() time.Time
 	// Steps run after the password, in order, when they are needed.
 	Steps []Step
+	// Lockout counts failed attempts and locks; Throttle limits them.
+	Lockout  *lockout.Guard
+	Throttle *Throttle
 }
 
 // Mount registers the handler's routes.
@@ -34,6 +39,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login/{step}", h.showStep)
 	mux.HandleFunc("POST /login/{step}", h.submitStep)
 	mux.HandleFunc("POST /logout", h.logout)
+	mux.Handle("GET "+session.ReauthPath, h.Sessions.RequireSignIn(http.HandlerFunc(h.showReauth)))
+	mux.Handle("POST "+session.ReauthPath, h.Sessions.RequireSignIn(http.HandlerFunc(h.submitReauth)))
 }
 
 // failureNotice is the one answer for a wrong organisation, email or
@@ -87,7 +94,19 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 		h.Pages.Login(w, http.StatusBadRequest, page)
 		return
 	}
-	org, member, err := h.checkPassword(r.Context(), a)
+	if wait, ok := h.Throttle.allow(r, a.organisation); !ok {
+		h.Log.Warn("sign-in throttled", "organisation", a.organisation, "address", session.ClientAddress(r))
+		page.Notice = throttled(w, wait)
+		h.Pages.Login(w, http.StatusTooManyRequests, page)
+		return
+	}
+	org, member, counted, err := h.checkPassword(r, a)
+	if locked, ok := asLocked(err); ok {
+		h.Log.Info("sign-in refused: locked", "organisation", a.organisation, "address", session.ClientAddress(r))
+		page.Notice = web.LockedNotice(locked.Until, h.Now())
+		h.Pages.Login(w, http.StatusLocked, page)
+		return
+	}
 	switch {
 	case errors.Is(err, password.ErrBusy):
 		w.Header().Set("Retry-After", "2")
@@ -105,6 +124,7 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	// Only now, after a correct password, may the page say something specific.
 	if refusal := refusalFor(member); refusal != "" {
+		h.appendAudit(r.Context(), h.auditFailure(r, org, member, member.Email, refusal))
 		page.Notice = web.Notice{Kind: "error", Text: refusal}
 		h.Pages.Login(w, http.StatusForbidden, page)
 		return
@@ -113,42 +133,85 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 		SigninFlow:   store.SigninFlow{OrgID: org.ID, MemberID: member.ID, RememberMe: a.rememberMe, ReturnTo: a.returnTo},
 		Organisation: org,
 		Member:       member,
+		noFailures:   !counted,
 	}
 	h.advance(w, r, f, 0)
 }
 
 var errWrongCredentials = errors.New("wrong organisation, email or password")
 
-// checkPassword finds the member and verifies the password. An unknown
-// organisation or email costs one hash all the same, so timing reveals nothing.
-func (h *Handler) checkPassword(ctx context.Context, a attempt) (store.Organisation, store.Member, error) {
-	org, err := h.Store.OrganisationByName(ctx, a.organisation)
+// checkPassword finds the member and verifies the password, unless the
+// identifier is locked: then every attempt gets the same *lockedError,
+// without a hash. An unknown organisation or email costs one hash all the
+// same and is counted and locked the same way, so neither timing nor the
+// lock reveals who is a member. counted reports whether earlier failures
+// are on record, for the sign-in to clear when it completes.
+func (h *Handler) checkPassword(r *http.Request, a attempt) (org store.Organisation, member store.Member, counted bool, err error) {
+	ctx := r.Context()
+	org, err = h.Store.OrganisationByName(ctx, a.organisation)
 	if errors.Is(err, store.ErrNotFound) {
-		return org, store.Member{}, errors.Join(errWrongCredentials, h.Hasher.VerifyDummy(ctx, a.password))
+		id := lockout.OfUnknownOrganisation(a.organisation, a.email)
+		if _, err := h.refuseIfLocked(ctx, id, nil); err != nil {
+			return org, member, false, err
+		}
+		if err := h.Hasher.VerifyDummy(ctx, a.password); err != nil {
+			return org, member, false, err
+		}
+		return org, member, false, h.recordFailure(r, lockout.Failure{ID: id, Policy: lockout.DefaultPolicy(), Email: a.email})
 	}
 	if err != nil {
-		return org, store.Member{}, err
+		return org, member, false, err
 	}
-	member, err := h.Store.MemberByEmail(ctx, org.ID, a.email)
-	if errors.Is(err, store.ErrNotFound) {
-		return org, member, errors.Join(errWrongCredentials, h.Hasher.VerifyDummy(ctx, a.password))
+	member, err = h.Store.MemberByEmail(ctx, org.ID, a.email)
+	known := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return org, member, false, err
+	}
+	id := lockout.Of(org.ID, a.email)
+	counted, err = h.refuseIfLocked(ctx, id, func() { h.appendAudit(ctx, h.auditFailure(r, org, member, a.email, "account locked")) })
+	if err != nil {
+		return org, member, counted, err
+	}
+	ok, upgraded := false, ""
+	if known {
+		ok, upgraded, err = h.Hasher.Verify(ctx, a.password, member.PasswordHash)
+	} else {
+		err = h.Hasher.VerifyDummy(ctx, a.password)
 	}
 	if err != nil {
-		return org, member, err
-	}
-	ok, upgraded, err := h.Hasher.Verify(ctx, a.password, member.PasswordHash)
-	if err != nil {
-		return org, member, err
+		return org, member, counted, err
 	}
 	if !ok {
-		return org, member, errWrongCredentials
+		reason := "wrong password"
+		switch {
+		case !known:
+			reason = "not a member"
+		case member.PasswordHash == "":
+			reason = "no password set"
+		}
+		return org, member, true, h.recordFailure(r, lockout.Failure{ID: id, Policy: lockout.PolicyOf(org.Settings), Org: org,
+			Member: member, Email: a.email, Reason: reason})
 	}
 	if upgraded != "" {
 		if err := h.Store.SetPasswordHash(ctx, org.ID, member.ID, upgraded); err != nil {
 			h.Log.Warn("upgrade password hash", "member", member.ID, "err", err)
 		}
 	}
-	return org, member, nil
+	return org, member, counted, nil
+}
+
+// refuseIfLocked returns a *lockedError while id is locked, after calling
+// record (if any) to note the refused attempt. counted reports whether any
+// failures are on record for id.
+func (h *Handler) refuseIfLocked(ctx context.Context, id lockout.Identifier, record func()) (counted bool, err error) {
+	until, counted, err := h.Lockout.Check(ctx, id)
+	if err != nil || until.IsZero() {
+		return counted, err
+	}
+	if record != nil {
+		record()
+	}
+	return counted, &lockedError{Until: until}
 }
 
 // refusalFor says why a member who knows their password may not sign in.
@@ -164,14 +227,28 @@ func refusalFor(m store.Member) string {
 	return ""
 }
 
-// finish starts the session once every needed step is passed.
+// finish starts the session once every needed step is passed, and in the
+// same transaction records the sign-in and forgets earlier failures.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
-	if _, err := h.Sessions.Start(w, r, f.Organisation, f.Member, f.RememberMe); err != nil {
+	ctx := r.Context()
+	_, err := h.Sessions.StartWith(w, r, f.Organisation, f.Member, f.RememberMe, func(tx store.Store, s store.Session) error {
+		if err := tx.RecordSignIn(ctx, f.OrgID, f.MemberID, s.CreatedAt); err != nil {
+			return err
+		}
+		if !f.noFailures {
+			if err := h.Lockout.Succeeded(ctx, tx, lockout.Of(f.OrgID, f.Member.Email)); err != nil {
+				return err
+			}
+		}
+		e := audit.About(audit.Event(r, s.CreatedAt, f.OrgID, audit.SigninSuccess), f.Member)
+		if f.RememberMe {
+			e.Detail = "keep me signed in"
+		}
+		return tx.AppendAuditEvent(ctx, &e)
+	})
+	if err != nil {
 		h.serverError(w, r, err)
 		return
-	}
-	if err := h.Store.RecordSignIn(r.Context(), f.OrgID, f.MemberID, h.Now()); err != nil {
-		h.Log.Warn("record sign-in", "member", f.MemberID, "err", err)
 	}
 	h.Log.Info("signed in", "organisation", f.Organisation.Name, "member", f.MemberID, "address", session.ClientAddress(r))
 	web.SetFlash(w, "signed-in")
@@ -179,7 +256,14 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	h.Sessions.End(w, r)
+	err := h.Sessions.EndWith(w, r, func(tx store.Store, si store.SignedIn) error {
+		e := audit.About(audit.Event(r, h.Now(), si.Session.OrgID, audit.Signout), si.Member)
+		return tx.AppendAuditEvent(r.Context(), &e)
+	})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	web.SetFlash(w, "signed-out")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -30,6 +30,10 @@ type Flow struct {
 	store.SigninFlow
 	Organisation store.Organisation
 	Member       store.Member
+	// noFailures is set when the password step found no failed attempts
+	// on record, so finishing in the same request has none to clear. A flow
+	// read back for a later step leaves it false: that step may have failed.
+	noFailures bool
 }
 
 // flowLifetime bounds how long a member may take over the remaining steps.
@@ -121,6 +125,12 @@ func (h *Handler) showStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
+	// Codes are guessed like passwords: the client address's bucket applies
+	// before anything is looked up.
+	if wait, ok := h.Throttle.allow(r, ""); !ok {
+		h.Pages.Login(w, http.StatusTooManyRequests, web.LoginPage{Layout: web.Layout{Notice: throttled(w, wait)}})
+		return
+	}
 	f, index, ok := h.currentFlow(r)
 	if !ok {
 		h.flowExpired(w)

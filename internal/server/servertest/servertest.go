@@ -64,10 +64,13 @@ type Options struct {
 	OrgName string // default "Acme"
 }
 
-// FastConfig is a valid configuration with cheap hashing for tests.
+// FastConfig is a valid configuration with cheap hashing for tests, and
+// throttling loose enough never to interfere; tests of throttling tighten it.
 func FastConfig() config.Config {
 	cfg := config.Default()
 	cfg.Argon2MemoryKiB, cfg.Argon2Time = 8*1024, 1
+	cfg.ThrottleAddressPerMinute, cfg.ThrottleAddressBurst = 1e6, 1e6
+	cfg.ThrottleOrganisationPerMinute, cfg.ThrottleOrganisationBurst = 1e6, 1e6
 	return cfg
 }
 

@@ -75,6 +75,13 @@ func Each(t *testing.T, fn func(t *testing.T, db *sqlstore.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, NewPostgres(t)) })
 }
 
+// Open connects to databaseURL and migrates it: a second Open of the same
+// PostgreSQL database stands for a second node.
+func Open(t testing.TB, databaseURL string) *sqlstore.DB {
+	t.Helper()
+	return open(t, databaseURL)
+}
+
 func open(t testing.TB, databaseURL string) *sqlstore.DB {
 	t.Helper()
 	ctx := context.Background()

@@ -1,0 +1,96 @@
+package signin
+
+import (
+	"errors"
+	"net/http"
+
+	"imslogin/internal/audit"
+	"imslogin/internal/lockout"
+	"imslogin/internal/password"
+	"imslogin/internal/session"
+	"imslogin/internal/store"
+	"imslogin/web"
+)
+
+// The re-authentication page asks a signed-in member for their password
+// before a sensitive action when their last authentication is older than
+// session.ReauthAfter (session.Manager.RequireRecentAuth sends them here).
+// It is throttled, locked and counted exactly like the sign-in page.
+
+func (h *Handler) reauthPage(si store.SignedIn, returnTo string) web.ReauthPage {
+	if returnTo == "" {
+		returnTo = "/dashboard"
+	}
+	return web.ReauthPage{Layout: web.Layout{Member: web.MemberViewOf(si)}, ReturnTo: returnTo}
+}
+
+func (h *Handler) showReauth(w http.ResponseWriter, r *http.Request) {
+	si, _ := session.SignedInFrom(r.Context())
+	h.Pages.Reauth(w, http.StatusOK, h.reauthPage(si, SafeReturnPath(r.URL.Query().Get("return_to"))))
+}
+
+func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	si, _ := session.SignedInFrom(ctx)
+	page := h.reauthPage(si, SafeReturnPath(r.PostFormValue("return_to")))
+	pw := r.PostFormValue("password")
+	if pw == "" {
+		page.Notice = web.Notice{Kind: "error", Text: "Enter your password."}
+		h.Pages.Reauth(w, http.StatusBadRequest, page)
+		return
+	}
+	if wait, ok := h.Throttle.allow(r, si.Organisation.Name); !ok {
+		page.Notice = throttled(w, wait)
+		h.Pages.Reauth(w, http.StatusTooManyRequests, page)
+		return
+	}
+	org, member := si.Organisation, si.Member
+	id := lockout.Of(org.ID, member.Email)
+	_, err := h.refuseIfLocked(ctx, id, func() {
+		h.appendAudit(ctx, h.auditFailure(r, org, member, member.Email, "re-authentication: account locked"))
+	})
+	if err == nil {
+		err = h.verifyReauth(w, r, si, id, pw)
+	}
+	if locked, ok := asLocked(err); ok {
+		page.Notice = web.LockedNotice(locked.Until, h.Now())
+		h.Pages.Reauth(w, http.StatusLocked, page)
+		return
+	}
+	switch {
+	case errors.Is(err, password.ErrBusy):
+		w.Header().Set("Retry-After", "2")
+		page.Notice = web.Notice{Kind: "error", Text: "Sign-in is very busy right now. Please try again in a few seconds."}
+		h.Pages.Reauth(w, http.StatusServiceUnavailable, page)
+		return
+	case errors.Is(err, errWrongCredentials):
+		page.Notice = web.Notice{Kind: "error", Text: "That password is not right. Passwords are case-sensitive."}
+		h.Pages.Reauth(w, http.StatusUnauthorized, page)
+		return
+	case err != nil:
+		h.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, page.ReturnTo, http.StatusSeeOther)
+}
+
+// verifyReauth checks the password; on success the session is renewed and
+// the re-authentication recorded in one transaction.
+func (h *Handler) verifyReauth(w http.ResponseWriter, r *http.Request, si store.SignedIn, id lockout.Identifier, pw string) error {
+	ctx := r.Context()
+	org, member := si.Organisation, si.Member
+	ok, _, err := h.Hasher.Verify(ctx, pw, member.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return h.recordFailure(r, lockout.For(org, member, "re-authentication: wrong password"))
+	}
+	return h.Sessions.Reauthenticated(w, r, si, func(tx store.Store) error {
+		if err := h.Lockout.Succeeded(ctx, tx, id); err != nil {
+			return err
+		}
+		e := audit.About(audit.Event(r, h.Now(), org.ID, audit.Reauthenticate), member)
+		return tx.AppendAuditEvent(ctx, &e)
+	})
+}
