@@ -195,11 +195,7 @@ func (s *Service) AddMember(ctx context.Context, a Actor, in NewMemberInput) (st
 	m, err := s.Members.AddMember(ctx, membership.NewMember{
 		Organisation: org.Name, Email: in.Email, Name: in.Name, Role: role, RoleID: roleID,
 		Unlicensed: !in.Licensed, DataAccess: in.DataAccess,
-		Then: func(tx store.Store, org store.Organisation, m store.Member) error {
-			e := about(s.auditEvent(a, audit.MemberAdd), m)
-			e.Detail = fmt.Sprintf("added as %s; invitation sent", roleLabel(role, roleID))
-			return tx.AppendAuditEvent(ctx, &e)
-		},
+		Actor: a.Label,
 	})
 	return m, refusedFrom(err)
 }

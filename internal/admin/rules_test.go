@@ -248,7 +248,12 @@ func TestMemberActions(t *testing.T) {
 		t.Errorf("password reset email: got %+v", mail)
 	}
 	want := []string{"password-reset", "signout-everywhere", "unlock", "member-change", "member-change"}
-	got := auditKinds(t, app, bobM.Email)
+	var got []string
+	for _, k := range auditKinds(t, app, bobM.Email) {
+		if !strings.HasPrefix(k, "signin-") {
+			got = append(got, k)
+		}
+	}
 	for i, k := range want {
 		if i >= len(got) || !strings.HasPrefix(got[i], k) {
 			t.Errorf("audit log for bob: got %v, want kinds %v first", got, want)
@@ -308,7 +313,7 @@ func TestAddMemberSendsInvitation(t *testing.T) {
 	if mail, _ := app.DB.OrganisationMail(ctx, app.Org.ID, 10); len(mail) != 2 {
 		t.Errorf("refused additions queued mail: %d emails", len(mail))
 	}
-	if kinds := auditKinds(t, app, "carla@acme.test"); len(kinds) != 2 || !strings.HasPrefix(kinds[1], "member-add: added as Administrator") {
+	if kinds := auditKinds(t, app, "carla@acme.test"); len(kinds) != 2 || !strings.HasPrefix(kinds[1], "member-add: role administrator, status invited") {
 		t.Errorf("audit: %v", kinds)
 	}
 }

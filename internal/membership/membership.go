@@ -105,16 +105,14 @@ type NewMember struct {
 	DataAccess    bool
 	RoleID        int64 // a custom role; Role must then be RoleMember
 	Unlicensed    bool  // add the member without a licence
-	// Then, if set, runs in the transaction that creates the member and
-	// queues the invitation (to record the audit entry with them).
-	Then func(tx store.Store, org store.Organisation, m store.Member) error
 	// Actor is who adds the member, for the audit log; empty means an
 	// operator at the command line.
 	Actor string
 }
 
-// AddMember validates everything before writing anything, then creates
-// the member, checks the licence limit and runs n.Then in one transaction.
+// AddMember validates everything before writing anything, then checks the
+// licence limit, creates the member, records it and sends any invitation
+// in one transaction.
 func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, error) {
 	org, err := s.Store.OrganisationByName(ctx, n.Organisation)
 	if errors.Is(err, store.ErrNotFound) {
@@ -128,7 +126,7 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		Role: n.Role, RoleID: n.RoleID, Status: store.StatusInvited, Licensed: !n.Unlicensed, DataAccess: n.DataAccess,
 		EmailVerified: n.EmailVerified, CreatedAt: s.Now(),
 	}
-	if n.Password == "" && n.Then == nil && s.Invitations == nil {
+	if n.Password == "" && s.Invitations == nil {
 		return m, errors.New("membership: no invitation sender to invite a member without a password")
 	}
 	if problems := s.checkNewMember(ctx, org, m, n.Password); len(problems) > 0 {
@@ -157,13 +155,10 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 			MemberID: m.ID, Email: m.Email, Actor: actor, Detail: fmt.Sprintf("role %s, status %s", m.Role, m.Status)}); err != nil {
 			return err
 		}
-		if m.Status == store.StatusInvited && n.Then == nil {
+		if m.Status == store.StatusInvited {
 			if err := s.Invitations.Invite(ctx, tx, org, m); err != nil {
 				return err
 			}
-		}
-		if n.Then != nil {
-			return n.Then(tx, org, m)
 		}
 		return nil
 	})

@@ -124,7 +124,7 @@ func (a *App) AddMember(t testing.TB, email string, edit func(*store.Member)) st
 		t.Fatal(err)
 	}
 	m := store.Member{OrgID: a.Org.ID, Email: email, Name: "Member " + email, Role: store.RoleMember,
-		Status: store.StatusActive, Licensed: true, PasswordHash: hash, CreatedAt: a.Clock.Now()}
+		Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash, CreatedAt: a.Clock.Now()}
 	if edit != nil {
 		edit(&m)
 	}

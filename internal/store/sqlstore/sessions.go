@@ -29,16 +29,19 @@ func sessionTargets(s *store.Session) []any {
 		msTime{&s.LastSeenAt}, msTime{&s.AuthTime}, msTime{&s.ExpiresAt}, &s.UserAgent, &s.Address, wordList{&s.AMR}}
 }
 
-var signedInQuery = `SELECT ` + sessionColumns + `, ` + prefixed("m.", memberColumns) + `, ` + prefixed("o.", organisationColumns) + `
+var signedInQuery = `SELECT ` + sessionColumns + `, ` + prefixed("m.", memberColumns) + `, ` + prefixed("o.", organisationColumns) + `,
+	COALESCE(r.permissions, '')
 	FROM sessions s
 	JOIN members m ON m.id = s.member_id AND m.org_id = s.org_id
 	JOIN organisations o ON o.id = s.org_id
+	LEFT JOIN roles r ON r.id = m.role_id AND r.org_id = m.org_id
 	WHERE s.token_hash = ?`
 
 func (q *queries) SignedInByTokenHash(ctx context.Context, tokenHash []byte) (store.SignedIn, error) {
 	var si store.SignedIn
 	targets := append(sessionTargets(&si.Session), memberTargets(&si.Member)...)
 	targets = append(targets, organisationTargets(&si.Organisation)...)
+	targets = append(targets, &si.RolePermissions)
 	err := q.queryRow(ctx, signedInQuery, tokenHash).Scan(targets...)
 	return si, translate(err)
 }
