@@ -143,6 +143,7 @@ type AdminSettingsPage struct {
 	Notifications  []Checkbox
 	CanWrite       bool
 	Used, Licences int
+	MFA            MFASection
 }
 
 // SettingGroup is a titled group of fields.

@@ -92,3 +92,13 @@ func (r *Renderer) Security(w http.ResponseWriter, status int, p SecurityPage) {
 	p.Title = "Security"
 	r.render(w, status, "security", p)
 }
+
+// MFASection is the Multi-Factor Authentication section of Details.
+type MFASection struct {
+	Required     bool
+	Methods      []Checkbox
+	RememberDays string
+	CanChange    bool
+	Reason       string // why the section is read-only
+	Errors       map[string]string
+}

@@ -54,6 +54,10 @@ func (s *Service) Do(ctx context.Context, a Actor, id int64, action Action) (str
 			done, e, err = s.passwordReset(ctx, tx, a, org, m)
 		case ActionResendInvitation:
 			done, e, err = s.resendInvitation(ctx, tx, a, org, m)
+		case ActionResetMFA:
+			done, e, err = s.resetMFA(ctx, tx, a, org, m)
+		case ActionForgetBrowsers:
+			done, e, err = s.forgetBrowsers(ctx, tx, a, m)
 		default:
 			return refuse("", "unknown action %q", action)
 		}
@@ -146,4 +150,6 @@ var actionPermissions = []struct {
 	{ActionUnlock, access.MembersSecurity},
 	{ActionSignOut, access.MembersSecurity},
 	{ActionPasswordReset, access.MembersSecurity},
+	{ActionResetMFA, access.MembersSecurity},
+	{ActionForgetBrowsers, access.MembersSecurity},
 }

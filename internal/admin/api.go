@@ -132,6 +132,8 @@ func (h *Handler) mountAPI(mux *http.ServeMux) {
 	h.api(mux, "DELETE /api/v1/roles/{id}", access.RolesManage, h.apiDeleteRole)
 	h.api(mux, "GET /api/v1/settings", access.SettingsRead, h.apiSettings)
 	h.api(mux, "PATCH /api/v1/settings", access.SettingsWrite, h.apiUpdateSettings)
+	h.api(mux, "GET /api/v1/settings/mfa", access.SettingsRead, h.apiMFASettings)
+	h.api(mux, "PUT /api/v1/settings/mfa", access.SettingsWrite, h.apiSetMFASettings)
 	h.api(mux, "GET /api/v1/audit", access.AuditRead, h.apiAudit)
 }
 

@@ -132,6 +132,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.page(mux, "POST /admin/roles/{id}/delete", access.RolesManage, h.deleteRole)
 	h.page(mux, "GET /admin/settings", access.SettingsRead, h.settings)
 	h.page(mux, "POST /admin/settings", access.SettingsWrite, h.saveSettings)
+	h.page(mux, "POST /admin/settings/mfa", access.SettingsRead, h.saveMFA) // the service also asks for Sensitive Data Access
 	h.page(mux, "GET /admin/audit", access.AuditRead, h.auditLog)
 	h.page(mux, "GET /admin/tokens", access.TokensManage, h.tokens)
 	h.page(mux, "POST /admin/tokens", access.TokensManage, h.createToken)

@@ -106,8 +106,19 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request, c request) {
 		p.Columns = append(p.Columns, link)
 	}
 	now := h.Service.Now()
+	ids := make([]int64, len(list.Rows))
+	for i, row := range list.Rows {
+		ids[i] = row.ID
+	}
+	methods, err := h.Service.MFAMethods(r.Context(), c.Actor, ids)
+	if err != nil {
+		h.fail(w, c, err)
+		return
+	}
 	for _, row := range list.Rows {
-		p.Rows = append(p.Rows, rowView(row, now))
+		v := rowView(row, now)
+		v.MFA = MethodsInWords(methods[row.ID])
+		p.Rows = append(p.Rows, v)
 	}
 	if list.Prev != nil {
 		p.PrevURL = listURL(q, q.Sort, q.Desc, "before", list.Prev)

@@ -65,6 +65,12 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, c request) {
 }
 
 func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, c request, status int, l web.Layout, values map[string]string, s Settings, errs map[string]string) {
+	h.renderSettingsWith(w, r, c, status, l, values, s, errs, nil, nil)
+}
+
+// renderSettingsWith also shows the MFA section as submitted (nil: as saved).
+func (h *Handler) renderSettingsWith(w http.ResponseWriter, r *http.Request, c request, status int, l web.Layout, values map[string]string,
+	s Settings, errs map[string]string, mfaIn *MFASettings, mfaErrs map[string]string) {
 	used, total, err := h.Service.Licences(r.Context(), c.Actor)
 	if err != nil {
 		h.fail(w, c, err)
@@ -88,6 +94,10 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, c reque
 		"notify_admins_new_member": s.NotifyAdminsNewMember}
 	for _, n := range notificationFields {
 		p.Notifications = append(p.Notifications, web.Checkbox{Name: n[0], Label: n[1], Checked: checked[n[0]]})
+	}
+	if p.MFA, err = h.mfaSection(r, c, mfaIn, mfaErrs); err != nil {
+		h.fail(w, c, err)
+		return
 	}
 	h.Pages.AdminSettings(w, status, p)
 }

@@ -77,6 +77,10 @@ type MFA interface {
 	// all of them when method is empty, and says how many went.
 	DeleteMemberMFAFactors(ctx context.Context, orgID, memberID int64, method string) (int64, error)
 
+	// MembersMFAMethods lists the methods each of the given members has set
+	// up (one entry per method), for Team Members.
+	MembersMFAMethods(ctx context.Context, orgID int64, memberIDs []int64) (map[int64][]string, error)
+
 	// LastMFAMethod is the method the member last signed in with ("" if none).
 	LastMFAMethod(ctx context.Context, orgID, memberID int64) (string, error)
 	SetLastMFAMethod(ctx context.Context, orgID, memberID int64, method string) error

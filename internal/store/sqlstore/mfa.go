@@ -167,3 +167,31 @@ func (q *queries) DeleteMemberTrustedDevices(ctx context.Context, orgID, memberI
 	}
 	return res.RowsAffected()
 }
+
+func (q *queries) MembersMFAMethods(ctx context.Context, orgID int64, memberIDs []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	if len(memberIDs) == 0 {
+		return out, nil
+	}
+	args := []any{orgID}
+	marks := make([]string, len(memberIDs))
+	for i, id := range memberIDs {
+		marks[i], args = "?", append(args, id)
+	}
+	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT DISTINCT member_id, method FROM mfa_factors
+		WHERE org_id = ? AND member_id IN (`+strings.Join(marks, ", ")+`) ORDER BY member_id, method`), args...)
+	q.roundTrips.Add(1)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var method string
+		if err := rows.Scan(&id, &method); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], method)
+	}
+	return out, rows.Err()
+}
