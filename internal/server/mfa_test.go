@@ -224,3 +224,32 @@ func TestRememberedBrowserIsBoundToItsMember(t *testing.T) {
 		t.Errorf("Ana's remembered browser let Bo skip MFA: %s", loc)
 	}
 }
+
+var resetLink = regexp.MustCompile(`https?://[^\s<>"]+token=[^\s<>"]+`)
+
+func TestPasswordResetNeverBypassesMFA(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	requireMFA(t, app, "email")
+	c := app.Browser(t)
+	app.Post(t, c, "/forgot-password", url.Values{"organisation": {"Acme"}, "email": {"ana@acme.test"}})
+	mail, _ := app.DB.OrganisationMail(context.Background(), app.Org.ID, 5)
+	if len(mail) == 0 || mail[0].Kind != "password-reset" {
+		t.Fatalf("no reset email: %+v", mail)
+	}
+	u, err := url.Parse(resetLink.FindString(mail[0].Text))
+	if err != nil || u.Query().Get("token") == "" {
+		t.Fatalf("reset link in %q", mail[0].Text)
+	}
+	const newPassword = "a brand new and long passphrase"
+	resp, body := app.Post(t, c, u.Path, url.Values{"token": {u.Query().Get("token")}, "password": {newPassword}, "password_confirm": {newPassword}})
+	if resp.StatusCode != http.StatusSeeOther || strings.HasPrefix(resp.Header.Get("Location"), "/dashboard") {
+		t.Fatalf("reset: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	if resp, _ := app.Get(t, c, "/dashboard"); resp.StatusCode == http.StatusOK {
+		t.Fatal("the reset signed the member in")
+	}
+	resp, _ = app.Post(t, c, "/login", url.Values{"organisation": {"Acme"}, "email": {"ana@acme.test"}, "password": {newPassword}})
+	if resp.Header.Get("Location") != "/login/mfa" {
+		t.Errorf("sign-in after a reset went to %s, want the MFA step", resp.Header.Get("Location"))
+	}
+}
