@@ -83,8 +83,12 @@ type SecurityPage struct {
 	NewBackupCodes []string // shown once, right after generating
 	Devices        []DeviceView
 	// Enrolment of an authenticator app in progress.
-	AppSecret string
-	AppQR     string // URL of the QR code image
+	AppSecret     string
+	AppQR         string // URL of the QR code image
+	Keys          []FactorView
+	KeysAvailable bool // the server's address allows WebAuthn
+	// KeyOptions is the WebAuthn options of a key being added.
+	KeyOptions string
 }
 
 // Security renders My Profile → Security.

@@ -15,6 +15,7 @@ import (
 	"imslogin/internal/mfa/code"
 	"imslogin/internal/mfa/step"
 	"imslogin/internal/mfa/totp"
+	"imslogin/internal/mfa/webauthn"
 	"imslogin/internal/session"
 	"imslogin/internal/sms"
 	"imslogin/internal/store"
@@ -32,6 +33,7 @@ type SecurityHandler struct {
 	Store    store.Store
 	Sessions *session.Manager
 	Methods  *mfa.Registry
+	Keys     *webauthn.Method // security keys and passkeys
 	Pages    *web.Renderer
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -52,6 +54,9 @@ func (h *SecurityHandler) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /profile/security/phone", recent(h.submitPhone))
 	mux.Handle("POST /profile/security/phone/remove", recent(h.removePhone))
 	mux.Handle("POST /profile/security/backup", recent(h.newBackupCodes))
+	mux.Handle("POST /profile/security/webauthn", recent(h.startKey))
+	mux.Handle("POST /profile/security/webauthn/finish", recent(h.finishKey))
+	mux.Handle("POST /profile/security/webauthn/{id}/remove", recent(h.removeKey))
 	mux.Handle("POST /profile/security/devices/{id}/forget", signedIn(http.HandlerFunc(h.forgetDevice)))
 	mux.Handle("POST /profile/security/devices/forget-all", signedIn(http.HandlerFunc(h.forgetAllDevices)))
 }
@@ -76,7 +81,7 @@ func (h *SecurityHandler) render(w http.ResponseWriter, r *http.Request, status 
 	}
 	page := web.SecurityPage{Layout: web.Layout{Notice: notice, Member: web.MemberViewOf(si)},
 		Required: subj.Policy.Required, AllowsSMS: subj.Policy.Allows("sms"), BackupLeft: backup.Remaining(subj.Factors),
-		HasBackupCodes: len(subj.FactorsOf(backup.Name)) > 0}
+		HasBackupCodes: len(subj.FactorsOf(backup.Name)) > 0, KeysAvailable: h.Keys.Available()}
 	for _, name := range subj.Policy.Methods {
 		if m, ok := h.Methods.Get(name); ok {
 			page.Allowed = append(page.Allowed, web.MethodChoice{Name: name, Label: m.Label(), Weak: mfa.Weak(name)})
@@ -84,6 +89,9 @@ func (h *SecurityHandler) render(w http.ResponseWriter, r *http.Request, status 
 	}
 	for _, f := range subj.FactorsOf(totp.Name) {
 		page.Apps = append(page.Apps, web.FactorView{ID: f.ID, Name: f.Name, Added: f.CreatedAt, LastUsed: f.LastUsedAt})
+	}
+	for _, f := range subj.FactorsOf(webauthn.Name) {
+		page.Keys = append(page.Keys, web.FactorView{ID: f.ID, Name: f.Name, Added: f.CreatedAt, LastUsed: f.LastUsedAt})
 	}
 	if phone := code.Phone(subj); phone != "" {
 		page.Phone = sms.Mask(phone)
@@ -112,6 +120,11 @@ func (h *SecurityHandler) change(w http.ResponseWriter, r *http.Request, detail,
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		h.render(w, r, http.StatusNotFound, web.Notice{Kind: "error", Text: "That item no longer exists."}, func(*web.SecurityPage) {})
+		return
+	}
+	var refused refusal
+	if errors.As(err, &refused) {
+		h.render(w, r, http.StatusUnprocessableEntity, web.Notice{Kind: "error", Text: string(refused)}, func(*web.SecurityPage) {})
 		return
 	}
 	if err != nil {

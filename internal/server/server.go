@@ -25,6 +25,7 @@ import (
 	"imslogin/internal/mfa/step"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/mfa/trusted"
+	mfawebauthn "imslogin/internal/mfa/webauthn"
 	"imslogin/internal/otpcode"
 	"imslogin/internal/password"
 	"imslogin/internal/profile"
@@ -118,7 +119,11 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	dashboardLinks := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
 		Description: "See the browsers signed in to your account and sign any of them out."}}, opts.DashboardLinks...)
 	codes := &otpcode.Issuer{Now: opts.Now}
-	methods := mfa.NewRegistry(&code.Email{Store: db}, &code.SMS{Store: db}, &totp.Method{Store: db}, &backup.Method{Store: db})
+	keys, err := mfawebauthn.New(db, cfg.PublicBaseURL())
+	if err != nil {
+		return nil, err
+	}
+	methods := mfa.NewRegistry(&code.Email{Store: db}, &code.SMS{Store: db}, &totp.Method{Store: db}, keys, &backup.Method{Store: db})
 	mfaSteps := &step.Deps{Store: db, Methods: methods, Devices: &trusted.Devices{Store: db, Secure: cfg.Secure()},
 		Pages: pages, Log: log, Now: opts.Now}
 	// The steps of a sign-in after the password, in order: email
@@ -138,7 +143,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		&emailverify.ChangeHandler{Store: db, Sessions: sessions, Codes: codes, Pages: pages, Log: log},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
-		&profile.SecurityHandler{Store: db, Sessions: sessions, Methods: methods, Pages: pages, Log: log, Now: opts.Now},
+		&profile.SecurityHandler{Store: db, Sessions: sessions, Methods: methods, Keys: keys, Pages: pages, Log: log, Now: opts.Now},
 		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
 			Blocklist: blocklist, Log: log, Now: opts.Now, MinResponse: 250 * time.Millisecond},
 		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
