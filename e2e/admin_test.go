@@ -164,4 +164,3 @@ func TestUnlockLockedMember(t *testing.T) {
 		t.Errorf("unlock audit entries: %+v", events)
 	}
 }
-
