@@ -317,3 +317,41 @@ func TestAddMemberSendsInvitation(t *testing.T) {
 		t.Errorf("audit: %v", kinds)
 	}
 }
+
+// TestNotificationPreferences: with the notices turned off in Details, a
+// lockout and a password change send no email; turned on, they do.
+func TestNotificationPreferences(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprint("notify=", on), func(t *testing.T) {
+			app := servertest.New(t, servertest.Options{})
+			ctx := context.Background()
+			o := organisation(t, app)
+			o.Settings.NotifyMemberLockout, o.Settings.NotifyPasswordChange = on, on
+			if err := app.DB.UpdateOrganisation(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			bob := app.AddMember(t, "bob@acme.test", nil)
+			for range o.Settings.LockoutThreshold {
+				app.Post(t, app.Browser(t), "/login", url.Values{"organisation": {"Acme"}, "email": {bob.Email}, "password": {"not it at all, sorry"}})
+			}
+			c := app.Browser(t)
+			app.SignIn(t, c, app.Member.Email)
+			resp, body := app.Post(t, c, "/profile/password", url.Values{"current_password": {servertest.Password},
+				"password": {"violet mango tractor glacier"}, "password_confirm": {"violet mango tractor glacier"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("change password: %d\n%s", resp.StatusCode, body)
+			}
+			kinds := map[string]bool{}
+			mail, _ := app.DB.OrganisationMail(ctx, app.Org.ID, 10)
+			for _, m := range mail {
+				kinds[m.Kind] = true
+			}
+			if kinds["account-locked"] != on || kinds["password-changed"] != on {
+				t.Errorf("emails sent: %v, want lockout and password notices %v", kinds, on)
+			}
+			if events, _ := app.DB.AuditEvents(ctx, app.Org.ID, store.AuditFilter{Kind: "lockout"}); len(events) != 1 {
+				t.Errorf("the lockout is recorded whatever the notice: %d entries", len(events))
+			}
+		})
+	}
+}
