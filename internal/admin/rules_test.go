@@ -355,3 +355,28 @@ func TestNotificationPreferences(t *testing.T) {
 		})
 	}
 }
+
+// TestRaisedPasswordMinimum: a minimum raised in Details applies when a
+// member changes their password.
+func TestRaisedPasswordMinimum(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	o := organisation(t, app)
+	o.Settings.PasswordMinLength = 30
+	if err := app.DB.UpdateOrganisation(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	c := app.Browser(t)
+	app.SignIn(t, c, app.Member.Email)
+	if _, page := app.Get(t, c, "/profile/password"); !strings.Contains(page, `minlength="30"`) {
+		t.Error("the form does not ask for 30 characters")
+	}
+	pw := "violet mango tractor glacier" // 28 characters
+	resp, _ := app.Post(t, c, "/profile/password", url.Values{"current_password": {servertest.Password}, "password": {pw}, "password_confirm": {pw}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a 28-character password under a 30-character minimum: got %d", resp.StatusCode)
+	}
+	pw += " ok"
+	if resp, body := app.Post(t, c, "/profile/password", url.Values{"current_password": {servertest.Password}, "password": {pw}, "password_confirm": {pw}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("a 31-character password: got %d\n%s", resp.StatusCode, body)
+	}
+}
