@@ -135,7 +135,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, c request
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, "settings-saved")
+	web.SetFlash(w, "admin-settings-saved")
 	http.Redirect(w, r, "/admin/settings", http.StatusSeeOther)
 }
 
@@ -165,7 +165,7 @@ func (h *Handler) renderRoles(w http.ResponseWriter, r *http.Request, c request,
 		name string
 		set  access.Set
 	}{{"Owner", access.All}, {"Administrator", access.Builtin("administrator")}, {"Member", 0}} {
-		p.Roles = append(p.Roles, web.RoleView{Name: role.name, Builtin: true, Permissions: catalogueBoxes(role.set)})
+		p.Roles = append(p.Roles, web.RoleView{Name: role.name, Builtin: true, Summary: role.set.Names()})
 	}
 	for _, cr := range custom {
 		set, _ := access.ParseList(cr.Permissions)
@@ -193,7 +193,7 @@ func (h *Handler) roleResult(w http.ResponseWriter, r *http.Request, c request, 
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, flash)
+	web.SetFlash(w, "admin-"+flash)
 	http.Redirect(w, r, "/admin/roles", http.StatusSeeOther)
 }
 
@@ -310,6 +310,6 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, c request)
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, "token-revoked")
+	web.SetFlash(w, "admin-token-revoked")
 	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
 }
