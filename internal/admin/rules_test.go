@@ -128,6 +128,9 @@ func TestNoPrivilegeEscalation(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("granting the actor's own role: got %d\n%s", resp.StatusCode, body)
 	}
+	if kinds := auditKinds(t, app, target.Email); len(kinds) != 1 || kinds[0] != "member-change: role Member → Helpdesk" {
+		t.Errorf("audit of the role change: %v", kinds)
+	}
 }
 
 func TestInvalidSettingsSaveNothing(t *testing.T) {
