@@ -41,6 +41,7 @@ var settingGroups = []struct {
 var notificationFields = [][2]string{
 	{"notify_member_lockout", "Email members when their account locks"},
 	{"notify_password_change", "Email members when their password changes"},
+	{"notify_admins_new_member", "Email administrators when a team member is added"},
 }
 
 // settingValues are the form's values by field name.
@@ -83,7 +84,8 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, c reque
 		}
 		p.Groups = append(p.Groups, group)
 	}
-	checked := map[string]bool{"notify_member_lockout": s.NotifyMemberLockout, "notify_password_change": s.NotifyPasswordChange}
+	checked := map[string]bool{"notify_member_lockout": s.NotifyMemberLockout, "notify_password_change": s.NotifyPasswordChange,
+		"notify_admins_new_member": s.NotifyAdminsNewMember}
 	for _, n := range notificationFields {
 		p.Notifications = append(p.Notifications, web.Checkbox{Name: n[0], Label: n[1], Checked: checked[n[0]]})
 	}
@@ -112,7 +114,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, c request
 		SessionAbsoluteHours: num("session_absolute_hours"), RememberMeIdleDays: num("remember_me_idle_days"),
 		RememberMeDays: num("remember_me_days"), RegistrationHours: num("registration_hours"),
 		UnlinkedRemovalDays: num("unlinked_removal_days"),
-		NotifyMemberLockout: r.PostFormValue("notify_member_lockout") == "on", NotifyPasswordChange: r.PostFormValue("notify_password_change") == "on"}
+		NotifyMemberLockout: r.PostFormValue("notify_member_lockout") == "on", NotifyPasswordChange: r.PostFormValue("notify_password_change") == "on",
+		NotifyAdminsNewMember: r.PostFormValue("notify_admins_new_member") == "on"}
 	values["name"], values["portal_url"] = s.Name, s.PortalURL
 	var err error
 	if len(errs) == 0 {

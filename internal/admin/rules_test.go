@@ -414,3 +414,40 @@ func TestGraveChangesAskForThePasswordAgain(t *testing.T) {
 		t.Errorf("sign out everywhere asked for the password: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+// TestAdministratorsToldOfNewMembers: with the Details check box on, every
+// active Owner and Administrator gets a notice when a member is added.
+func TestAdministratorsToldOfNewMembers(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := context.Background()
+	c := app.Browser(t)
+	app.SignIn(t, c, app.Member.Email)
+	app.AddMember(t, "admin@acme.test", func(m *store.Member) { m.Role = store.RoleAdministrator })
+	app.AddMember(t, "gone@acme.test", func(m *store.Member) { m.Role = store.RoleAdministrator; m.Status = store.StatusDisabled })
+	add := func(email string) map[string]string {
+		app.Post(t, c, "/admin/members", url.Values{"name": {"New " + xss}, "email": {email}, "role": {"member"}, "licensed": {"on"}})
+		got := map[string]string{}
+		mail, _ := app.DB.OrganisationMail(ctx, app.Org.ID, 50)
+		for _, m := range mail {
+			if m.Kind == "member-added" && strings.Contains(m.Text, email) {
+				got[m.To] = m.HTML
+			}
+		}
+		return got
+	}
+	if got := add("first@acme.test"); len(got) != 0 {
+		t.Errorf("notices with the setting off: %v", got)
+	}
+	o := organisation(t, app)
+	o.Settings.NotifyAdminsNewMember = true
+	app.DB.UpdateOrganisation(ctx, o)
+	got := add("second@acme.test")
+	if len(got) != 2 || got[app.Member.Email] == "" || got["admin@acme.test"] == "" {
+		t.Errorf("notices: got %d, want the Owner and the active Administrator", len(got))
+	}
+	for to, html := range got {
+		if strings.Contains(html, xss) {
+			t.Errorf("notice to %s carries the name as markup", to)
+		}
+	}
+}

@@ -17,19 +17,20 @@ import (
 // Settings are the Details an administrator edits, in the units the page
 // shows. The API reads and writes the same fields.
 type Settings struct {
-	Name                 string `json:"name"`
-	PortalURL            string `json:"portal_url"`
-	PasswordMinLength    int    `json:"password_min_length"`
-	LockoutThreshold     int    `json:"lockout_threshold"`
-	LockoutMinutes       int    `json:"lockout_minutes"`
-	SessionIdleMinutes   int    `json:"session_idle_minutes"`
-	SessionAbsoluteHours int    `json:"session_absolute_hours"`
-	RememberMeIdleDays   int    `json:"remember_me_idle_days"`
-	RememberMeDays       int    `json:"remember_me_days"`
-	RegistrationHours    int    `json:"registration_hours"`
-	UnlinkedRemovalDays  int    `json:"unlinked_removal_days"`
-	NotifyMemberLockout  bool   `json:"notify_member_lockout"`
-	NotifyPasswordChange bool   `json:"notify_password_change"`
+	Name                  string `json:"name"`
+	PortalURL             string `json:"portal_url"`
+	PasswordMinLength     int    `json:"password_min_length"`
+	LockoutThreshold      int    `json:"lockout_threshold"`
+	LockoutMinutes        int    `json:"lockout_minutes"`
+	SessionIdleMinutes    int    `json:"session_idle_minutes"`
+	SessionAbsoluteHours  int    `json:"session_absolute_hours"`
+	RememberMeIdleDays    int    `json:"remember_me_idle_days"`
+	RememberMeDays        int    `json:"remember_me_days"`
+	RegistrationHours     int    `json:"registration_hours"`
+	UnlinkedRemovalDays   int    `json:"unlinked_removal_days"`
+	NotifyMemberLockout   bool   `json:"notify_member_lockout"`
+	NotifyPasswordChange  bool   `json:"notify_password_change"`
+	NotifyAdminsNewMember bool   `json:"notify_admins_new_member"`
 }
 
 // SettingsOf reads an organisation's settings.
@@ -42,6 +43,7 @@ func SettingsOf(o store.Organisation) Settings {
 		RememberMeIdleDays: int(s.RememberMeIdleTimeout / day), RememberMeDays: int(s.RememberMeDuration / day),
 		RegistrationHours: int(s.RegistrationLifetime / time.Hour), UnlinkedRemovalDays: s.UnlinkedRemovalDays,
 		NotifyMemberLockout: s.NotifyMemberLockout, NotifyPasswordChange: s.NotifyPasswordChange,
+		NotifyAdminsNewMember: s.NotifyAdminsNewMember,
 	}
 }
 
@@ -126,6 +128,7 @@ func (s Settings) apply(o *store.Organisation) {
 	st.UnlinkedRemovalDays = s.UnlinkedRemovalDays
 	st.NotifyMemberLockout = s.NotifyMemberLockout
 	st.NotifyPasswordChange = s.NotifyPasswordChange
+	st.NotifyAdminsNewMember = s.NotifyAdminsNewMember
 }
 
 // Settings returns the organisation's settings.
@@ -175,7 +178,8 @@ func changedSettings(a, b Settings) string {
 		a.RememberMeIdleDays != b.RememberMeIdleDays || a.RememberMeDays != b.RememberMeDays)
 	add("registration lifetime", a.RegistrationHours != b.RegistrationHours)
 	add("unlinked member removal", a.UnlinkedRemovalDays != b.UnlinkedRemovalDays)
-	add("notifications", a.NotifyMemberLockout != b.NotifyMemberLockout || a.NotifyPasswordChange != b.NotifyPasswordChange)
+	add("notifications", a.NotifyMemberLockout != b.NotifyMemberLockout || a.NotifyPasswordChange != b.NotifyPasswordChange ||
+		a.NotifyAdminsNewMember != b.NotifyAdminsNewMember)
 	if len(changed) == 0 {
 		return "no change"
 	}

@@ -21,6 +21,7 @@ const (
 	PasswordReset   = "password-reset"   // link to the reset form
 	PasswordChanged = "password-changed" // notice after a reset or change
 	AccountLocked   = "account-locked"   // notice that failed sign-ins locked the account
+	MemberAdded     = "member-added"     // notice to administrators of a new team member
 )
 
 // Message is an email to write to the outbox.
@@ -53,7 +54,7 @@ type kind struct {
 
 // kinds are parsed once at start-up; a broken template panics here, and
 // the package's tests render every kind.
-var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked)
+var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked, MemberAdded)
 
 func mustParse(names ...string) map[string]kind {
 	m := map[string]kind{}

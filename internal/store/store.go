@@ -68,6 +68,7 @@ type OrganisationSettings struct {
 	UnlinkedRemovalDays    int           // days before a member who never linked an account is removed
 	NotifyMemberLockout    bool          // email members when their account locks
 	NotifyPasswordChange   bool          // email members when their password changes
+	NotifyAdminsNewMember  bool          // email administrators when a member is added
 }
 
 // SessionLimits returns the idle and absolute limits for a session.
