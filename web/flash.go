@@ -33,5 +33,8 @@ func TakeFlash(w http.ResponseWriter, r *http.Request) Notice {
 		return Notice{}
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	return flashes[c.Value]
+	if n, ok := flashes[c.Value]; ok {
+		return n
+	}
+	return adminFlashes[c.Value]
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"imslogin/internal/access"
 	"imslogin/internal/store"
 )
 
@@ -52,7 +53,7 @@ func NewRenderer(log *slog.Logger) (*Renderer, error) {
 		},
 	}
 	r := &Renderer{pages: map[string]*template.Template{}, log: log}
-	for _, name := range pageNames {
+	for _, name := range append(pageNames, adminPageNames...) {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials/*.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
@@ -91,6 +92,8 @@ type MemberView struct {
 	Email        string
 	Organisation string
 	Role         string
+	PictureURL   string // empty: the initials stand in
+	Admin        bool   // holds any admin permission: the menu offers Admin Settings
 }
 
 // Notice is a message shown at the top of a page.
@@ -171,15 +174,16 @@ func initials(name string) string {
 // MemberViewOf is the profile menu's view of a signed-in member.
 func MemberViewOf(si store.SignedIn) *MemberView {
 	return &MemberView{Name: si.Member.Name, Email: si.Member.Email, Organisation: si.Organisation.Name,
-		Role: roleTitle(si.Member.Role)}
+		Role: roleTitle(si.Member.Role), PictureURL: PictureURL(si.Member), Admin: access.OfSignedIn(si) != 0}
 }
 
-func roleTitle(r store.Role) string {
-	switch r {
-	case store.RoleOwner:
-		return "Owner"
-	case store.RoleAdministrator:
-		return "Administrator"
+func roleTitle(r store.Role) string { return access.RoleTitle(r) }
+
+// PictureURL is where a member's profile picture is served, with its
+// version so a new picture is not hidden by a cached one; empty if none.
+func PictureURL(m store.Member) string {
+	if m.PictureAt.IsZero() {
+		return ""
 	}
-	return "Member"
+	return fmt.Sprintf("/pictures/%d?v=%d", m.ID, m.PictureAt.UnixMilli())
 }

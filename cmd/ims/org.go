@@ -1,19 +1,22 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"imslogin/internal/admin"
 	"imslogin/internal/config"
 	"imslogin/internal/membership"
+	"imslogin/internal/store"
 )
 
 func newOrgCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "org", Short: "Manage organisations"}
-	cmd.AddCommand(newOrgCreateCommand())
+	cmd.AddCommand(newOrgCreateCommand(), newOrgSetCommand())
 	return cmd
 }
 
@@ -44,6 +47,50 @@ func newOrgCreateCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "organisation name members type when signing in (required)")
+	cmd.MarkFlagRequired("name")
+	addDatabaseFlag(cmd, &databaseURL)
+	return cmd
+}
+
+func newOrgSetCommand() *cobra.Command {
+	databaseURL := config.Default().DatabaseURL
+	var name string
+	var licences int
+	cmd := &cobra.Command{
+		Use:     "set --name NAME --licences N",
+		Short:   "Change an organisation: its number of licences",
+		Example: `  ims org set --name "Acme Research" --licences 50`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("licences") {
+				return errors.New("nothing to change: give --licences N")
+			}
+			db, err := openMigrated(cmd.Context(), databaseURL)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			org, err := db.OrganisationByName(cmd.Context(), name)
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no organisation named %q", name)
+			}
+			if err != nil {
+				return err
+			}
+			svc := &admin.Service{Store: db, Now: time.Now}
+			if err := svc.SetLicences(cmd.Context(), org.ID, licences); err != nil {
+				return err
+			}
+			used, _ := db.LicencesInUse(cmd.Context(), org.ID)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s now has %d licences (%d in use).\n", org.Name, licences, used)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "the organisation's name (required)")
+	cmd.Flags().IntVar(&licences, "licences", 0, "total licences the organisation may assign")
 	cmd.MarkFlagRequired("name")
 	addDatabaseFlag(cmd, &databaseURL)
 	return cmd

@@ -132,7 +132,7 @@ func (s *Service) resendInvitation(ctx context.Context, tx store.Store, a Actor,
 		return "", e, refuse("", "%s has already accepted the invitation.", m.Name)
 	}
 	e.Detail = "invitation resent; earlier links no longer work"
-	return fmt.Sprintf("A new invitation has been sent to %s.", m.Email), e, s.invite(ctx, tx, org, m)
+	return fmt.Sprintf("A new invitation has been sent to %s.", m.Email), e, s.Links.Invite(ctx, tx, org, m)
 }
 
 // actionPermissions is the permission each action needs.

@@ -173,22 +173,12 @@ func (s *Service) AddMember(ctx context.Context, a Actor, in NewMemberInput) (st
 		Organisation: org.Name, Email: in.Email, Name: in.Name, Role: role, RoleID: roleID,
 		Unlicensed: !in.Licensed, DataAccess: in.DataAccess,
 		Then: func(tx store.Store, org store.Organisation, m store.Member) error {
-			if err := s.invite(ctx, tx, org, m); err != nil {
-				return err
-			}
 			e := about(s.auditEvent(a, audit.MemberAdd), m)
 			e.Detail = fmt.Sprintf("added as %s; invitation sent", roleLabel(role, roleID))
 			return tx.AppendAuditEvent(ctx, &e)
 		},
 	})
 	return m, refusedFrom(err)
-}
-
-// invite sends the invitation with the organisation's registration lifetime.
-func (s *Service) invite(ctx context.Context, tx store.Store, org store.Organisation, m store.Member) error {
-	links := *s.Links
-	links.InvitationLifetime = org.Settings.RegistrationLifetime
-	return links.Invite(ctx, tx, org, m)
 }
 
 func roleLabel(role store.Role, roleID int64) string {

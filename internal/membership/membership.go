@@ -22,8 +22,7 @@ type Service struct {
 	Hasher *password.Hasher
 	Now    func() time.Time
 	// Invitations sends the invitation email to a member added without a
-	// password, in the transaction that adds them, unless the caller's
-	// NewMember.Then sends its own.
+	// password, in the transaction that adds them.
 	Invitations *linkmail.Sender
 }
 
@@ -105,8 +104,8 @@ type NewMember struct {
 	DataAccess    bool
 	RoleID        int64 // a custom role; Role must then be RoleMember
 	Unlicensed    bool  // add the member without a licence
-	// Then, if set, runs in the transaction that creates the member (to
-	// queue the invitation and record the audit entry with it).
+	// Then, if set, runs in the transaction that creates the member and
+	// queues the invitation (to record the audit entry with them).
 	Then func(tx store.Store, org store.Organisation, m store.Member) error
 }
 
@@ -125,7 +124,7 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		Role: n.Role, RoleID: n.RoleID, Status: store.StatusInvited, Licensed: !n.Unlicensed, DataAccess: n.DataAccess,
 		EmailVerified: n.EmailVerified, CreatedAt: s.Now(),
 	}
-	if n.Password == "" && n.Then == nil && s.Invitations == nil {
+	if n.Password == "" && s.Invitations == nil {
 		return m, errors.New("membership: no invitation sender to invite a member without a password")
 	}
 	if problems := s.checkNewMember(ctx, org, m, n.Password); len(problems) > 0 {
@@ -146,7 +145,7 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		if err := tx.CreateMember(ctx, &m); err != nil {
 			return err
 		}
-		if m.Status == store.StatusInvited && n.Then == nil {
+		if m.Status == store.StatusInvited {
 			if err := s.Invitations.Invite(ctx, tx, org, m); err != nil {
 				return err
 			}

@@ -1,4 +1,6 @@
-// Package profile serves My Profile pages; so far Change Password.
+// Package profile serves My Profile: name, about me and profile picture,
+// Change Password, and the pictures themselves to signed-in members of the
+// same organisation.
 package profile
 
 import (
@@ -30,6 +32,7 @@ type Handler struct {
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /profile/password", h.Sessions.RequireSignIn(http.HandlerFunc(h.showChange)))
 	mux.Handle("POST /profile/password", h.Sessions.RequireSignIn(http.HandlerFunc(h.submitChange)))
+	h.mountDetails(mux)
 }
 
 func (h *Handler) page(si store.SignedIn) web.ChangePasswordPage {

@@ -41,10 +41,15 @@ func crossOriginProtection(next http.Handler, publicURL string, pages *web.Rende
 	return cop.Handler(next)
 }
 
-// limitBody caps request bodies so a client cannot exhaust memory.
-func limitBody(next http.Handler, n int64) http.Handler {
+// limitBody caps request bodies so a client cannot exhaust memory; the
+// few paths that take uploads have their own, larger, caps.
+func limitBody(next http.Handler, n int64, uploads map[string]int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, n)
+		limit := n
+		if u, ok := uploads[r.URL.Path]; ok {
+			limit = u
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

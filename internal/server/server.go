@@ -11,12 +11,14 @@ import (
 	"net/http"
 	"time"
 
+	"imslogin/internal/admin"
 	"imslogin/internal/clientaddr"
 	"imslogin/internal/config"
 	"imslogin/internal/dashboard"
 	"imslogin/internal/emailverify"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/lockout"
+	"imslogin/internal/membership"
 	"imslogin/internal/otpcode"
 	"imslogin/internal/password"
 	"imslogin/internal/profile"
@@ -110,7 +112,10 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	steps := append([]signin.Step{
 		&emailverify.Step{Store: db, Codes: codes, Pages: pages, Log: log},
 	}, opts.Steps...)
+	adminService := &admin.Service{Store: db, Links: links, Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Now: opts.Now,
+		Members: &membership.Service{Store: db, Hasher: hasher, Now: opts.Now, Invitations: links}}
 	mounters := []Mounter{
+		&admin.Handler{Service: adminService, Sessions: sessions, Pages: pages, Log: log},
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: steps,
 			Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Throttle: throttles},
 		&emailverify.ChangeHandler{Store: db, Sessions: sessions, Codes: codes, Pages: pages, Log: log},
@@ -131,7 +136,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	handler := routeOrNotFound(mux, notFound)
 	handler = clientaddr.Middleware(cfg.TrustedProxyHeader, handler)
 	handler = crossOriginProtection(handler, cfg.PublicBaseURL(), pages)
-	handler = limitBody(handler, 1<<20)
+	handler = limitBody(handler, 1<<20, map[string]int64{"/profile/picture": profile.MaxUploadBody})
 	handler = securityHeaders(handler, cfg.Secure())
 	handler = recoverPanics(handler, log)
 	return &Server{Handler: handler, Sessions: sessions, Hasher: hasher, cfg: cfg, log: log}, nil

@@ -64,7 +64,7 @@ type OrganisationSettings struct {
 	LockoutThreshold       int           // failed sign-ins in a row that lock an account
 	LockoutDuration        time.Duration // how long a lock lasts before it lifts by itself
 	PasswordMinLength      int           // administrators may raise the NIST minimum
-	RegistrationLifetime   time.Duration // how long an invitation or registration link works
+	RegistrationLifetime   time.Duration // how long a registration link (Step 2: link an account) works
 	UnlinkedRemovalDays    int           // days before a member who never linked an account is removed
 	NotifyMemberLockout    bool          // email members when their account locks
 	NotifyPasswordChange   bool          // email members when their password changes
@@ -166,10 +166,10 @@ type Members interface {
 	MemberByID(ctx context.Context, orgID, id int64) (Member, error)
 	MemberByEmail(ctx context.Context, orgID int64, email string) (Member, error)
 	SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error
-	SetMemberStatus(ctx context.Context, orgID, memberID int64, status MemberStatus) error
 	// AcceptInvitation makes an invited member active with a verified email
 	// and their first password; ErrNotFound if the member is not invited.
 	AcceptInvitation(ctx context.Context, orgID, memberID int64, hash string) error
+	SetMemberStatus(ctx context.Context, orgID, memberID int64, status MemberStatus) error
 	RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error
 }
 

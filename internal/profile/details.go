@@ -1,0 +1,190 @@
+package profile
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"imslogin/internal/access"
+	"imslogin/internal/audit"
+	"imslogin/internal/membership"
+	"imslogin/internal/session"
+	"imslogin/internal/store"
+	"imslogin/web"
+)
+
+// MaxAboutMe bounds "about me", in characters.
+const MaxAboutMe = 2000
+
+// MaxUploadBody is the largest request body the picture form may send: the
+// picture plus the multipart envelope. The server's general limit is lower.
+const MaxUploadBody = MaxPictureBytes + 64<<10
+
+// decoding bounds how many pictures are decoded at once, across every
+// handler, so uploads cannot exhaust memory.
+var decoding = make(chan struct{}, 2)
+
+// mountDetails registers the profile details and picture routes.
+func (h *Handler) mountDetails(mux *http.ServeMux) {
+	mux.Handle("GET /profile", h.Sessions.RequireSignIn(http.HandlerFunc(h.show)))
+	mux.Handle("POST /profile", h.Sessions.RequireSignIn(http.HandlerFunc(h.save)))
+	mux.Handle("POST /profile/picture", h.Sessions.RequireSignIn(http.HandlerFunc(h.upload)))
+	mux.Handle("GET /pictures/{id}", h.Sessions.RequireSignIn(http.HandlerFunc(h.picture)))
+}
+
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, si store.SignedIn, name, about string, errs map[string]string) {
+	l := web.Layout{Notice: web.TakeFlash(w, r), Member: web.MemberViewOf(si)}
+	if len(errs) > 0 {
+		l.Notice = web.Notice{Kind: "error", Text: "Nothing was saved. " + firstOf(errs)}
+	}
+	role := access.RoleTitle(si.Member.Role)
+	if si.Member.RoleID != 0 {
+		if r, err := h.Store.RoleByID(r.Context(), si.Organisation.ID, si.Member.RoleID); err == nil {
+			role = r.Name
+		}
+	}
+	h.Pages.Profile(w, status, web.ProfilePage{Layout: l, Name: name, AboutMe: about, Email: si.Member.Email, Role: role,
+		Organisation: si.Organisation.Name, PictureURL: web.PictureURL(si.Member), Errors: errs})
+}
+
+func firstOf(errs map[string]string) string {
+	for _, f := range []string{"name", "about_me", "picture"} {
+		if m := errs[f]; m != "" {
+			return m
+		}
+	}
+	return ""
+}
+
+func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
+	si, _ := session.SignedInFrom(r.Context())
+	h.render(w, r, http.StatusOK, si, si.Member.Name, si.Member.AboutMe, nil)
+}
+
+func (h *Handler) save(w http.ResponseWriter, r *http.Request) {
+	si, _ := session.SignedInFrom(r.Context())
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	about := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("about_me"), "\r\n", "\n"))
+	errs := map[string]string{}
+	if err := membership.ValidateName("name", name); err != nil {
+		errs["name"] = membership.Fields(err)["name"]
+	}
+	if n := utf8.RuneCountInString(about); n > MaxAboutMe {
+		errs["about_me"] = "About me is too long (" + strconv.Itoa(n) + " characters, at most " + strconv.Itoa(MaxAboutMe) + ")."
+	} else if strings.ContainsFunc(about, func(c rune) bool { return (c < ' ' && c != '\n' && c != '\t') || c == 0x7f }) {
+		errs["about_me"] = "About me must not contain control characters."
+	}
+	if len(errs) > 0 {
+		h.render(w, r, http.StatusUnprocessableEntity, si, name, about, errs)
+		return
+	}
+	err := h.Store.InTx(r.Context(), func(tx store.Store) error {
+		if err := tx.UpdateProfile(r.Context(), si.Organisation.ID, si.Member.ID, name, about); err != nil {
+			return err
+		}
+		e := audit.About(audit.Event(r, h.Now(), si.Organisation.ID, audit.MemberChange), si.Member)
+		e.Detail = "profile updated"
+		return tx.AppendAuditEvent(r.Context(), &e)
+	})
+	if err != nil {
+		h.failDetails(w, si, err)
+		return
+	}
+	web.SetFlash(w, "profile-saved")
+	http.Redirect(w, r, "/profile", http.StatusSeeOther)
+}
+
+func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
+	si, _ := session.SignedInFrom(r.Context())
+	refuse := func(status int, err error) {
+		h.render(w, r, status, si, si.Member.Name, si.Member.AboutMe, map[string]string{"picture": err.Error()})
+	}
+	data, err := readPicture(r)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig) || errors.Is(err, ErrTooLarge):
+		refuse(http.StatusRequestEntityTooLarge, ErrTooLarge)
+		return
+	case err != nil:
+		refuse(http.StatusBadRequest, errors.New("Choose a picture to upload."))
+		return
+	}
+	decoding <- struct{}{}
+	contentType, avatar, err := ProcessPicture(data)
+	<-decoding
+	if err != nil {
+		refuse(http.StatusUnprocessableEntity, err)
+		return
+	}
+	err = h.Store.InTx(r.Context(), func(tx store.Store) error {
+		if err := tx.SetPicture(r.Context(), si.Organisation.ID, si.Member.ID, store.Picture{ContentType: contentType,
+			Data: avatar, UpdatedAt: h.Now()}); err != nil {
+			return err
+		}
+		e := audit.About(audit.Event(r, h.Now(), si.Organisation.ID, audit.MemberChange), si.Member)
+		e.Detail = "profile picture changed"
+		return tx.AppendAuditEvent(r.Context(), &e)
+	})
+	if err != nil {
+		h.failDetails(w, si, err)
+		return
+	}
+	web.SetFlash(w, "picture-saved")
+	http.Redirect(w, r, "/profile", http.StatusSeeOther)
+}
+
+// readPicture reads the "picture" file of a multipart form, at most one
+// byte beyond the limit so an oversized file is told apart.
+func readPicture(r *http.Request) ([]byte, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return nil, err
+		}
+		if part.FormName() != "picture" {
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(part, MaxPictureBytes+1))
+		if err != nil {
+			return nil, err
+		}
+		if len(data) > MaxPictureBytes {
+			return nil, ErrTooLarge
+		}
+		if len(data) == 0 {
+			return nil, errors.New("empty file")
+		}
+		return data, nil
+	}
+}
+
+// picture serves a member's avatar to members of the same organisation only.
+func (h *Handler) picture(w http.ResponseWriter, r *http.Request) {
+	si, _ := session.SignedInFrom(r.Context())
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	var p store.Picture
+	if err == nil {
+		p, err = h.Store.Picture(r.Context(), si.Organisation.ID, id)
+	}
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", p.ContentType)
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	w.Header().Set("Content-Disposition", `inline; filename="avatar"`)
+	w.Write(p.Data)
+}
+
+func (h *Handler) failDetails(w http.ResponseWriter, si store.SignedIn, err error) {
+	h.Log.Error("profile", "err", err)
+	h.Pages.Error(w, http.StatusInternalServerError, web.ErrorPage{Layout: web.Layout{Member: web.MemberViewOf(si)},
+		Heading: "Something went wrong", Message: "Your profile could not be saved. Please try again."})
+}

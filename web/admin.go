@@ -1,0 +1,265 @@
+package web
+
+import (
+	"net/http"
+	"time"
+)
+
+// adminPageNames are the Admin Settings and My Profile pages.
+var adminPageNames = []string{"admin_members", "admin_member", "admin_member_new", "admin_roles", "admin_settings",
+	"admin_audit", "admin_tokens", "profile"}
+
+// adminFlashes are the confirmations of admin actions, shown after the
+// redirect that follows each form.
+var adminFlashes = map[string]Notice{
+	"member-added":      {Kind: "success", Text: "The team member has been added and the invitation email is on its way."},
+	"member-saved":      {Kind: "success", Text: "The team member's access has been saved."},
+	"disable":           {Kind: "success", Text: "The team member has been disabled and signed out everywhere."},
+	"enable":            {Kind: "success", Text: "The team member has been re-enabled."},
+	"unlock":            {Kind: "success", Text: "The team member has been unlocked and can sign in again."},
+	"signout":           {Kind: "success", Text: "The team member has been signed out everywhere."},
+	"password-reset":    {Kind: "success", Text: "A password reset email has been sent to the team member."},
+	"resend-invitation": {Kind: "success", Text: "A new invitation has been sent; earlier invitation links no longer work."},
+	"role-created":      {Kind: "success", Text: "The role has been created."},
+	"role-saved":        {Kind: "success", Text: "The role has been saved."},
+	"role-deleted":      {Kind: "success", Text: "The role has been deleted."},
+	"settings-saved":    {Kind: "success", Text: "The settings have been saved."},
+	"token-revoked":     {Kind: "success", Text: "The API token has been revoked and no longer works."},
+	"profile-saved":     {Kind: "success", Text: "Your profile has been saved."},
+	"picture-saved":     {Kind: "success", Text: "Your profile picture has been updated."},
+}
+
+// AdminNav is the Admin Settings tab bar: only the sections the member may open.
+type AdminNav struct {
+	Current                                 string
+	Members, Roles, Settings, Audit, Tokens bool
+}
+
+// Option is a choice in a select list.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// Checkbox is one permission or setting check box.
+type Checkbox struct {
+	Name, Value, Label, Hint string
+	Checked, Disabled        bool
+}
+
+// MemberRowView is one row of Team Members.
+type MemberRowView struct {
+	ID                   int64
+	Name, Email          string
+	Verified             bool
+	Role                 string
+	DataAccess, Licensed bool
+	MFA                  string
+	Status               string // invited, active, locked or disabled
+	LastSignIn           time.Time
+	PictureURL           string
+}
+
+// SortLink is a column heading that sorts the list.
+type SortLink struct {
+	Label, Href string
+	Sorted      string // "ascending", "descending" or "" (for aria-sort)
+}
+
+// AdminMembersPage is Team Members.
+type AdminMembersPage struct {
+	Layout
+	Nav              AdminNav
+	Search           string
+	Columns          []SortLink
+	Rows             []MemberRowView
+	Total            int
+	PrevURL, NextURL string
+	Used, Licences   int
+	CanAdd           bool
+}
+
+// AdminMemberPage is one team member: access form and actions.
+type AdminMemberPage struct {
+	Layout
+	Nav         AdminNav
+	Target      MemberRowView
+	AboutMe     string
+	Roles       []Option
+	Permissions []Checkbox
+	Licensed    bool
+	DataAccess  bool
+	// What the viewer may do.
+	CanWrite, CanSecurity, CanDataAccess bool
+	Invited, Disabled, Locked            bool
+	LockedUntil                          time.Time
+	Errors                               map[string]string
+}
+
+// AdminNewMemberPage is the form that adds a team member.
+type AdminNewMemberPage struct {
+	Layout
+	Nav                  AdminNav
+	Email, Name          string
+	Roles                []Option
+	Licensed, DataAccess bool
+	CanDataAccess        bool
+	Used, Licences       int
+	Errors               map[string]string
+}
+
+// RoleView is a role on Roles & Permissions.
+type RoleView struct {
+	ID          int64
+	Name        string
+	Builtin     bool
+	Permissions []Checkbox
+}
+
+// AdminRolesPage is Roles & Permissions.
+type AdminRolesPage struct {
+	Layout
+	Nav       AdminNav
+	Catalogue []Checkbox // the permission catalogue, for reference and the new-role form
+	Roles     []RoleView
+	NewName   string
+	Errors    map[string]string
+	ErrorRole int64 // the role whose form Errors belong to; 0 for the new-role form
+}
+
+// SettingField is one field of Details.
+type SettingField struct {
+	Name, Label, Value, Hint, Unit, Error string
+	Min, Max                              int
+	Number                                bool
+}
+
+// AdminSettingsPage is Details.
+type AdminSettingsPage struct {
+	Layout
+	Nav            AdminNav
+	Groups         []SettingGroup
+	Notifications  []Checkbox
+	CanWrite       bool
+	Used, Licences int
+}
+
+// SettingGroup is a titled group of fields.
+type SettingGroup struct {
+	Title  string
+	Fields []SettingField
+}
+
+// AuditRow is one audit log entry.
+type AuditRow struct {
+	At                                     time.Time
+	Kind, Email, Actor, Address, UserAgent string
+	Detail                                 string
+}
+
+// ChartBar is one bar of the activity chart, in SVG units.
+type ChartBar struct {
+	X, Y, W, H int
+	Class      string
+	Title      string
+}
+
+// ChartLabel is a piece of text on the chart.
+type ChartLabel struct {
+	X, Y int
+	Text string
+}
+
+// ActivityChart is the server-drawn SVG of sign-ins, failures and lockouts.
+type ActivityChart struct {
+	Width, Height int
+	Bars          []ChartBar
+	Labels        []ChartLabel
+	Legend        []Option // Value is the CSS class, Label the series name
+	Summary       string   // the chart in words, for screen readers
+}
+
+// AdminAuditPage is the audit log.
+type AdminAuditPage struct {
+	Layout
+	Nav                 AdminNav
+	Email, Since, Until string
+	Kinds               []Option
+	Rows                []AuditRow
+	Chart               ActivityChart
+	Errors              map[string]string
+}
+
+// TokenView is an API token in the list.
+type TokenView struct {
+	ID                    int64
+	Name, Permissions     string
+	CreatedBy             string
+	CreatedAt, LastUsedAt time.Time
+}
+
+// AdminTokensPage lists API tokens and creates them.
+type AdminTokensPage struct {
+	Layout
+	Nav         AdminNav
+	Tokens      []TokenView
+	Permissions []Checkbox
+	Name        string
+	NewToken    string // shown once, right after creation
+	Errors      map[string]string
+}
+
+// ProfilePage is My Profile.
+type ProfilePage struct {
+	Layout
+	Name, AboutMe, Email, Role, Organisation string
+	PictureURL                               string
+	Errors                                   map[string]string
+}
+
+func (r *Renderer) page(w http.ResponseWriter, status int, name, title string, l *Layout, data any) {
+	if l.Title == "" {
+		l.Title = title
+	}
+	r.render(w, status, name, data)
+}
+
+// AdminMembers renders Team Members.
+func (r *Renderer) AdminMembers(w http.ResponseWriter, p AdminMembersPage) {
+	r.page(w, http.StatusOK, "admin_members", "Team Members", &p.Layout, p)
+}
+
+// AdminMember renders one team member.
+func (r *Renderer) AdminMember(w http.ResponseWriter, status int, p AdminMemberPage) {
+	r.page(w, status, "admin_member", p.Target.Name, &p.Layout, p)
+}
+
+// AdminNewMember renders the add-a-member form.
+func (r *Renderer) AdminNewMember(w http.ResponseWriter, status int, p AdminNewMemberPage) {
+	r.page(w, status, "admin_member_new", "Add a team member", &p.Layout, p)
+}
+
+// AdminRoles renders Roles & Permissions.
+func (r *Renderer) AdminRoles(w http.ResponseWriter, status int, p AdminRolesPage) {
+	r.page(w, status, "admin_roles", "Roles & Permissions", &p.Layout, p)
+}
+
+// AdminSettings renders Details.
+func (r *Renderer) AdminSettings(w http.ResponseWriter, status int, p AdminSettingsPage) {
+	r.page(w, status, "admin_settings", "Details", &p.Layout, p)
+}
+
+// AdminAudit renders the audit log.
+func (r *Renderer) AdminAudit(w http.ResponseWriter, status int, p AdminAuditPage) {
+	r.page(w, status, "admin_audit", "Audit log", &p.Layout, p)
+}
+
+// AdminTokens renders API tokens.
+func (r *Renderer) AdminTokens(w http.ResponseWriter, status int, p AdminTokensPage) {
+	r.page(w, status, "admin_tokens", "API tokens", &p.Layout, p)
+}
+
+// Profile renders My Profile.
+func (r *Renderer) Profile(w http.ResponseWriter, status int, p ProfilePage) {
+	r.page(w, status, "profile", "My Profile", &p.Layout, p)
+}
