@@ -112,7 +112,8 @@ func TestVerifyEmailAtSignInThenChangeIt(t *testing.T) {
 		t.Errorf("the Dashboard still shows the unverified banner: %q", got)
 	}
 	// Team Members shows the green check mark beside the address at once.
-	run(t, ctx, chromedp.Navigate(app.URL+"/admin/members?q=bo"), chromedp.WaitVisible(chromedp.CSS("table")))
+	run(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(app.URL+"/admin/members?q=bo"),
+		chromedp.WaitVisible(chromedp.CSS("table")))
 	if got := text(t, ctx, "tbody tr"); !strings.Contains(got, "bo@acme.test ✓") {
 		t.Errorf("Team Members row: %q, want the check mark beside the address", got)
 	}
@@ -125,7 +126,6 @@ func TestVerifyEmailAtSignInThenChangeIt(t *testing.T) {
 
 	// My Profile → Email Address: a new address, proved by its own code.
 	run(t, ctx,
-		chromedp.EmulateViewport(1280, 900),
 		chromedp.Click(chromedp.CSS(".profile-menu summary")),
 		chromedp.WaitVisible(chromedp.CSS(`.menu a[href="/profile"]`)),
 		chromedp.Click(chromedp.CSS(`.menu a[href="/profile"]`)),
