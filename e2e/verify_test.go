@@ -184,8 +184,14 @@ func TestSkipForNowShowsTheBanner(t *testing.T) {
 	if got := text(t, ctx, ".banner"); !strings.Contains(got, "not verified") {
 		t.Errorf("banner: %q", got)
 	}
-	run(t, ctx, chromedp.Click(chromedp.CSS(".banner a")), chromedp.WaitVisible(chromedp.CSS("#new_email")))
+	run(t, ctx, chromedp.EmulateViewport(375, 812), chromedp.Click(chromedp.CSS(".banner a")),
+		chromedp.WaitVisible(chromedp.CSS("#new_email")))
 	if got := text(t, ctx, "h1"); got != "Email Address" {
 		t.Errorf("the banner led to %q", got)
 	}
+	if width, _ := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth")); width > 375 {
+		t.Errorf("Email Address is %d px wide on a 375 px screen", width)
+	}
+	shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	artifact(t, "email-address-375px.png", shot)
 }
