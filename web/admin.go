@@ -74,6 +74,7 @@ type AdminMembersPage struct {
 	Columns          []SortLink
 	Rows             []MemberRowView
 	Total            int
+	TotalCapped      bool // more than Total match
 	PrevURL, NextURL string
 	Used, Licences   int
 	CanAdd           bool

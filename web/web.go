@@ -39,7 +39,9 @@ type Renderer struct {
 
 // pageNames lists every page; each is templates/NAME.html over layout.html,
 // and may use the shared pieces in templates/partials.
-var pageNames = []string{"login", "dashboard", "error", "forgot-password", "set-password", "change-password", "dev-mail", "reauth", "sessions", "verify-email", "email-address"}
+var pageNames = []string{"login", "dashboard", "error", "forgot-password", "set-password", "change-password", "dev-mail", "reauth",
+	"verify-email", "email-address",
+	"sessions"}
 
 // NewRenderer parses every page now, so a broken template fails start-up.
 func NewRenderer(log *slog.Logger) (*Renderer, error) {

@@ -20,9 +20,11 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 		"login":     func(w http.ResponseWriter) { r.Login(w, 200, LoginPage{Organisation: evil, Email: evil}) },
 		"dashboard": func(w http.ResponseWriter) { r.Dashboard(w, DashboardPage{Layout: Layout{Member: member}}) },
 		"error":     func(w http.ResponseWriter) { r.Error(w, 404, ErrorPage{Layout: Layout{Member: member}, Heading: evil}) },
-		"reauth":    func(w http.ResponseWriter) { r.Reauth(w, 200, ReauthPage{Layout: Layout{Member: member}}) },
+		"reauth": func(w http.ResponseWriter) {
+			r.Reauth(w, 200, ReauthPage{Layout: Layout{Member: member}, ReturnTo: evil})
+		},
 		"sessions": func(w http.ResponseWriter) {
-			r.Sessions(w, SessionsPage{Layout: Layout{Member: member}, Sessions: []SessionView{{ID: 1, Device: evil, Address: "192.0.2.1"}}})
+			r.Sessions(w, SessionsPage{Layout: Layout{Member: member}, Sessions: []SessionView{{ID: 1, Device: evil, Address: evil}}})
 		},
 		"forgot-password": func(w http.ResponseWriter) {
 			r.ForgotPassword(w, 200, ForgotPasswordPage{Organisation: evil, Email: evil})

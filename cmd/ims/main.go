@@ -32,7 +32,8 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServeCommand(), newDemoCommand(), newMigrateCommand(), newOrgCommand(), newMemberCommand(), newDevCommand(), newBenchCommand(), newTokenCommand())
+	root.AddCommand(newServeCommand(), newDemoCommand(), newMigrateCommand(), newOrgCommand(), newMemberCommand(), newAuditCommand(),
+		newDevCommand(), newBenchCommand(), newTokenCommand())
 	return root
 }
 

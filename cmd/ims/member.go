@@ -19,7 +19,47 @@ import (
 
 func newMemberCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "member", Short: "Manage an organisation's team members"}
-	cmd.AddCommand(newMemberAddCommand())
+	cmd.AddCommand(newMemberAddCommand(), newMemberUnlockCommand())
+	return cmd
+}
+
+func newMemberUnlockCommand() *cobra.Command {
+	databaseURL := config.Default().DatabaseURL
+	var organisation, email string
+	cmd := &cobra.Command{
+		Use:   "unlock --org NAME --email EMAIL",
+		Short: "Lift a member's sign-in lock at once",
+		Long: "Lift the lock that failed sign-in attempts put on a member, and forget those attempts.\n" +
+			"The unlock is recorded in the organisation's audit log.",
+		Example: `  ims member unlock --org Acme --email ana@acme.org`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
+				return err
+			}
+			db, err := openMigrated(cmd.Context(), databaseURL)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			svc := &membership.Service{Store: db, Now: time.Now}
+			wasLocked, err := svc.Unlock(cmd.Context(), organisation, email, "")
+			if err != nil {
+				return err
+			}
+			if wasLocked {
+				fmt.Fprintf(cmd.OutOrStdout(), "Unlocked %s in %s: they can sign in again now.\n", email, organisation)
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s in %s was not locked; any failed attempts are forgotten.\n", email, organisation)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&organisation, "org", "", "organisation name (required)")
+	cmd.Flags().StringVar(&email, "email", "", "the member's email address (required)")
+	cmd.MarkFlagRequired("org")
+	cmd.MarkFlagRequired("email")
+	addDatabaseFlag(cmd, &databaseURL)
 	return cmd
 }
 

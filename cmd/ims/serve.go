@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/config"
+	"imslogin/internal/lockout"
 	"imslogin/internal/mail"
 	"imslogin/internal/server"
 	"imslogin/internal/store/sqlstore"
@@ -68,6 +70,7 @@ func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	go housekeeping(ctx, db, cfg, log, time.Hour)
 	stopMail, err := startMail(ctx, cfg, db, log)
 	if err != nil {
 		ln.Close()
@@ -142,6 +145,30 @@ func newMigrateCommand() *cobra.Command {
 func addDatabaseFlag(cmd *cobra.Command, databaseURL *string) {
 	cmd.Flags().StringVar(databaseURL, "database-url", *databaseURL, "database: sqlite:PATH or postgres://… (env IMS_DATABASE_URL)")
 	cmd.Flags().String(config.ConfigFileFlag, "", "file of IMS_NAME=value lines")
+}
+
+// housekeeping prunes audit entries past the retention period and stale
+// failed sign-in counts, now and then every interval until ctx ends. Every
+// node may run it: each prune is one idempotent DELETE.
+func housekeeping(ctx context.Context, db *sqlstore.DB, cfg config.Config, log *slog.Logger, every time.Duration) {
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		now := time.Now()
+		if n, err := audit.Prune(ctx, db, now, cfg.AuditRetention); err != nil {
+			log.Warn("prune audit log", "err", err)
+		} else if n > 0 {
+			log.Info("pruned audit log", "entries", n, "retention", cfg.AuditRetention)
+		}
+		if _, err := db.PruneSigninLockouts(ctx, now.Add(-lockout.Forget)); err != nil {
+			log.Warn("prune failed sign-in counts", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }
 
 // startMail runs the outbox worker when a mail server is configured;

@@ -145,9 +145,10 @@ func (h *Handler) apiListMembers(w http.ResponseWriter, r *http.Request, a Actor
 	out := struct {
 		Members []apiMember `json:"members"`
 		Total   int         `json:"total"`
+		Capped  bool        `json:"total_capped,omitempty"`
 		Next    string      `json:"next,omitempty"`
 		Prev    string      `json:"prev,omitempty"`
-	}{Members: []apiMember{}, Total: list.Total}
+	}{Members: []apiMember{}, Total: list.Total, Capped: list.Capped}
 	now := h.Service.Now()
 	for _, row := range list.Rows {
 		out.Members = append(out.Members, memberJSON(row, now))

@@ -17,7 +17,8 @@ import (
 // MemberList is one page of Team Members.
 type MemberList struct {
 	Rows       []store.MemberRow
-	Total      int // members the search matches
+	Total      int  // members the search matches
+	Capped     bool // more than Total match: counting stopped there
 	Next, Prev *store.MemberCursor
 }
 
@@ -54,8 +55,30 @@ func (s *Service) ListMembers(ctx context.Context, a Actor, q store.MemberQuery)
 			list.Prev = cursorOf(rows, 0, q.Sort)
 		}
 	}
-	list.Total, err = s.Store.CountMembers(ctx, a.OrgID, q.Search)
+	list.Total, list.Capped, err = s.countMembers(ctx, a, q, list)
 	return list, err
+}
+
+// CountCap bounds the count of a search's matches: past it the page says
+// "more than 1000" instead of scanning every member.
+const CountCap = 1000
+
+// countMembers counts exactly without a search (an index count); with one,
+// the first page already has every match when there is no next page, and
+// otherwise the count stops at CountCap.
+func (s *Service) countMembers(ctx context.Context, a Actor, q store.MemberQuery, list MemberList) (int, bool, error) {
+	switch {
+	case q.Search == "":
+		n, err := s.Store.CountMembers(ctx, a.OrgID, "", 0)
+		return n, false, err
+	case q.After == nil && q.Before == nil && list.Next == nil:
+		return len(list.Rows), false, nil
+	}
+	n, err := s.Store.CountMembers(ctx, a.OrgID, q.Search, CountCap)
+	if n > CountCap {
+		return CountCap, true, err
+	}
+	return n, false, err
 }
 
 func cursorOf(rows []store.MemberRow, i int, sort store.MemberSort) *store.MemberCursor {
@@ -172,11 +195,7 @@ func (s *Service) AddMember(ctx context.Context, a Actor, in NewMemberInput) (st
 	m, err := s.Members.AddMember(ctx, membership.NewMember{
 		Organisation: org.Name, Email: in.Email, Name: in.Name, Role: role, RoleID: roleID,
 		Unlicensed: !in.Licensed, DataAccess: in.DataAccess,
-		Then: func(tx store.Store, org store.Organisation, m store.Member) error {
-			e := about(s.auditEvent(a, audit.MemberAdd), m)
-			e.Detail = fmt.Sprintf("added as %s; invitation sent", roleLabel(role, roleID))
-			return tx.AppendAuditEvent(ctx, &e)
-		},
+		Actor: a.Label,
 	})
 	return m, refusedFrom(err)
 }

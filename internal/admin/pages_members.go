@@ -93,7 +93,7 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request, c request) {
 		return
 	}
 	p := web.AdminMembersPage{Layout: h.layout(w, r, c), Nav: nav(c.Actor, "members"), Search: q.Search,
-		Total: list.Total, Used: used, Licences: total, CanAdd: c.Can(access.MembersWrite)}
+		Total: list.Total, TotalCapped: list.Capped, Used: used, Licences: total, CanAdd: c.Can(access.MembersWrite)}
 	for _, col := range memberColumns {
 		link := web.SortLink{Label: col.Label}
 		if col.Sort != "" {

@@ -53,24 +53,24 @@ type Config struct {
 // Default is the configuration before flags, environment and file.
 func Default() Config {
 	return Config{
-		Addr:             "127.0.0.1:8080",
-		DatabaseURL:      "sqlite:ims-data/ims.db",
-		PublicURL:        "http://127.0.0.1:8080",
-		LogLevel:         "info",
-		LogFormat:        "text",
-		Argon2MemoryKiB:  password.DefaultParams.MemoryKiB,
-		Argon2Time:       password.DefaultParams.Time,
-		Argon2Threads:    password.DefaultParams.Threads,
-		HashQueueTimeout: 2 * time.Second,
-		ShutdownTimeout:  15 * time.Second,
+		Addr:               "127.0.0.1:8080",
+		DatabaseURL:        "sqlite:ims-data/ims.db",
+		PublicURL:          "http://127.0.0.1:8080",
+		LogLevel:           "info",
+		LogFormat:          "text",
+		Argon2MemoryKiB:    password.DefaultParams.MemoryKiB,
+		Argon2Time:         password.DefaultParams.Time,
+		Argon2Threads:      password.DefaultParams.Threads,
+		HashQueueTimeout:   2 * time.Second,
+		ShutdownTimeout:    15 * time.Second,
+		InvitationLifetime: 7 * 24 * time.Hour,
+		ResetLifetime:      time.Hour,
 
 		ThrottleAddressPerMinute:      60,
 		ThrottleAddressBurst:          20,
 		ThrottleOrganisationPerMinute: 600,
 		ThrottleOrganisationBurst:     200,
 		AuditRetention:                365 * 24 * time.Hour,
-		InvitationLifetime:            7 * 24 * time.Hour,
-		ResetLifetime:                 time.Hour,
 	}
 }
 

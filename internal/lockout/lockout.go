@@ -82,17 +82,25 @@ type Guard struct {
 // LockedUntil returns when id's lock lifts, or the zero time if it is not
 // locked.
 func (g *Guard) LockedUntil(ctx context.Context, id Identifier) (time.Time, error) {
+	until, _, err := g.Check(ctx, id)
+	return until, err
+}
+
+// Check returns when id's lock lifts (zero if it is not locked) and whether
+// any failures are counted against it, so a sign-in that finds none need not
+// clear them.
+func (g *Guard) Check(ctx context.Context, id Identifier) (lockedUntil time.Time, counted bool, err error) {
 	l, err := g.Store.SigninLockout(ctx, id.OrgID, id.Key)
 	if errors.Is(err, store.ErrNotFound) {
-		return time.Time{}, nil
+		return time.Time{}, false, nil
 	}
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	}
 	if !l.Locked(g.Now()) {
-		return time.Time{}, nil
+		return time.Time{}, true, nil
 	}
-	return l.LockedUntil, nil
+	return l.LockedUntil, true, nil
 }
 
 // Result is the state a failure left.

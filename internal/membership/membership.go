@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/password"
 	"imslogin/internal/store"
@@ -104,13 +105,14 @@ type NewMember struct {
 	DataAccess    bool
 	RoleID        int64 // a custom role; Role must then be RoleMember
 	Unlicensed    bool  // add the member without a licence
-	// Then, if set, runs in the transaction that creates the member and
-	// queues the invitation (to record the audit entry with them).
-	Then func(tx store.Store, org store.Organisation, m store.Member) error
+	// Actor is who adds the member, for the audit log; empty means an
+	// operator at the command line.
+	Actor string
 }
 
-// AddMember validates everything before writing anything, then creates
-// the member, checks the licence limit and runs n.Then in one transaction.
+// AddMember validates everything before writing anything, then checks the
+// licence limit, creates the member, records it and sends any invitation
+// in one transaction.
 func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, error) {
 	org, err := s.Store.OrganisationByName(ctx, n.Organisation)
 	if errors.Is(err, store.ErrNotFound) {
@@ -145,13 +147,18 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		if err := tx.CreateMember(ctx, &m); err != nil {
 			return err
 		}
+		actor := n.Actor
+		if actor == "" {
+			actor = audit.ActorCommandLine
+		}
+		if err := tx.AppendAuditEvent(ctx, &store.AuditEvent{OrgID: org.ID, At: m.CreatedAt, Kind: audit.MemberAdd,
+			MemberID: m.ID, Email: m.Email, Actor: actor, Detail: fmt.Sprintf("role %s, status %s", m.Role, m.Status)}); err != nil {
+			return err
+		}
 		if m.Status == store.StatusInvited {
 			if err := s.Invitations.Invite(ctx, tx, org, m); err != nil {
 				return err
 			}
-		}
-		if n.Then != nil {
-			return n.Then(tx, org, m)
 		}
 		return nil
 	})

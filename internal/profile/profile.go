@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"time"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/linkmail"
+	"imslogin/internal/lockout"
 	"imslogin/internal/password"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
@@ -24,6 +26,7 @@ type Handler struct {
 	Pages     *web.Renderer
 	Links     *linkmail.Sender
 	Blocklist password.Blocklist
+	Lockout   *lockout.Guard // a wrong current password counts towards the lockout
 	Log       *slog.Logger
 	Now       func() time.Time
 }
@@ -55,6 +58,9 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(ctx)
 	org, m := si.Organisation, si.Member
 	pw := r.PostFormValue("password")
+	if h.refuseIfLocked(w, r, si) {
+		return
+	}
 	ok, _, err := h.Hasher.Verify(ctx, r.PostFormValue("current_password"), m.PasswordHash)
 	if err != nil {
 		h.serverError(w, r, err)
@@ -62,6 +68,15 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 	}
 	var problems []string
 	if !ok {
+		res, err := h.Lockout.Record(r, lockout.For(org, m, "change password: wrong current password"))
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		if !res.LockedUntil.IsZero() {
+			h.locked(w, si, res.LockedUntil)
+			return
+		}
 		problems = append(problems, "your current password is not correct")
 	}
 	err = password.ForOrganisation(h.Blocklist).CheckNew(pw, r.PostFormValue("password_confirm"),
@@ -91,6 +106,13 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 		if err := tx.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
 			return err
 		}
+		if err := h.Lockout.Succeeded(ctx, tx, lockout.Of(org.ID, m.Email)); err != nil {
+			return err
+		}
+		e := audit.About(audit.Event(r, h.Now(), org.ID, audit.PasswordChange), m)
+		if err := tx.AppendAuditEvent(ctx, &e); err != nil {
+			return err
+		}
 		return h.Links.PasswordChanged(ctx, tx, org, m, "changed")
 	})
 	if err != nil {
@@ -104,6 +126,27 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 	}
 	web.SetFlash(w, "password-changed")
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+}
+
+// refuseIfLocked answers "Account locked" while the member's sign-in is
+// locked: the current password is not even checked then.
+func (h *Handler) refuseIfLocked(w http.ResponseWriter, r *http.Request, si store.SignedIn) bool {
+	until, err := h.Lockout.LockedUntil(r.Context(), lockout.Of(si.Organisation.ID, si.Member.Email))
+	if err != nil {
+		h.serverError(w, r, err)
+		return true
+	}
+	if until.IsZero() {
+		return false
+	}
+	h.locked(w, si, until)
+	return true
+}
+
+func (h *Handler) locked(w http.ResponseWriter, si store.SignedIn, until time.Time) {
+	page := h.page(si)
+	page.Notice = web.LockedNotice(until, h.Now())
+	h.Pages.ChangePassword(w, http.StatusLocked, page)
 }
 
 func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/password"
 	"imslogin/internal/store"
 	"imslogin/internal/token"
@@ -21,17 +22,24 @@ type linkForm struct {
 	apply func(ctx context.Context, tx store.Store, org store.Organisation, m store.Member, hash string) error
 	// done answers the browser once the change is committed.
 	done func(w http.ResponseWriter, r *http.Request, org store.Organisation, m store.Member)
+	// auditKind is the audit log entry written with the change.
+	auditKind string
 }
 
 func (h *Handler) resetForm() linkForm {
 	return linkForm{
 		purpose: store.LinkReset, path: "/reset-password", heading: "Reset your password", label: "Reset password",
-		intro: "Choose a new password. You will be signed out everywhere and can then sign in with it.",
+		auditKind: audit.PasswordReset,
+		intro:     "Choose a new password. You will be signed out everywhere and can then sign in with it.",
 		apply: func(ctx context.Context, tx store.Store, org store.Organisation, m store.Member, hash string) error {
 			if err := tx.SetPasswordHash(ctx, org.ID, m.ID, hash); err != nil {
 				return err
 			}
 			if err := tx.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
+				return err
+			}
+			// Proving control of the email lifts a sign-in lock, as the lockout email says.
+			if _, err := tx.ClearSigninLockout(ctx, org.ID, m.Email); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 			return h.Links.PasswordChanged(ctx, tx, org, m, "reset")
@@ -47,7 +55,8 @@ func (h *Handler) resetForm() linkForm {
 func (h *Handler) invitationForm() linkForm {
 	return linkForm{
 		purpose: store.LinkInvitation, path: "/invitation", heading: "Set up your account", label: "Set password and sign in",
-		intro: "Your email address is verified by this link. Choose the password you will sign in with.",
+		auditKind: audit.InvitationAccept,
+		intro:     "Your email address is verified by this link. Choose the password you will sign in with.",
 		apply: func(ctx context.Context, tx store.Store, org store.Organisation, m store.Member, hash string) error {
 			return tx.AcceptInvitation(ctx, org.ID, m.ID, hash)
 		},
@@ -145,7 +154,11 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, f linkForm) {
 		if _, err := token.Redeem(ctx, tx, raw, f.purpose, h.Now()); err != nil {
 			return err
 		}
-		return f.apply(ctx, tx, org, m, hash)
+		if err := f.apply(ctx, tx, org, m, hash); err != nil {
+			return err
+		}
+		e := audit.About(audit.Event(r, h.Now(), org.ID, f.auditKind), m)
+		return tx.AppendAuditEvent(ctx, &e)
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) { // the invitation was accepted some other way

@@ -100,31 +100,32 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		}
 		w.Write([]byte("ready\n"))
 	})
-	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
+	guard := &lockout.Guard{Store: db, Now: opts.Now}
 	throttles := &signin.Throttle{
 		Address:      throttle.New(cfg.ThrottleAddressPerMinute, cfg.ThrottleAddressBurst, maxThrottleKeys, opts.Now),
 		Organisation: throttle.New(cfg.ThrottleOrganisationPerMinute, cfg.ThrottleOrganisationBurst, maxThrottleKeys, opts.Now),
 	}
 	dashboardLinks := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
 		Description: "See the browsers signed in to your account and sign any of them out."}}, opts.DashboardLinks...)
+	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
+	adminService := &admin.Service{Store: db, Links: links, Lockout: guard, Now: opts.Now,
+		Members: &membership.Service{Store: db, Hasher: hasher, Now: opts.Now, Invitations: links}}
 	codes := &otpcode.Issuer{Now: opts.Now}
 	// The steps of a sign-in after the password, in order.
 	steps := append([]signin.Step{
 		&emailverify.Step{Store: db, Codes: codes, Pages: pages, Log: log},
 	}, opts.Steps...)
-	adminService := &admin.Service{Store: db, Links: links, Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Now: opts.Now,
-		Members: &membership.Service{Store: db, Hasher: hasher, Now: opts.Now, Invitations: links}}
 	mounters := []Mounter{
 		&admin.Handler{Service: adminService, Sessions: sessions, Pages: pages, Log: log},
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: steps,
-			Lockout: &lockout.Guard{Store: db, Now: opts.Now}, Throttle: throttles},
+			Lockout: guard, Throttle: throttles},
 		&emailverify.ChangeHandler{Store: db, Sessions: sessions, Codes: codes, Pages: pages, Log: log},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
 		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
 			Blocklist: blocklist, Log: log, Now: opts.Now, MinResponse: 250 * time.Millisecond},
 		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
-			Blocklist: blocklist, Log: log, Now: opts.Now},
+			Blocklist: blocklist, Lockout: guard, Log: log, Now: opts.Now},
 	}
 	for _, m := range append(mounters, opts.Extra...) {
 		m.Mount(mux)

@@ -124,6 +124,3 @@ func (m *Manager) Reauthenticated(w http.ResponseWriter, r *http.Request, si sto
 	m.setCookie(w, token, si.Session)
 	return nil
 }
-
-// Now is the manager's clock, for handlers that show times.
-func (m *Manager) Now() time.Time { return m.now() }

@@ -15,4 +15,18 @@
 //
 // Adding a step means writing one Step and adding it to the list the server
 // builds; the password step and the other steps are not touched.
+//
+// Protection: before the password is looked at, the attempt is throttled
+// per client address and per organisation name (429), then refused while
+// the identifier is locked (423, the same page for right and wrong
+// passwords). A wrong password is counted by the lockout and recorded in
+// the audit log in one transaction. A step that checks a secret (a code, a
+// second factor) counts a wrong answer the same way, with
+// lockout.Guard.Record(r, lockout.For(f.Organisation, f.Member, reason)), so
+// guesses there lock the account too. The session, the sign-in time, the
+// cleared count and the signin-success entry are written in one transaction.
+//
+// GET/POST /reauthenticate asks a signed-in member for their password again
+// before a sensitive action (see session.Manager.RequireRecentAuth); it is
+// throttled, locked and counted like sign-in.
 package signin

@@ -17,7 +17,7 @@ import (
 // session.ReauthAfter (session.Manager.RequireRecentAuth sends them here).
 // It is throttled, locked and counted exactly like the sign-in page.
 
-func (h *Handler) reauthPage(r *http.Request, si store.SignedIn, returnTo string) web.ReauthPage {
+func (h *Handler) reauthPage(si store.SignedIn, returnTo string) web.ReauthPage {
 	if returnTo == "" {
 		returnTo = "/dashboard"
 	}
@@ -26,13 +26,13 @@ func (h *Handler) reauthPage(r *http.Request, si store.SignedIn, returnTo string
 
 func (h *Handler) showReauth(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(r.Context())
-	h.Pages.Reauth(w, http.StatusOK, h.reauthPage(r, si, SafeReturnPath(r.URL.Query().Get("return_to"))))
+	h.Pages.Reauth(w, http.StatusOK, h.reauthPage(si, SafeReturnPath(r.URL.Query().Get("return_to"))))
 }
 
 func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	si, _ := session.SignedInFrom(ctx)
-	page := h.reauthPage(r, si, SafeReturnPath(r.PostFormValue("return_to")))
+	page := h.reauthPage(si, SafeReturnPath(r.PostFormValue("return_to")))
 	pw := r.PostFormValue("password")
 	if pw == "" {
 		page.Notice = web.Notice{Kind: "error", Text: "Enter your password."}
@@ -46,14 +46,14 @@ func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
 	}
 	org, member := si.Organisation, si.Member
 	id := lockout.Of(org.ID, member.Email)
-	err := h.refuseIfLocked(ctx, id, func() {
+	_, err := h.refuseIfLocked(ctx, id, func() {
 		h.appendAudit(ctx, h.auditFailure(r, org, member, member.Email, "re-authentication: account locked"))
 	})
 	if err == nil {
 		err = h.verifyReauth(w, r, si, id, pw)
 	}
 	if locked, ok := asLocked(err); ok {
-		page.Notice = lockedNotice(locked.Until, h.Now())
+		page.Notice = web.LockedNotice(locked.Until, h.Now())
 		h.Pages.Reauth(w, http.StatusLocked, page)
 		return
 	}
@@ -84,8 +84,7 @@ func (h *Handler) verifyReauth(w http.ResponseWriter, r *http.Request, si store.
 		return err
 	}
 	if !ok {
-		return h.recordFailure(r, failure{id: id, policy: lockout.PolicyOf(org.Settings), org: org, member: member,
-			email: member.Email, reason: "re-authentication: wrong password"})
+		return h.recordFailure(r, lockout.For(org, member, "re-authentication: wrong password"))
 	}
 	return h.Sessions.Reauthenticated(w, r, si, func(tx store.Store) error {
 		if err := h.Lockout.Succeeded(ctx, tx, id); err != nil {

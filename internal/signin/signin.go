@@ -100,10 +100,10 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 		h.Pages.Login(w, http.StatusTooManyRequests, page)
 		return
 	}
-	org, member, err := h.checkPassword(r, a)
+	org, member, counted, err := h.checkPassword(r, a)
 	if locked, ok := asLocked(err); ok {
 		h.Log.Info("sign-in refused: locked", "organisation", a.organisation, "address", session.ClientAddress(r))
-		page.Notice = lockedNotice(locked.Until, h.Now())
+		page.Notice = web.LockedNotice(locked.Until, h.Now())
 		h.Pages.Login(w, http.StatusLocked, page)
 		return
 	}
@@ -133,6 +133,7 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 		SigninFlow:   store.SigninFlow{OrgID: org.ID, MemberID: member.ID, RememberMe: a.rememberMe, ReturnTo: a.returnTo},
 		Organisation: org,
 		Member:       member,
+		noFailures:   !counted,
 	}
 	h.advance(w, r, f, 0)
 }
@@ -143,31 +144,33 @@ var errWrongCredentials = errors.New("wrong organisation, email or password")
 // identifier is locked: then every attempt gets the same *lockedError,
 // without a hash. An unknown organisation or email costs one hash all the
 // same and is counted and locked the same way, so neither timing nor the
-// lock reveals who is a member.
-func (h *Handler) checkPassword(r *http.Request, a attempt) (store.Organisation, store.Member, error) {
+// lock reveals who is a member. counted reports whether earlier failures
+// are on record, for the sign-in to clear when it completes.
+func (h *Handler) checkPassword(r *http.Request, a attempt) (org store.Organisation, member store.Member, counted bool, err error) {
 	ctx := r.Context()
-	org, err := h.Store.OrganisationByName(ctx, a.organisation)
+	org, err = h.Store.OrganisationByName(ctx, a.organisation)
 	if errors.Is(err, store.ErrNotFound) {
 		id := lockout.OfUnknownOrganisation(a.organisation, a.email)
-		if err := h.refuseIfLocked(ctx, id, nil); err != nil {
-			return org, store.Member{}, err
+		if _, err := h.refuseIfLocked(ctx, id, nil); err != nil {
+			return org, member, false, err
 		}
 		if err := h.Hasher.VerifyDummy(ctx, a.password); err != nil {
-			return org, store.Member{}, err
+			return org, member, false, err
 		}
-		return org, store.Member{}, h.recordFailure(r, failure{id: id, policy: lockout.DefaultPolicy(), email: a.email})
+		return org, member, false, h.recordFailure(r, lockout.Failure{ID: id, Policy: lockout.DefaultPolicy(), Email: a.email})
 	}
 	if err != nil {
-		return org, store.Member{}, err
+		return org, member, false, err
 	}
-	member, err := h.Store.MemberByEmail(ctx, org.ID, a.email)
+	member, err = h.Store.MemberByEmail(ctx, org.ID, a.email)
 	known := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return org, member, err
+		return org, member, false, err
 	}
 	id := lockout.Of(org.ID, a.email)
-	if err := h.refuseIfLocked(ctx, id, func() { h.appendAudit(ctx, h.auditFailure(r, org, member, a.email, "account locked")) }); err != nil {
-		return org, member, err
+	counted, err = h.refuseIfLocked(ctx, id, func() { h.appendAudit(ctx, h.auditFailure(r, org, member, a.email, "account locked")) })
+	if err != nil {
+		return org, member, counted, err
 	}
 	ok, upgraded := false, ""
 	if known {
@@ -176,7 +179,7 @@ func (h *Handler) checkPassword(r *http.Request, a attempt) (store.Organisation,
 		err = h.Hasher.VerifyDummy(ctx, a.password)
 	}
 	if err != nil {
-		return org, member, err
+		return org, member, counted, err
 	}
 	if !ok {
 		reason := "wrong password"
@@ -186,28 +189,29 @@ func (h *Handler) checkPassword(r *http.Request, a attempt) (store.Organisation,
 		case member.PasswordHash == "":
 			reason = "no password set"
 		}
-		return org, member, h.recordFailure(r, failure{id: id, policy: lockout.PolicyOf(org.Settings), org: org,
-			member: member, email: a.email, reason: reason})
+		return org, member, true, h.recordFailure(r, lockout.Failure{ID: id, Policy: lockout.PolicyOf(org.Settings), Org: org,
+			Member: member, Email: a.email, Reason: reason})
 	}
 	if upgraded != "" {
 		if err := h.Store.SetPasswordHash(ctx, org.ID, member.ID, upgraded); err != nil {
 			h.Log.Warn("upgrade password hash", "member", member.ID, "err", err)
 		}
 	}
-	return org, member, nil
+	return org, member, counted, nil
 }
 
 // refuseIfLocked returns a *lockedError while id is locked, after calling
-// record (if any) to note the refused attempt.
-func (h *Handler) refuseIfLocked(ctx context.Context, id lockout.Identifier, record func()) error {
-	until, err := h.Lockout.LockedUntil(ctx, id)
+// record (if any) to note the refused attempt. counted reports whether any
+// failures are on record for id.
+func (h *Handler) refuseIfLocked(ctx context.Context, id lockout.Identifier, record func()) (counted bool, err error) {
+	until, counted, err := h.Lockout.Check(ctx, id)
 	if err != nil || until.IsZero() {
-		return err
+		return counted, err
 	}
 	if record != nil {
 		record()
 	}
-	return &lockedError{Until: until}
+	return counted, &lockedError{Until: until}
 }
 
 // refusalFor says why a member who knows their password may not sign in.
@@ -231,8 +235,10 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 		if err := tx.RecordSignIn(ctx, f.OrgID, f.MemberID, s.CreatedAt); err != nil {
 			return err
 		}
-		if err := h.Lockout.Succeeded(ctx, tx, lockout.Of(f.OrgID, f.Member.Email)); err != nil {
-			return err
+		if !f.noFailures {
+			if err := h.Lockout.Succeeded(ctx, tx, lockout.Of(f.OrgID, f.Member.Email)); err != nil {
+				return err
+			}
 		}
 		e := audit.About(audit.Event(r, s.CreatedAt, f.OrgID, audit.SigninSuccess), f.Member)
 		if f.RememberMe {

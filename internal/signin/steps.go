@@ -38,7 +38,11 @@ type Flow struct {
 	store.SigninFlow
 	Organisation store.Organisation
 	Member       store.Member
-	failed       string
+	// noFailures is set when the password step found no failed attempts
+	// on record, so finishing in the same request has none to clear. A flow
+	// read back for a later step leaves it false: that step may have failed.
+	noFailures bool
+	failed     string
 }
 
 // Fail ends the sign-in as a failed attempt (too many wrong codes, say):
@@ -142,6 +146,12 @@ func (h *Handler) showStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
+	// Codes are guessed like passwords: the client address's bucket applies
+	// before anything is looked up.
+	if wait, ok := h.Throttle.allow(r, ""); !ok {
+		h.Pages.Login(w, http.StatusTooManyRequests, web.LoginPage{Layout: web.Layout{Notice: throttled(w, wait)}})
+		return
+	}
 	f, index, ok := h.currentFlow(r)
 	if !ok {
 		h.flowExpired(w)
@@ -172,11 +182,10 @@ func (h *Handler) failFlow(w http.ResponseWriter, r *http.Request, f *Flow) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: flowCookie, Path: "/login", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	err := h.recordFailure(r, failure{id: lockout.Of(f.OrgID, f.Member.Email), policy: lockout.PolicyOf(f.Organisation.Settings),
-		org: f.Organisation, member: f.Member, email: f.Member.Email, reason: f.failed})
+	err := h.recordFailure(r, lockout.For(f.Organisation, f.Member, f.failed))
 	page := web.LoginPage{Organisation: f.Organisation.Name, Email: f.Member.Email}
 	if locked, ok := asLocked(err); ok {
-		page.Notice = lockedNotice(locked.Until, h.Now())
+		page.Notice = web.LockedNotice(locked.Until, h.Now())
 		h.Pages.Login(w, http.StatusLocked, page)
 		return
 	}

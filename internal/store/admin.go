@@ -64,7 +64,7 @@ type MemberQuery struct {
 	Desc   bool
 	// After or Before (not both) is where the page starts or ends.
 	After, Before *MemberCursor
-	Limit         int // at most 200
+	Limit         int // at most 201 (a page and one more, to know there is a next page)
 }
 
 // MemberRow is a member as the Team Members list shows them.
@@ -115,8 +115,9 @@ type Picture struct {
 type Administration interface {
 	// ListMembers returns one page of members, in the query's order.
 	ListMembers(ctx context.Context, orgID int64, q MemberQuery) ([]MemberRow, error)
-	// CountMembers counts the members the search matches.
-	CountMembers(ctx context.Context, orgID int64, search string) (int, error)
+	// CountMembers counts the members the search matches, up to limit+1
+	// when limit is positive: more than limit means "over limit".
+	CountMembers(ctx context.Context, orgID int64, search string, limit int) (int, error)
 	// SetMemberAccess changes a member's role, permissions, licence and data
 	// access. ErrNotFound if the member, or the custom role, is not the
 	// organisation's.

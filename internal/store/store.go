@@ -49,7 +49,7 @@ type Organisation struct {
 	Name      string
 	PortalURL string // official public address used in links; empty means the server's public URL
 	Settings  OrganisationSettings
-	Licences  int // seats operators sold the organisation; licensed members never exceed it
+	Licences  int // seats operators sold the organisation; licensed members never exceed it (0 at creation: DefaultLicences)
 	CreatedAt time.Time
 }
 

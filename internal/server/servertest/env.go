@@ -1,5 +1,9 @@
 package servertest
 
+// Env is a second way to run the server, for tests that need several
+// servers on one database (nodes), organisations of their own, a fixed
+// clock, or clients that send their own headers (a proxy's, a user agent).
+
 import (
 	"context"
 	"io"
@@ -9,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,39 +23,17 @@ import (
 	"imslogin/internal/store"
 )
 
-// Clock is a settable clock shared by the server and the test.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// NewClock is a clock at a fixed time: 10:00 UTC on 21 November 2026.
+func NewClock() *Clock { return &Clock{now: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)} }
 
-// NewClock starts at a fixed time.
-func NewClock() *Clock { return &Clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)} }
-
-// Now is the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock on.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// Config is a valid configuration with cheap hashing and throttling loose
-// enough not to interfere; tests tighten what they exercise.
+// Config is FastConfig for an Env: two hashing slots that callers wait for
+// as long as it takes (tests that count answers must not see a 503 on a
+// busy machine), and a public URL.
 func Config() config.Config {
-	cfg := config.Default()
+	cfg := FastConfig()
 	cfg.DatabaseURL = "sqlite:unused"
 	cfg.PublicURL = "http://127.0.0.1"
-	cfg.Argon2MemoryKiB, cfg.Argon2Time, cfg.Argon2Threads = 8*1024, 1, 1
-	cfg.HashWorkers = 2
-	cfg.ThrottleAddressPerMinute, cfg.ThrottleAddressBurst = 1e6, 1e6
-	cfg.ThrottleOrganisationPerMinute, cfg.ThrottleOrganisationBurst = 1e6, 1e6
+	cfg.HashWorkers, cfg.HashQueueTimeout = 2, 30*time.Second
 	return cfg
 }
 
@@ -83,8 +64,7 @@ func Start(t testing.TB, db server.Database, cfg config.Config, clock *Clock) *E
 // NewOrganisation creates an organisation with settings changed by edit.
 func NewOrganisation(t testing.TB, db store.Store, name string, edit func(*store.OrganisationSettings)) store.Organisation {
 	t.Helper()
-	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), Licences: store.DefaultLicences,
-		CreatedAt: NewClock().Now()}
+	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), CreatedAt: NewClock().Now()}
 	if edit != nil {
 		edit(&o.Settings)
 	}

@@ -1,10 +1,5 @@
-// Package servertest runs the whole server over httptest for tests: a
-// fresh database, an injected clock, and clients that keep cookies and do
-// not follow redirects, so tests see each answer as a browser gets it.
-//
-// App (New) starts a server with an organisation and a member ready to
-// sign in; Env (Start) starts a bare server on a given database, for tests
-// that run several nodes or build their own organisations.
+// Package servertest runs the whole server over httptest on a fresh
+// database, with an organisation and a member ready to sign in.
 package servertest
 
 import (
@@ -16,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +36,26 @@ type App struct {
 	Clock  *Clock
 }
 
+// Clock is a settable clock shared by the server and the test.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 // Options change the app before it starts.
 type Options struct {
 	DB      *sqlstore.DB // default: a fresh SQLite database
@@ -48,11 +64,11 @@ type Options struct {
 	OrgName string // default "Acme"
 }
 
-// FastConfig is a valid configuration with cheap hashing for tests.
+// FastConfig is a valid configuration with cheap hashing for tests, and
+// throttling loose enough never to interfere; tests of throttling tighten it.
 func FastConfig() config.Config {
 	cfg := config.Default()
 	cfg.Argon2MemoryKiB, cfg.Argon2Time = 8*1024, 1
-	// Throttling loose enough not to interfere; tests tighten what they exercise.
 	cfg.ThrottleAddressPerMinute, cfg.ThrottleAddressBurst = 1e6, 1e6
 	cfg.ThrottleOrganisationPerMinute, cfg.ThrottleOrganisationBurst = 1e6, 1e6
 	return cfg
@@ -68,7 +84,7 @@ func New(t testing.TB, opts Options) *App {
 	if opts.OrgName == "" {
 		opts.OrgName = "Acme"
 	}
-	clock := &Clock{t: time.Now().UTC()}
+	clock := &Clock{now: time.Now().UTC()}
 	if opts.Server.Now == nil {
 		opts.Server.Now = clock.Now
 	}

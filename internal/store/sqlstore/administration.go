@@ -26,23 +26,35 @@ var sortColumns = map[store.MemberSort]string{
 	store.SortLastSignIn: "m.last_signin_at",
 }
 
+// searchClause matches a lower-cased part of the name or email. instr and
+// strpos need no escaping, unlike LIKE.
+func (q *queries) searchClause() string {
+	if q.d == dialectPostgres {
+		return ` AND (strpos(m.name_key, ?) > 0 OR strpos(m.email, ?) > 0)`
+	}
+	return ` AND (instr(m.name_key, ?) > 0 OR instr(m.email, ?) > 0)`
+}
+
 // ListMembers pages by keyset: WHERE (column, id) > (cursor) ORDER BY
 // column, id LIMIT n walks the (org_id, column, id) index, so every page
-// costs the same however deep it is.
+// costs the same however deep it is. It reads in two steps: the IDs of the
+// page (from the index alone when sorted by name, which also holds the
+// email, so a search touches no table row that does not match), then the
+// rows of those IDs.
 func (q *queries) ListMembers(ctx context.Context, orgID int64, mq store.MemberQuery) ([]store.MemberRow, error) {
 	if !mq.Sort.Valid() {
 		mq.Sort = store.SortName
 	}
 	col := sortColumns[mq.Sort]
 	limit := mq.Limit
-	if limit <= 0 || limit > 200 {
+	if limit <= 0 || limit > 201 {
 		limit = 50
 	}
-	query, args := memberRowQuery, []any{orgID}
+	query, args := `SELECT m.id FROM members m WHERE m.org_id = ?`, []any{orgID}
 	if mq.Search != "" {
-		pattern := "%" + escapeLike(strings.ToLower(mq.Search)) + "%"
-		query += ` AND (m.name_key LIKE ? ESCAPE '\' OR m.email LIKE ? ESCAPE '\')`
-		args = append(args, pattern, pattern)
+		term := strings.ToLower(mq.Search)
+		query += q.searchClause()
+		args = append(args, term, term)
 	}
 	// Going back (Before) reads backwards from the cursor, then reverses.
 	forward := mq.Before == nil
@@ -64,24 +76,68 @@ func (q *queries) ListMembers(ctx context.Context, orgID int64, mq store.MemberQ
 		dir = "DESC"
 	}
 	query += fmt.Sprintf(` ORDER BY %s %s, m.id %s LIMIT %d`, col, dir, dir, limit)
+	ids, err := q.ids(ctx, query, args...)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	byID, err := q.memberRows(ctx, orgID, ids)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]store.MemberRow, 0, len(ids))
+	for _, id := range ids {
+		if r, ok := byID[id]; ok {
+			list = append(list, r)
+		}
+	}
+	if !forward {
+		slices.Reverse(list)
+	}
+	return list, nil
+}
+
+func (q *queries) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
 	rows, err := q.r.QueryContext(ctx, q.bind(query), args...)
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer rows.Close()
-	var list []store.MemberRow
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// memberRows reads the rows of a page of IDs.
+func (q *queries) memberRows(ctx context.Context, orgID int64, ids []int64) (map[int64]store.MemberRow, error) {
+	args := []any{orgID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	// "+m.org_id" keeps the planner on the primary key: the IDs pick the
+	// rows, and the organisation still scopes them.
+	query := strings.Replace(memberRowQuery, "WHERE m.org_id = ?", "WHERE +m.org_id = ?", 1) +
+		` AND m.id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+	rows, err := q.r.QueryContext(ctx, q.bind(query), args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := make(map[int64]store.MemberRow, len(ids))
 	for rows.Next() {
 		var mr store.MemberRow
 		targets := append(memberTargets(&mr.Member), &mr.RoleName, msTime{&mr.LockedUntil})
 		if err := rows.Scan(targets...); err != nil {
 			return nil, err
 		}
-		list = append(list, mr)
+		out[mr.ID] = mr
 	}
-	if !forward {
-		slices.Reverse(list)
-	}
-	return list, rows.Err()
+	return out, rows.Err()
 }
 
 func cursorValue(s store.MemberSort, c store.MemberCursor) any {
@@ -91,20 +147,20 @@ func cursorValue(s store.MemberSort, c store.MemberCursor) any {
 	return c.Text
 }
 
-// escapeLike makes s match itself literally in a LIKE pattern.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-func (q *queries) CountMembers(ctx context.Context, orgID int64, search string) (int, error) {
-	query, args := `SELECT COUNT(*) FROM members m WHERE m.org_id = ?`, []any{orgID}
+// CountMembers counts the members a search matches, stopping at limit+1
+// (0: no limit), so a search over a large organisation stays cheap.
+func (q *queries) CountMembers(ctx context.Context, orgID int64, search string, limit int) (int, error) {
+	inner, args := `SELECT 1 FROM members m WHERE m.org_id = ?`, []any{orgID}
 	if search != "" {
-		pattern := "%" + escapeLike(strings.ToLower(search)) + "%"
-		query += ` AND (m.name_key LIKE ? ESCAPE '\' OR m.email LIKE ? ESCAPE '\')`
-		args = append(args, pattern, pattern)
+		term := strings.ToLower(search)
+		inner += q.searchClause()
+		args = append(args, term, term)
+	}
+	if limit > 0 {
+		inner += fmt.Sprintf(` LIMIT %d`, limit+1)
 	}
 	var n int
-	err := q.queryRow(ctx, query, args...).Scan(&n)
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM (`+inner+`) matches`, args...).Scan(&n)
 	return n, translate(err)
 }
 

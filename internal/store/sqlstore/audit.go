@@ -43,9 +43,8 @@ func (q *queries) AuditEvents(ctx context.Context, orgID int64, f store.AuditFil
 		limit = defaultAuditLimit
 	}
 	args = append(args, limit)
-	q.roundTrips.Add(1)
-	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT id, org_id, at, kind, member_id, email, actor, address, user_agent, detail
-		FROM audit_events WHERE `+strings.Join(where, " AND ")+` ORDER BY at DESC, id DESC LIMIT ?`), args...)
+	rows, err := q.query(ctx, `SELECT id, org_id, at, kind, member_id, email, actor, address, user_agent, detail
+		FROM audit_events WHERE `+strings.Join(where, " AND ")+` ORDER BY at DESC, id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, translate(err)
 	}

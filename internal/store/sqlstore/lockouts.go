@@ -28,13 +28,11 @@ const recordFailureQuery = `INSERT INTO signin_lockouts AS l (org_id, identifier
 
 func (q *queries) RecordSigninFailure(ctx context.Context, orgID int64, identifier string, rule store.FailureRule) (store.Lockout, error) {
 	now, forgetBefore, lockedUntil := ms(rule.Now), ms(rule.Now.Add(-rule.Forget)), ms(rule.Now.Add(rule.LockFor))
-	q.roundTrips.Add(1)
-	row := q.w.QueryRowContext(ctx, q.bind(recordFailureQuery),
+	return scanLockout(q.writeRow(ctx, recordFailureQuery,
 		orgID, identifier, now, rule.Threshold, lockedUntil,
 		now, forgetBefore,
 		now, forgetBefore, rule.Threshold, lockedUntil, rule.Threshold, lockedUntil,
-		now)
-	return scanLockout(row)
+		now))
 }
 
 const lockoutColumns = `org_id, identifier, failures, last_failure_at, locked_until`
@@ -45,9 +43,8 @@ func (q *queries) SigninLockout(ctx context.Context, orgID int64, identifier str
 }
 
 func (q *queries) ClearSigninLockout(ctx context.Context, orgID int64, identifier string) (store.Lockout, error) {
-	q.roundTrips.Add(1)
-	return scanLockout(q.w.QueryRowContext(ctx, q.bind(`DELETE FROM signin_lockouts WHERE org_id = ? AND identifier = ?
-		RETURNING `+lockoutColumns), orgID, identifier))
+	return scanLockout(q.writeRow(ctx, `DELETE FROM signin_lockouts WHERE org_id = ? AND identifier = ?
+		RETURNING `+lockoutColumns, orgID, identifier))
 }
 
 func (q *queries) PruneSigninLockouts(ctx context.Context, before time.Time) (int64, error) {
@@ -62,4 +59,10 @@ func scanLockout(row scanner) (store.Lockout, error) {
 	var l store.Lockout
 	err := row.Scan(&l.OrgID, &l.Identifier, &l.Failures, msTime{&l.LastFailureAt}, msTime{&l.LockedUntil})
 	return l, translate(err)
+}
+
+// writeRow runs a write that returns one row (… RETURNING) on the writer.
+func (q *queries) writeRow(ctx context.Context, query string, args ...any) rowScanner {
+	q.roundTrips.Add(1)
+	return rowOn(ctx, q.w, q.wStmts, q.bind(query), args)
 }

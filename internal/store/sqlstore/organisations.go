@@ -12,6 +12,9 @@ func nameKey(name string) string { return strings.ToLower(strings.TrimSpace(name
 
 func (q *queries) CreateOrganisation(ctx context.Context, o *store.Organisation) error {
 	s := o.Settings
+	if o.Licences == 0 {
+		o.Licences = store.DefaultLicences
+	}
 	id, err := q.insertID(ctx, `INSERT INTO organisations
 		(name, name_key, portal_url, session_idle_seconds, session_absolute_seconds, remember_me_idle_seconds,
 		remember_me_seconds, lockout_threshold, lockout_seconds, password_min_length, registration_seconds,

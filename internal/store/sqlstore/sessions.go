@@ -61,9 +61,8 @@ func (q *queries) DeleteMemberSessions(ctx context.Context, orgID, memberID int6
 }
 
 func (q *queries) MemberSessions(ctx context.Context, orgID, memberID int64) ([]store.Session, error) {
-	q.roundTrips.Add(1)
-	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+sessionColumns+` FROM sessions s
-		WHERE s.org_id = ? AND s.member_id = ? ORDER BY s.last_seen_at DESC, s.id DESC`), orgID, memberID)
+	rows, err := q.query(ctx, `SELECT `+sessionColumns+` FROM sessions s
+		WHERE s.org_id = ? AND s.member_id = ? ORDER BY s.last_seen_at DESC, s.id DESC`, orgID, memberID)
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -151,7 +151,7 @@ func testMemberListing(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := s.CountMembers(ctx, o.ID, term)
+		n, err := s.CountMembers(ctx, o.ID, term, 0)
 		if err != nil || n != len(rows) {
 			t.Errorf("count of %q: got %d, %v; want %d", term, n, err, len(rows))
 		}
@@ -172,8 +172,11 @@ func testMemberListing(t *testing.T, s store.Store) {
 	if got := search("globex"); len(got) != 0 {
 		t.Errorf("search found another organisation's member: %v", got)
 	}
-	if n, _ := s.CountMembers(ctx, o.ID, ""); n != len(names) {
+	if n, _ := s.CountMembers(ctx, o.ID, "", 0); n != len(names) {
 		t.Errorf("count: got %d, want %d", n, len(names))
+	}
+	if n, _ := s.CountMembers(ctx, o.ID, "acme", 4); n != 5 {
+		t.Errorf("count capped at 4: got %d, want 5 (over the cap)", n)
 	}
 
 	// A lock on a member's email shows in the list.

@@ -29,8 +29,11 @@ ALTER TABLE members ADD COLUMN role_id INTEGER REFERENCES roles(id);
 ALTER TABLE members ADD COLUMN permissions TEXT NOT NULL DEFAULT '';
 ALTER TABLE members ADD COLUMN picture_at INTEGER NOT NULL DEFAULT 0;
 UPDATE members SET name_key = lower(name);
--- Team Members sorts by these with keyset paging; (org_id, email) is already unique.
-CREATE INDEX members_org_name ON members (org_id, name_key, id);
+-- Team Members sorts by these with keyset paging; (org_id, email) is already
+-- unique. The name index also carries email, so a search sorted by name
+-- reads only the index until it has a page of matches.
+CREATE INDEX members_org_name ON members (org_id, name_key, id, email);
+CREATE INDEX members_org_licensed ON members (org_id, licensed);
 CREATE INDEX members_org_status ON members (org_id, status, id);
 CREATE INDEX members_org_last_signin ON members (org_id, last_signin_at, id);
 CREATE INDEX members_role ON members (role_id);
