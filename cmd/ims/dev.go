@@ -57,9 +57,8 @@ func newDevSeedCommand() *cobra.Command {
 	f.StringVar(&orgName, "org", "Bench", "organisation to fill (created if missing)")
 	f.IntVar(&members, "members", 1000, "how many members to add")
 	f.StringVar(&pw, "password", "bench password 0001", "the password every seeded member gets")
-	f.Uint32Var(&cfg.Argon2MemoryKiB, "argon2-memory-kib", cfg.Argon2MemoryKiB, "argon2id memory, KiB (as the server's)")
-	f.Uint32Var(&cfg.Argon2Time, "argon2-time", cfg.Argon2Time, "argon2id passes (as the server's)")
 	addDatabaseFlag(cmd, &cfg.DatabaseURL)
+	addArgon2Flags(cmd, &cfg)
 	return cmd
 }
 

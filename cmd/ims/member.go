@@ -129,6 +129,7 @@ func newMemberAddCommand() *cobra.Command {
 		cmd.MarkFlagRequired(name)
 	}
 	addDatabaseFlag(cmd, &cfg.DatabaseURL)
+	addArgon2Flags(cmd, &cfg)
 	f.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "the address links in the invitation email point to (env IMS_PUBLIC_URL)")
 	f.DurationVar(&cfg.InvitationLifetime, "invitation-lifetime", cfg.InvitationLifetime, "how long the invitation link works")
 	return cmd

@@ -147,8 +147,18 @@ func addDatabaseFlag(cmd *cobra.Command, databaseURL *string) {
 	cmd.Flags().String(config.ConfigFileFlag, "", "file of IMS_NAME=value lines")
 }
 
-// housekeeping prunes audit entries past the retention period and stale
-// failed sign-in counts, now and then every interval until ctx ends. Every
+// addArgon2Flags lets a command that hashes a password use the server's
+// cost (IMS_ARGON2_* in the environment work too), so the hash it stores
+// needs no upgrade at the member's first sign-in.
+func addArgon2Flags(cmd *cobra.Command, cfg *config.Config) {
+	f := cmd.Flags()
+	f.Uint32Var(&cfg.Argon2MemoryKiB, "argon2-memory-kib", cfg.Argon2MemoryKiB, "argon2id memory per hash, KiB, as the server's")
+	f.Uint32Var(&cfg.Argon2Time, "argon2-time", cfg.Argon2Time, "argon2id passes, as the server's")
+	f.Uint8Var(&cfg.Argon2Threads, "argon2-threads", cfg.Argon2Threads, "argon2id lanes, as the server's")
+}
+
+// housekeeping prunes audit entries past the retention period, stale
+// failed sign-in counts and expired sessions and sign-in flows, now and then every interval until ctx ends. Every
 // node may run it: each prune is one idempotent DELETE.
 func housekeeping(ctx context.Context, db *sqlstore.DB, cfg config.Config, log *slog.Logger, every time.Duration) {
 	ticker := time.NewTicker(every)
@@ -162,6 +172,9 @@ func housekeeping(ctx context.Context, db *sqlstore.DB, cfg config.Config, log *
 		}
 		if _, err := db.PruneSigninLockouts(ctx, now.Add(-lockout.Forget)); err != nil {
 			log.Warn("prune failed sign-in counts", "err", err)
+		}
+		if _, _, err := db.PruneExpired(ctx, now); err != nil {
+			log.Warn("prune expired sessions", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -86,3 +86,19 @@ func (q *queries) RenewSession(ctx context.Context, orgID, id int64, tokenHash [
 	return q.execOne(ctx, `UPDATE sessions SET token_hash = ?, auth_time = ?, last_seen_at = ? WHERE org_id = ? AND id = ?`,
 		tokenHash, ms(authTime), ms(authTime), orgID, id)
 }
+
+// PruneExpired deletes sessions past their absolute limit and sign-in flows
+// past theirs; it is housekeeping, run now and then by any node.
+func (db *DB) PruneExpired(ctx context.Context, now time.Time) (sessions, flows int64, err error) {
+	res, err := db.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ms(now))
+	if err != nil {
+		return 0, 0, err
+	}
+	sessions, _ = res.RowsAffected()
+	res, err = db.exec(ctx, `DELETE FROM signin_flows WHERE expires_at <= ?`, ms(now))
+	if err != nil {
+		return sessions, 0, err
+	}
+	flows, _ = res.RowsAffected()
+	return sessions, flows, nil
+}

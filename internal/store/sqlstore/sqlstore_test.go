@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
@@ -51,4 +52,27 @@ func TestOpenRejectsUnknownURL(t *testing.T) {
 	if strings.Contains(err.Error(), "secret") {
 		t.Errorf("error reveals the password: %v", err)
 	}
+}
+
+func TestPruneExpiredKeepsLiveSessions(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		org := storetest.NewOrganisation(t, db, "Acme")
+		m := storetest.NewMember(t, db, org.ID, "ana@acme.test")
+		now := time.Now()
+		for i, expires := range []time.Time{now.Add(-time.Minute), now.Add(time.Hour)} {
+			s := store.Session{TokenHash: []byte{byte(i), 1, 2, 3}, OrgID: org.ID, MemberID: m.ID, CreatedAt: now,
+				LastSeenAt: now, AuthTime: now, ExpiresAt: expires}
+			if err := db.CreateSession(ctx, &s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, _, err := db.PruneExpired(ctx, now)
+		if err != nil || n != 1 {
+			t.Fatalf("pruned %d sessions, %v; want 1", n, err)
+		}
+		if _, err := db.SignedInByTokenHash(ctx, []byte{1, 1, 2, 3}); err != nil {
+			t.Errorf("the live session was pruned: %v", err)
+		}
+	})
 }
