@@ -41,7 +41,6 @@ var settingGroups = []struct {
 var notificationFields = [][2]string{
 	{"notify_member_lockout", "Email members when their account locks"},
 	{"notify_password_change", "Email members when their password changes"},
-	{"notify_admins_new_member", "Email administrators when a team member is added"},
 }
 
 // settingValues are the form's values by field name.
@@ -84,8 +83,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, c reque
 		}
 		p.Groups = append(p.Groups, group)
 	}
-	checked := map[string]bool{"notify_member_lockout": s.NotifyMemberLockout, "notify_password_change": s.NotifyPasswordChange,
-		"notify_admins_new_member": s.NotifyAdminsNewMember}
+	checked := map[string]bool{"notify_member_lockout": s.NotifyMemberLockout, "notify_password_change": s.NotifyPasswordChange}
 	for _, n := range notificationFields {
 		p.Notifications = append(p.Notifications, web.Checkbox{Name: n[0], Label: n[1], Checked: checked[n[0]]})
 	}
@@ -117,8 +115,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, c request
 		RememberMeDays: num("remember_me_days"), RegistrationHours: num("registration_hours"),
 		UnlinkedRemovalDays: num("unlinked_removal_days"),
 		NotifyMemberLockout: r.PostFormValue("notify_member_lockout") == "on", NotifyPasswordChange: r.PostFormValue("notify_password_change") == "on",
-		NotifyAdminsNewMember: r.PostFormValue("notify_admins_new_member") == "on",
-		RequireVerifiedEmail:  r.PostFormValue("require_verified_email") == "on"}
+		RequireVerifiedEmail: r.PostFormValue("require_verified_email") == "on"}
 	values["name"], values["portal_url"] = s.Name, s.PortalURL
 	var err error
 	if len(errs) == 0 {
@@ -141,7 +138,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, c request
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, "settings-saved")
+	web.SetFlash(w, "admin-settings-saved")
 	http.Redirect(w, r, "/admin/settings", http.StatusSeeOther)
 }
 
@@ -171,7 +168,7 @@ func (h *Handler) renderRoles(w http.ResponseWriter, r *http.Request, c request,
 		name string
 		set  access.Set
 	}{{"Owner", access.All}, {"Administrator", access.Builtin("administrator")}, {"Member", 0}} {
-		p.Roles = append(p.Roles, web.RoleView{Name: role.name, Builtin: true, Permissions: catalogueBoxes(role.set)})
+		p.Roles = append(p.Roles, web.RoleView{Name: role.name, Builtin: true, Summary: role.set.Names()})
 	}
 	for _, cr := range custom {
 		set, _ := access.ParseList(cr.Permissions)
@@ -199,7 +196,7 @@ func (h *Handler) roleResult(w http.ResponseWriter, r *http.Request, c request, 
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, flash)
+	web.SetFlash(w, "admin-"+flash)
 	http.Redirect(w, r, "/admin/roles", http.StatusSeeOther)
 }
 
@@ -316,6 +313,6 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, c request)
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, "token-revoked")
+	web.SetFlash(w, "admin-token-revoked")
 	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
 }

@@ -317,3 +317,66 @@ func TestAddMemberSendsInvitation(t *testing.T) {
 		t.Errorf("audit: %v", kinds)
 	}
 }
+
+// TestNotificationPreferences: with the notices turned off in Details, a
+// lockout and a password change send no email; turned on, they do.
+func TestNotificationPreferences(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprint("notify=", on), func(t *testing.T) {
+			app := servertest.New(t, servertest.Options{})
+			ctx := context.Background()
+			o := organisation(t, app)
+			o.Settings.NotifyMemberLockout, o.Settings.NotifyPasswordChange = on, on
+			if err := app.DB.UpdateOrganisation(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			bob := app.AddMember(t, "bob@acme.test", nil)
+			for range o.Settings.LockoutThreshold {
+				app.Post(t, app.Browser(t), "/login", url.Values{"organisation": {"Acme"}, "email": {bob.Email}, "password": {"not it at all, sorry"}})
+			}
+			c := app.Browser(t)
+			app.SignIn(t, c, app.Member.Email)
+			resp, body := app.Post(t, c, "/profile/password", url.Values{"current_password": {servertest.Password},
+				"password": {"violet mango tractor glacier"}, "password_confirm": {"violet mango tractor glacier"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("change password: %d\n%s", resp.StatusCode, body)
+			}
+			kinds := map[string]bool{}
+			mail, _ := app.DB.OrganisationMail(ctx, app.Org.ID, 10)
+			for _, m := range mail {
+				kinds[m.Kind] = true
+			}
+			if kinds["account-locked"] != on || kinds["password-changed"] != on {
+				t.Errorf("emails sent: %v, want lockout and password notices %v", kinds, on)
+			}
+			if events, _ := app.DB.AuditEvents(ctx, app.Org.ID, store.AuditFilter{Kind: "lockout"}); len(events) != 1 {
+				t.Errorf("the lockout is recorded whatever the notice: %d entries", len(events))
+			}
+		})
+	}
+}
+
+// TestRaisedPasswordMinimum: a minimum raised in Details applies when a
+// member changes their password.
+func TestRaisedPasswordMinimum(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	o := organisation(t, app)
+	o.Settings.PasswordMinLength = 30
+	if err := app.DB.UpdateOrganisation(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	c := app.Browser(t)
+	app.SignIn(t, c, app.Member.Email)
+	if _, page := app.Get(t, c, "/profile/password"); !strings.Contains(page, `minlength="30"`) {
+		t.Error("the form does not ask for 30 characters")
+	}
+	pw := "violet mango tractor glacier" // 28 characters
+	resp, _ := app.Post(t, c, "/profile/password", url.Values{"current_password": {servertest.Password}, "password": {pw}, "password_confirm": {pw}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a 28-character password under a 30-character minimum: got %d", resp.StatusCode)
+	}
+	pw += " ok"
+	if resp, body := app.Post(t, c, "/profile/password", url.Values{"current_password": {servertest.Password}, "password": {pw}, "password_confirm": {pw}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("a 31-character password: got %d\n%s", resp.StatusCode, body)
+	}
+}

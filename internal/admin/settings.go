@@ -17,21 +17,20 @@ import (
 // Settings are the Details an administrator edits, in the units the page
 // shows. The API reads and writes the same fields.
 type Settings struct {
-	Name                  string `json:"name"`
-	PortalURL             string `json:"portal_url"`
-	PasswordMinLength     int    `json:"password_min_length"`
-	LockoutThreshold      int    `json:"lockout_threshold"`
-	LockoutMinutes        int    `json:"lockout_minutes"`
-	SessionIdleMinutes    int    `json:"session_idle_minutes"`
-	SessionAbsoluteHours  int    `json:"session_absolute_hours"`
-	RememberMeIdleDays    int    `json:"remember_me_idle_days"`
-	RememberMeDays        int    `json:"remember_me_days"`
-	RegistrationHours     int    `json:"registration_hours"`
-	UnlinkedRemovalDays   int    `json:"unlinked_removal_days"`
-	NotifyMemberLockout   bool   `json:"notify_member_lockout"`
-	NotifyPasswordChange  bool   `json:"notify_password_change"`
-	NotifyAdminsNewMember bool   `json:"notify_admins_new_member"`
-	RequireVerifiedEmail  bool   `json:"require_verified_email"`
+	Name                 string `json:"name"`
+	PortalURL            string `json:"portal_url"`
+	PasswordMinLength    int    `json:"password_min_length"`
+	LockoutThreshold     int    `json:"lockout_threshold"`
+	LockoutMinutes       int    `json:"lockout_minutes"`
+	SessionIdleMinutes   int    `json:"session_idle_minutes"`
+	SessionAbsoluteHours int    `json:"session_absolute_hours"`
+	RememberMeIdleDays   int    `json:"remember_me_idle_days"`
+	RememberMeDays       int    `json:"remember_me_days"`
+	RegistrationHours    int    `json:"registration_hours"`
+	UnlinkedRemovalDays  int    `json:"unlinked_removal_days"`
+	NotifyMemberLockout  bool   `json:"notify_member_lockout"`
+	NotifyPasswordChange bool   `json:"notify_password_change"`
+	RequireVerifiedEmail bool   `json:"require_verified_email"`
 }
 
 // SettingsOf reads an organisation's settings.
@@ -44,7 +43,7 @@ func SettingsOf(o store.Organisation) Settings {
 		RememberMeIdleDays: int(s.RememberMeIdleTimeout / day), RememberMeDays: int(s.RememberMeDuration / day),
 		RegistrationHours: int(s.RegistrationLifetime / time.Hour), UnlinkedRemovalDays: s.UnlinkedRemovalDays,
 		NotifyMemberLockout: s.NotifyMemberLockout, NotifyPasswordChange: s.NotifyPasswordChange,
-		NotifyAdminsNewMember: s.NotifyAdminsNewMember, RequireVerifiedEmail: s.RequireVerifiedEmail,
+		RequireVerifiedEmail: s.RequireVerifiedEmail,
 	}
 }
 
@@ -129,7 +128,6 @@ func (s Settings) apply(o *store.Organisation) {
 	st.UnlinkedRemovalDays = s.UnlinkedRemovalDays
 	st.NotifyMemberLockout = s.NotifyMemberLockout
 	st.NotifyPasswordChange = s.NotifyPasswordChange
-	st.NotifyAdminsNewMember = s.NotifyAdminsNewMember
 	st.RequireVerifiedEmail = s.RequireVerifiedEmail
 }
 
@@ -180,8 +178,7 @@ func changedSettings(a, b Settings) string {
 		a.RememberMeIdleDays != b.RememberMeIdleDays || a.RememberMeDays != b.RememberMeDays)
 	add("registration lifetime", a.RegistrationHours != b.RegistrationHours)
 	add("unlinked member removal", a.UnlinkedRemovalDays != b.UnlinkedRemovalDays)
-	add("notifications", a.NotifyMemberLockout != b.NotifyMemberLockout || a.NotifyPasswordChange != b.NotifyPasswordChange ||
-		a.NotifyAdminsNewMember != b.NotifyAdminsNewMember)
+	add("notifications", a.NotifyMemberLockout != b.NotifyMemberLockout || a.NotifyPasswordChange != b.NotifyPasswordChange)
 	add("email verification", a.RequireVerifiedEmail != b.RequireVerifiedEmail)
 	if len(changed) == 0 {
 		return "no change"

@@ -184,8 +184,7 @@ func (s *Service) checkNewMember(ctx context.Context, org store.Organisation, m 
 		}
 	}
 	if pw != "" {
-		policy := password.ForOrganisation(nil)
-		policy.MinLength = max(policy.MinLength, org.Settings.PasswordMinLength)
+		policy := password.ForOrganisation(nil).Raised(org.Settings.PasswordMinLength)
 		if err := policy.Check(pw, password.Context{Email: m.Email, OrganisationName: org.Name}); err != nil {
 			problems = append(problems, fieldInvalid("password", "password: %v", err))
 		}

@@ -68,7 +68,6 @@ type OrganisationSettings struct {
 	UnlinkedRemovalDays    int           // days before a member who never linked an account is removed
 	NotifyMemberLockout    bool          // email members when their account locks
 	NotifyPasswordChange   bool          // email members when their password changes
-	NotifyAdminsNewMember  bool          // email administrators when a member is added
 	// RequireVerifiedEmail sends members whose email is not verified
 	// through the "Verify your email" step at sign-in.
 	RequireVerifiedEmail bool

@@ -20,7 +20,7 @@ func testOrganisationUpdate(t *testing.T, s store.Store) {
 	o.Settings.RegistrationLifetime = 48 * time.Hour
 	o.Settings.UnlinkedRemovalDays = 10
 	o.Settings.NotifyMemberLockout = false
-	o.Settings.NotifyAdminsNewMember = true
+	o.Settings.NotifyPasswordChange = false
 	o.Settings.LockoutThreshold = 7
 	if err := s.UpdateOrganisation(ctx, o); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ ALTER TABLE organisations ADD COLUMN unlinked_removal_days INTEGER NOT NULL DEFA
     CHECK (unlinked_removal_days BETWEEN 1 AND 365);
 ALTER TABLE organisations ADD COLUMN notify_member_lockout INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE organisations ADD COLUMN notify_password_change INTEGER NOT NULL DEFAULT 1;
-ALTER TABLE organisations ADD COLUMN notify_admins_new_member INTEGER NOT NULL DEFAULT 0;
 -- Existing organisations keep every licence they already use.
 UPDATE organisations SET licences = max(10, (SELECT COUNT(*) FROM members m WHERE m.org_id = organisations.id AND m.licensed = 1));
 
