@@ -128,6 +128,9 @@ func TestNoPrivilegeEscalation(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("granting the actor's own role: got %d\n%s", resp.StatusCode, body)
 	}
+	if kinds := auditKinds(t, app, target.Email); len(kinds) != 1 || kinds[0] != "member-change: role Member → Helpdesk" {
+		t.Errorf("audit of the role change: %v", kinds)
+	}
 }
 
 func TestInvalidSettingsSaveNothing(t *testing.T) {
@@ -378,5 +381,36 @@ func TestRaisedPasswordMinimum(t *testing.T) {
 	pw += " ok"
 	if resp, body := app.Post(t, c, "/profile/password", url.Values{"current_password": {servertest.Password}, "password": {pw}, "password_confirm": {pw}}); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("a 31-character password: got %d\n%s", resp.StatusCode, body)
+	}
+}
+
+// TestGraveChangesAskForThePasswordAgain: past ten minutes since the
+// member proved who they are, settings, access, roles and API tokens
+// send them to re-authenticate first, and nothing changes meanwhile.
+func TestGraveChangesAskForThePasswordAgain(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	c := app.Browser(t)
+	app.SignIn(t, c, app.Member.Email)
+	bob := app.AddMember(t, "bob@acme.test", nil)
+	app.Clock.Advance(11 * time.Minute)
+	before := take(t, app)
+	for path, form := range map[string]url.Values{
+		"/admin/tokens":   {"name": {"ci"}, "permissions": {"members.read"}},
+		"/admin/settings": {"name": {"Renamed"}},
+		"/admin/roles":    {"name": {"Helpdesk"}},
+		fmt.Sprintf("/admin/members/%d/access", bob.ID): {"role": {"administrator"}, "licensed": {"on"}},
+	} {
+		resp, _ := app.Post(t, c, path, form)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/reauthenticate?return_to=") {
+			t.Errorf("POST %s after 11 minutes: %d to %q, want a redirect to /reauthenticate", path, resp.StatusCode, loc)
+		}
+	}
+	if after := take(t, app); !reflect.DeepEqual(before, after) {
+		t.Error("something changed before re-authenticating")
+	}
+	// Everyday actions do not ask.
+	if resp, _ := app.Post(t, c, fmt.Sprintf("/admin/members/%d/signout", bob.ID), nil); resp.StatusCode != http.StatusSeeOther ||
+		strings.HasPrefix(resp.Header.Get("Location"), "/reauthenticate") {
+		t.Errorf("sign out everywhere asked for the password: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
