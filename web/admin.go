@@ -140,11 +140,13 @@ type SettingField struct {
 // AdminSettingsPage is Details.
 type AdminSettingsPage struct {
 	Layout
-	Nav            AdminNav
-	Groups         []SettingGroup
-	Notifications  []Checkbox
-	CanWrite       bool
-	Used, Licences int
+	Nav           AdminNav
+	Groups        []SettingGroup
+	Notifications []Checkbox
+	// RequireVerifiedEmail is the email verification setting.
+	RequireVerifiedEmail Checkbox
+	CanWrite             bool
+	Used, Licences       int
 }
 
 // SettingGroup is a titled group of fields.

@@ -11,6 +11,10 @@ var flashes = map[string]Notice{
 	"session-revoked":       {Kind: "success", Text: "That browser is signed out. Its next request will need a new sign-in."},
 	"password-reset":        {Kind: "success", Text: "Your password has been reset and you were signed out everywhere. Sign in with your new password."},
 	"password-changed":      {Kind: "success", Text: "Your password has been changed. You were signed out on every other device."},
+	"code-resent":           {Kind: "success", Text: "A new code is on its way. Only this newest code works now."},
+	"email-code-sent":       {Kind: "success", Text: "We sent a 6-digit code. Enter it below to finish."},
+	"email-verified":        {Kind: "success", Text: "Your email address is verified."},
+	"email-changed":         {Kind: "success", Text: "Your email address is changed and verified. Sign in with it from now on."},
 	"invitation-accepted":   {Kind: "success", Text: "Your email address is verified and your password is set. Welcome!"},
 }
 

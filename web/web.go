@@ -40,6 +40,7 @@ type Renderer struct {
 // pageNames lists every page; each is templates/NAME.html over layout.html,
 // and may use the shared pieces in templates/partials.
 var pageNames = []string{"login", "dashboard", "error", "forgot-password", "set-password", "change-password", "dev-mail", "reauth",
+	"verify-email", "email-address",
 	"sessions"}
 
 // NewRenderer parses every page now, so a broken template fails start-up.
@@ -126,6 +127,8 @@ func (r *Renderer) Login(w http.ResponseWriter, status int, p LoginPage) {
 type DashboardPage struct {
 	Layout
 	SignedInAt time.Time
+	// EmailUnverified shows the banner that points to My Profile.
+	EmailUnverified bool
 	// Links are further pages other features add to the Dashboard.
 	Links []Link
 }

@@ -36,6 +36,12 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 		"change-password": func(w http.ResponseWriter) {
 			r.ChangePassword(w, 200, ChangePasswordPage{Layout: Layout{Member: member}, NewPassword: NewPassword{MinLength: 15}})
 		},
+		"verify-email": func(w http.ResponseWriter) {
+			r.VerifyEmail(w, 200, VerifyEmailPage{Layout: Layout{Notice: Notice{Kind: "error", Text: evil}}, Email: evil})
+		},
+		"email-address": func(w http.ResponseWriter) {
+			r.EmailAddress(w, 200, EmailAddressPage{Layout: Layout{Member: member}, Email: evil, Pending: evil, NewEmail: evil})
+		},
 		"dev-mail": func(w http.ResponseWriter) {
 			r.Mailbox(w, MailboxPage{Messages: []MailView{{Subject: evil, Text: evil, Links: []string{"javascript:alert(1)"}}}})
 		},

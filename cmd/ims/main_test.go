@@ -118,3 +118,34 @@ func TestDemoSeedsOnceAndReuses(t *testing.T) {
 		t.Errorf("password printed %q then %q", pw(first), pw(out.String()))
 	}
 }
+
+// TestMemberAddVerified: --verified marks the email verified; without it a
+// member added from the command line starts unverified.
+func TestMemberAddVerified(t *testing.T) {
+	t.Setenv("IMS_ARGON2_MEMORY_KIB", "8192")
+	db := "sqlite:" + filepath.Join(t.TempDir(), "ims.db")
+	t.Setenv("IMS_DATABASE_URL", db)
+	if out, err := run(t, "", "org", "create", "--name", "Acme"); err != nil {
+		t.Fatalf("org create: %v\n%s", err, out)
+	}
+	pw := "a long and unusual passphrase\n"
+	if out, err := run(t, pw, "member", "add", "--org", "Acme", "--email", "ana@acme.test", "--name", "Ana",
+		"--role", "owner", "--password-stdin", "--verified"); err != nil {
+		t.Fatalf("member add --verified: %v\n%s", err, out)
+	}
+	if out, err := run(t, pw, "member", "add", "--org", "Acme", "--email", "bo@acme.test", "--name", "Bo",
+		"--role", "member", "--password-stdin"); err != nil {
+		t.Fatalf("member add: %v\n%s", err, out)
+	}
+	sdb, err := openMigrated(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	org, _ := sdb.OrganisationByName(context.Background(), "Acme")
+	for email, want := range map[string]bool{"ana@acme.test": true, "bo@acme.test": false} {
+		if m, err := sdb.MemberByEmail(context.Background(), org.ID, email); err != nil || m.EmailVerified != want {
+			t.Errorf("%s: verified %v, %v; want %v", email, m.EmailVerified, err, want)
+		}
+	}
+}

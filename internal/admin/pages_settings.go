@@ -89,6 +89,8 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, c reque
 	for _, n := range notificationFields {
 		p.Notifications = append(p.Notifications, web.Checkbox{Name: n[0], Label: n[1], Checked: checked[n[0]]})
 	}
+	p.RequireVerifiedEmail = web.Checkbox{Name: "require_verified_email", Checked: s.RequireVerifiedEmail,
+		Label: "Require verified email addresses: members whose address is not verified get a 6-digit code at sign-in"}
 	h.Pages.AdminSettings(w, status, p)
 }
 
@@ -115,7 +117,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, c request
 		RememberMeDays: num("remember_me_days"), RegistrationHours: num("registration_hours"),
 		UnlinkedRemovalDays: num("unlinked_removal_days"),
 		NotifyMemberLockout: r.PostFormValue("notify_member_lockout") == "on", NotifyPasswordChange: r.PostFormValue("notify_password_change") == "on",
-		NotifyAdminsNewMember: r.PostFormValue("notify_admins_new_member") == "on"}
+		NotifyAdminsNewMember: r.PostFormValue("notify_admins_new_member") == "on",
+		RequireVerifiedEmail:  r.PostFormValue("require_verified_email") == "on"}
 	values["name"], values["portal_url"] = s.Name, s.PortalURL
 	var err error
 	if len(errs) == 0 {

@@ -28,6 +28,7 @@ const (
 	PasswordReset     = "password-reset"
 	InvitationAccept  = "invitation-accept"
 	EmailChange       = "email-change"
+	EmailVerify       = "email-verify" // Detail: verified, or skipped at sign-in
 	MFAChange         = "mfa-change"
 	MemberAdd         = "member-add"
 	MemberChange      = "member-change"
@@ -37,7 +38,7 @@ const (
 // Kinds lists every kind, for checking a filter.
 func Kinds() []string {
 	return []string{SigninSuccess, SigninFailure, Lockout, Unlock, Signout, SessionRevoke, SignoutEverywhere,
-		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, MFAChange, MemberAdd, MemberChange, SettingsChange}
+		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange}
 }
 
 // ValidKind reports whether kind is one of Kinds.

@@ -28,8 +28,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(r.Context())
 	h.Pages.Dashboard(w, web.DashboardPage{
-		Layout:     web.Layout{Notice: web.TakeFlash(w, r), Member: web.MemberViewOf(si)},
-		SignedInAt: si.Session.AuthTime,
-		Links:      h.Links,
+		Layout:          web.Layout{Notice: web.TakeFlash(w, r), Member: web.MemberViewOf(si)},
+		SignedInAt:      si.Session.AuthTime,
+		EmailUnverified: !si.Member.EmailVerified,
+		Links:           h.Links,
 	})
 }

@@ -22,6 +22,8 @@ const (
 	PasswordChanged = "password-changed" // notice after a reset or change
 	AccountLocked   = "account-locked"   // notice that failed sign-ins locked the account
 	MemberAdded     = "member-added"     // notice to administrators of a new team member
+	EmailCode       = "email-code"       // a code proving the member reads this address
+	EmailChanged    = "email-changed"    // notice to the old address after a change
 )
 
 // Message is an email to write to the outbox.
@@ -54,7 +56,7 @@ type kind struct {
 
 // kinds are parsed once at start-up; a broken template panics here, and
 // the package's tests render every kind.
-var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked, MemberAdded)
+var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked, MemberAdded, EmailCode, EmailChanged)
 
 func mustParse(names ...string) map[string]kind {
 	m := map[string]kind{}

@@ -15,9 +15,11 @@ import (
 	"imslogin/internal/clientaddr"
 	"imslogin/internal/config"
 	"imslogin/internal/dashboard"
+	"imslogin/internal/emailverify"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/lockout"
 	"imslogin/internal/membership"
+	"imslogin/internal/otpcode"
 	"imslogin/internal/password"
 	"imslogin/internal/profile"
 	"imslogin/internal/recovery"
@@ -108,10 +110,16 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
 	adminService := &admin.Service{Store: db, Links: links, Lockout: guard, Now: opts.Now,
 		Members: &membership.Service{Store: db, Hasher: hasher, Now: opts.Now, Invitations: links}}
+	codes := &otpcode.Issuer{Now: opts.Now}
+	// The steps of a sign-in after the password, in order.
+	steps := append([]signin.Step{
+		&emailverify.Step{Store: db, Codes: codes, Pages: pages, Log: log},
+	}, opts.Steps...)
 	mounters := []Mounter{
 		&admin.Handler{Service: adminService, Sessions: sessions, Pages: pages, Log: log},
-		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: opts.Steps,
+		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: steps,
 			Lockout: guard, Throttle: throttles},
+		&emailverify.ChangeHandler{Store: db, Sessions: sessions, Codes: codes, Pages: pages, Log: log},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
 		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"imslogin/internal/lockout"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/web"
@@ -21,8 +22,15 @@ type Step interface {
 	Show(w http.ResponseWriter, r *http.Request, f *Flow)
 	// Submit handles the step's form. It returns true when the step is
 	// passed; otherwise it has written its own answer (the page again,
-	// with an error). It may change f (attempts) and is then saved.
+	// with an error), or it called f.Fail and the flow answers. It may
+	// change f (attempts) and is then saved.
 	Submit(w http.ResponseWriter, r *http.Request, f *Flow) (passed bool)
+}
+
+// Enterer is a Step that acts once when a flow reaches it, such as sending
+// a code, before the browser is sent to its page.
+type Enterer interface {
+	Enter(ctx context.Context, f *Flow) error
 }
 
 // Flow is a sign-in in progress with its organisation and member.
@@ -34,7 +42,14 @@ type Flow struct {
 	// on record, so finishing in the same request has none to clear. A flow
 	// read back for a later step leaves it false: that step may have failed.
 	noFailures bool
+	failed     string
 }
+
+// Fail ends the sign-in as a failed attempt (too many wrong codes, say):
+// the flow is deleted, the failure is counted toward the account lockout
+// and audited with reason, and the member is sent back to sign in again.
+// A Step calls it from Submit and returns false.
+func (f *Flow) Fail(reason string) { f.failed = reason }
 
 // flowLifetime bounds how long a member may take over the remaining steps.
 const flowLifetime = 15 * time.Minute
@@ -57,6 +72,12 @@ func (h *Handler) advance(w http.ResponseWriter, r *http.Request, f *Flow, from 
 		if err := h.saveFlow(w, r, f); err != nil {
 			h.serverError(w, r, err)
 			return
+		}
+		if e, ok := step.(Enterer); ok {
+			if err := e.Enter(r.Context(), f); err != nil {
+				h.serverError(w, r, err)
+				return
+			}
 		}
 		http.Redirect(w, r, "/login/"+step.Name(), http.StatusSeeOther)
 		return
@@ -138,6 +159,10 @@ func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 	}
 	before := f.Attempts
 	if !h.Steps[index].Submit(w, r, f) {
+		if f.failed != "" {
+			h.failFlow(w, r, f)
+			return
+		}
 		if f.Attempts != before {
 			if err := h.Store.UpdateSigninFlow(r.Context(), &f.SigninFlow); err != nil {
 				h.Log.Error("save sign-in attempts", "err", err)
@@ -146,6 +171,30 @@ func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.advance(w, r, f, index+1)
+}
+
+// failFlow ends a flow a step failed: the flow row and cookie go, and the
+// failure counts like a wrong password toward the lockout of the member's
+// address. The answer is the sign-in page, saying why, or "Account locked".
+func (h *Handler) failFlow(w http.ResponseWriter, r *http.Request, f *Flow) {
+	if err := h.Store.DeleteSigninFlow(r.Context(), f.TokenHash); err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.serverError(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: flowCookie, Path: "/login", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	err := h.recordFailure(r, lockout.For(f.Organisation, f.Member, f.failed))
+	page := web.LoginPage{Organisation: f.Organisation.Name, Email: f.Member.Email}
+	if locked, ok := asLocked(err); ok {
+		page.Notice = web.LockedNotice(locked.Until, h.Now())
+		h.Pages.Login(w, http.StatusLocked, page)
+		return
+	}
+	if err != nil && !errors.Is(err, errWrongCredentials) {
+		h.serverError(w, r, err)
+		return
+	}
+	page.Notice = web.Notice{Kind: "error", Text: "Your sign-in has ended: " + f.failed + ". Sign in again to continue."}
+	h.Pages.Login(w, http.StatusUnauthorized, page)
 }
 
 func (h *Handler) flowExpired(w http.ResponseWriter) {

@@ -69,6 +69,9 @@ type OrganisationSettings struct {
 	NotifyMemberLockout    bool          // email members when their account locks
 	NotifyPasswordChange   bool          // email members when their password changes
 	NotifyAdminsNewMember  bool          // email administrators when a member is added
+	// RequireVerifiedEmail sends members whose email is not verified
+	// through the "Verify your email" step at sign-in.
+	RequireVerifiedEmail bool
 }
 
 // SessionLimits returns the idle and absolute limits for a session.
@@ -93,6 +96,7 @@ func DefaultOrganisationSettings() OrganisationSettings {
 		UnlinkedRemovalDays:    30,
 		NotifyMemberLockout:    true,
 		NotifyPasswordChange:   true,
+		RequireVerifiedEmail:   true,
 	}
 }
 
@@ -216,6 +220,8 @@ type Store interface {
 	AuditLog
 	Outbox
 	LinkTokens
+	OneTimeCodes
+	EmailVerification
 	Roles
 	Administration
 	APITokens

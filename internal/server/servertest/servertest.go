@@ -116,7 +116,8 @@ func New(t testing.TB, opts Options) *App {
 	return &App{URL: ts.URL, DB: db, Server: srv, Org: org, Member: member, Clock: clock}
 }
 
-// AddMember adds an active member with Password.
+// AddMember adds an active member with Password and a verified email, who
+// signs in without further steps; edit may change that.
 func (a *App) AddMember(t testing.TB, email string, edit func(*store.Member)) store.Member {
 	t.Helper()
 	hash, err := a.Server.Hasher.Hash(context.Background(), Password)
@@ -124,7 +125,7 @@ func (a *App) AddMember(t testing.TB, email string, edit func(*store.Member)) st
 		t.Fatal(err)
 	}
 	m := store.Member{OrgID: a.Org.ID, Email: email, Name: "Member " + email, Role: store.RoleMember,
-		Status: store.StatusActive, Licensed: true, PasswordHash: hash, CreatedAt: a.Clock.Now()}
+		Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash, CreatedAt: a.Clock.Now()}
 	if edit != nil {
 		edit(&m)
 	}

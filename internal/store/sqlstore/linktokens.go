@@ -48,6 +48,7 @@ func (q *queries) LatestLinkToken(ctx context.Context, orgID, memberID int64, pu
 // the row's latest version is checked again, so only one sees it live.
 func (q *queries) RedeemLinkToken(ctx context.Context, tokenHash []byte, purpose store.LinkPurpose, now time.Time) (store.LinkToken, error) {
 	var t store.LinkToken
+	q.roundTrips.Add(1)
 	err := q.w.QueryRowContext(ctx, q.bind(`UPDATE link_tokens SET ended_at = ?, end_reason = ?
 		WHERE token_hash = ? AND purpose = ? AND end_reason = '' AND expires_at > ?
 		RETURNING `+linkTokenColumns),

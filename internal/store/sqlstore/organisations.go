@@ -18,12 +18,13 @@ func (q *queries) CreateOrganisation(ctx context.Context, o *store.Organisation)
 	id, err := q.insertID(ctx, `INSERT INTO organisations
 		(name, name_key, portal_url, session_idle_seconds, session_absolute_seconds, remember_me_idle_seconds,
 		remember_me_seconds, lockout_threshold, lockout_seconds, password_min_length, registration_seconds,
-		unlinked_removal_days, notify_member_lockout, notify_password_change, notify_admins_new_member, licences, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		unlinked_removal_days, notify_member_lockout, notify_password_change, notify_admins_new_member,
+		require_verified_email, licences, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.Name, nameKey(o.Name), o.PortalURL, seconds(s.SessionIdleTimeout), seconds(s.SessionAbsoluteTimeout),
 		seconds(s.RememberMeIdleTimeout), seconds(s.RememberMeDuration), s.LockoutThreshold, seconds(s.LockoutDuration),
 		s.PasswordMinLength, seconds(s.RegistrationLifetime), s.UnlinkedRemovalDays, s.NotifyMemberLockout,
-		s.NotifyPasswordChange, s.NotifyAdminsNewMember, o.Licences, ms(o.CreatedAt))
+		s.NotifyPasswordChange, s.NotifyAdminsNewMember, s.RequireVerifiedEmail, o.Licences, ms(o.CreatedAt))
 	if err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func (q *queries) CreateOrganisation(ctx context.Context, o *store.Organisation)
 const organisationColumns = `id, name, portal_url, session_idle_seconds, session_absolute_seconds,
 	remember_me_idle_seconds, remember_me_seconds, lockout_threshold, lockout_seconds, password_min_length,
 	registration_seconds, unlinked_removal_days, notify_member_lockout, notify_password_change,
-	notify_admins_new_member, licences, created_at`
+	notify_admins_new_member, require_verified_email, licences, created_at`
 
 func (q *queries) OrganisationByID(ctx context.Context, id int64) (store.Organisation, error) {
 	return scanOrganisation(q.queryRow(ctx, `SELECT `+organisationColumns+` FROM organisations WHERE id = ?`, id))
@@ -56,7 +57,7 @@ func organisationTargets(o *store.Organisation) []any {
 	return []any{&o.ID, &o.Name, &o.PortalURL, secs{&s.SessionIdleTimeout}, secs{&s.SessionAbsoluteTimeout},
 		secs{&s.RememberMeIdleTimeout}, secs{&s.RememberMeDuration}, &s.LockoutThreshold, secs{&s.LockoutDuration},
 		&s.PasswordMinLength, secs{&s.RegistrationLifetime}, &s.UnlinkedRemovalDays, &s.NotifyMemberLockout,
-		&s.NotifyPasswordChange, &s.NotifyAdminsNewMember, &o.Licences, msTime{&o.CreatedAt}}
+		&s.NotifyPasswordChange, &s.NotifyAdminsNewMember, &s.RequireVerifiedEmail, &o.Licences, msTime{&o.CreatedAt}}
 }
 
 func (q *queries) UpdateOrganisation(ctx context.Context, o store.Organisation) error {
@@ -64,12 +65,12 @@ func (q *queries) UpdateOrganisation(ctx context.Context, o store.Organisation) 
 	return q.execOne(ctx, `UPDATE organisations SET name = ?, name_key = ?, portal_url = ?, session_idle_seconds = ?,
 		session_absolute_seconds = ?, remember_me_idle_seconds = ?, remember_me_seconds = ?, lockout_threshold = ?,
 		lockout_seconds = ?, password_min_length = ?, registration_seconds = ?, unlinked_removal_days = ?,
-		notify_member_lockout = ?, notify_password_change = ?, notify_admins_new_member = ?
+		notify_member_lockout = ?, notify_password_change = ?, notify_admins_new_member = ?, require_verified_email = ?
 		WHERE id = ?`,
 		o.Name, nameKey(o.Name), o.PortalURL, seconds(s.SessionIdleTimeout), seconds(s.SessionAbsoluteTimeout),
 		seconds(s.RememberMeIdleTimeout), seconds(s.RememberMeDuration), s.LockoutThreshold, seconds(s.LockoutDuration),
 		s.PasswordMinLength, seconds(s.RegistrationLifetime), s.UnlinkedRemovalDays, s.NotifyMemberLockout,
-		s.NotifyPasswordChange, s.NotifyAdminsNewMember, o.ID)
+		s.NotifyPasswordChange, s.NotifyAdminsNewMember, s.RequireVerifiedEmail, o.ID)
 }
 
 func (q *queries) SetLicences(ctx context.Context, orgID int64, licences int) error {

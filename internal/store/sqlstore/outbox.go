@@ -43,6 +43,7 @@ func (q *queries) ClaimMail(ctx context.Context, claim string, now time.Time, le
 	if q.d == dialectPostgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
+	q.roundTrips.Add(1)
 	rows, err := q.w.QueryContext(ctx, q.bind(`UPDATE mail_outbox SET claimed_until = ?, claim = ?
 		WHERE id IN (SELECT id FROM mail_outbox
 			WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
@@ -78,6 +79,7 @@ func (q *queries) RecordMailOutcome(ctx context.Context, id int64, claim string,
 }
 
 func (q *queries) OrganisationMail(ctx context.Context, orgID int64, limit int) ([]store.MailMessage, error) {
+	q.roundTrips.Add(1)
 	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+mailColumns+` FROM mail_outbox WHERE org_id = ? ORDER BY id DESC LIMIT ?`), orgID, limit)
 	if err != nil {
 		return nil, err
@@ -86,6 +88,7 @@ func (q *queries) OrganisationMail(ctx context.Context, orgID int64, limit int) 
 }
 
 func (q *queries) RecentMail(ctx context.Context, limit int) ([]store.MailMessage, error) {
+	q.roundTrips.Add(1)
 	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+mailColumns+` FROM mail_outbox ORDER BY id DESC LIMIT ?`), limit)
 	if err != nil {
 		return nil, err

@@ -50,6 +50,10 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"APITokens", testAPITokens},
 		{"AdministrationIsolation", testAdministrationIsolation},
 		{"AuditDailyCounts", testAuditDailyCounts},
+		{"OneTimeCodes", testOneTimeCodes},
+		{"OneTimeCodeConcurrentUse", testOneTimeCodeConcurrentUse},
+		{"EmailVerification", testEmailVerification},
+		{"VerificationIsolation", testVerificationIsolation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })

@@ -1,0 +1,34 @@
+package emailverify
+
+import (
+	"context"
+
+	"imslogin/internal/linkmail"
+	"imslogin/internal/mail"
+	"imslogin/internal/otpcode"
+	"imslogin/internal/store"
+)
+
+// Purposes of the codes this package sends.
+const (
+	// PurposeVerify proves the member's current address.
+	PurposeVerify = "verify-email"
+	// PurposeChange proves a new address; the code's Destination is it.
+	PurposeChange = "change-email"
+)
+
+// MaxAttempts is how many wrong codes one sign-in or one change of
+// address may take; the last of them ends it.
+const MaxAttempts = 5
+
+// sendCode issues a code and queues its email through tx, so the code
+// exists exactly when its email will go.
+func sendCode(ctx context.Context, tx store.Store, codes *otpcode.Issuer, org store.Organisation, m store.Member, purpose, to string) error {
+	code, err := codes.Issue(ctx, tx, org.ID, m.ID, purpose, to)
+	if err != nil {
+		return err
+	}
+	return mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, To: to, Kind: mail.EmailCode, At: codes.Now(),
+		Data: mail.Data{Organisation: org.Name, Name: m.Name, ValidFor: linkmail.Words(codes.Lifetime()),
+			Extra: map[string]string{"code": code}}})
+}

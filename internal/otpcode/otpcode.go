@@ -1,0 +1,161 @@
+package otpcode
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"imslogin/internal/store"
+)
+
+// Length is the number of digits of a code.
+const Length = 6
+
+// Defaults for an Issuer's zero fields.
+const (
+	DefaultTTL         = 10 * time.Minute
+	DefaultResendAfter = time.Minute
+)
+
+// The ways a guess fails.
+var (
+	ErrMalformed = errors.New("otpcode: not a 6-digit code")
+	ErrNoCode    = errors.New("otpcode: no code was sent, or it was already used")
+	ErrExpired   = errors.New("otpcode: the code has expired")
+	ErrWrong     = errors.New("otpcode: wrong code")
+)
+
+// TooSoonError refuses a new code until Wait has passed.
+type TooSoonError struct{ Wait time.Duration }
+
+func (e *TooSoonError) Error() string {
+	return fmt.Sprintf("otpcode: wait %v before sending another code", e.Wait)
+}
+
+// Issuer issues and checks codes.
+type Issuer struct {
+	Now         func() time.Time
+	TTL         time.Duration // how long a code works; DefaultTTL if zero
+	ResendAfter time.Duration // the least time between two codes; DefaultResendAfter if zero
+}
+
+// Issue makes a new code for the member and purpose, going to destination,
+// and stores it through tx in place of any earlier one. While the last one
+// is younger than ResendAfter it returns a *TooSoonError instead.
+func (i *Issuer) Issue(ctx context.Context, tx store.OneTimeCodes, orgID, memberID int64, purpose, destination string) (string, error) {
+	now := i.Now()
+	last, err := tx.OneTimeCode(ctx, orgID, memberID, purpose)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	if err == nil {
+		if wait := last.SentAt.Add(i.resendAfter()).Sub(now); wait > 0 {
+			return "", &TooSoonError{Wait: wait}
+		}
+	}
+	code, err := newCode()
+	if err != nil {
+		return "", err
+	}
+	err = tx.PutOneTimeCode(ctx, store.OneTimeCode{OrgID: orgID, MemberID: memberID, Purpose: purpose,
+		CodeHash: hash(memberID, purpose, code), Destination: destination, SentAt: now, ExpiresAt: now.Add(i.Lifetime())})
+	return code, err
+}
+
+// Use checks a guess and, when it is right, consumes the code through tx
+// (the transaction of the change the code allows) and returns it, with
+// the destination it was sent to. Otherwise it returns ErrMalformed,
+// ErrNoCode, ErrExpired or ErrWrong.
+func (i *Issuer) Use(ctx context.Context, tx store.OneTimeCodes, orgID, memberID int64, purpose, guess string) (store.OneTimeCode, error) {
+	guess = Normalise(guess)
+	if !wellFormed(guess) {
+		return store.OneTimeCode{}, ErrMalformed
+	}
+	c, err := tx.OneTimeCode(ctx, orgID, memberID, purpose)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, ErrNoCode
+	}
+	if err != nil {
+		return c, err
+	}
+	if !i.Now().Before(c.ExpiresAt) {
+		return c, ErrExpired
+	}
+	if subtle.ConstantTimeCompare(hash(memberID, purpose, guess), c.CodeHash) != 1 {
+		return c, ErrWrong
+	}
+	err = tx.DeleteOneTimeCode(ctx, orgID, memberID, purpose, c.CodeHash)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, ErrNoCode // another request used or replaced it a moment ago
+	}
+	return c, err
+}
+
+// Pending returns the member's live code for purpose, if any (to show
+// where it went, say), or ErrNoCode.
+func (i *Issuer) Pending(ctx context.Context, s store.OneTimeCodes, orgID, memberID int64, purpose string) (store.OneTimeCode, error) {
+	c, err := s.OneTimeCode(ctx, orgID, memberID, purpose)
+	if errors.Is(err, store.ErrNotFound) || err == nil && !i.Now().Before(c.ExpiresAt) {
+		return c, ErrNoCode
+	}
+	return c, err
+}
+
+// Normalise drops the spaces and dashes people type inside a code.
+func Normalise(guess string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' || r == '\t' {
+			return -1
+		}
+		return r
+	}, guess)
+}
+
+func wellFormed(s string) bool {
+	if len(s) != Length {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+// hash binds the code to its member and purpose, so a stored hash says
+// nothing about another member's code.
+func hash(memberID int64, purpose, code string) []byte {
+	h := sha256.Sum256([]byte(strconv.FormatInt(memberID, 10) + "\x00" + purpose + "\x00" + code))
+	return h[:]
+}
+
+// Lifetime is how long a new code works.
+func (i *Issuer) Lifetime() time.Duration {
+	if i.TTL > 0 {
+		return i.TTL
+	}
+	return DefaultTTL
+}
+
+func (i *Issuer) resendAfter() time.Duration {
+	if i.ResendAfter > 0 {
+		return i.ResendAfter
+	}
+	return DefaultResendAfter
+}
