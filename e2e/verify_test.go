@@ -75,7 +75,9 @@ func enterCode(t *testing.T, ctx context.Context, code, next string) {
 
 func TestVerifyEmailAtSignInThenChangeIt(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
-	app.AddMember(t, "bo@acme.test", func(m *store.Member) { m.Name, m.EmailVerified = "Bo Brandt", false })
+	app.AddMember(t, "bo@acme.test", func(m *store.Member) {
+		m.Name, m.Role, m.EmailVerified = "Bo Brandt", store.RoleAdministrator, false
+	})
 	inbox := newSMTPInbox(t, app)
 	ctx := newBrowser(t)
 
@@ -109,13 +111,26 @@ func TestVerifyEmailAtSignInThenChangeIt(t *testing.T) {
 	if got := text(t, ctx, "main"); strings.Contains(got, "not verified") {
 		t.Errorf("the Dashboard still shows the unverified banner: %q", got)
 	}
+	// Team Members shows the green check mark beside the address at once.
+	run(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(app.URL+"/admin/members?q=bo"),
+		chromedp.WaitVisible(chromedp.CSS("table")))
+	if got := text(t, ctx, "tbody tr"); !strings.Contains(got, "bo@acme.test ✓") {
+		t.Errorf("Team Members row: %q, want the check mark beside the address", got)
+	}
+	color, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("tbody .verified")).color`))
+	if color != "rgb(19, 101, 63)" {
+		t.Errorf("the check mark is %q, want green", color)
+	}
+	shot, _ = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	artifact(t, "team-members-verified.png", shot)
 
 	// My Profile → Email Address: a new address, proved by its own code.
 	run(t, ctx,
-		chromedp.EmulateViewport(1280, 900),
 		chromedp.Click(chromedp.CSS(".profile-menu summary")),
-		chromedp.WaitVisible(chromedp.CSS(`.menu a[href="/profile/email"]`)),
-		chromedp.Click(chromedp.CSS(`.menu a[href="/profile/email"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.menu a[href="/profile"]`)),
+		chromedp.Click(chromedp.CSS(`.menu a[href="/profile"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.facts a[href="/profile/email"]`)),
+		chromedp.Click(chromedp.CSS(`.facts a[href="/profile/email"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#new_email")),
 		chromedp.SendKeys(chromedp.CSS("#new_email"), "bo@brandt.test"),
 		chromedp.Click(chromedp.CSS(`form:has(#new_email) button.primary`)),
@@ -169,8 +184,14 @@ func TestSkipForNowShowsTheBanner(t *testing.T) {
 	if got := text(t, ctx, ".banner"); !strings.Contains(got, "not verified") {
 		t.Errorf("banner: %q", got)
 	}
-	run(t, ctx, chromedp.Click(chromedp.CSS(".banner a")), chromedp.WaitVisible(chromedp.CSS("#new_email")))
+	run(t, ctx, chromedp.EmulateViewport(375, 812), chromedp.Click(chromedp.CSS(".banner a")),
+		chromedp.WaitVisible(chromedp.CSS("#new_email")))
 	if got := text(t, ctx, "h1"); got != "Email Address" {
 		t.Errorf("the banner led to %q", got)
 	}
+	if width, _ := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth")); width > 375 {
+		t.Errorf("Email Address is %d px wide on a 375 px screen", width)
+	}
+	shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	artifact(t, "email-address-375px.png", shot)
 }

@@ -9,24 +9,25 @@ import (
 var adminPageNames = []string{"admin_members", "admin_member", "admin_member_new", "admin_roles", "admin_settings",
 	"admin_audit", "admin_tokens", "profile"}
 
-// adminFlashes are the confirmations of admin actions, shown after the
-// redirect that follows each form.
+// adminFlashes are the confirmations of admin and My Profile actions,
+// shown after the redirect that follows each form; their keys all start
+// with "admin-" so they never collide with the others.
 var adminFlashes = map[string]Notice{
-	"member-added":      {Kind: "success", Text: "The team member has been added and the invitation email is on its way."},
-	"member-saved":      {Kind: "success", Text: "The team member's access has been saved."},
-	"disable":           {Kind: "success", Text: "The team member has been disabled and signed out everywhere."},
-	"enable":            {Kind: "success", Text: "The team member has been re-enabled."},
-	"unlock":            {Kind: "success", Text: "The team member has been unlocked and can sign in again."},
-	"signout":           {Kind: "success", Text: "The team member has been signed out everywhere."},
-	"password-reset":    {Kind: "success", Text: "A password reset email has been sent to the team member."},
-	"resend-invitation": {Kind: "success", Text: "A new invitation has been sent; earlier invitation links no longer work."},
-	"role-created":      {Kind: "success", Text: "The role has been created."},
-	"role-saved":        {Kind: "success", Text: "The role has been saved."},
-	"role-deleted":      {Kind: "success", Text: "The role has been deleted."},
-	"settings-saved":    {Kind: "success", Text: "The settings have been saved."},
-	"token-revoked":     {Kind: "success", Text: "The API token has been revoked and no longer works."},
-	"profile-saved":     {Kind: "success", Text: "Your profile has been saved."},
-	"picture-saved":     {Kind: "success", Text: "Your profile picture has been updated."},
+	"admin-member-added":      {Kind: "success", Text: "The team member has been added and the invitation email is on its way."},
+	"admin-member-saved":      {Kind: "success", Text: "The team member's access has been saved."},
+	"admin-disable":           {Kind: "success", Text: "The team member has been disabled and signed out everywhere."},
+	"admin-enable":            {Kind: "success", Text: "The team member has been re-enabled."},
+	"admin-unlock":            {Kind: "success", Text: "The team member has been unlocked and can sign in again."},
+	"admin-signout":           {Kind: "success", Text: "The team member has been signed out everywhere."},
+	"admin-password-reset":    {Kind: "success", Text: "A password reset email has been sent to the team member."},
+	"admin-resend-invitation": {Kind: "success", Text: "A new invitation has been sent; earlier invitation links no longer work."},
+	"admin-role-created":      {Kind: "success", Text: "The role has been created."},
+	"admin-role-saved":        {Kind: "success", Text: "The role has been saved."},
+	"admin-role-deleted":      {Kind: "success", Text: "The role has been deleted."},
+	"admin-settings-saved":    {Kind: "success", Text: "The settings have been saved."},
+	"admin-token-revoked":     {Kind: "success", Text: "The API token has been revoked and no longer works."},
+	"admin-profile-saved":     {Kind: "success", Text: "Your profile has been saved."},
+	"admin-picture-saved":     {Kind: "success", Text: "Your profile picture has been updated."},
 }
 
 // AdminNav is the Admin Settings tab bar: only the sections the member may open.
@@ -114,6 +115,7 @@ type RoleView struct {
 	ID          int64
 	Name        string
 	Builtin     bool
+	Summary     []string // a built-in role's permissions
 	Permissions []Checkbox
 }
 
@@ -138,12 +140,14 @@ type SettingField struct {
 // AdminSettingsPage is Details.
 type AdminSettingsPage struct {
 	Layout
-	Nav            AdminNav
-	Groups         []SettingGroup
-	Notifications  []Checkbox
-	CanWrite       bool
-	Used, Licences int
-	MFA            MFASection
+	Nav           AdminNav
+	Groups        []SettingGroup
+	Notifications []Checkbox
+	// RequireVerifiedEmail is the email verification setting.
+	RequireVerifiedEmail Checkbox
+	CanWrite             bool
+	Used, Licences       int
+	MFA                  MFASection
 }
 
 // SettingGroup is a titled group of fields.

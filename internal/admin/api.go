@@ -19,7 +19,8 @@ type apiFunc func(w http.ResponseWriter, r *http.Request, a Actor)
 // organisation API token as "Authorization: Bearer TOKEN".
 func (h *Handler) api(mux *http.ServeMux, pattern string, perm access.Permission, fn apiFunc) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		scheme, bearer, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		ok = ok && strings.EqualFold(scheme, "Bearer") // the scheme ignores case (RFC 9110)
 		a, err := h.Service.tokenActor(r.Context(), strings.TrimSpace(bearer))
 		if !ok || err != nil {
 			if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -43,6 +43,17 @@ func (h *Handler) page(mux *http.ServeMux, pattern string, perm access.Permissio
 	})))
 }
 
+// sensitive mounts a form whose change is grave enough (settings, access,
+// roles, API tokens) to ask for the password again when the member last
+// proved who they are over ten minutes ago; back is where they return.
+func (h *Handler) sensitive(mux *http.ServeMux, pattern string, perm access.Permission, back string, fn pageFunc) {
+	h.page(mux, pattern, perm, func(w http.ResponseWriter, r *http.Request, c request) {
+		h.Sessions.RequireRecentAuth(back, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fn(w, r, c)
+		})).ServeHTTP(w, r)
+	})
+}
+
 // authorize is the permission check every page and API route passes.
 func authorize(a Actor, perm access.Permission) bool {
 	if perm == "" {
@@ -122,20 +133,20 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.page(mux, "GET /admin/members/new", access.MembersWrite, h.newMember)
 	h.page(mux, "POST /admin/members", access.MembersWrite, h.addMember)
 	h.page(mux, "GET /admin/members/{id}", access.MembersRead, h.member)
-	h.page(mux, "POST /admin/members/{id}/access", access.MembersWrite, h.setAccess)
+	h.sensitive(mux, "POST /admin/members/{id}/access", access.MembersWrite, "/admin/members", h.setAccess)
 	for _, ap := range actionPermissions {
 		h.page(mux, "POST /admin/members/{id}/"+string(ap.Action), ap.Perm, h.action(ap.Action))
 	}
 	h.page(mux, "GET /admin/roles", access.RolesManage, h.roles)
-	h.page(mux, "POST /admin/roles", access.RolesManage, h.createRole)
-	h.page(mux, "POST /admin/roles/{id}", access.RolesManage, h.updateRole)
-	h.page(mux, "POST /admin/roles/{id}/delete", access.RolesManage, h.deleteRole)
+	h.sensitive(mux, "POST /admin/roles", access.RolesManage, "/admin/roles", h.createRole)
+	h.sensitive(mux, "POST /admin/roles/{id}", access.RolesManage, "/admin/roles", h.updateRole)
+	h.sensitive(mux, "POST /admin/roles/{id}/delete", access.RolesManage, "/admin/roles", h.deleteRole)
 	h.page(mux, "GET /admin/settings", access.SettingsRead, h.settings)
-	h.page(mux, "POST /admin/settings", access.SettingsWrite, h.saveSettings)
-	h.page(mux, "POST /admin/settings/mfa", access.SettingsRead, h.saveMFA) // the service also asks for Sensitive Data Access
+	h.sensitive(mux, "POST /admin/settings", access.SettingsWrite, "/admin/settings", h.saveSettings)
+	h.sensitive(mux, "POST /admin/settings/mfa", access.SettingsRead, "/admin/settings", h.saveMFA) // the service also asks for Sensitive Data Access
 	h.page(mux, "GET /admin/audit", access.AuditRead, h.auditLog)
 	h.page(mux, "GET /admin/tokens", access.TokensManage, h.tokens)
-	h.page(mux, "POST /admin/tokens", access.TokensManage, h.createToken)
+	h.sensitive(mux, "POST /admin/tokens", access.TokensManage, "/admin/tokens", h.createToken)
 	h.page(mux, "POST /admin/tokens/{id}/revoke", access.TokensManage, h.revokeToken)
 	h.mountAPI(mux)
 }

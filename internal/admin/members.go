@@ -129,28 +129,30 @@ func RoleKey(m store.Member) string {
 	return string(m.Role)
 }
 
-// parseRoleKey reads a RoleKey and, for a custom role, its permissions.
-func parseRoleKey(ctx context.Context, st store.Store, orgID int64, key string) (store.Role, int64, access.Set, error) {
+// parseRoleKey reads a RoleKey: the built-in role, the custom role's ID,
+// the role's permissions and, for a custom role, its name.
+func parseRoleKey(ctx context.Context, st store.Store, orgID int64, key string) (store.Role, int64, access.Set, string, error) {
+	unknown := refuse("role", "choose one of the roles listed")
 	if idText, ok := strings.CutPrefix(key, "role:"); ok {
 		id, err := strconv.ParseInt(idText, 10, 64)
 		if err != nil || id <= 0 {
-			return "", 0, 0, refuse("role", "choose one of the roles listed")
+			return "", 0, 0, "", unknown
 		}
 		r, err := st.RoleByID(ctx, orgID, id)
 		if errors.Is(err, store.ErrNotFound) {
-			return "", 0, 0, refuse("role", "choose one of the roles listed")
+			return "", 0, 0, "", unknown
 		}
 		if err != nil {
-			return "", 0, 0, err
+			return "", 0, 0, "", err
 		}
 		perms, _ := access.ParseList(r.Permissions)
-		return store.RoleMember, id, perms, nil
+		return store.RoleMember, id, perms, r.Name, nil
 	}
 	role := store.Role(key)
 	if !role.Valid() {
-		return "", 0, 0, refuse("role", "choose one of the roles listed")
+		return "", 0, 0, "", unknown
 	}
-	return role, 0, access.Builtin(role), nil
+	return role, 0, access.Builtin(role), "", nil
 }
 
 // mayGrant refuses to give away what the actor does not hold: permissions,
@@ -181,7 +183,7 @@ type NewMemberInput struct {
 // AddMember adds an invited member and sends the invitation email, through
 // the same validation the command line uses.
 func (s *Service) AddMember(ctx context.Context, a Actor, in NewMemberInput) (store.Member, error) {
-	role, roleID, perms, err := parseRoleKey(ctx, s.Store, a.OrgID, in.Role)
+	role, roleID, perms, _, err := parseRoleKey(ctx, s.Store, a.OrgID, in.Role)
 	if err != nil {
 		return store.Member{}, err
 	}
@@ -200,9 +202,10 @@ func (s *Service) AddMember(ctx context.Context, a Actor, in NewMemberInput) (st
 	return m, refusedFrom(err)
 }
 
-func roleLabel(role store.Role, roleID int64) string {
-	if roleID != 0 {
-		return "custom role " + strconv.FormatInt(roleID, 10)
+// roleName is a built-in role's title, or the custom role's name.
+func roleName(role store.Role, custom string) string {
+	if custom != "" {
+		return custom
 	}
 	return access.RoleTitle(role)
 }
@@ -230,7 +233,7 @@ func (s *Service) SetAccess(ctx context.Context, a Actor, id int64, in AccessInp
 		if err != nil {
 			return err
 		}
-		role, roleID, rolePerms, err := parseRoleKey(ctx, tx, a.OrgID, in.Role)
+		role, roleID, rolePerms, newRoleName, err := parseRoleKey(ctx, tx, a.OrgID, in.Role)
 		if err != nil {
 			return err
 		}
@@ -255,7 +258,7 @@ func (s *Service) SetAccess(ctx context.Context, a Actor, id int64, in AccessInp
 			return err
 		}
 		e := about(s.auditEvent(a, audit.MemberChange), old.Member)
-		e.Detail = describeAccess(old.Member, next)
+		e.Detail = describeAccess(old.Member, next, roleName(old.Role, old.RoleName), roleName(role, newRoleName))
 		return tx.AppendAuditEvent(ctx, &e)
 	})
 }
@@ -272,10 +275,10 @@ func keepAnOwner(ctx context.Context, tx store.Store, orgID int64, m store.Membe
 	return nil
 }
 
-func describeAccess(old store.Member, next store.MemberAccess) string {
+func describeAccess(old store.Member, next store.MemberAccess, oldRole, newRole string) string {
 	var parts []string
 	if old.Role != next.Role || old.RoleID != next.RoleID {
-		parts = append(parts, fmt.Sprintf("role %s → %s", roleLabel(old.Role, old.RoleID), roleLabel(next.Role, next.RoleID)))
+		parts = append(parts, fmt.Sprintf("role %s → %s", oldRole, newRole))
 	}
 	if old.Permissions != next.Permissions {
 		parts = append(parts, fmt.Sprintf("permissions [%s] → [%s]", old.Permissions, next.Permissions))

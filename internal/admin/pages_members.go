@@ -195,7 +195,7 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, c request) {
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, "member-added")
+	web.SetFlash(w, "admin-member-added")
 	http.Redirect(w, r, "/admin/members/"+strconv.FormatInt(m.ID, 10), http.StatusSeeOther)
 }
 
@@ -260,7 +260,7 @@ func (h *Handler) setAccess(w http.ResponseWriter, r *http.Request, c request) {
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, "member-saved")
+	web.SetFlash(w, "admin-member-saved")
 	http.Redirect(w, r, "/admin/members/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }
 
@@ -283,7 +283,7 @@ func (h *Handler) action(a Action) pageFunc {
 			h.fail(w, c, err)
 			return
 		}
-		web.SetFlash(w, string(a))
+		web.SetFlash(w, "admin-"+string(a))
 		http.Redirect(w, r, "/admin/members/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	}
 }

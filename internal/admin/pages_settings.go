@@ -95,6 +95,8 @@ func (h *Handler) renderSettingsWith(w http.ResponseWriter, r *http.Request, c r
 	for _, n := range notificationFields {
 		p.Notifications = append(p.Notifications, web.Checkbox{Name: n[0], Label: n[1], Checked: checked[n[0]]})
 	}
+	p.RequireVerifiedEmail = web.Checkbox{Name: "require_verified_email", Checked: s.RequireVerifiedEmail,
+		Label: "Require verified email addresses: members whose address is not verified get a 6-digit code at sign-in"}
 	if p.MFA, err = h.mfaSection(r, c, mfaIn, mfaErrs); err != nil {
 		h.fail(w, c, err)
 		return
@@ -125,7 +127,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, c request
 		RememberMeDays: num("remember_me_days"), RegistrationHours: num("registration_hours"),
 		UnlinkedRemovalDays: num("unlinked_removal_days"),
 		NotifyMemberLockout: r.PostFormValue("notify_member_lockout") == "on", NotifyPasswordChange: r.PostFormValue("notify_password_change") == "on",
-		NotifyAdminsNewMember: r.PostFormValue("notify_admins_new_member") == "on"}
+		NotifyAdminsNewMember: r.PostFormValue("notify_admins_new_member") == "on",
+		RequireVerifiedEmail:  r.PostFormValue("require_verified_email") == "on"}
 	values["name"], values["portal_url"] = s.Name, s.PortalURL
 	var err error
 	if len(errs) == 0 {
@@ -148,7 +151,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, c request
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, "settings-saved")
+	web.SetFlash(w, "admin-settings-saved")
 	http.Redirect(w, r, "/admin/settings", http.StatusSeeOther)
 }
 
@@ -178,7 +181,7 @@ func (h *Handler) renderRoles(w http.ResponseWriter, r *http.Request, c request,
 		name string
 		set  access.Set
 	}{{"Owner", access.All}, {"Administrator", access.Builtin("administrator")}, {"Member", 0}} {
-		p.Roles = append(p.Roles, web.RoleView{Name: role.name, Builtin: true, Permissions: catalogueBoxes(role.set)})
+		p.Roles = append(p.Roles, web.RoleView{Name: role.name, Builtin: true, Summary: role.set.Names()})
 	}
 	for _, cr := range custom {
 		set, _ := access.ParseList(cr.Permissions)
@@ -206,7 +209,7 @@ func (h *Handler) roleResult(w http.ResponseWriter, r *http.Request, c request, 
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, flash)
+	web.SetFlash(w, "admin-"+flash)
 	http.Redirect(w, r, "/admin/roles", http.StatusSeeOther)
 }
 
@@ -323,6 +326,6 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, c request)
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, "token-revoked")
+	web.SetFlash(w, "admin-token-revoked")
 	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
 }

@@ -33,7 +33,12 @@ func TestStoredXSSRendersAsText(t *testing.T) {
 	}
 	app.Post(t, owner, "/admin/members", url.Values{"name": {"Eve " + xss}, "email": {"eve@acme.test"}, "role": {"member"}})
 	eve, _ := app.DB.MemberByEmail(ctx, app.Org.ID, "eve@acme.test")
-	app.Post(t, owner, "/admin/roles", url.Values{"name": {"Role " + xss}})
+	if resp, _ := app.Post(t, owner, "/admin/roles", url.Values{"name": {"Role " + xss}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create role: %d", resp.StatusCode)
+	}
+	if _, body := app.Get(t, owner, "/admin/roles"); !strings.Contains(body, "The role has been created.") {
+		t.Error("role creation is not confirmed")
+	}
 	for _, path := range []string{"/dashboard", "/profile", "/admin/members", fmt.Sprintf("/admin/members/%d", app.Member.ID),
 		fmt.Sprintf("/admin/members/%d", eve.ID), "/admin/roles", "/admin/audit"} {
 		_, body := app.Get(t, owner, path)

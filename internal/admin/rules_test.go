@@ -128,6 +128,9 @@ func TestNoPrivilegeEscalation(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("granting the actor's own role: got %d\n%s", resp.StatusCode, body)
 	}
+	if kinds := auditKinds(t, app, target.Email); len(kinds) != 1 || kinds[0] != "member-change: role Member → Helpdesk" {
+		t.Errorf("audit of the role change: %v", kinds)
+	}
 }
 
 func TestInvalidSettingsSaveNothing(t *testing.T) {
@@ -315,5 +318,136 @@ func TestAddMemberSendsInvitation(t *testing.T) {
 	}
 	if kinds := auditKinds(t, app, "carla@acme.test"); len(kinds) != 2 || !strings.HasPrefix(kinds[1], "member-add: role administrator, status invited") {
 		t.Errorf("audit: %v", kinds)
+	}
+}
+
+// TestNotificationPreferences: with the notices turned off in Details, a
+// lockout and a password change send no email; turned on, they do.
+func TestNotificationPreferences(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprint("notify=", on), func(t *testing.T) {
+			app := servertest.New(t, servertest.Options{})
+			ctx := context.Background()
+			o := organisation(t, app)
+			o.Settings.NotifyMemberLockout, o.Settings.NotifyPasswordChange = on, on
+			if err := app.DB.UpdateOrganisation(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			bob := app.AddMember(t, "bob@acme.test", nil)
+			for range o.Settings.LockoutThreshold {
+				app.Post(t, app.Browser(t), "/login", url.Values{"organisation": {"Acme"}, "email": {bob.Email}, "password": {"not it at all, sorry"}})
+			}
+			c := app.Browser(t)
+			app.SignIn(t, c, app.Member.Email)
+			resp, body := app.Post(t, c, "/profile/password", url.Values{"current_password": {servertest.Password},
+				"password": {"violet mango tractor glacier"}, "password_confirm": {"violet mango tractor glacier"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("change password: %d\n%s", resp.StatusCode, body)
+			}
+			kinds := map[string]bool{}
+			mail, _ := app.DB.OrganisationMail(ctx, app.Org.ID, 10)
+			for _, m := range mail {
+				kinds[m.Kind] = true
+			}
+			if kinds["account-locked"] != on || kinds["password-changed"] != on {
+				t.Errorf("emails sent: %v, want lockout and password notices %v", kinds, on)
+			}
+			if events, _ := app.DB.AuditEvents(ctx, app.Org.ID, store.AuditFilter{Kind: "lockout"}); len(events) != 1 {
+				t.Errorf("the lockout is recorded whatever the notice: %d entries", len(events))
+			}
+		})
+	}
+}
+
+// TestRaisedPasswordMinimum: a minimum raised in Details applies when a
+// member changes their password.
+func TestRaisedPasswordMinimum(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	o := organisation(t, app)
+	o.Settings.PasswordMinLength = 30
+	if err := app.DB.UpdateOrganisation(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	c := app.Browser(t)
+	app.SignIn(t, c, app.Member.Email)
+	if _, page := app.Get(t, c, "/profile/password"); !strings.Contains(page, `minlength="30"`) {
+		t.Error("the form does not ask for 30 characters")
+	}
+	pw := "violet mango tractor glacier" // 28 characters
+	resp, _ := app.Post(t, c, "/profile/password", url.Values{"current_password": {servertest.Password}, "password": {pw}, "password_confirm": {pw}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a 28-character password under a 30-character minimum: got %d", resp.StatusCode)
+	}
+	pw += " ok"
+	if resp, body := app.Post(t, c, "/profile/password", url.Values{"current_password": {servertest.Password}, "password": {pw}, "password_confirm": {pw}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("a 31-character password: got %d\n%s", resp.StatusCode, body)
+	}
+}
+
+// TestGraveChangesAskForThePasswordAgain: past ten minutes since the
+// member proved who they are, settings, access, roles and API tokens
+// send them to re-authenticate first, and nothing changes meanwhile.
+func TestGraveChangesAskForThePasswordAgain(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	c := app.Browser(t)
+	app.SignIn(t, c, app.Member.Email)
+	bob := app.AddMember(t, "bob@acme.test", nil)
+	app.Clock.Advance(11 * time.Minute)
+	before := take(t, app)
+	for path, form := range map[string]url.Values{
+		"/admin/tokens":   {"name": {"ci"}, "permissions": {"members.read"}},
+		"/admin/settings": {"name": {"Renamed"}},
+		"/admin/roles":    {"name": {"Helpdesk"}},
+		fmt.Sprintf("/admin/members/%d/access", bob.ID): {"role": {"administrator"}, "licensed": {"on"}},
+	} {
+		resp, _ := app.Post(t, c, path, form)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/reauthenticate?return_to=") {
+			t.Errorf("POST %s after 11 minutes: %d to %q, want a redirect to /reauthenticate", path, resp.StatusCode, loc)
+		}
+	}
+	if after := take(t, app); !reflect.DeepEqual(before, after) {
+		t.Error("something changed before re-authenticating")
+	}
+	// Everyday actions do not ask.
+	if resp, _ := app.Post(t, c, fmt.Sprintf("/admin/members/%d/signout", bob.ID), nil); resp.StatusCode != http.StatusSeeOther ||
+		strings.HasPrefix(resp.Header.Get("Location"), "/reauthenticate") {
+		t.Errorf("sign out everywhere asked for the password: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// TestAdministratorsToldOfNewMembers: with the Details check box on, every
+// active Owner and Administrator gets a notice when a member is added.
+func TestAdministratorsToldOfNewMembers(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := context.Background()
+	c := app.Browser(t)
+	app.SignIn(t, c, app.Member.Email)
+	app.AddMember(t, "admin@acme.test", func(m *store.Member) { m.Role = store.RoleAdministrator })
+	app.AddMember(t, "gone@acme.test", func(m *store.Member) { m.Role = store.RoleAdministrator; m.Status = store.StatusDisabled })
+	add := func(email string) map[string]string {
+		app.Post(t, c, "/admin/members", url.Values{"name": {"New " + xss}, "email": {email}, "role": {"member"}, "licensed": {"on"}})
+		got := map[string]string{}
+		mail, _ := app.DB.OrganisationMail(ctx, app.Org.ID, 50)
+		for _, m := range mail {
+			if m.Kind == "member-added" && strings.Contains(m.Text, email) {
+				got[m.To] = m.HTML
+			}
+		}
+		return got
+	}
+	if got := add("first@acme.test"); len(got) != 0 {
+		t.Errorf("notices with the setting off: %v", got)
+	}
+	o := organisation(t, app)
+	o.Settings.NotifyAdminsNewMember = true
+	app.DB.UpdateOrganisation(ctx, o)
+	got := add("second@acme.test")
+	if len(got) != 2 || got[app.Member.Email] == "" || got["admin@acme.test"] == "" {
+		t.Errorf("notices: got %d, want the Owner and the active Administrator", len(got))
+	}
+	for to, html := range got {
+		if strings.Contains(html, xss) {
+			t.Errorf("notice to %s carries the name as markup", to)
+		}
 	}
 }

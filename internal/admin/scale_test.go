@@ -107,3 +107,26 @@ func TestTeamMembersAt100k(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTeamMembers100k times Team Members requests over 100,000
+// members on SQLite: go test ./internal/admin -run '^$' -bench TeamMembers100k
+func BenchmarkTeamMembers100k(b *testing.B) {
+	app := servertest.New(b, servertest.Options{})
+	seedMembers(b, app, 100_000)
+	c := app.Browser(b)
+	app.SignIn(b, c, app.Member.Email)
+	for _, s := range []struct{ name, path string }{
+		{"first-page", "/admin/members"},
+		{"by-last-signin", "/admin/members?sort=last_signin&desc=1"},
+		{"search-common", "/admin/members?q=carla"},
+		{"search-none", "/admin/members?q=nobody-here"},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			for b.Loop() {
+				if resp, _ := app.Get(b, c, s.path); resp.StatusCode != http.StatusOK {
+					b.Fatalf("%s: %d", s.path, resp.StatusCode)
+				}
+			}
+		})
+	}
+}

@@ -31,6 +31,7 @@ type Settings struct {
 	NotifyMemberLockout   bool   `json:"notify_member_lockout"`
 	NotifyPasswordChange  bool   `json:"notify_password_change"`
 	NotifyAdminsNewMember bool   `json:"notify_admins_new_member"`
+	RequireVerifiedEmail  bool   `json:"require_verified_email"`
 }
 
 // SettingsOf reads an organisation's settings.
@@ -44,6 +45,7 @@ func SettingsOf(o store.Organisation) Settings {
 		RegistrationHours: int(s.RegistrationLifetime / time.Hour), UnlinkedRemovalDays: s.UnlinkedRemovalDays,
 		NotifyMemberLockout: s.NotifyMemberLockout, NotifyPasswordChange: s.NotifyPasswordChange,
 		NotifyAdminsNewMember: s.NotifyAdminsNewMember,
+		RequireVerifiedEmail:  s.RequireVerifiedEmail,
 	}
 }
 
@@ -129,6 +131,7 @@ func (s Settings) apply(o *store.Organisation) {
 	st.NotifyMemberLockout = s.NotifyMemberLockout
 	st.NotifyPasswordChange = s.NotifyPasswordChange
 	st.NotifyAdminsNewMember = s.NotifyAdminsNewMember
+	st.RequireVerifiedEmail = s.RequireVerifiedEmail
 }
 
 // Settings returns the organisation's settings.
@@ -180,6 +183,7 @@ func changedSettings(a, b Settings) string {
 	add("unlinked member removal", a.UnlinkedRemovalDays != b.UnlinkedRemovalDays)
 	add("notifications", a.NotifyMemberLockout != b.NotifyMemberLockout || a.NotifyPasswordChange != b.NotifyPasswordChange ||
 		a.NotifyAdminsNewMember != b.NotifyAdminsNewMember)
+	add("email verification", a.RequireVerifiedEmail != b.RequireVerifiedEmail)
 	if len(changed) == 0 {
 		return "no change"
 	}

@@ -89,7 +89,8 @@ func (s *Step) verify(w http.ResponseWriter, r *http.Request, f *signin.Flow) bo
 		e.Detail = "verified at sign-in"
 		return tx.AppendAuditEvent(ctx, &e)
 	})
-	if err == nil {
+	if err == nil || errors.Is(err, otpcode.ErrNoCode) && s.verifiedMeanwhile(ctx, f) {
+		// The second of a double click finds the code used by the first.
 		f.Member.EmailVerified = true
 		return true
 	}
@@ -107,6 +108,13 @@ func (s *Step) verify(w http.ResponseWriter, r *http.Request, f *signin.Flow) bo
 	}
 	s.render(w, status, f, notice)
 	return false
+}
+
+// verifiedMeanwhile reports whether the member's address, as the flow
+// knows it, was verified since the flow was loaded.
+func (s *Step) verifiedMeanwhile(ctx context.Context, f *signin.Flow) bool {
+	m, err := s.Store.MemberByID(ctx, f.OrgID, f.MemberID)
+	return err == nil && m.EmailVerified && m.Email == f.Member.Email
 }
 
 // codeNotice explains a refused code; known is false for a failure of

@@ -223,3 +223,37 @@ func TestStepNeedsItsFlow(t *testing.T) {
 		t.Error("verified without the sign-in")
 	}
 }
+
+// TestDoubleClickOnVerifyEmail: the second click never says the code is
+// wrong or gone. It goes on to the Dashboard too, or, when the first has
+// already finished the sign-in, finds the sign-in completed.
+func TestDoubleClickOnVerifyEmail(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	unverified(t, app, "bo@acme.test")
+	c := app.Browser(t)
+	startSignIn(t, app, c, "bo@acme.test")
+	code := newestCode(t, app, "bo@acme.test")
+	done := make(chan *http.Response, 2)
+	for range 2 {
+		go func() {
+			resp, _ := submitCode(t, app, c, code)
+			done <- resp
+		}()
+	}
+	toDashboard := 0
+	for range 2 {
+		resp := <-done
+		switch {
+		case resp.StatusCode == http.StatusSeeOther && resp.Header.Get("Location") == "/dashboard":
+			toDashboard++
+		case resp.StatusCode != http.StatusGone:
+			t.Errorf("a click got %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	if toDashboard == 0 {
+		t.Error("no click reached the Dashboard")
+	}
+	if resp, _ := app.Get(t, c, "/dashboard"); resp.StatusCode != http.StatusOK {
+		t.Errorf("dashboard after a double click: %d", resp.StatusCode)
+	}
+}

@@ -62,8 +62,11 @@ func (s *Sender) Reset(ctx context.Context, tx store.Store, org store.Organisati
 }
 
 // PasswordChanged queues the notice sent after a change or reset; how is
-// "changed" or "reset".
+// "changed" or "reset". Organisations may turn the notice off (Details).
 func (s *Sender) PasswordChanged(ctx context.Context, tx store.Store, org store.Organisation, m store.Member, how string) error {
+	if !org.Settings.NotifyPasswordChange {
+		return nil
+	}
 	return mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, To: m.Email, Kind: mail.PasswordChanged, At: s.Now(),
 		Data: mail.Data{Organisation: org.Name, Name: m.Name, Extra: map[string]string{"how": how}}})
 }

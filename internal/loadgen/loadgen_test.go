@@ -25,7 +25,8 @@ func TestSmoke(t *testing.T) {
 	var members []store.Member
 	for i := range 20 {
 		members = append(members, store.Member{OrgID: app.Org.ID, Email: loadgen.MemberEmail(i), Name: "M",
-			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash, CreatedAt: time.Now()})
+			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash,
+			CreatedAt: time.Now()})
 	}
 	if err := app.DB.BulkCreateMembers(context.Background(), members); err != nil {
 		t.Fatal(err)

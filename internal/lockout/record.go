@@ -62,8 +62,8 @@ func (g *Guard) recordLock(ctx context.Context, r *http.Request, tx store.Store,
 	if err := tx.AppendAuditEvent(ctx, &e); err != nil {
 		return err
 	}
-	if f.Member.ID == 0 {
-		return nil // nobody to tell: the address is no member's
+	if f.Member.ID == 0 || !f.Org.Settings.NotifyMemberLockout {
+		return nil // nobody to tell, or the organisation chose not to
 	}
 	return mail.Enqueue(ctx, tx, mail.Message{OrgID: f.Org.ID, To: f.Member.Email, Kind: mail.AccountLocked, At: g.Now(),
 		Data: mail.Data{Organisation: f.Org.Name, Name: f.Member.Name, Extra: map[string]string{

@@ -21,6 +21,7 @@ const (
 	PasswordReset   = "password-reset"   // link to the reset form
 	PasswordChanged = "password-changed" // notice after a reset or change
 	AccountLocked   = "account-locked"   // notice that failed sign-ins locked the account
+	MemberAdded     = "member-added"     // notice to administrators of a new team member
 	MFACode         = "mfa-code"         // a one-time sign-in code
 	MFAReset        = "mfa-reset"        // notice that an administrator reset the second factors
 	EmailCode       = "email-code"       // a code proving the member reads this address
@@ -57,7 +58,7 @@ type kind struct {
 
 // kinds are parsed once at start-up; a broken template panics here, and
 // the package's tests render every kind.
-var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked, EmailCode, EmailChanged, MFACode, MFAReset)
+var kinds = mustParse(Invitation, PasswordReset, PasswordChanged, AccountLocked, MemberAdded, EmailCode, EmailChanged, MFACode, MFAReset)
 
 func mustParse(names ...string) map[string]kind {
 	m := map[string]kind{}

@@ -11,8 +11,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"imslogin/internal/access"
 	"imslogin/internal/audit"
 	"imslogin/internal/linkmail"
+	outbox "imslogin/internal/mail"
 	"imslogin/internal/password"
 	"imslogin/internal/store"
 )
@@ -160,6 +162,9 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 				return err
 			}
 		}
+		if org.Settings.NotifyAdminsNewMember {
+			return notifyAdministrators(ctx, tx, org, m, actor, s.Now())
+		}
 		return nil
 	})
 	if errors.Is(err, store.ErrConflict) {
@@ -184,8 +189,7 @@ func (s *Service) checkNewMember(ctx context.Context, org store.Organisation, m 
 		}
 	}
 	if pw != "" {
-		policy := password.ForOrganisation(nil)
-		policy.MinLength = max(policy.MinLength, org.Settings.PasswordMinLength)
+		policy := password.ForOrganisation(nil).Raised(org.Settings.PasswordMinLength)
 		if err := policy.Check(pw, password.Context{Email: m.Email, OrganisationName: org.Name}); err != nil {
 			problems = append(problems, fieldInvalid("password", "password: %v", err))
 		}
@@ -212,6 +216,32 @@ func CheckLicenceFree(ctx context.Context, tx store.Store, orgID int64) error {
 	}
 	if used >= org.Licences {
 		return fieldInvalid("licensed", "all %d licences of %s are in use: remove a licence from another member, or ask the IMS team for more", org.Licences, org.Name)
+	}
+	return nil
+}
+
+// maxNotified bounds the administrators told of a new member.
+const maxNotified = 50
+
+// notifyAdministrators tells the organisation's Owners and Administrators
+// (other than the new member) that a team member was added, through the
+// outbox in the transaction that adds them.
+func notifyAdministrators(ctx context.Context, tx store.Store, org store.Organisation, m store.Member, actor string, at time.Time) error {
+	admins, err := tx.Administrators(ctx, org.ID, maxNotified)
+	if err != nil {
+		return err
+	}
+	role := access.RoleTitle(m.Role)
+	for _, a := range admins {
+		if a.ID == m.ID {
+			continue
+		}
+		err := outbox.Enqueue(ctx, tx, outbox.Message{OrgID: org.ID, To: a.Email, Kind: outbox.MemberAdded, At: at,
+			Data: outbox.Data{Organisation: org.Name, Name: a.Name, Extra: map[string]string{
+				"member": m.Name, "email": m.Email, "role": role, "by": actor}}})
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -121,8 +121,15 @@ func Problems(err error) []string {
 }
 
 // ForOrganisation is the policy for an organisation's members. Until
-// organisations have an MFA requirement and a raised minimum of their own,
-// every organisation gets the single-factor minimum.
+// organisations have an MFA requirement, every organisation gets the
+// single-factor minimum, or the higher one its administrators set (Raised).
 func ForOrganisation(extra Blocklist) Policy {
 	return Policy{MinLength: MinLengthFor(false, 0), Blocklist: extra}
+}
+
+// Raised is p with an organisation's raised minimum length, when it is
+// higher than p's.
+func (p Policy) Raised(minLength int) Policy {
+	p.MinLength = min(max(p.MinLength, minLength), MaxLength)
+	return p
 }

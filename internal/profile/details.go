@@ -93,7 +93,7 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request) {
 		h.failDetails(w, si, err)
 		return
 	}
-	web.SetFlash(w, "profile-saved")
+	web.SetFlash(w, "admin-profile-saved")
 	http.Redirect(w, r, "/profile", http.StatusSeeOther)
 }
 
@@ -132,7 +132,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		h.failDetails(w, si, err)
 		return
 	}
-	web.SetFlash(w, "picture-saved")
+	web.SetFlash(w, "admin-picture-saved")
 	http.Redirect(w, r, "/profile", http.StatusSeeOther)
 }
 

@@ -41,7 +41,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 func (h *Handler) page(si store.SignedIn) web.ChangePasswordPage {
 	return web.ChangePasswordPage{
 		Layout:      web.Layout{Member: web.MemberViewOf(si)},
-		NewPassword: web.NewPassword{MinLength: password.ForOrganisation(h.Blocklist).MinLength},
+		NewPassword: web.NewPassword{MinLength: password.ForOrganisation(h.Blocklist).Raised(si.Organisation.Settings.PasswordMinLength).MinLength},
 	}
 }
 
@@ -79,7 +79,7 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 		}
 		problems = append(problems, "your current password is not correct")
 	}
-	err = password.ForOrganisation(h.Blocklist).CheckNew(pw, r.PostFormValue("password_confirm"),
+	err = password.ForOrganisation(h.Blocklist).Raised(org.Settings.PasswordMinLength).CheckNew(pw, r.PostFormValue("password_confirm"),
 		password.Context{Email: m.Email, OrganisationName: org.Name})
 	if err != nil && password.Problems(err) == nil {
 		h.serverError(w, r, err)

@@ -107,7 +107,7 @@ func (h *Handler) load(ctx context.Context, raw string, f linkForm) (store.Organ
 
 func (h *Handler) page(f linkForm, raw string, org store.Organisation, m store.Member) web.SetPasswordPage {
 	return web.SetPasswordPage{
-		NewPassword: web.NewPassword{MinLength: password.ForOrganisation(h.Blocklist).MinLength},
+		NewPassword: web.NewPassword{MinLength: password.ForOrganisation(h.Blocklist).Raised(org.Settings.PasswordMinLength).MinLength},
 		Heading:     f.heading, Intro: f.intro + " Account: " + m.Email + " in " + org.Name + ".",
 		Action: f.path, Token: raw, Email: m.Email, Button: f.label,
 	}
@@ -132,7 +132,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, f linkForm) {
 		return
 	}
 	pw := r.PostFormValue("password")
-	policy := password.ForOrganisation(h.Blocklist)
+	policy := password.ForOrganisation(h.Blocklist).Raised(org.Settings.PasswordMinLength)
 	if err := policy.CheckNew(pw, r.PostFormValue("password_confirm"), password.Context{Email: m.Email, OrganisationName: org.Name}); err != nil {
 		problems := password.Problems(err)
 		if problems == nil {

@@ -111,13 +111,15 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		w.Write([]byte("ready\n"))
 	})
 	guard := &lockout.Guard{Store: db, Now: opts.Now}
-	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
 	throttles := &signin.Throttle{
 		Address:      throttle.New(cfg.ThrottleAddressPerMinute, cfg.ThrottleAddressBurst, maxThrottleKeys, opts.Now),
 		Organisation: throttle.New(cfg.ThrottleOrganisationPerMinute, cfg.ThrottleOrganisationBurst, maxThrottleKeys, opts.Now),
 	}
 	dashboardLinks := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
 		Description: "See the browsers signed in to your account and sign any of them out."}}, opts.DashboardLinks...)
+	mux.HandleFunc("GET /whoami", sessions.WhoAmI)
+	adminService := &admin.Service{Store: db, Links: links, Lockout: guard, Now: opts.Now,
+		Members: &membership.Service{Store: db, Hasher: hasher, Now: opts.Now, Invitations: links}}
 	codes := &otpcode.Issuer{Now: opts.Now}
 	keys, err := mfawebauthn.New(db, cfg.PublicBaseURL())
 	if err != nil {
@@ -134,8 +136,6 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	steps = append(steps, &step.Phone{Deps: mfaSteps}, &step.Second{Deps: mfaSteps})
 	dashboardLinks = append(dashboardLinks, web.Link{Title: "Security", Href: "/profile/security",
 		Description: "Set up an authenticator app, a mobile number or backup codes, and manage remembered browsers."})
-	adminService := &admin.Service{Store: db, Links: links, Lockout: guard, Now: opts.Now,
-		Members: &membership.Service{Store: db, Hasher: hasher, Now: opts.Now, Invitations: links}}
 	mounters := []Mounter{
 		&admin.Handler{Service: adminService, Sessions: sessions, Pages: pages, Log: log},
 		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: steps,

@@ -38,7 +38,6 @@ type Flow struct {
 	store.SigninFlow
 	Organisation store.Organisation
 	Member       store.Member
-	failed       string
 
 	fail        func(reason string) (time.Time, error)
 	lockedUntil func() (time.Time, error)
@@ -47,6 +46,7 @@ type Flow struct {
 	// on record, so finishing in the same request has none to clear. A flow
 	// read back for a later step leaves it false: that step may have failed.
 	noFailures bool
+	failed     string
 }
 
 // Fail ends the sign-in as a failed attempt (too many wrong codes, say):

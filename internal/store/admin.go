@@ -128,6 +128,9 @@ type Administration interface {
 	Picture(ctx context.Context, orgID, memberID int64) (Picture, error)
 	// CountActiveOwners counts owners who are not disabled.
 	CountActiveOwners(ctx context.Context, orgID int64) (int, error)
+	// Administrators lists the organisation's Owners and Administrators
+	// who are not disabled, at most limit of them.
+	Administrators(ctx context.Context, orgID int64, limit int) ([]Member, error)
 	// LicencesInUse counts members holding a licence.
 	LicencesInUse(ctx context.Context, orgID int64) (int, error)
 	// LockOrganisation, inside InTx, holds the organisation's row until the

@@ -116,7 +116,8 @@ func New(t testing.TB, opts Options) *App {
 	return &App{URL: ts.URL, DB: db, Server: srv, Org: org, Member: member, Clock: clock}
 }
 
-// AddMember adds an active member with Password.
+// AddMember adds an active member with Password and a verified email, who
+// signs in without further steps; edit may change that.
 func (a *App) AddMember(t testing.TB, email string, edit func(*store.Member)) store.Member {
 	t.Helper()
 	hash, err := a.Server.Hasher.Hash(context.Background(), Password)

@@ -345,3 +345,21 @@ func (q *queries) AuditDailyCounts(ctx context.Context, orgID int64, kinds []str
 	}
 	return list, rows.Err()
 }
+
+func (q *queries) Administrators(ctx context.Context, orgID int64, limit int) ([]store.Member, error) {
+	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+memberColumns+` FROM members
+		WHERE org_id = ? AND role IN ('owner', 'administrator') AND status <> 'disabled' ORDER BY id LIMIT ?`), orgID, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var list []store.Member
+	for rows.Next() {
+		var m store.Member
+		if err := rows.Scan(memberTargets(&m)...); err != nil {
+			return nil, err
+		}
+		list = append(list, m)
+	}
+	return list, rows.Err()
+}

@@ -264,6 +264,14 @@ func testMemberAccessAndRoles(t *testing.T, s store.Store) {
 	if _, err := s.LockOrganisation(ctx, o.ID); err != nil {
 		t.Errorf("lock organisation: %v", err)
 	}
+	admin := NewMember(t, s, o.ID, "admin@acme.test")
+	s.SetMemberAccess(ctx, o.ID, admin.ID, store.MemberAccess{Role: store.RoleAdministrator, Licensed: true})
+	NewMember(t, s, o.ID, "plain@acme.test")
+	boss := NewMember(t, s, other.ID, "boss@globex.test")
+	s.SetMemberAccess(ctx, other.ID, boss.ID, store.MemberAccess{Role: store.RoleOwner, Licensed: true})
+	if list, err := s.Administrators(ctx, o.ID, 10); err != nil || len(list) != 1 || list[0].ID != admin.ID {
+		t.Errorf("administrators (the owner is disabled): got %+v, %v", list, err)
+	}
 }
 
 func testProfileAndPicture(t *testing.T, s store.Store) {
