@@ -123,11 +123,7 @@ func (r *Registry) Usable(s Subject) []Method {
 
 // Load reads what a Subject needs.
 func Load(ctx context.Context, st store.Store, org store.Organisation, m store.Member, now time.Time) (Subject, error) {
-	p, err := st.MFAPolicy(ctx, org.ID)
-	if err != nil {
-		return Subject{}, err
-	}
-	factors, err := st.MemberMFAFactors(ctx, org.ID, m.ID)
+	p, factors, err := st.MemberMFA(ctx, org.ID, m.ID)
 	if err != nil {
 		return Subject{}, err
 	}

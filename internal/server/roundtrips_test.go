@@ -18,10 +18,10 @@ func TestDatabaseRoundTrips(t *testing.T) {
 		t.Fatalf("sign-in: %d", resp.StatusCode)
 	}
 	// organisation, member, lock check; the phone and mfa steps each read
-	// the MFA policy and the member's factors (four); then the session, the
+	// the MFA policy with the member's factors (two); then the session, the
 	// sign-in time and the audit entry written in one transaction (begin,
 	// three, commit)
-	if got, want := app.DB.RoundTrips()-before, int64(12); got != want {
+	if got, want := app.DB.RoundTrips()-before, int64(10); got != want {
 		t.Errorf("a password sign-in sent %d statements, want %d", got, want)
 	}
 	app.Get(t, c, "/dashboard") // first check after sign-in

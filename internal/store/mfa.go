@@ -64,6 +64,10 @@ type MFA interface {
 	MFAPolicy(ctx context.Context, orgID int64) (MFAPolicy, error)
 	SetMFAPolicy(ctx context.Context, orgID int64, p MFAPolicy) error
 
+	// MemberMFA reads the organisation's policy and the member's factors
+	// in one statement: the sign-in steps need both on every sign-in.
+	MemberMFA(ctx context.Context, orgID, memberID int64) (MFAPolicy, []MFAFactor, error)
+
 	CreateMFAFactor(ctx context.Context, f *MFAFactor) error
 	// MemberMFAFactors lists a member's factors, oldest first.
 	MemberMFAFactors(ctx context.Context, orgID, memberID int64) ([]MFAFactor, error)

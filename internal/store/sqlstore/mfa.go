@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -194,4 +195,48 @@ func (q *queries) MembersMFAMethods(ctx context.Context, orgID int64, memberIDs 
 		out[id] = append(out[id], method)
 	}
 	return out, rows.Err()
+}
+
+// MemberMFA joins the policy (NULL when never set: the default) with the
+// member's factors (none: one row of NULLs).
+func (q *queries) MemberMFA(ctx context.Context, orgID, memberID int64) (store.MFAPolicy, []store.MFAFactor, error) {
+	rows, err := q.query(ctx, `SELECT p.org_id, COALESCE(p.required, FALSE), COALESCE(p.methods, ''),
+		COALESCE(p.trusted_device_seconds, 0), f.id, COALESCE(f.method, ''), COALESCE(f.name, ''), f.secret,
+		COALESCE(f.counter, 0), COALESCE(f.created_at, 0), COALESCE(f.last_used_at, 0)
+		FROM organisations o
+		LEFT JOIN organisation_mfa p ON p.org_id = o.id
+		LEFT JOIN mfa_factors f ON f.org_id = o.id AND f.member_id = ?
+		WHERE o.id = ? ORDER BY f.id`, memberID, orgID)
+	if err != nil {
+		return store.MFAPolicy{}, nil, translate(err)
+	}
+	defer rows.Close()
+	p, found := store.DefaultMFAPolicy(), false
+	var list []store.MFAFactor
+	for rows.Next() {
+		var policyOrg, factorID sql.NullInt64
+		var methods string
+		var pol store.MFAPolicy
+		f := store.MFAFactor{OrgID: orgID, MemberID: memberID}
+		if err := rows.Scan(&policyOrg, &pol.Required, &methods, secs{&pol.TrustedDeviceDuration}, &factorID, &f.Method,
+			&f.Name, &f.Secret, &f.Counter, msTime{&f.CreatedAt}, msTime{&f.LastUsedAt}); err != nil {
+			return p, nil, err
+		}
+		found = true
+		if policyOrg.Valid {
+			pol.Methods = splitList(methods)
+			p = pol
+		}
+		if factorID.Valid {
+			f.ID = factorID.Int64
+			list = append(list, f)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return p, nil, err
+	}
+	if !found {
+		return p, nil, store.ErrNotFound
+	}
+	return p, list, nil
 }

@@ -27,6 +27,10 @@ func testMFAPolicy(t *testing.T, s store.Store) {
 	if got, err := s.MFAPolicy(ctx, o.ID); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, %v; want %+v", got, err, want)
 	}
+	m := NewMember(t, s, o.ID, "ana@acme.test")
+	if got, factors, err := s.MemberMFA(ctx, o.ID, m.ID); err != nil || !reflect.DeepEqual(got, want) || len(factors) != 0 {
+		t.Errorf("joined read, no factors: %+v %v %v", got, factors, err)
+	}
 }
 
 func newFactor(t *testing.T, s store.Store, m store.Member, method, name string) store.MFAFactor {
@@ -61,6 +65,11 @@ func testMFAFactors(t *testing.T, s store.Store) {
 	}
 	if err := s.AdvanceMFAFactor(ctx, o.ID, m.ID, 999999, 200, now); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown factor: got %v, want ErrNotFound", err)
+	}
+	p, joined, err := s.MemberMFA(ctx, o.ID, m.ID)
+	if err != nil || !reflect.DeepEqual(p, store.DefaultMFAPolicy()) || len(joined) != 4 || joined[0].Counter != 100 ||
+		!reflect.DeepEqual(joined[0].Secret, app.Secret) || joined[2].Method != "backup" {
+		t.Errorf("policy and factors in one read: %+v %+v, %v", p, joined, err)
 	}
 	if n, err := s.DeleteMemberMFAFactors(ctx, o.ID, m.ID, "backup"); err != nil || n != 2 {
 		t.Errorf("delete backup codes: %d, %v", n, err)
@@ -171,6 +180,12 @@ func testMFAIsolation(t *testing.T, s store.Store) {
 	}
 	if list, _ := s.MemberMFAFactors(ctx, b.ID, ma.ID); len(list) != 0 {
 		t.Error("factors listed under another organisation")
+	}
+	if p, list, err := s.MemberMFA(ctx, b.ID, ma.ID); err != nil || p.Required || len(list) != 0 {
+		t.Errorf("joined read under another organisation: %+v %v %v", p, list, err)
+	}
+	if p, list, err := s.MemberMFA(ctx, a.ID, ma.ID); err != nil || !p.Required || len(list) != 1 {
+		t.Errorf("joined read of the organisation's own policy and factor: %+v %v %v", p, list, err)
 	}
 	if err := s.AdvanceMFAFactor(ctx, b.ID, ma.ID, f.ID, 9, now); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("advance under another organisation: %v", err)
