@@ -157,3 +157,36 @@ func TestBackupCodesWorkOnceAndRegeneratingVoidsThem(t *testing.T) {
 		t.Errorf("a code of the old set: %d, want 401", got)
 	}
 }
+
+func TestMobileNumberVerifiedInMyProfile(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	requireMFA(t, app, "email", "sms")
+	c := app.Browser(t)
+	startSignIn(t, app, c, "ana@acme.test") // asked for a phone: go by email instead
+	app.Post(t, c, "/login/phone", url.Values{"action": {"send"}, "country": {"GB"}, "phone": {"07400 123456"}})
+	_, code := lastSMS(t, app)
+	if resp, _ := app.Post(t, c, "/login/phone", url.Values{"action": {"verify"}, "code": {code}}); resp.Header.Get("Location") != "/dashboard" {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	if resp, body := app.Post(t, c, "/profile/security/phone", url.Values{"action": {"send"}, "country": {"IN"}, "phone": {"not a number"}}); resp.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, "Enter a valid mobile number") {
+		t.Errorf("malformed number in My Profile: %d", resp.StatusCode)
+	}
+	app.Clock.Advance(61 * time.Second)
+	app.Post(t, c, "/profile/security/phone", url.Values{"action": {"send"}, "country": {"IN"}, "phone": {"098123 45678"}})
+	to, code := lastSMS(t, app)
+	if to != "+919812345678" {
+		t.Fatalf("texted %s", to)
+	}
+	if resp, _ := app.Post(t, c, "/profile/security/phone", url.Values{"action": {"verify"}, "code": {"000000"}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong code: %d", resp.StatusCode)
+	}
+	resp, body := app.Post(t, c, "/profile/security/phone", url.Values{"action": {"verify"}, "code": {code}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Codes go to") || !strings.Contains(body, "5678") {
+		t.Fatalf("verify: %d\n%s", resp.StatusCode, body)
+	}
+	factors, _ := app.DB.MemberMFAFactors(context.Background(), app.Org.ID, app.Member.ID)
+	if len(factors) != 1 || factors[0].Name != "+919812345678" {
+		t.Errorf("the new number replaces the old: %+v", factors)
+	}
+}
