@@ -63,6 +63,13 @@ func TestSecurityKeyRegisterThenSignIn(t *testing.T) {
 	if got := text(t, ctx, ".factors"); !strings.Contains(got, "Blue key") {
 		t.Errorf("keys listed: %q", got)
 	}
+	run(t, ctx, chromedp.EmulateViewport(375, 812), chromedp.Navigate(base+"/profile/security"), chromedp.WaitVisible(chromedp.CSS("#keys")))
+	if width, _ := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth")); width > 375 {
+		t.Errorf("My Profile → Security is %d px wide on a 375 px screen", width)
+	}
+	if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		artifact(t, "security-375px.png", shot)
+	}
 	run(t, ctx, chromedp.Click(chromedp.CSS(".profile-menu summary")), chromedp.WaitVisible(chromedp.CSS(".menu .link-button")),
 		chromedp.Click(chromedp.CSS(".menu .link-button")), chromedp.WaitVisible(chromedp.CSS("#organisation")))
 

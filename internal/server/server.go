@@ -166,6 +166,8 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	var smsWorker *sms.Worker
 	if provider != nil {
 		smsWorker = &sms.Worker{Store: db, Provider: provider, Log: log, Now: opts.Now}
+	} else {
+		log.Info("text messages stay in the SMS outbox: set IMS_SMS_URL to deliver them")
 	}
 	return &Server{Handler: handler, Sessions: sessions, Hasher: hasher, SMS: smsWorker, cfg: cfg, log: log}, nil
 }
