@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"time"
 )
@@ -22,6 +23,9 @@ type MFAPage struct {
 	Script       string // JSON for the WebAuthn script, when that method is chosen
 	Others       []MethodChoice
 	RememberDays int // 0: "Remember me" is off in this organisation
+	// An authenticator app being set up at sign-in: its key and QR code.
+	SetupSecret string
+	SetupQR     template.URL // a data: URL of the PNG, made here
 }
 
 // MFA renders the second-factor step.

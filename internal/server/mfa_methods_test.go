@@ -190,3 +190,38 @@ func TestMobileNumberVerifiedInMyProfile(t *testing.T) {
 		t.Errorf("the new number replaces the old: %+v", factors)
 	}
 }
+
+func TestAuthenticatorAppSetUpAtSignInWhenItIsTheOnlyMethod(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	requireMFA(t, app, "totp")
+	c := app.Browser(t)
+	if loc := startSignIn(t, app, c, "ana@acme.test"); loc != "/login/mfa" {
+		t.Fatalf("went to %s", loc)
+	}
+	_, body := app.Get(t, c, "/login/mfa")
+	secret := regexp.MustCompile(`class="secret">([A-Z2-7]+)<`).FindStringSubmatch(body)
+	if secret == nil || !strings.Contains(body, `src="data:image/png;base64,`) || !strings.Contains(body, `value="totp-setup"`) {
+		t.Fatalf("set-up page:\n%s", body)
+	}
+	if _, again := app.Get(t, c, "/login/mfa"); !strings.Contains(again, secret[1]) {
+		t.Error("a reload changed the secret being set up")
+	}
+	if resp, _ := submitCode(t, app, c, "totp-setup", "000000", false); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong code: %d", resp.StatusCode)
+	}
+	code, _ := totp.GenerateCode(secret[1], app.Clock.Now())
+	if resp, _ := submitCode(t, app, c, "totp-setup", code, false); resp.Header.Get("Location") != "/dashboard" {
+		t.Fatalf("first code: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if got := latestSession(t, app, app.Member.ID).AMR; !reflect.DeepEqual(got, []string{"pwd", "otp", "mfa"}) {
+		t.Errorf("amr %v", got)
+	}
+	app.Post(t, c, "/logout", nil)
+	startSignIn(t, app, c, "ana@acme.test")
+	if _, body := app.Get(t, c, "/login/mfa"); strings.Contains(body, "totp-setup") || !strings.Contains(body, `value="totp"`) {
+		t.Error("the next sign-in should ask for the app's code")
+	}
+	if resp, _ := submitCode(t, app, c, "totp", code, false); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the set-up code again: %d", resp.StatusCode)
+	}
+}

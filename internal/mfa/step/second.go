@@ -74,6 +74,10 @@ func (s *Second) render(w http.ResponseWriter, r *http.Request, f *signin.Flow, 
 		return
 	}
 	usable := s.Methods.Usable(subj)
+	if mustSetUp(subj, usable) {
+		s.renderSetup(w, r, f, subj, status, notice)
+		return
+	}
 	if len(usable) == 0 {
 		s.Pages.Login(w, http.StatusForbidden, web.LoginPage{Organisation: f.Organisation.Name, Email: f.Member.Email,
 			Layout: web.Layout{Notice: web.Notice{Kind: "error", Text: "Your organisation requires a second factor, " +
@@ -123,6 +127,9 @@ func (s *Second) Submit(w http.ResponseWriter, r *http.Request, f *signin.Flow) 
 	if err != nil {
 		s.serverError(w, err)
 		return false
+	}
+	if r.PostFormValue("method") == setupMethod && mustSetUp(subj, s.Methods.Usable(subj)) {
+		return s.submitSetup(w, r, f, subj)
 	}
 	// The form names its method: any usable one may answer.
 	m, ok := s.Methods.Get(r.PostFormValue("method"))

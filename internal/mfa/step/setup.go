@@ -1,0 +1,103 @@
+package step
+
+import (
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"net/http"
+	"time"
+
+	"imslogin/internal/mfa"
+	"imslogin/internal/mfa/totp"
+	"imslogin/internal/signin"
+	"imslogin/internal/store"
+	"imslogin/web"
+)
+
+// setupPurpose keeps the secret of an authenticator app being set up at
+// sign-in until its first code arrives.
+const setupPurpose = "mfa-totp-setup"
+
+// setupMethod is the form's method while an app is set up at sign-in.
+const setupMethod = "totp-setup"
+
+var pendingMark = []byte("pending")
+
+// mustSetUp reports whether the member has no usable method but the
+// organisation requires MFA and allows an authenticator app, which can be
+// set up on the spot (as Keycloak's "configure OTP" required action).
+func mustSetUp(s mfa.Subject, usable []mfa.Method) bool {
+	return len(usable) == 0 && s.Policy.Required && s.Policy.Allows(totp.Name)
+}
+
+// pendingSecret returns the secret being set up, making one if none is.
+func (s *Second) pendingSecret(r *http.Request, f *signin.Flow, subj mfa.Subject) (secret, otpauthURL string, err error) {
+	ctx := r.Context()
+	c, err := s.Store.OneTimeCode(ctx, f.OrgID, f.MemberID, setupPurpose)
+	if err == nil && subj.Now.Before(c.ExpiresAt) {
+		secret, err = totp.SecretOf(c.Destination)
+		return secret, c.Destination, err
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", "", err
+	}
+	e, err := totp.NewEnrolment(f.Organisation.Name, f.Member.Email)
+	if err != nil {
+		return "", "", err
+	}
+	err = s.Store.PutOneTimeCode(ctx, store.OneTimeCode{OrgID: f.OrgID, MemberID: f.MemberID, Purpose: setupPurpose,
+		CodeHash: pendingMark, Destination: e.URL, SentAt: subj.Now, ExpiresAt: subj.Now.Add(flowLifetimeForSetup)})
+	return e.Secret, e.URL, err
+}
+
+// flowLifetimeForSetup outlives the sign-in flow that shows the secret.
+const flowLifetimeForSetup = 20 * time.Minute
+
+func (s *Second) renderSetup(w http.ResponseWriter, r *http.Request, f *signin.Flow, subj mfa.Subject, status int, notice web.Notice) {
+	secret, otpauthURL, err := s.pendingSecret(r, f, subj)
+	var png []byte
+	if err == nil {
+		png, err = totp.QRCode(otpauthURL)
+	}
+	if err != nil {
+		s.serverError(w, err)
+		return
+	}
+	s.Pages.MFA(w, status, web.MFAPage{Layout: web.Layout{Notice: notice}, Method: setupMethod,
+		MethodLabel: "Set up an authenticator app", CodeInput: true, RememberDays: rememberDays(subj.Policy),
+		Instructions: "Your organisation requires an authenticator app. Scan this QR code with one (Google Authenticator, " +
+			"Authy, 1Password…), or type the key in, then enter the code it shows.",
+		SetupSecret: secret, SetupQR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))})
+}
+
+// submitSetup confirms the app with its first code; that code is the
+// sign-in's second factor.
+func (s *Second) submitSetup(w http.ResponseWriter, r *http.Request, f *signin.Flow, subj mfa.Subject) bool {
+	ctx := r.Context()
+	secret, _, err := s.pendingSecret(r, f, subj)
+	if err == nil {
+		err = s.Store.InTx(ctx, func(tx store.Store) error {
+			if err := totp.Confirm(ctx, tx, f.OrgID, f.MemberID, "Authenticator app", secret, r.PostFormValue("code"), subj.Now); err != nil {
+				return err
+			}
+			if err := tx.DeleteOneTimeCode(ctx, f.OrgID, f.MemberID, setupPurpose, pendingMark); err != nil {
+				return err
+			}
+			return auditMFA(ctx, tx, r, subj.Now, f.Member, "authenticator app set up at sign-in")
+		})
+	}
+	if errors.Is(err, mfa.ErrWrongCode) {
+		if notice, ok := s.wrong(w, r, f, "wrong code while setting up an authenticator app"); ok {
+			s.renderSetup(w, r, f, subj, http.StatusUnauthorized, notice)
+		}
+		return false
+	}
+	if err == nil {
+		err = s.succeed(w, r, f, subj, totp.Name, "otp")
+	}
+	if err != nil {
+		s.serverError(w, err)
+		return false
+	}
+	return true
+}
