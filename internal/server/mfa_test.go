@@ -253,3 +253,28 @@ func TestPasswordResetNeverBypassesMFA(t *testing.T) {
 		t.Errorf("sign-in after a reset went to %s, want the MFA step", resp.Header.Get("Location"))
 	}
 }
+
+func TestShorterRememberSettingAppliesToBrowsersAlreadyRemembered(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	requireMFA(t, app, "email")
+	c := app.Browser(t)
+	startSignIn(t, app, c, "ana@acme.test")
+	_, body := app.Get(t, c, "/login/mfa")
+	if !strings.Contains(body, `name="remember_device"`) || !strings.Contains(body, "for 30 days") {
+		t.Fatal("no Remember me on the MFA step")
+	}
+	submitCode(t, app, c, "email", lastEmailCode(t, app, "ana@acme.test"), true)
+	app.Post(t, c, "/logout", nil)
+	p, _ := app.DB.MFAPolicy(context.Background(), app.Org.ID)
+	p.TrustedDeviceDuration = 7 * 24 * time.Hour
+	app.DB.SetMFAPolicy(context.Background(), app.Org.ID, p)
+	app.Clock.Advance(8 * 24 * time.Hour)
+	if loc := startSignIn(t, app, c, "ana@acme.test"); loc != "/login/mfa" {
+		t.Errorf("day 8 with a 7-day setting: %s, want the MFA step", loc)
+	}
+	p.TrustedDeviceDuration = 0 // "Remember me" off
+	app.DB.SetMFAPolicy(context.Background(), app.Org.ID, p)
+	if _, body := app.Get(t, c, "/login/mfa"); strings.Contains(body, `name="remember_device"`) {
+		t.Error("Remember me offered while the organisation turned it off")
+	}
+}
