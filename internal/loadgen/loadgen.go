@@ -134,7 +134,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 					continue
 				}
 				if err != nil {
-					errs[i][errorClass(err)]++
+					class := errorClass(err)
+					errs[i][class]++
+					if class == "connection" {
+						time.Sleep(20 * time.Millisecond) // do not spin on a refused connection
+					}
 					continue
 				}
 				samples[i] = append(samples[i], time.Since(t0))
