@@ -66,6 +66,7 @@ func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 		return err
 	}
 	limitMemory(srv.Hasher.Workers(), cfg.Argon2MemoryKiB)
+	debug.FreeOSMemory() // start-up garbage (the dummy hash, dictionaries' parsing) goes back to the OS
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
