@@ -9,9 +9,12 @@
 // starts. A sign-in that needs no further step writes no flow row at all.
 //
 // A Step that is also an Enterer acts once as the flow reaches it (the email
-// code step sends its first code there). A step that must end the sign-in
-// (too many wrong codes) calls Flow.Fail: the flow is deleted and the
-// failure counts toward the account lockout like a wrong password.
+// code step sends its first code there). Wrong answers are counted on the
+// flow (SigninFlow.Attempts), so a resend never resets them. A step feeds
+// the account lockout in one of two ways: Flow.Fail ends the sign-in and
+// counts one failure (email verification, after its last allowed wrong
+// code), and Flow.CountFailure counts each wrong answer as it comes (the
+// second factor, where every guess at a secret must cost the attacker).
 //
 // Adding a step means writing one Step and adding it to the list the server
 // builds; the password step and the other steps are not touched.
@@ -20,10 +23,7 @@
 // per client address and per organisation name (429), then refused while
 // the identifier is locked (423, the same page for right and wrong
 // passwords). A wrong password is counted by the lockout and recorded in
-// the audit log in one transaction. A step that checks a secret (a code, a
-// second factor) counts a wrong answer the same way, with
-// lockout.Guard.Record(r, lockout.For(f.Organisation, f.Member, reason)), so
-// guesses there lock the account too. The session, the sign-in time, the
+// the audit log in one transaction. The session, the sign-in time, the
 // cleared count and the signin-success entry are written in one transaction.
 //
 // GET/POST /reauthenticate asks a signed-in member for their password again
