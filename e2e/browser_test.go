@@ -48,13 +48,23 @@ func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Vo
 }
 
 // text returns the visible text of the first element matching sel.
+// A read that lands while the page is being replaced fails with "Cannot
+// find context with specified id"; it is tried again on the new page.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
+	var err error
+	for range 3 {
+		var s string
+		if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
+			return s
+		}
+		if !strings.Contains(err.Error(), "context") || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	return s
+	t.Fatalf("text of %s: %v", sel, err)
+	return ""
 }
 
 // signIn fills the sign-in form as a person would and submits it.
