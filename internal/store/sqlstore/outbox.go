@@ -1,7 +1,9 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"slices"
 	"time"
 
@@ -39,27 +41,31 @@ func mailTargets(m *store.MailMessage) []any {
 // latest version, so two workers never hold one message at once. SQLite
 // has a single writer, so the statement cannot interleave at all.
 func (q *queries) ClaimMail(ctx context.Context, claim string, now time.Time, lease time.Duration, limit int) ([]store.MailMessage, error) {
+	rows, err := q.claim(ctx, "mail_outbox", mailColumns, claim, now, lease, limit)
+	if err != nil {
+		return nil, err
+	}
+	list, err := scanMail(rows)
+	slices.SortFunc(list, func(a, b store.MailMessage) int { return cmp.Compare(a.ID, b.ID) })
+	return list, err
+}
+
+// claim is the one claiming statement both outboxes (mail_outbox and
+// sms_outbox, which share the status and claim columns) use.
+func (q *queries) claim(ctx context.Context, table, columns, claim string, now time.Time, lease time.Duration, limit int) (*sql.Rows, error) {
 	lock := ""
 	if q.d == dialectPostgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	q.roundTrips.Add(1)
-	rows, err := q.w.QueryContext(ctx, q.bind(`UPDATE mail_outbox SET claimed_until = ?, claim = ?
-		WHERE id IN (SELECT id FROM mail_outbox
+	rows, err := q.w.QueryContext(ctx, q.bind(`UPDATE `+table+` SET claimed_until = ?, claim = ?
+		WHERE id IN (SELECT id FROM `+table+`
 			WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
 			ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
 		AND status = 'pending' AND claimed_until <= ?
-		RETURNING `+mailColumns),
+		RETURNING `+columns),
 		ms(now.Add(lease)), claim, ms(now), ms(now), limit, ms(now))
-	if err != nil {
-		return nil, translate(err)
-	}
-	list, err := scanMail(rows)
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(list, func(a, b store.MailMessage) int { return int(a.ID - b.ID) })
-	return list, nil
+	return rows, translate(err)
 }
 
 // RecordMailOutcome ends a claim. A delivered message keeps no body: the

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -27,22 +28,12 @@ const smsColumns = `id, org_id, to_number, body, status, attempts, next_attempt_
 
 // ClaimSMS claims due messages exactly as ClaimMail does.
 func (q *queries) ClaimSMS(ctx context.Context, claim string, now time.Time, lease time.Duration, limit int) ([]store.SMSMessage, error) {
-	lock := ""
-	if q.d == dialectPostgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
-	rows, err := q.w.QueryContext(ctx, q.bind(`UPDATE sms_outbox SET claimed_until = ?, claim = ?
-		WHERE id IN (SELECT id FROM sms_outbox
-			WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
-			ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
-		AND status = 'pending' AND claimed_until <= ?
-		RETURNING `+smsColumns),
-		ms(now.Add(lease)), claim, ms(now), ms(now), limit, ms(now))
+	rows, err := q.claim(ctx, "sms_outbox", smsColumns, claim, now, lease, limit)
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
 	list, err := scanSMS(rows)
-	slices.SortFunc(list, func(a, b store.SMSMessage) int { return int(a.ID - b.ID) })
+	slices.SortFunc(list, func(a, b store.SMSMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return list, err
 }
 
@@ -61,7 +52,7 @@ func (q *queries) RecordSMSOutcome(ctx context.Context, id int64, claim string, 
 }
 
 func (q *queries) RecentSMS(ctx context.Context, limit int) ([]store.SMSMessage, error) {
-	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+smsColumns+` FROM sms_outbox ORDER BY id DESC LIMIT ?`), limit)
+	rows, err := q.query(ctx, `SELECT `+smsColumns+` FROM sms_outbox ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, err
 	}
