@@ -10,9 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"imslogin/internal/config"
 	"imslogin/internal/linkmail"
@@ -20,33 +18,17 @@ import (
 	"imslogin/internal/mail/mailtest"
 	"imslogin/internal/membership"
 	"imslogin/internal/server"
+	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
 	"imslogin/internal/store/sqlstore/sqltest"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is a whole server on SQLite with a real SMTP server behind its outbox.
 type env struct {
 	t      *testing.T
 	db     *sqlstore.DB
-	clk    *clock
+	clk    *servertest.Clock
 	url    string // the configured public URL
 	smtp   *mailtest.Server
 	worker *mail.Worker
@@ -63,7 +45,7 @@ const (
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, db: sqltest.NewSQLite(t), clk: &clock{t: time.Now().UTC().Truncate(time.Second)}}
+	e := &env{t: t, db: sqltest.NewSQLite(t), clk: servertest.NewClock()}
 	ts := httptest.NewUnstartedServer(nil)
 	e.url = "http://" + ts.Listener.Addr().String()
 	cfg := config.Default()

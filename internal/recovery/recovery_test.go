@@ -152,7 +152,7 @@ func TestResetLinksThatNoLongerWork(t *testing.T) {
 	if got := len(e.deliver(memberEmail)); got != 1 {
 		t.Errorf("a second request within a minute sent mail: %d messages, want 1", got)
 	}
-	e.clk.Add(2 * time.Minute)
+	e.clk.Advance(2 * time.Minute)
 	second := request()
 	if p := b.get(first); p.status != http.StatusGone || !strings.Contains(p.body, "newer email") {
 		t.Errorf("link voided by a newer one: %d", p.status)
@@ -164,7 +164,7 @@ func TestResetLinksThatNoLongerWork(t *testing.T) {
 	if p := b.get(e.url + "/reset-password?token=short"); p.status != http.StatusNotFound {
 		t.Errorf("malformed token: %d", p.status)
 	}
-	e.clk.Add(61 * time.Minute)
+	e.clk.Advance(61 * time.Minute)
 	if p := b.setPassword(second, newPassword, newPassword); p.status != http.StatusGone || !strings.Contains(p.body, "expired") {
 		t.Errorf("expired link: %d", p.status)
 	}
