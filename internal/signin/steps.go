@@ -47,6 +47,23 @@ type Flow struct {
 	// read back for a later step leaves it false: that step may have failed.
 	noFailures bool
 	failed     string
+	// memo holds what the steps' Needed checks load during one advance,
+	// so two steps asking about the same thing read it once.
+	memo map[any]any
+}
+
+// Memo returns the value stored under key by an earlier Needed check of the
+// same advance, or loads and stores it. Outside an advance it just loads:
+// Show and Submit always see fresh data.
+func (f *Flow) Memo(key any, load func() (any, error)) (any, error) {
+	if v, ok := f.memo[key]; ok {
+		return v, nil
+	}
+	v, err := load()
+	if err == nil && f.memo != nil {
+		f.memo[key] = v
+	}
+	return v, err
 }
 
 // Fail ends the sign-in as a failed attempt (too many wrong codes, say):
@@ -65,6 +82,8 @@ const flowCookie = "ims_signin"
 func (h *Handler) advance(w http.ResponseWriter, r *http.Request, f *Flow, from int) {
 	h.bindFailures(r, f)
 	ctx := context.WithValue(r.Context(), requestKey{}, r)
+	f.memo = map[any]any{}
+	defer func() { f.memo = nil }()
 	for _, step := range h.Steps[from:] {
 		needed, err := step.Needed(ctx, f)
 		if err != nil {

@@ -31,7 +31,7 @@ func (p *Phone) Needed(ctx context.Context, f *signin.Flow) (bool, error) {
 	if passed(f) {
 		return false, nil
 	}
-	subj, err := mfa.Load(ctx, p.Store, f.Organisation, f.Member, p.Now())
+	subj, err := p.neededSubject(ctx, f)
 	if err != nil {
 		return false, err
 	}

@@ -23,7 +23,7 @@ func (s *Second) Needed(ctx context.Context, f *signin.Flow) (bool, error) {
 	if passed(f) {
 		return false, nil
 	}
-	subj, err := mfa.Load(ctx, s.Store, f.Organisation, f.Member, s.Now())
+	subj, err := s.neededSubject(ctx, f)
 	if err != nil {
 		return false, err
 	}

@@ -38,6 +38,20 @@ type Deps struct {
 // passed reports whether the flow already has a second factor.
 func passed(f *signin.Flow) bool { return slices.Contains(f.AMR, "mfa") }
 
+type subjectKey struct{}
+
+// neededSubject loads the member's MFA policy and factors for a Needed
+// check; the phone and mfa steps share one read per advance.
+func (d *Deps) neededSubject(ctx context.Context, f *signin.Flow) (mfa.Subject, error) {
+	v, err := f.Memo(subjectKey{}, func() (any, error) {
+		return mfa.Load(ctx, d.Store, f.Organisation, f.Member, d.Now())
+	})
+	if err != nil {
+		return mfa.Subject{}, err
+	}
+	return v.(mfa.Subject), nil
+}
+
 // trustedBrowser reports whether the sign-in comes from a browser the
 // member trusted within the organisation's period.
 func (d *Deps) trustedBrowser(ctx context.Context, s mfa.Subject) (bool, error) {
