@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -31,9 +30,6 @@ func newAuditCommand() *cobra.Command {
 		Example: "  ims audit --org Acme --member ana@acme.org --since 7d\n  ims audit --org Acme --event lockout --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
-				return err
-			}
 			f := store.AuditFilter{Email: strings.ToLower(strings.TrimSpace(member)), Kind: event, Limit: limit}
 			var problems []error
 			if event != "" && !audit.ValidKind(event) {

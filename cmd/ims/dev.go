@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,9 +35,6 @@ func newDevSeedCommand() *cobra.Command {
 		Example: "  ims dev seed --org Bench --members 1000000",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
-				return err
-			}
 			if members < 1 || members > 10_000_000 {
 				return errors.New("--members: want 1 to 10000000")
 			}

@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"imslogin/internal/config"
 )
 
 func main() {
@@ -28,6 +30,11 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Short:         "IMS Login: sign-in and single sign-on for organisations",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Every command reads its flags from IMS_* variables and the
+		// --config file too, the same way.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return config.ApplyEnvironment(cmd.Flags(), os.Getenv)
+		},
 	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)

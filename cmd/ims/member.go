@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -34,9 +33,6 @@ func newMemberUnlockCommand() *cobra.Command {
 		Example: `  ims member unlock --org Acme --email ana@acme.org`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
-				return err
-			}
 			db, err := openMigrated(cmd.Context(), databaseURL)
 			if err != nil {
 				return err
@@ -77,9 +73,6 @@ func newMemberAddCommand() *cobra.Command {
 		Example: `  printf '%s\n' "$PASSWORD" | ims member add --org Acme --email ana@acme.org --name "Ana Lima" --role owner --password-stdin`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
-				return err
-			}
 			n.Role = store.Role(role)
 			if passwordStdin {
 				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')

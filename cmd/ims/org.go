@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,9 +28,6 @@ func newOrgCreateCommand() *cobra.Command {
 		Example: `  ims org create --name "Acme Research"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
-				return err
-			}
 			db, err := openMigrated(cmd.Context(), databaseURL)
 			if err != nil {
 				return err
@@ -64,9 +60,6 @@ func newOrgSetCommand() *cobra.Command {
   ims org set --name "Acme Research" --mfa on --mfa-methods totp,webauthn,email`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
-				return err
-			}
 			if !cmd.Flags().Changed("licences") && !mfaChange.changed() {
 				return errors.New("nothing to change: give --licences N or --mfa, --mfa-methods, --mfa-remember-days")
 			}

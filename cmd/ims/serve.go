@@ -28,9 +28,6 @@ func newServeCommand() *cobra.Command {
 			"(for example IMS_DATABASE_URL) or in the file named by --config.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
-				return err
-			}
 			return serve(cmd, cfg, nil)
 		},
 	}
@@ -114,9 +111,6 @@ func newMigrateCommand() *cobra.Command {
 		Short: "Bring the database schema up to date and exit",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
-				return err
-			}
 			db, err := sqlstore.Open(cmd.Context(), databaseURL)
 			if err != nil {
 				return err

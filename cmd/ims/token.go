@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -33,9 +32,6 @@ func newTokenCreateCommand() *cobra.Command {
 		Example: `  ims token create --org Acme --name provisioning --permissions members.read,members.write`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := config.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
-				return err
-			}
 			db, err := openMigrated(cmd.Context(), databaseURL)
 			if err != nil {
 				return err
