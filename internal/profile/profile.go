@@ -61,7 +61,12 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 	if h.refuseIfLocked(w, r, si) {
 		return
 	}
-	ok, _, err := h.Hasher.Verify(ctx, r.PostFormValue("current_password"), m.PasswordHash)
+	withHash, err := h.Store.MemberByID(ctx, org.ID, m.ID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	ok, _, err := h.Hasher.Verify(ctx, r.PostFormValue("current_password"), withHash.PasswordHash)
 	if err != nil {
 		h.serverError(w, r, err)
 		return

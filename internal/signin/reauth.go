@@ -78,7 +78,11 @@ func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
 // the re-authentication recorded in one transaction.
 func (h *Handler) verifyReauth(w http.ResponseWriter, r *http.Request, si store.SignedIn, id lockout.Identifier, pw string) error {
 	ctx := r.Context()
-	org, member := si.Organisation, si.Member
+	org := si.Organisation
+	member, err := h.Store.MemberByID(ctx, org.ID, si.Member.ID) // the session carries no password hash
+	if err != nil {
+		return err
+	}
 	ok, _, err := h.Hasher.Verify(ctx, pw, member.PasswordHash)
 	if err != nil {
 		return err

@@ -180,6 +180,8 @@ type Members interface {
 
 // SignedIn is a session with the member and organisation it belongs to,
 // read together because every authenticated request needs all three.
+// Member.PasswordHash is always empty here: code that checks the password
+// reads the member itself (MemberByID).
 type SignedIn struct {
 	Session      Session
 	Member       Member

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"imslogin/internal/store"
@@ -29,7 +30,10 @@ func sessionTargets(s *store.Session) []any {
 		msTime{&s.LastSeenAt}, msTime{&s.AuthTime}, msTime{&s.ExpiresAt}, &s.UserAgent, &s.Address, wordList{&s.AMR}}
 }
 
-var signedInQuery = `SELECT ` + sessionColumns + `, ` + prefixed("m.", memberColumns) + `, ` + prefixed("o.", organisationColumns) + `,
+// signedInQuery reads no password hash: a session check never needs one, so
+// it is not carried in every request (store.SignedIn says so).
+var signedInQuery = `SELECT ` + sessionColumns + `, ` +
+	strings.Replace(prefixed("m.", memberColumns), "m.password_hash", "''", 1) + `, ` + prefixed("o.", organisationColumns) + `,
 	COALESCE(r.permissions, '')
 	FROM sessions s
 	JOIN members m ON m.id = s.member_id AND m.org_id = s.org_id
