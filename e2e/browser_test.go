@@ -67,6 +67,24 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return ""
 }
 
+// waitText waits until the first element matching sel contains want, across
+// a navigation that may still be under way; it fails the test after 10 s.
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		tctx, cancel := context.WithTimeout(ctx, time.Second)
+		s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
+		cancel()
+		if err == nil {
+			if last = s; strings.Contains(s, want) {
+				return
+			}
+		}
+	}
+	t.Fatalf("%s never said %q; last: %q", sel, want, last)
+}
+
 // signIn fills the sign-in form as a person would and submits it.
 func signIn(t *testing.T, ctx context.Context, app *servertest.App, email, password string) {
 	t.Helper()

@@ -139,10 +139,10 @@ func TestVerifyEmailAtSignInThenChangeIt(t *testing.T) {
 	if got := text(t, ctx, "main"); !strings.Contains(got, "bo@brandt.test") {
 		t.Errorf("the page does not say where the code went: %q", got)
 	}
-	enterCode(t, ctx, inbox.code("bo@brandt.test"), ".verified")
-	if got := text(t, ctx, ".notice"); !strings.Contains(got, "Your email address is changed") {
-		t.Errorf("notice after the code: %q", got)
-	}
+	// The code page already has a .verified mark (the current address), so
+	// wait for the notice of the page that follows, not for an element.
+	enterCode(t, ctx, inbox.code("bo@brandt.test"), "main")
+	waitText(t, ctx, ".notice", "Your email address is changed")
 	shot, _ = chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	artifact(t, "email-changed.png", shot)
 	if old := inbox.deliver("bo@acme.test"); len(old) == 0 || !strings.Contains(old[len(old)-1].Subject, "was changed") {
