@@ -80,10 +80,10 @@ func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 	return srv.Run(ctx, ln)
 }
 
-// limitMemory sets a soft heap limit sized to the hashing pool, unless the
-// operator set GOMEMLIMIT: each hash allocates its argon2id memory afresh, and
-// without a limit the heap would grow to twice the pool's peak between
-// collections. The limit makes the collector run sooner instead.
+// limitMemory sets a soft heap limit of the hashing pool's memory (held by
+// its slots) plus 64 MiB, unless the operator set GOMEMLIMIT, so a burst of
+// requests, or hashes of old parameters that need their own memory, make the
+// collector run sooner instead of letting the heap double.
 func limitMemory(workers int, argon2KiB uint32) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/crypto/argon2"
+	"imslogin/internal/password/argon2"
 )
 
 // serverSample is the server process's CPU time and peak memory at a moment.
@@ -62,7 +62,8 @@ type HashParams struct {
 }
 
 // RawHashRate measures how many argon2id hashes per second this machine
-// computes on cores goroutines: the physical limit for password sign-ins.
+// computes on cores goroutines, with the server's own argon2id and reused
+// memory as its hash pool does: the physical limit for password sign-ins.
 func RawHashRate(ctx context.Context, p HashParams, cores int, d time.Duration) float64 {
 	var done atomic.Int64
 	deadline := time.Now().Add(d)
@@ -73,8 +74,9 @@ func RawHashRate(ctx context.Context, p HashParams, cores int, d time.Duration) 
 		go func() {
 			defer wg.Done()
 			salt := []byte("0123456789abcdef")
+			mem := argon2.NewMemory(p.MemoryKiB)
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				argon2.IDKey([]byte("raw rate password"), salt, p.Time, p.MemoryKiB, p.Threads, 32)
+				argon2.IDKey(mem, []byte("raw rate password"), salt, p.Time, p.MemoryKiB, p.Threads, 32)
 				done.Add(1)
 			}
 		}()

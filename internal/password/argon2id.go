@@ -10,8 +10,9 @@ import (
 	"fmt"
 	"strings"
 
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
+
+	"imslogin/internal/password/argon2"
 )
 
 // Params are argon2id's cost parameters.
@@ -49,14 +50,25 @@ var ErrMalformedHash = errors.New("password hash is not an argon2id PHC string")
 
 var b64 = base64.RawStdEncoding
 
-// hash computes the PHC string for password with a fresh random salt. The
-// password is NFKC-normalised first (NIST SP 800-63B), so the same text typed
-// on different keyboards matches; it is never truncated.
-func hash(password string, p Params) string {
+// hash computes the PHC string for password with a fresh random salt,
+// working in mem. The password is NFKC-normalised first (NIST SP 800-63B),
+// so the same text typed on different keyboards matches; it is never
+// truncated.
+func hash(mem *argon2.Memory, password string, p Params) string {
 	password = norm.NFKC.String(password)
 	salt := make([]byte, saltLen)
 	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, keyLen)
+	key := argon2.IDKey(mem, []byte(password), salt, p.Time, p.MemoryKiB, p.Threads, keyLen)
+	return encode(p, salt, key)
+}
+
+// unmatchable returns a well-formed PHC string whose key is random rather
+// than derived from any password: verifying against it costs one hash and
+// fails.
+func unmatchable(p Params) string {
+	salt, key := make([]byte, saltLen), make([]byte, keyLen)
+	rand.Read(salt)
+	rand.Read(key)
 	return encode(p, salt, key)
 }
 
@@ -66,13 +78,13 @@ func encode(p Params, salt, key []byte) string {
 }
 
 // verify reports whether password matches the PHC string, comparing in
-// constant time, and the parameters the hash was made with.
-func verify(password, phc string) (bool, Params, error) {
+// constant time, and the parameters the hash was made with. It works in mem.
+func verify(mem *argon2.Memory, password, phc string) (bool, Params, error) {
 	p, salt, key, err := decode(phc)
 	if err != nil {
 		return false, p, err
 	}
-	got := argon2.IDKey([]byte(norm.NFKC.String(password)), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(key)))
+	got := argon2.IDKey(mem, []byte(norm.NFKC.String(password)), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1, p, nil
 }
 

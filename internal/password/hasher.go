@@ -2,11 +2,12 @@ package password
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"runtime"
 	"sync/atomic"
 	"time"
+
+	"imslogin/internal/password/argon2"
 )
 
 // ErrBusy means every hashing slot stayed taken for the whole queue wait, or
@@ -14,15 +15,17 @@ import (
 var ErrBusy = errors.New("password hashing is busy")
 
 // Hasher runs argon2id with bounded concurrency: at most one hash per slot
-// at a time, so memory stays bounded (slots × memory) under any flood.
-// Waiting callers hold no hash memory.
+// at a time. Each slot owns its argon2id working memory and reuses it for
+// every hash, so memory stays bounded (slots × memory) under any flood and
+// no hash pays for allocating, zeroing and collecting megabytes. Waiting
+// callers hold no hash memory.
 type Hasher struct {
 	params       Params
-	slots        chan struct{}
+	free         chan *argon2.Memory // one per idle slot; nil until the slot's first hash
 	waiting      atomic.Int64
 	maxWaiting   int64
 	queueTimeout time.Duration
-	dummy        string // a hash of a random password, checked for unknown accounts
+	dummy        string // checked for unknown accounts; no password matches it
 	computed     atomic.Int64
 }
 
@@ -37,11 +40,14 @@ func NewHasher(p Params, workers int, queueTimeout time.Duration) (*Hasher, erro
 	}
 	h := &Hasher{
 		params:       p,
-		slots:        make(chan struct{}, workers),
+		free:         make(chan *argon2.Memory, workers),
 		maxWaiting:   int64(workers) * 64,
 		queueTimeout: queueTimeout,
+		dummy:        unmatchable(p),
 	}
-	h.dummy = hash(rand.Text(), p)
+	for range workers {
+		h.free <- nil
+	}
 	return h, nil
 }
 
@@ -49,32 +55,44 @@ func NewHasher(p Params, workers int, queueTimeout time.Duration) (*Hasher, erro
 func (h *Hasher) Params() Params { return h.params }
 
 // Workers returns how many hashes may run at once.
-func (h *Hasher) Workers() int { return cap(h.slots) }
+func (h *Hasher) Workers() int { return cap(h.free) }
 
-func (h *Hasher) acquire(ctx context.Context) error {
+// running is how many slots are hashing now.
+func (h *Hasher) running() int { return cap(h.free) - len(h.free) }
+
+// acquire takes a slot and its working memory.
+func (h *Hasher) acquire(ctx context.Context) (*argon2.Memory, error) {
 	select {
-	case h.slots <- struct{}{}:
-		return nil
+	case mem := <-h.free:
+		return h.ready(mem), nil
 	default:
 	}
 	if h.waiting.Add(1) > h.maxWaiting {
 		h.waiting.Add(-1)
-		return ErrBusy
+		return nil, ErrBusy
 	}
 	defer h.waiting.Add(-1)
 	timer := time.NewTimer(h.queueTimeout)
 	defer timer.Stop()
 	select {
-	case h.slots <- struct{}{}:
-		return nil
+	case mem := <-h.free:
+		return h.ready(mem), nil
 	case <-timer.C:
-		return ErrBusy
+		return nil, ErrBusy
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
-func (h *Hasher) release() { <-h.slots }
+// ready gives a slot its memory on its first hash.
+func (h *Hasher) ready(mem *argon2.Memory) *argon2.Memory {
+	if mem == nil {
+		mem = argon2.NewMemory(h.params.MemoryKiB)
+	}
+	return mem
+}
+
+func (h *Hasher) release(mem *argon2.Memory) { h.free <- mem }
 
 // Computed is how many argon2id computations the pool has started, for
 // metrics and for tests that prove a request never reached the hasher.
@@ -82,33 +100,34 @@ func (h *Hasher) Computed() int64 { return h.computed.Load() }
 
 // Hash returns a PHC string for password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	mem, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer h.release(mem)
 	h.computed.Add(1)
-	return hash(password, h.params), nil
+	return hash(mem, password, h.params), nil
 }
 
 // Verify reports whether password matches phc. When it matches but phc was
 // made with other parameters, upgraded holds a fresh hash to store. An empty
 // phc (no password set) costs the same time as a real one and never matches.
 func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok bool, upgraded string, err error) {
-	if err := h.acquire(ctx); err != nil {
+	mem, err := h.acquire(ctx)
+	if err != nil {
 		return false, "", err
 	}
-	defer h.release()
+	defer h.release(mem)
 	h.computed.Add(1)
 	if phc == "" {
-		verify(password, h.dummy)
-		return false, "", nil
+		phc = h.dummy
 	}
-	ok, used, err := verify(password, phc)
+	ok, used, err := verify(mem, password, phc)
 	if err != nil || !ok {
 		return false, "", err
 	}
 	if used != h.params {
-		upgraded = hash(password, h.params)
+		upgraded = hash(mem, password, h.params)
 	}
 	return true, upgraded, nil
 }

@@ -3,10 +3,13 @@ package password
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"imslogin/internal/password/argon2"
 )
 
 var testParams = Params{MemoryKiB: 8 * 1024, Time: 1, Threads: 1}
@@ -97,25 +100,30 @@ func TestEmptyHashNeverMatches(t *testing.T) {
 func TestPoolBoundsConcurrency(t *testing.T) {
 	h := newTestHasher(t, testParams, 2, 20*time.Millisecond)
 	ctx := context.Background()
+	var held []*argon2.Memory
 	for range 2 {
-		if err := h.acquire(ctx); err != nil {
+		mem, err := h.acquire(ctx)
+		if err != nil {
 			t.Fatal(err)
 		}
+		held = append(held, mem)
 	}
 	if _, err := h.Hash(ctx, "waiting in line"); !errors.Is(err, ErrBusy) {
 		t.Fatalf("with every slot taken: %v, want ErrBusy", err)
 	}
-	h.release()
+	h.release(held[0])
 	if _, err := h.Hash(ctx, "a slot is free now"); err != nil {
 		t.Fatalf("with a free slot: %v", err)
 	}
-	h.release()
+	h.release(held[1])
 }
 
 func TestPoolRefusesAtOnceWhenQueueIsFull(t *testing.T) {
 	h := newTestHasher(t, testParams, 1, time.Minute)
 	ctx := context.Background()
-	h.acquire(ctx)
+	if _, err := h.acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
 	h.waiting.Store(h.maxWaiting)
 	start := time.Now()
 	if err := h.VerifyDummy(ctx, "x"); !errors.Is(err, ErrBusy) {
@@ -126,22 +134,32 @@ func TestPoolRefusesAtOnceWhenQueueIsFull(t *testing.T) {
 	}
 }
 
-func TestPoolRunsAtMostWorkersAtOnce(t *testing.T) {
+// TestReusedMemoryKeepsHashesRight hashes many passwords concurrently on two
+// slots, whose argon2id memory is reused from hash to hash, and checks each
+// hash against another hasher: it verifies its own password only.
+func TestReusedMemoryKeepsHashesRight(t *testing.T) {
 	h := newTestHasher(t, testParams, 2, time.Minute)
+	other := newTestHasher(t, testParams, 1, time.Minute)
+	ctx := context.Background()
+	hashes := make([]string, 8)
 	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := h.Hash(context.Background(), "concurrent password"); err != nil {
+	for i := range hashes {
+		wg.Go(func() {
+			var err error
+			if hashes[i], err = h.Hash(ctx, fmt.Sprintf("concurrent password %d", i)); err != nil {
 				t.Error(err)
 			}
-			if n := len(h.slots); n > 2 {
-				t.Errorf("%d hashes ran at once with 2 workers", n)
-			}
-		}()
+		})
 	}
 	wg.Wait()
+	for i, phc := range hashes {
+		if ok, _, err := other.Verify(ctx, fmt.Sprintf("concurrent password %d", i), phc); !ok || err != nil {
+			t.Errorf("hash %d does not verify: %v", i, err)
+		}
+		if ok, _, _ := h.Verify(ctx, fmt.Sprintf("concurrent password %d", (i+1)%8), phc); ok {
+			t.Errorf("hash %d verifies another password", i)
+		}
+	}
 }
 
 func TestPolicy(t *testing.T) {

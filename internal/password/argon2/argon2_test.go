@@ -1,0 +1,66 @@
+package argon2_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	upstream "golang.org/x/crypto/argon2"
+
+	"imslogin/internal/password/argon2"
+)
+
+// TestMatchesUpstreamWithReusedMemory hashes with one Memory over and over,
+// at several sizes and lane counts, and compares every key with
+// golang.org/x/crypto/argon2: reused (dirty) memory must not change a key.
+func TestMatchesUpstreamWithReusedMemory(t *testing.T) {
+	mem := argon2.NewMemory(2048)
+	for i, c := range []struct {
+		time, kib uint32
+		threads   uint8
+	}{
+		{2, 2048, 1}, {1, 64, 1}, {3, 1024, 4}, {2, 2048, 1}, {1, 2000, 3}, {2, 2048, 2},
+	} {
+		pw, salt := fmt.Appendf(nil, "password %d", i), fmt.Appendf(nil, "salt salt %d", i)
+		want := upstream.IDKey(pw, salt, c.time, c.kib, c.threads, 32)
+		if got := argon2.IDKey(mem, pw, salt, c.time, c.kib, c.threads, 32); !bytes.Equal(got, want) {
+			t.Errorf("t=%d m=%d p=%d: %x, upstream %x", c.time, c.kib, c.threads, got, want)
+		}
+	}
+}
+
+// TestMemoryTooSmallOrAbsent falls back to a fresh allocation.
+func TestMemoryTooSmallOrAbsent(t *testing.T) {
+	pw, salt := []byte("correct horse"), []byte("0123456789abcdef")
+	want := upstream.IDKey(pw, salt, 1, 4096, 1, 32)
+	for _, mem := range []*argon2.Memory{nil, argon2.NewMemory(1024)} {
+		if got := argon2.IDKey(mem, pw, salt, 1, 4096, 1, 32); !bytes.Equal(got, want) {
+			t.Errorf("%x, upstream %x", got, want)
+		}
+	}
+}
+
+// TestKnownAnswer checks the example hash documented by the reference
+// implementation: argon2id, t=2, m=65536, p=1, "password", "somesalt".
+func TestKnownAnswer(t *testing.T) {
+	got := argon2.IDKey(nil, []byte("password"), []byte("somesalt"), 2, 65536, 1, 32)
+	const want = "09316115d5cf24ed5a15a31a3ba326e5cf32edc24702987c02b6566f61913cf7"
+	if fmt.Sprintf("%x", got) != want {
+		t.Errorf("%x, want %s", got, want)
+	}
+}
+
+func BenchmarkIDKey(b *testing.B) {
+	pw, salt := []byte("bench password"), []byte("0123456789abcdef")
+	b.Run("reused", func(b *testing.B) {
+		mem := argon2.NewMemory(19 * 1024)
+		for b.Loop() {
+			argon2.IDKey(mem, pw, salt, 2, 19*1024, 1, 32)
+		}
+	})
+	b.Run("upstream", func(b *testing.B) {
+		for b.Loop() {
+			upstream.IDKey(pw, salt, 2, 19*1024, 1, 32)
+		}
+	})
+}
