@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,18 +46,21 @@ func MemberEmail(i int) string { return fmt.Sprintf("member%07d@bench.test", i) 
 
 // Result is what one run measured.
 type Result struct {
-	Scenario     string         `json:"scenario"`
-	Concurrency  int            `json:"concurrency"`
-	Completed    int            `json:"completed"`
-	Seconds      float64        `json:"seconds"`
-	PerSecond    float64        `json:"per_second"`
-	P50ms        float64        `json:"p50_ms"`
-	P95ms        float64        `json:"p95_ms"`
-	P99ms        float64        `json:"p99_ms"`
-	MaxMs        float64        `json:"max_ms"`
-	Errors       map[string]int `json:"errors"`
-	ServerCPU    float64        `json:"server_cpu_cores,omitempty"`
-	ServerPeakMB float64        `json:"server_peak_rss_mb,omitempty"`
+	Scenario    string         `json:"scenario"`
+	Concurrency int            `json:"concurrency"`
+	Completed   int            `json:"completed"`
+	Seconds     float64        `json:"seconds"`
+	PerSecond   float64        `json:"per_second"`
+	P50ms       float64        `json:"p50_ms"`
+	P95ms       float64        `json:"p95_ms"`
+	P99ms       float64        `json:"p99_ms"`
+	MaxMs       float64        `json:"max_ms"`
+	Errors      map[string]int `json:"errors"`
+	ServerCPU   float64        `json:"server_cpu_cores,omitempty"`
+	// GeneratorCPU is this process's own CPU: the cores it took from the
+	// server when both run on one machine.
+	GeneratorCPU float64 `json:"generator_cpu_cores"`
+	ServerPeakMB float64 `json:"server_peak_rss_mb,omitempty"`
 	// HashRate and ShareOfLimit are filled for sign-in runs when the raw
 	// argon2id rate was measured: throughput ÷ raw rate.
 	HashRate     float64 `json:"raw_hash_per_second,omitempty"`
@@ -69,6 +73,7 @@ type worker struct {
 	transport *http.Transport
 	next      int // the next member this worker signs in as
 	client    *http.Client
+	session   *keepAliveGetter // the session scenario's GET /whoami
 }
 
 func (o Options) validate() error {
@@ -102,16 +107,23 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	for i := range workers {
 		workers[i] = &worker{opts: o, transport: transport, next: i}
 		if o.Scenario == ScenarioSession {
-			if err := workers[i].signIn(ctx); err != nil {
-				return Result{}, fmt.Errorf("sign in before session checks: %w", err)
+			if err := workers[i].startSessionChecks(ctx); err != nil {
+				return Result{}, err
 			}
 		}
 	}
+	defer func() {
+		for _, w := range workers {
+			if w.session != nil {
+				w.session.close()
+			}
+		}
+	}()
 
 	start := time.Now()
 	measureFrom := start.Add(o.Warmup)
 	end := measureFrom.Add(o.Duration)
-	var server serverSample
+	var server, generator serverSample
 	var once sync.Once
 	samples := make([][]time.Duration, o.Concurrency)
 	errs := make([]map[string]int, o.Concurrency)
@@ -127,7 +139,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 					return
 				}
 				if !t0.Before(measureFrom) {
-					once.Do(func() { server = sampleServer(o.ServerPID, true) })
+					once.Do(func() {
+						server, generator = sampleServer(o.ServerPID, true), sampleServer(os.Getpid(), false)
+					})
 				}
 				err := w.iteration(ctx)
 				if t0.Before(measureFrom) {
@@ -146,15 +160,32 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}()
 	}
 	wg.Wait()
-	after := sampleServer(o.ServerPID, false)
-	return summarise(o, samples, errs, time.Since(measureFrom), server, after), ctx.Err()
+	r := summarise(o, samples, errs, time.Since(measureFrom), server, sampleServer(o.ServerPID, false))
+	r.GeneratorCPU = cpuCores(generator, sampleServer(os.Getpid(), false))
+	return r, ctx.Err()
 }
 
 func (w *worker) iteration(ctx context.Context) error {
 	if w.opts.Scenario == ScenarioSignIn {
 		return w.signIn(ctx)
 	}
-	return w.get(ctx, "/whoami", http.StatusOK)
+	status, err := w.session.get()
+	if err == nil && status != http.StatusOK {
+		err = statusError(status)
+	}
+	return err
+}
+
+// startSessionChecks signs in and prepares GET /whoami with the session's
+// cookie.
+func (w *worker) startSessionChecks(ctx context.Context) error {
+	if err := w.signIn(ctx); err != nil {
+		return fmt.Errorf("sign in before session checks: %w", err)
+	}
+	base, _ := url.Parse(w.opts.BaseURL)
+	var err error
+	w.session, err = newKeepAliveGetter(base, "/whoami", w.client.Jar.Cookies(base))
+	return err
 }
 
 // signIn does what a browser does: open the form, post it, follow the
@@ -235,10 +266,18 @@ func summarise(o Options, samples [][]time.Duration, errs []map[string]int, wind
 		}
 	}
 	if before.ok && after.ok {
-		r.ServerCPU = (after.cpuSeconds - before.cpuSeconds) / after.at.Sub(before.at).Seconds()
+		r.ServerCPU = cpuCores(before, after)
 		r.ServerPeakMB = after.peakRSSMB
 	}
 	return r
+}
+
+// cpuCores is the CPU a process used between two samples, in cores.
+func cpuCores(before, after serverSample) float64 {
+	if !before.ok || !after.ok {
+		return 0
+	}
+	return (after.cpuSeconds - before.cpuSeconds) / after.at.Sub(before.at).Seconds()
 }
 
 func percentile(sorted []time.Duration, p int) time.Duration {

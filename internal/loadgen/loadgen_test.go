@@ -48,8 +48,8 @@ func TestSmoke(t *testing.T) {
 		if !(r.P50ms > 0 && r.P50ms <= r.P95ms && r.P95ms <= r.P99ms && r.P99ms <= r.MaxMs) {
 			t.Errorf("%s: percentiles out of order: %+v", scenario, r)
 		}
-		if r.ServerCPU <= 0 || r.ServerPeakMB <= 0 {
-			t.Errorf("%s: no server figures: cpu %v, peak %v MB", scenario, r.ServerCPU, r.ServerPeakMB)
+		if r.ServerCPU <= 0 || r.ServerPeakMB <= 0 || r.GeneratorCPU <= 0 {
+			t.Errorf("%s: no CPU or memory figures: server cpu %v, peak %v MB, generator cpu %v", scenario, r.ServerCPU, r.ServerPeakMB, r.GeneratorCPU)
 		}
 		loadgen.WriteTableRow(&out, r)
 		var line bytes.Buffer
@@ -84,5 +84,28 @@ func TestRawHashRateIsPositive(t *testing.T) {
 	rate := loadgen.RawHashRate(context.Background(), loadgen.HashParams{MemoryKiB: 8192, Time: 1, Threads: 1}, 1, 200*time.Millisecond)
 	if rate <= 0 {
 		t.Errorf("raw hash rate %v", rate)
+	}
+}
+
+// TestEndedSessionsAreCountedAsErrors signs the clients out on the server
+// during a session run: the checks after that are reported as 401s.
+func TestEndedSessionsAreCountedAsErrors(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := context.Background()
+	time.AfterFunc(600*time.Millisecond, func() {
+		if err := app.DB.DeleteMemberSessions(ctx, app.Org.ID, app.Member.ID); err != nil {
+			t.Error(err)
+		}
+	})
+	r, err := loadgen.Run(ctx, loadgen.Options{
+		BaseURL: app.URL, Organisation: app.Org.Name, Password: servertest.Password, Members: 1,
+		EmailOf: func(int) string { return app.Member.Email }, Scenario: loadgen.ScenarioSession, Concurrency: 2,
+		Warmup: 100 * time.Millisecond, Duration: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Completed == 0 || r.Errors["401"] == 0 || len(r.Errors) != 1 {
+		t.Errorf("%d completed, errors %v; want checks before the sign-out and only 401s after", r.Completed, r.Errors)
 	}
 }
