@@ -49,7 +49,7 @@ func newBenchCommand() *cobra.Command {
 			}
 			p := loadgen.HashParams{MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: cfg.Argon2Threads}
 			if hashSeconds > 0 {
-				fmt.Fprintf(out, "raw argon2id rate (m=%d KiB, t=%d, p=%d) measured on %d cores for %s before each sign-in run\n\n",
+				fmt.Fprintf(out, "raw argon2id rate (m=%d KiB, t=%d, p=%d) measured on %d cores for %s before and after each sign-in run (the row uses their mean)\n\n",
 					p.MemoryKiB, p.Time, p.Threads, cores, hashSeconds)
 			}
 			loadgen.WriteTableHeader(out)
@@ -57,19 +57,23 @@ func newBenchCommand() *cobra.Command {
 				for _, c := range concurrencies {
 					run := o
 					run.Scenario, run.Concurrency = strings.TrimSpace(scenario), c
-					// The raw rate is measured just before each sign-in run, with
-					// the server idle, so a machine whose speed drifts is
+					// The raw rate is measured just before and just after each
+					// sign-in run, with the server idle, and the run is compared
+					// with their mean, so a machine whose speed drifts is
 					// compared with itself.
-					var hashRate float64
-					if run.Scenario == loadgen.ScenarioSignIn && hashSeconds > 0 {
-						hashRate = loadgen.RawHashRate(cmd.Context(), p, cores, hashSeconds)
+					measureRaw := run.Scenario == loadgen.ScenarioSignIn && hashSeconds > 0
+					var before float64
+					if measureRaw {
+						before = loadgen.RawHashRate(cmd.Context(), p, cores, hashSeconds)
 					}
 					r, err := loadgen.Run(cmd.Context(), run)
 					if err != nil {
 						return err
 					}
-					if hashRate > 0 {
-						r.HashRate, r.ShareOfLimit = hashRate, r.PerSecond/hashRate
+					if measureRaw {
+						after := loadgen.RawHashRate(cmd.Context(), p, cores, hashSeconds)
+						r.HashRate = (before + after) / 2
+						r.ShareOfLimit = r.PerSecond / r.HashRate
 					}
 					loadgen.WriteTableRow(out, r)
 					if err := loadgen.WriteJSONLine(jsonOut, r); err != nil {
@@ -91,7 +95,7 @@ func newBenchCommand() *cobra.Command {
 	f.DurationVar(&o.Duration, "duration", o.Duration, "measured time of each run")
 	f.IntVar(&o.ServerPID, "pid", 0, "the server's process ID, for its CPU and peak memory")
 	f.StringVar(&jsonPath, "json", "", "also write each result as a JSON line to this file")
-	f.DurationVar(&hashSeconds, "hash-seconds", 3*time.Second, "how long to measure the raw argon2id rate before each sign-in run (0 skips it)")
+	f.DurationVar(&hashSeconds, "hash-seconds", 3*time.Second, "how long to measure the raw argon2id rate before and after each sign-in run (0 skips it)")
 	f.IntVar(&cores, "cores", runtime.NumCPU(), "cores the server hashes on")
 	f.Uint32Var(&cfg.Argon2MemoryKiB, "argon2-memory-kib", cfg.Argon2MemoryKiB, "the server's argon2id memory, KiB")
 	f.Uint32Var(&cfg.Argon2Time, "argon2-time", cfg.Argon2Time, "the server's argon2id passes")
