@@ -152,9 +152,10 @@ func addArgon2Flags(cmd *cobra.Command, cfg *config.Config) {
 	f.Uint8Var(&cfg.Argon2Threads, "argon2-threads", cfg.Argon2Threads, "argon2id lanes, as the server's")
 }
 
-// housekeeping prunes audit entries past the retention period, stale
-// failed sign-in counts and expired sessions and sign-in flows, now and then every interval until ctx ends. Every
-// node may run it: each prune is one idempotent DELETE.
+// housekeeping prunes audit entries and finished outbox messages past their
+// retention periods, stale failed sign-in counts, and expired sessions and
+// sign-in flows, now and then every interval until ctx ends. Every node may
+// run it: each prune is one idempotent DELETE.
 func housekeeping(ctx context.Context, db *sqlstore.DB, cfg config.Config, log *slog.Logger, every time.Duration) {
 	ticker := time.NewTicker(every)
 	defer ticker.Stop()
@@ -171,11 +172,30 @@ func housekeeping(ctx context.Context, db *sqlstore.DB, cfg config.Config, log *
 		if _, _, err := db.PruneExpired(ctx, now); err != nil {
 			log.Warn("prune expired sessions", "err", err)
 		}
+		if cfg.MailRetention > 0 {
+			pruneOutboxes(ctx, db, now.Add(-cfg.MailRetention), log)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
 		}
+	}
+}
+
+// pruneOutboxes deletes email and text messages sent or failed before
+// before.
+func pruneOutboxes(ctx context.Context, db *sqlstore.DB, before time.Time, log *slog.Logger) {
+	mail, err := db.PruneMail(ctx, before)
+	if err != nil {
+		log.Warn("prune mail outbox", "err", err)
+	}
+	sms, err := db.PruneSMS(ctx, before)
+	if err != nil {
+		log.Warn("prune text message outbox", "err", err)
+	}
+	if mail+sms > 0 {
+		log.Info("pruned outboxes", "email", mail, "text_messages", sms, "before", before)
 	}
 }
 

@@ -41,6 +41,9 @@ type Config struct {
 	ThrottleOrganisationBurst     int
 	// AuditRetention is how long audit entries are kept; 0 keeps them all.
 	AuditRetention time.Duration
+	// MailRetention is how long sent and failed email and text messages
+	// stay in the outboxes (delivered ones keep no body); 0 keeps them all.
+	MailRetention time.Duration
 	// SMSURL names the SMS provider (twilio://, webhook+https://, dev://).
 	SMSURL string
 	// SMTPURL is the mail server; empty keeps mail in the outbox.
@@ -74,6 +77,7 @@ func Default() Config {
 		ThrottleOrganisationPerMinute: 600,
 		ThrottleOrganisationBurst:     200,
 		AuditRetention:                365 * 24 * time.Hour,
+		MailRetention:                 30 * 24 * time.Hour,
 	}
 }
 
@@ -101,6 +105,7 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&c.ThrottleOrganisationPerMinute, "throttle-organisation-per-minute", c.ThrottleOrganisationPerMinute, "password attempts a minute for one organisation")
 	fs.IntVar(&c.ThrottleOrganisationBurst, "throttle-organisation-burst", c.ThrottleOrganisationBurst, "password attempts at once for one organisation")
 	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention, "how long audit log entries are kept (0: forever)")
+	fs.DurationVar(&c.MailRetention, "mail-retention", c.MailRetention, "how long sent and failed messages stay in the outbox (0: forever)")
 	fs.StringVar(&c.SMSURL, "sms-url", c.SMSURL,
 		"SMS provider: twilio://SID:TOKEN@default?from=%2B15550100, webhook+https://:SECRET@host/path, or dev:// (kept for /dev/mail)")
 	fs.String(ConfigFileFlag, "", "file of IMS_NAME=value lines, read after flags and environment")
@@ -215,6 +220,9 @@ func (c Config) Validate() error {
 	}
 	if c.AuditRetention < 0 {
 		errs = append(errs, errors.New("audit-retention: must not be negative (0 keeps entries forever)"))
+	}
+	if c.MailRetention < 0 {
+		errs = append(errs, errors.New("mail-retention: must not be negative (0 keeps messages forever)"))
 	}
 	if _, err := sms.FromURL(c.SMSURL); err != nil {
 		errs = append(errs, fmt.Errorf("sms-url: %w", err))

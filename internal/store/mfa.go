@@ -122,4 +122,7 @@ type SMSOutbox interface {
 	// RecentSMS lists every organisation's messages, newest first: for the
 	// development mailbox only.
 	RecentSMS(ctx context.Context, limit int) ([]SMSMessage, error)
+	// PruneSMS deletes sent and failed messages created before before, as
+	// PruneMail does.
+	PruneSMS(ctx context.Context, before time.Time) (int64, error)
 }

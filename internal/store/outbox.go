@@ -64,4 +64,8 @@ type Outbox interface {
 	// RecentMail lists every organisation's messages, newest first: for the
 	// development mailbox and operators only.
 	RecentMail(ctx context.Context, limit int) ([]MailMessage, error)
+	// PruneMail deletes sent and failed messages created before before, in
+	// every organisation: the retention period, run as housekeeping.
+	// Pending messages stay until they are sent or fail.
+	PruneMail(ctx context.Context, before time.Time) (int64, error)
 }

@@ -102,6 +102,20 @@ func (q *queries) RecentMail(ctx context.Context, limit int) ([]store.MailMessag
 	return scanMail(rows)
 }
 
+func (q *queries) PruneMail(ctx context.Context, before time.Time) (int64, error) {
+	return q.pruneDone(ctx, "mail_outbox", before)
+}
+
+// pruneDone deletes an outbox's finished (sent or failed) messages created
+// before before.
+func (q *queries) pruneDone(ctx context.Context, table string, before time.Time) (int64, error) {
+	res, err := q.exec(ctx, `DELETE FROM `+table+` WHERE status IN ('sent', 'failed') AND created_at < ?`, ms(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 type rowsScanner interface {
 	scanner
 	Next() bool

@@ -59,6 +59,10 @@ func (q *queries) RecentSMS(ctx context.Context, limit int) ([]store.SMSMessage,
 	return scanSMS(rows)
 }
 
+func (q *queries) PruneSMS(ctx context.Context, before time.Time) (int64, error) {
+	return q.pruneDone(ctx, "sms_outbox", before)
+}
+
 func scanSMS(rows rowsScanner) ([]store.SMSMessage, error) {
 	defer rows.Close()
 	var list []store.SMSMessage

@@ -131,3 +131,65 @@ func testOutboxIsolation(t *testing.T, s store.Store) {
 		t.Errorf("Alpha's mail: %+v", list)
 	}
 }
+
+// testOutboxRetention prunes finished messages older than the cut-off, in
+// every organisation, and keeps pending ones however old.
+func testOutboxRetention(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	acme, beta := NewOrganisation(t, s, "Acme"), NewOrganisation(t, s, "Beta")
+	old, recent, cutoff := now, now.Add(48*time.Hour), now.Add(24*time.Hour)
+	finish := func(to string, at time.Time, status store.MailStatus, org int64) {
+		newMail(t, s, org, to, at)
+		claimed, err := s.ClaimMail(ctx, "w-"+to, at, time.Minute, 1)
+		if err != nil || len(claimed) != 1 {
+			t.Fatalf("claim %s: %v %v", to, claimed, err)
+		}
+		if err := s.RecordMailOutcome(ctx, claimed[0].ID, "w-"+to, store.MailOutcome{Status: status, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finish("old-sent@acme.test", old, store.MailSent, acme.ID)
+	finish("old-failed@beta.test", old, store.MailFailed, beta.ID)
+	finish("recent-sent@acme.test", recent, store.MailSent, acme.ID)
+	newMail(t, s, acme.ID, "old-pending@acme.test", old.Add(time.Hour)) // still waiting for a mail server
+	n, err := s.PruneMail(ctx, cutoff)
+	if err != nil || n != 2 {
+		t.Fatalf("pruned %d mail, %v; want the 2 old finished messages", n, err)
+	}
+	var left []string
+	for _, m := range append(mustMail(t, s, acme.ID), mustMail(t, s, beta.ID)...) {
+		left = append(left, m.To)
+	}
+	if fmt.Sprint(left) != "[old-pending@acme.test recent-sent@acme.test]" {
+		t.Errorf("left after pruning: %v", left)
+	}
+
+	for i, at := range []time.Time{old, recent} {
+		m := store.SMSMessage{OrgID: acme.ID, To: "+919812345678", Body: "code", NextAttemptAt: at, CreatedAt: at}
+		if err := s.EnqueueSMS(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+		claim := fmt.Sprintf("sms-%d", i)
+		if got, err := s.ClaimSMS(ctx, claim, at, time.Minute, 1); err != nil || len(got) != 1 {
+			t.Fatalf("claim sms: %v %v", got, err)
+		}
+		if err := s.RecordSMSOutcome(ctx, m.ID, claim, store.MailOutcome{Status: store.MailSent, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.PruneSMS(ctx, cutoff); err != nil || n != 1 {
+		t.Errorf("pruned %d text messages, %v; want the old one", n, err)
+	}
+	if list, _ := s.RecentSMS(ctx, 10); len(list) != 1 || !list[0].CreatedAt.Equal(recent) {
+		t.Errorf("text messages left: %+v", list)
+	}
+}
+
+func mustMail(t *testing.T, s store.Store, orgID int64) []store.MailMessage {
+	t.Helper()
+	list, err := s.OrganisationMail(context.Background(), orgID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}

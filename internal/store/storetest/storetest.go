@@ -37,6 +37,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"MemberSessions", testMemberSessions},
 		{"SessionIsolation", testSessionIsolation},
 		{"Outbox", testOutbox},
+		{"OutboxRetention", testOutboxRetention},
 		{"OutboxClaimsAreExclusive", testOutboxClaimsAreExclusive},
 		{"OutboxIsolation", testOutboxIsolation},
 		{"LinkTokens", testLinkTokens},
