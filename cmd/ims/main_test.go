@@ -61,7 +61,12 @@ func TestOperatorCommands(t *testing.T) {
 		!strings.Contains(err.Error(), "already a member") {
 		t.Errorf("duplicate member: %v", err)
 	}
-	out, err = run(t, "", "member", "add", "--org", "Acme", "--email", "bo@acme.test", "--name", "Bo", "--role", "member")
+	if _, err := run(t, "", "member", "add", "--org", "Acme", "--email", "bo@acme.test", "--name", "Bo", "--role", "member"); err == nil ||
+		!strings.Contains(err.Error(), "inviting needs --public-url") {
+		t.Errorf("invitation without an address for its link: %v", err)
+	}
+	out, err = run(t, "", "member", "add", "--org", "Acme", "--email", "bo@acme.test", "--name", "Bo", "--role", "member",
+		"--public-url", "https://login.acme.test")
 	if err != nil || !strings.Contains(out, "(invited)") {
 		t.Errorf("member without password: %v\n%s", err, out)
 	}
@@ -74,6 +79,10 @@ func TestOperatorCommands(t *testing.T) {
 	org, _ := sdb.OrganisationByName(context.Background(), "Acme")
 	if _, err := sdb.MemberByEmail(context.Background(), org.ID, "a@b.test"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a refused member exists: %v", err)
+	}
+	mail, _ := sdb.OrganisationMail(context.Background(), org.ID, 10)
+	if len(mail) != 1 || !strings.Contains(mail[0].Text, "https://login.acme.test/invitation?") {
+		t.Errorf("invitations: %+v; want one, linking to the public URL", mail)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -96,9 +97,15 @@ func newMemberAddCommand() *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
-			svc := &membership.Service{Store: db, Hasher: hasher, Now: time.Now, Invitations: &linkmail.Sender{
-				PublicURL: cfg.PublicBaseURL(), InvitationLifetime: cfg.InvitationLifetime, Now: time.Now}}
+			svc := &membership.Service{Store: db, Hasher: hasher, Now: time.Now}
+			if cmd.Flags().Changed("public-url") || hasPortalURL(cmd.Context(), db, n.Organisation) {
+				svc.Invitations = &linkmail.Sender{PublicURL: cfg.PublicBaseURL(), InvitationLifetime: cfg.InvitationLifetime, Now: time.Now}
+			}
 			m, err := svc.AddMember(cmd.Context(), n)
+			if errors.Is(err, membership.ErrCannotInvite) {
+				return errors.New("inviting needs --public-url (or IMS_PUBLIC_URL), as the organisation has no portal URL: " +
+					"the invitation link is built from it; or add the member with --password-stdin")
+			}
 			if err != nil {
 				return err
 			}
@@ -126,4 +133,12 @@ func newMemberAddCommand() *cobra.Command {
 	f.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "the address links in the invitation email point to (env IMS_PUBLIC_URL)")
 	f.DurationVar(&cfg.InvitationLifetime, "invitation-lifetime", cfg.InvitationLifetime, "how long the invitation link works")
 	return cmd
+}
+
+// hasPortalURL reports whether the organisation has its own address for
+// links. Without it, or a public URL given, an invitation link would point at
+// the built-in default, 127.0.0.1, which works on no one else's machine.
+func hasPortalURL(ctx context.Context, db store.Store, orgName string) bool {
+	org, err := db.OrganisationByName(ctx, orgName)
+	return err == nil && org.PortalURL != ""
 }

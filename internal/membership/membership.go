@@ -115,6 +115,10 @@ type NewMember struct {
 // AddMember validates everything before writing anything, then checks the
 // licence limit, creates the member, records it and sends any invitation
 // in one transaction.
+// ErrCannotInvite means a member without a password was added where no
+// invitation can be sent.
+var ErrCannotInvite = errors.New("membership: no invitation sender to invite a member without a password")
+
 func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, error) {
 	org, err := s.Store.OrganisationByName(ctx, n.Organisation)
 	if errors.Is(err, store.ErrNotFound) {
@@ -128,11 +132,11 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		Role: n.Role, RoleID: n.RoleID, Status: store.StatusInvited, Licensed: !n.Unlicensed, DataAccess: n.DataAccess,
 		EmailVerified: n.EmailVerified, CreatedAt: s.Now(),
 	}
-	if n.Password == "" && s.Invitations == nil {
-		return m, errors.New("membership: no invitation sender to invite a member without a password")
-	}
 	if problems := s.checkNewMember(ctx, org, m, n.Password); len(problems) > 0 {
 		return m, errors.Join(problems...)
+	}
+	if n.Password == "" && s.Invitations == nil {
+		return m, ErrCannotInvite
 	}
 	if n.Password != "" {
 		if m.PasswordHash, err = s.Hasher.Hash(ctx, n.Password); err != nil {
