@@ -61,7 +61,7 @@ func newBenchCommand() *cobra.Command {
 					// sign-in run, with the server idle, and the run is compared
 					// with their mean, so a machine whose speed drifts is
 					// compared with itself.
-					measureRaw := run.Scenario == loadgen.ScenarioSignIn && hashSeconds > 0
+					measureRaw := loadgen.IsSignIn(run.Scenario) && hashSeconds > 0
 					var before float64
 					if measureRaw {
 						before = loadgen.RawHashRate(cmd.Context(), p, cores, hashSeconds)
@@ -89,7 +89,7 @@ func newBenchCommand() *cobra.Command {
 	f.StringVar(&o.Organisation, "org", o.Organisation, "organisation seeded with `ims dev seed`")
 	f.StringVar(&o.Password, "password", o.Password, "the seeded members' password")
 	f.IntVar(&o.Members, "members", o.Members, "how many seeded members to sign in as, in turn")
-	f.StringVar(&scenarios, "scenario", "signin,session", "comma-separated: signin, session")
+	f.StringVar(&scenarios, "scenario", "signin,session", "comma-separated: signin, signin-totp (members seeded with --totp), session")
 	f.StringVar(&levels, "concurrency", "1,2,4,16,64", "comma-separated numbers of concurrent clients")
 	f.DurationVar(&o.Warmup, "warmup", o.Warmup, "unmeasured time before each run")
 	f.DurationVar(&o.Duration, "duration", o.Duration, "measured time of each run")

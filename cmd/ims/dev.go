@@ -27,12 +27,15 @@ func newDevSeedCommand() *cobra.Command {
 	cfg := config.Default()
 	var orgName, pw string
 	var members int
+	var withTOTP bool
 	cmd := &cobra.Command{
 		Use:   "seed --org NAME --members N",
 		Short: "Fill an organisation with members for benchmarks",
 		Long: "Create the organisation if needed and add members member0000000@bench.test,\n" +
-			"member0000001@bench.test, … who all share one password (hashed once), in large batches.",
-		Example: "  ims dev seed --org Bench --members 1000000",
+			"member0000001@bench.test, … who all share one password (hashed once), in large batches.\n" +
+			"With --totp every member also gets an authenticator app with one shared secret, which\n" +
+			"`ims bench --scenario signin-totp` computes codes from.",
+		Example: "  ims dev seed --org Bench --members 1000000\n  ims dev seed --org Bench --members 10000 --totp",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if members < 1 || members > 10_000_000 {
@@ -46,13 +49,20 @@ func newDevSeedCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			return seed(cmd.Context(), cmd.ErrOrStderr(), db, cfg, orgName, members, pw)
+			if err := seed(cmd.Context(), cmd.ErrOrStderr(), db, cfg, orgName, members, pw); err != nil {
+				return err
+			}
+			if withTOTP {
+				return seedTOTP(cmd.Context(), cmd.ErrOrStderr(), db, orgName)
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&orgName, "org", "Bench", "organisation to fill (created if missing)")
 	f.IntVar(&members, "members", 1000, "how many members to add")
 	f.StringVar(&pw, "password", "bench password 0001", "the password every seeded member gets")
+	f.BoolVar(&withTOTP, "totp", false, "give every member of the organisation an authenticator app (one shared secret)")
 	addDatabaseFlag(cmd, &cfg.DatabaseURL)
 	addArgon2Flags(cmd, &cfg)
 	return cmd
@@ -91,6 +101,21 @@ func seed(ctx context.Context, progress io.Writer, db *sqlstore.DB, cfg config.C
 		fmt.Fprintf(progress, "\r%s %d/%d members (%.0f/s)   ", bar(done, n), done, n, rate)
 	}
 	fmt.Fprintf(progress, "\nSeeded %d members into %q in %s.\n", n, org.Name, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// seedTOTP gives the organisation's members without an authenticator app
+// the benchmark's shared one.
+func seedTOTP(ctx context.Context, out io.Writer, db *sqlstore.DB, orgName string) error {
+	org, err := db.OrganisationByName(ctx, orgName)
+	if err != nil {
+		return err
+	}
+	n, err := db.BulkAddTOTP(ctx, org.ID, []byte(loadgen.TOTPSecret), time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%d members got an authenticator app with the secret %s.\n", n, loadgen.TOTPSecret)
 	return nil
 }
 

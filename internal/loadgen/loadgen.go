@@ -18,13 +18,25 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pquerna/otp/totp"
 )
 
 // Scenarios the generator knows.
 const (
-	ScenarioSignIn  = "signin"  // GET /login, POST it, follow to the Dashboard
-	ScenarioSession = "session" // GET /whoami with a valid session cookie
+	ScenarioSignIn     = "signin"      // GET /login, POST it, follow to the Dashboard
+	ScenarioSignInTOTP = "signin-totp" // the same, with an authenticator-app code at /login/mfa
+	ScenarioSession    = "session"     // GET /whoami with a valid session cookie
 )
+
+// TOTPSecret is the authenticator-app secret `ims dev seed --totp` gives
+// every seeded member, so the generator can compute their codes.
+const TOTPSecret = "IMSBENCHMARKSECRETIMSBENCHMARK22"
+
+// IsSignIn reports whether a scenario signs in with a password.
+func IsSignIn(scenario string) bool {
+	return scenario == ScenarioSignIn || scenario == ScenarioSignInTOTP
+}
 
 // Options describe one run.
 type Options struct {
@@ -81,8 +93,8 @@ func (o Options) validate() error {
 	if _, err := url.ParseRequestURI(o.BaseURL); err != nil {
 		errs = append(errs, fmt.Errorf("url %q: %v", o.BaseURL, err))
 	}
-	if o.Scenario != ScenarioSignIn && o.Scenario != ScenarioSession {
-		errs = append(errs, fmt.Errorf("scenario %q: want %s or %s", o.Scenario, ScenarioSignIn, ScenarioSession))
+	if !IsSignIn(o.Scenario) && o.Scenario != ScenarioSession {
+		errs = append(errs, fmt.Errorf("scenario %q: want %s, %s or %s", o.Scenario, ScenarioSignIn, ScenarioSignInTOTP, ScenarioSession))
 	}
 	if o.Concurrency < 1 || o.Members < 1 || o.Duration <= 0 || o.Warmup < 0 {
 		errs = append(errs, errors.New("concurrency, members and duration must be positive"))
@@ -166,7 +178,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 }
 
 func (w *worker) iteration(ctx context.Context) error {
-	if w.opts.Scenario == ScenarioSignIn {
+	if IsSignIn(w.opts.Scenario) {
 		return w.signIn(ctx)
 	}
 	status, err := w.session.get()
@@ -189,7 +201,8 @@ func (w *worker) startSessionChecks(ctx context.Context) error {
 }
 
 // signIn does what a browser does: open the form, post it, follow the
-// redirect to the Dashboard. Each sign-in starts with no cookies.
+// redirect to the Dashboard, entering an authenticator-app code on the way
+// in the TOTP scenario. Each sign-in starts with no cookies.
 func (w *worker) signIn(ctx context.Context) error {
 	jar, _ := cookiejar.New(nil)
 	w.client = &http.Client{Transport: w.transport, Jar: jar, Timeout: 60 * time.Second}
@@ -199,17 +212,36 @@ func (w *worker) signIn(ctx context.Context) error {
 	email := w.opts.EmailOf(w.next % w.opts.Members)
 	w.next += w.opts.Concurrency
 	form := url.Values{"organisation": {w.opts.Organisation}, "email": {email}, "password": {w.opts.Password}}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.opts.BaseURL+"/login", strings.NewReader(form.Encode()))
+	if w.opts.Scenario == ScenarioSignInTOTP {
+		if err := w.post(ctx, "/login", form, "/login/mfa"); err != nil {
+			return err
+		}
+		code, err := totp.GenerateCode(TOTPSecret, time.Now())
+		if err != nil {
+			return err
+		}
+		form = url.Values{"method": {"totp"}, "code": {code}}
+		return w.post(ctx, "/login/mfa", form, "/dashboard")
+	}
+	return w.post(ctx, "/login", form, "/dashboard")
+}
+
+// post sends a form and follows the redirects, which must end at page.
+func (w *worker) post(ctx context.Context, path string, form url.Values, page string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.opts.BaseURL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", w.opts.BaseURL)
-	resp, err := w.client.Do(req) // follows the 303 to the Dashboard
+	resp, err := w.client.Do(req)
 	if err != nil {
 		return err
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/dashboard" {
+	if resp.StatusCode != http.StatusOK {
 		return statusError(resp.StatusCode)
+	}
+	if resp.Request.URL.Path != page {
+		return wrongPage(resp.Request.URL.Path)
 	}
 	return nil
 }
@@ -230,12 +262,22 @@ func (w *worker) get(ctx context.Context, path string, want int) error {
 
 type statusError int
 
+// wrongPage is a flow that ended on another page than expected, such as a
+// sign-in asking for a second factor the scenario does not give.
+type wrongPage string
+
+func (p wrongPage) Error() string { return "ended at " + string(p) }
+
 func (s statusError) Error() string { return "HTTP " + strconv.Itoa(int(s)) }
 
 func errorClass(err error) string {
 	var s statusError
 	if errors.As(err, &s) {
 		return strconv.Itoa(int(s))
+	}
+	var p wrongPage
+	if errors.As(err, &p) {
+		return p.Error()
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return "cancelled"

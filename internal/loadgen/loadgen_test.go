@@ -109,3 +109,44 @@ func TestEndedSessionsAreCountedAsErrors(t *testing.T) {
 		t.Errorf("%d completed, errors %v; want checks before the sign-out and only 401s after", r.Completed, r.Errors)
 	}
 }
+
+// TestTOTPSignIns signs in with a password and an authenticator-app code.
+// With enough members every sign-in succeeds; with one member, its codes
+// are refused after the first (no code is accepted twice), which shows the
+// codes are really checked.
+func TestTOTPSignIns(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := context.Background()
+	hash, err := app.Server.Hasher.Hash(ctx, servertest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members []store.Member
+	for i := range 2000 {
+		members = append(members, store.Member{OrgID: app.Org.ID, Email: loadgen.MemberEmail(i), Name: "M",
+			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash,
+			CreatedAt: time.Now()})
+	}
+	if err := app.DB.BulkCreateMembers(ctx, members); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.DB.BulkAddTOTP(ctx, app.Org.ID, []byte(loadgen.TOTPSecret), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	run := func(n int) loadgen.Result {
+		r, err := loadgen.Run(ctx, loadgen.Options{
+			BaseURL: app.URL, Organisation: app.Org.Name, Password: servertest.Password, Members: n,
+			Scenario: loadgen.ScenarioSignInTOTP, Concurrency: 2, Duration: 500 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := run(len(members)); r.Completed == 0 || len(r.Errors) != 0 {
+		t.Errorf("%d completed, errors %v", r.Completed, r.Errors)
+	}
+	if r := run(1); r.Errors["401"] == 0 {
+		t.Errorf("one member signing in again and again: %d completed, errors %v; want refused codes", r.Completed, r.Errors)
+	}
+}

@@ -73,7 +73,7 @@ func BenchmarkSessionLookup(b *testing.B) {
 	})
 }
 
-func seedMembers(b *testing.B, db *sqlstore.DB, n int) store.Organisation {
+func seedMembers(b testing.TB, db *sqlstore.DB, n int) store.Organisation {
 	b.Helper()
 	ctx := context.Background()
 	org := store.Organisation{Name: "Bench", Settings: store.DefaultOrganisationSettings(), CreatedAt: time.Now()}
