@@ -148,19 +148,31 @@ func cursorValue(s store.MemberSort, c store.MemberCursor) any {
 }
 
 // CountMembers counts the members a search matches, stopping at limit+1
-// (0: no limit), so a search over a large organisation stays cheap.
+// (0: no limit), so a search over a large organisation stays cheap. Without
+// a search it reads the count the triggers keep.
 func (q *queries) CountMembers(ctx context.Context, orgID int64, search string, limit int) (int, error) {
-	inner, args := `SELECT 1 FROM members m WHERE m.org_id = ?`, []any{orgID}
-	if search != "" {
-		term := strings.ToLower(search)
-		inner += q.searchClause()
-		args = append(args, term, term)
+	if search == "" {
+		n, err := q.memberCounts(ctx, orgID, "members")
+		if limit > 0 {
+			n = min(n, limit+1)
+		}
+		return n, err
 	}
+	term := strings.ToLower(search)
+	inner := `SELECT 1 FROM members m WHERE m.org_id = ?` + q.searchClause()
 	if limit > 0 {
 		inner += fmt.Sprintf(` LIMIT %d`, limit+1)
 	}
 	var n int
-	err := q.queryRow(ctx, `SELECT COUNT(*) FROM (`+inner+`) matches`, args...).Scan(&n)
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM (`+inner+`) matches`, orgID, term, term).Scan(&n)
+	return n, translate(err)
+}
+
+// memberCounts reads one of the organisation's counts, which triggers on
+// members keep in member_counts: "members" or "licensed".
+func (q *queries) memberCounts(ctx context.Context, orgID int64, column string) (int, error) {
+	var n int
+	err := q.queryRow(ctx, `SELECT COALESCE((SELECT `+column+` FROM member_counts WHERE org_id = ?), 0)`, orgID).Scan(&n)
 	return n, translate(err)
 }
 
@@ -204,9 +216,7 @@ func (q *queries) CountActiveOwners(ctx context.Context, orgID int64) (int, erro
 }
 
 func (q *queries) LicencesInUse(ctx context.Context, orgID int64) (int, error) {
-	var n int
-	err := q.r.QueryRowContext(ctx, q.bind(`SELECT COUNT(*) FROM members WHERE org_id = ? AND licensed = ?`), orgID, true).Scan(&n)
-	return n, translate(err)
+	return q.memberCounts(ctx, orgID, "licensed")
 }
 
 func (q *queries) CreateRole(ctx context.Context, r *store.CustomRole) error {

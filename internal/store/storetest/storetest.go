@@ -45,6 +45,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AcceptInvitation", testAcceptInvitation},
 		{"OrganisationUpdate", testOrganisationUpdate},
 		{"MemberListing", testMemberListing},
+		{"MemberCounts", testMemberCounts},
 		{"MemberAccessAndRoles", testMemberAccessAndRoles},
 		{"ProfileAndPicture", testProfileAndPicture},
 		{"APITokens", testAPITokens},
