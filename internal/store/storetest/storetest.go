@@ -46,6 +46,8 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"OrganisationUpdate", testOrganisationUpdate},
 		{"MemberListing", testMemberListing},
 		{"MemberCounts", testMemberCounts},
+		{"MemberSearch", testMemberSearch},
+		{"MemberSearchFollowsChanges", testMemberSearchFollowsChanges},
 		{"MemberAccessAndRoles", testMemberAccessAndRoles},
 		{"ProfileAndPicture", testProfileAndPicture},
 		{"APITokens", testAPITokens},
