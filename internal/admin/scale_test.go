@@ -96,16 +96,25 @@ type scenario struct {
 	want       string // in the answer
 }
 
+// nextPage is the Next link of the page at path.
+func nextPage(t testing.TB, app *servertest.App, c *http.Client, path string) string {
+	m := regexp.MustCompile(`href="([^"]+)" rel="next"`).FindStringSubmatch(get(t, app, c, "", path))
+	if m == nil {
+		t.Fatalf("%s: no next link", path)
+	}
+	return strings.ReplaceAll(m[1], "&amp;", "&")
+}
+
 // scaleScenarios are the requests an administrator makes on a large list;
 // next is the URL reached by following Next twenty times.
-func scaleScenarios(t testing.TB, app *servertest.App, n int, next string) []scenario {
+func scaleScenarios(t testing.TB, app *servertest.App, c *http.Client, n int, next string) []scenario {
 	all := fmt.Sprintf("(%d)", n+1) // the seeded members and the signed-in owner
 	middle, err := app.DB.MemberByEmail(context.Background(), app.Org.ID, scaleEmail(n/2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	deep, _ := json.Marshal(store.MemberRow{Member: middle}.Cursor(store.SortName))
-	one := scaleEmail(n * 54 / 100)
+	one, start := scaleEmail(n*54/100), scaleEmail(n / 2)[:9] // an email; the start of n/100 of them
 	return []scenario{
 		{"first page by name", "/admin/members", false, all},
 		{"page 21 by name (following Next)", next, false, all},
@@ -118,12 +127,19 @@ func scaleScenarios(t testing.TB, app *servertest.App, n int, next string) []sce
 		{"by last sign-in", "/admin/members?sort=last_signin", false, all},
 		{"by last sign-in, newest first", "/admin/members?sort=last_signin&desc=1", false, all},
 		{"search a common first name", "/admin/members?q=carla", false, "found)"},
+		{"the same, page 2 (following Next)", nextPage(t, app, c, "/admin/members?q=carla"), false, "found)"},
 		{"search a common first name, by email", "/admin/members?q=joao&sort=email", false, "found)"},
+		{"search a common first name, by status", "/admin/members?q=joao&sort=status&desc=1", false, "found)"},
+		{"search a common last name, by sign-in", "/admin/members?q=reis&sort=last_signin&desc=1", false, "found)"},
+		{"search a first and a last name", "/admin/members?q=carla+costa", false, "found)"},
 		{"search one email", "/admin/members?q=" + url.QueryEscape(one), false, "(1 found)"},
+		{"search an email's start, by email", "/admin/members?sort=email&q=" + start, false, "found)"},
 		{"search the email domain", "/admin/members?q=acme.test", false, "found)"},
 		{"search with no match", "/admin/members?q=nobody-here", false, "(0 found)"},
 		{"search 1 character", "/admin/members?q=r", false, "found)"},
+		{"search 1 character, by status", "/admin/members?q=j&sort=status", false, "found)"},
 		{"search 2 characters", "/admin/members?q=di", false, "found)"},
+		{"search 2 characters, descending", "/admin/members?q=ro&desc=1", false, "found)"},
 		{"API: first page", "/api/v1/members", true, fmt.Sprintf(`"total": %d`, n+1)},
 		{"API: search one email", "/api/v1/members?q=" + url.QueryEscape(one), true, "\"total\": 1\n"},
 	}
@@ -142,17 +158,11 @@ func teamMembersAtScale(t *testing.T, n int) {
 	app.SignIn(t, c, app.Member.Email)
 	token := apiToken(t, app, "scale", access.MembersRead)
 
-	nextLink := regexp.MustCompile(`href="([^"]+)" rel="next"`)
-	body, path := get(t, app, c, "", "/admin/members"), ""
+	path := "/admin/members"
 	for range 20 {
-		m := nextLink.FindStringSubmatch(body)
-		if m == nil {
-			t.Fatal("no next link")
-		}
-		path = strings.ReplaceAll(m[1], "&amp;", "&")
-		body = get(t, app, c, "", path)
+		path = nextPage(t, app, c, path)
 	}
-	for _, s := range scaleScenarios(t, app, n, path) {
+	for _, s := range scaleScenarios(t, app, c, n, path) {
 		tok := ""
 		if s.api {
 			tok = token
