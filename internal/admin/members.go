@@ -63,9 +63,9 @@ func (s *Service) ListMembers(ctx context.Context, a Actor, q store.MemberQuery)
 // "more than 1000" instead of scanning every member.
 const CountCap = 1000
 
-// countMembers counts exactly without a search (an index count); with one,
-// the first page already has every match when there is no next page, and
-// otherwise the count stops at CountCap.
+// countMembers counts exactly without a search (a count the store keeps);
+// with one, the first page already has every match when there is no next
+// page, and otherwise the count stops at CountCap.
 func (s *Service) countMembers(ctx context.Context, a Actor, q store.MemberQuery, list MemberList) (int, bool, error) {
 	switch {
 	case q.Search == "":

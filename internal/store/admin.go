@@ -58,7 +58,10 @@ type MemberCursor struct {
 
 // MemberQuery selects one page of an organisation's members.
 type MemberQuery struct {
-	// Search matches a part of the name or email, ignoring letter case.
+	// Search matches the members who have, for each word of the search, a
+	// word of their name or email beginning with it, ignoring letter case
+	// (see SearchWords): "car cos" finds Carla Costa, "acme.test" everyone
+	// at that domain. A search without words matches everyone.
 	Search string
 	Sort   MemberSort
 	Desc   bool

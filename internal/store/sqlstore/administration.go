@@ -3,166 +3,11 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"imslogin/internal/store"
 )
-
-// memberRowQuery reads members with their custom role's name and any
-// sign-in lock (counted against the member's email, as sign-in does).
-var memberRowQuery = `SELECT ` + prefixed("m.", memberColumns) + `, COALESCE(r.name, ''), COALESCE(l.locked_until, 0)
-	FROM members m
-	LEFT JOIN roles r ON r.id = m.role_id AND r.org_id = m.org_id
-	LEFT JOIN signin_lockouts l ON l.org_id = m.org_id AND l.identifier = m.email
-	WHERE m.org_id = ?`
-
-// sortColumns maps each sort to its indexed column.
-var sortColumns = map[store.MemberSort]string{
-	store.SortName:       "m.name_key",
-	store.SortEmail:      "m.email",
-	store.SortStatus:     "m.status",
-	store.SortLastSignIn: "m.last_signin_at",
-}
-
-// searchClause matches a lower-cased part of the name or email. instr and
-// strpos need no escaping, unlike LIKE.
-func (q *queries) searchClause() string {
-	if q.d == dialectPostgres {
-		return ` AND (strpos(m.name_key, ?) > 0 OR strpos(m.email, ?) > 0)`
-	}
-	return ` AND (instr(m.name_key, ?) > 0 OR instr(m.email, ?) > 0)`
-}
-
-// ListMembers pages by keyset: WHERE (column, id) > (cursor) ORDER BY
-// column, id LIMIT n walks the (org_id, column, id) index, so every page
-// costs the same however deep it is. It reads in two steps: the IDs of the
-// page (from the index alone when sorted by name, which also holds the
-// email, so a search touches no table row that does not match), then the
-// rows of those IDs.
-func (q *queries) ListMembers(ctx context.Context, orgID int64, mq store.MemberQuery) ([]store.MemberRow, error) {
-	if !mq.Sort.Valid() {
-		mq.Sort = store.SortName
-	}
-	col := sortColumns[mq.Sort]
-	limit := mq.Limit
-	if limit <= 0 || limit > 201 {
-		limit = 50
-	}
-	query, args := `SELECT m.id FROM members m WHERE m.org_id = ?`, []any{orgID}
-	if mq.Search != "" {
-		term := strings.ToLower(mq.Search)
-		query += q.searchClause()
-		args = append(args, term, term)
-	}
-	// Going back (Before) reads backwards from the cursor, then reverses.
-	forward := mq.Before == nil
-	desc := mq.Desc != !forward
-	cursor := mq.After
-	if !forward {
-		cursor = mq.Before
-	}
-	if cursor != nil {
-		op := ">"
-		if desc {
-			op = "<"
-		}
-		query += fmt.Sprintf(` AND (%s, m.id) %s (?, ?)`, col, op)
-		args = append(args, cursorValue(mq.Sort, *cursor), cursor.ID)
-	}
-	dir := "ASC"
-	if desc {
-		dir = "DESC"
-	}
-	query += fmt.Sprintf(` ORDER BY %s %s, m.id %s LIMIT %d`, col, dir, dir, limit)
-	ids, err := q.ids(ctx, query, args...)
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	byID, err := q.memberRows(ctx, orgID, ids)
-	if err != nil {
-		return nil, err
-	}
-	list := make([]store.MemberRow, 0, len(ids))
-	for _, id := range ids {
-		if r, ok := byID[id]; ok {
-			list = append(list, r)
-		}
-	}
-	if !forward {
-		slices.Reverse(list)
-	}
-	return list, nil
-}
-
-func (q *queries) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := q.r.QueryContext(ctx, q.bind(query), args...)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-// memberRows reads the rows of a page of IDs.
-func (q *queries) memberRows(ctx context.Context, orgID int64, ids []int64) (map[int64]store.MemberRow, error) {
-	args := []any{orgID}
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	// "+m.org_id" keeps the planner on the primary key: the IDs pick the
-	// rows, and the organisation still scopes them.
-	query := strings.Replace(memberRowQuery, "WHERE m.org_id = ?", "WHERE +m.org_id = ?", 1) +
-		` AND m.id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
-	rows, err := q.r.QueryContext(ctx, q.bind(query), args...)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	out := make(map[int64]store.MemberRow, len(ids))
-	for rows.Next() {
-		var mr store.MemberRow
-		targets := append(memberTargets(&mr.Member), &mr.RoleName, msTime{&mr.LockedUntil})
-		if err := rows.Scan(targets...); err != nil {
-			return nil, err
-		}
-		out[mr.ID] = mr
-	}
-	return out, rows.Err()
-}
-
-func cursorValue(s store.MemberSort, c store.MemberCursor) any {
-	if s == store.SortLastSignIn {
-		return c.Number
-	}
-	return c.Text
-}
-
-// CountMembers counts the members a search matches, stopping at limit+1
-// (0: no limit), so a search over a large organisation stays cheap.
-func (q *queries) CountMembers(ctx context.Context, orgID int64, search string, limit int) (int, error) {
-	inner, args := `SELECT 1 FROM members m WHERE m.org_id = ?`, []any{orgID}
-	if search != "" {
-		term := strings.ToLower(search)
-		inner += q.searchClause()
-		args = append(args, term, term)
-	}
-	if limit > 0 {
-		inner += fmt.Sprintf(` LIMIT %d`, limit+1)
-	}
-	var n int
-	err := q.queryRow(ctx, `SELECT COUNT(*) FROM (`+inner+`) matches`, args...).Scan(&n)
-	return n, translate(err)
-}
 
 // SetMemberAccess refuses a custom role of another organisation: the role
 // must exist under the same org_id, checked in the same statement.
@@ -174,8 +19,9 @@ func (q *queries) SetMemberAccess(ctx context.Context, orgID, memberID int64, a 
 }
 
 func (q *queries) UpdateProfile(ctx context.Context, orgID, memberID int64, name, aboutMe string) error {
-	return q.execOne(ctx, `UPDATE members SET name = ?, name_key = ?, about_me = ? WHERE org_id = ? AND id = ?`,
-		name, store.NameKey(name), aboutMe, orgID, memberID)
+	key := store.NameKey(name)
+	return q.execOne(ctx, `UPDATE members SET name = ?, name_key = ?, name_words = ?, about_me = ? WHERE org_id = ? AND id = ?`,
+		name, key, searchWords(key), aboutMe, orgID, memberID)
 }
 
 func (q *queries) SetPicture(ctx context.Context, orgID, memberID int64, p store.Picture) error {
@@ -204,9 +50,7 @@ func (q *queries) CountActiveOwners(ctx context.Context, orgID int64) (int, erro
 }
 
 func (q *queries) LicencesInUse(ctx context.Context, orgID int64) (int, error) {
-	var n int
-	err := q.r.QueryRowContext(ctx, q.bind(`SELECT COUNT(*) FROM members WHERE org_id = ? AND licensed = ?`), orgID, true).Scan(&n)
-	return n, translate(err)
+	return q.memberCounts(ctx, orgID, "licensed")
 }
 
 func (q *queries) CreateRole(ctx context.Context, r *store.CustomRole) error {

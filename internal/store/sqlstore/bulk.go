@@ -18,16 +18,17 @@ func (db *DB) BulkCreateMembers(ctx context.Context, members []store.Member) err
 	for start := 0; start < len(members); start += bulkBatch {
 		batch := members[start:min(start+bulkBatch, len(members))]
 		var sb strings.Builder
-		sb.WriteString(`INSERT INTO members (org_id, email, name, role, status, licensed, data_access, email_verified,
-			password_hash, created_at, last_signin_at) VALUES `)
-		args := make([]any, 0, len(batch)*11)
+		sb.WriteString(`INSERT INTO members (org_id, email, name, name_key, role, status, licensed, data_access,
+			email_verified, password_hash, created_at, last_signin_at, name_words, email_words) VALUES `)
+		args := make([]any, 0, len(batch)*14)
 		for i, m := range batch {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, m.OrgID, m.Email, m.Name, string(m.Role), string(m.Status), m.Licensed, m.DataAccess,
-				m.EmailVerified, m.PasswordHash, ms(m.CreatedAt), ms(m.LastSignInAt))
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			nameKey := store.NameKey(m.Name)
+			args = append(args, m.OrgID, m.Email, m.Name, nameKey, string(m.Role), string(m.Status), m.Licensed, m.DataAccess,
+				m.EmailVerified, m.PasswordHash, ms(m.CreatedAt), ms(m.LastSignInAt), searchWords(nameKey), searchWords(m.Email))
 		}
 		err := db.InTx(ctx, func(tx store.Store) error {
 			_, err := tx.(*queries).exec(ctx, sb.String(), args...)

@@ -10,11 +10,11 @@ import (
 func (q *queries) CreateMember(ctx context.Context, m *store.Member) error {
 	id, err := q.insertID(ctx, `INSERT INTO members
 		(org_id, email, name, name_key, role, status, licensed, data_access, email_verified, password_hash, created_at,
-		last_signin_at, about_me, role_id, permissions)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		last_signin_at, about_me, role_id, permissions, name_words, email_words)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.OrgID, m.Email, m.Name, store.NameKey(m.Name), string(m.Role), string(m.Status), m.Licensed, m.DataAccess,
 		m.EmailVerified, m.PasswordHash, ms(m.CreatedAt), ms(m.LastSignInAt), m.AboutMe, nullID(m.RoleID),
-		m.Permissions)
+		m.Permissions, searchWords(store.NameKey(m.Name)), searchWords(m.Email))
 	if err != nil {
 		return err
 	}

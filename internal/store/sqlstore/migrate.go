@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,6 +68,12 @@ func (db *DB) Version(ctx context.Context) (int, error) {
 // transaction. On PostgreSQL an advisory lock keeps two nodes starting at
 // once from applying the same migration twice.
 func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
+	return db.migrateTo(ctx, math.MaxInt)
+}
+
+// migrateTo applies the missing migrations up to version, so tests can fill
+// an older schema and watch a migration carry its rows forward.
+func (db *DB) migrateTo(ctx context.Context, version int) (applied []string, err error) {
 	list, err := migrations(db.d)
 	if err != nil {
 		return nil, err
@@ -91,7 +98,7 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 		return nil, err
 	}
 	for _, m := range list {
-		if done[m.version] {
+		if done[m.version] || m.version > version {
 			continue
 		}
 		tx, err := conn.BeginTx(ctx, nil)

@@ -42,6 +42,6 @@ func (q *queries) MarkEmailVerified(ctx context.Context, orgID, memberID int64, 
 }
 
 func (q *queries) ChangeMemberEmail(ctx context.Context, orgID, memberID int64, email string) error {
-	return q.execOne(ctx, `UPDATE members SET email = ?, email_verified = ? WHERE org_id = ? AND id = ?`,
-		email, true, orgID, memberID)
+	return q.execOne(ctx, `UPDATE members SET email = ?, email_words = ?, email_verified = ? WHERE org_id = ? AND id = ?`,
+		email, searchWords(email), true, orgID, memberID)
 }

@@ -163,11 +163,15 @@ func testMemberListing(t *testing.T, s store.Store) {
 	if got := search("m07@"); !reflect.DeepEqual(got, []int64{members[7].ID}) {
 		t.Errorf("search by email: got %v", got)
 	}
-	if got := search("e_"); !reflect.DeepEqual(got, []int64{members[5].ID}) {
-		t.Errorf("search for a literal underscore: got %v", got)
+	// Punctuation separates words, and is not a pattern.
+	if got := search("eve_1"); !reflect.DeepEqual(got, []int64{members[5].ID}) {
+		t.Errorf("search eve_1: got %v, want Eve_1 alone", got)
 	}
-	if got := search("%"); !reflect.DeepEqual(got, []int64{members[6].ID}) {
-		t.Errorf("search for a literal percent sign: got %v", got)
+	if got := search("eve%2"); !reflect.DeepEqual(got, []int64{members[6].ID}) {
+		t.Errorf("search eve%%2: got %v, want eve%%2 alone", got)
+	}
+	if got := search("%"); len(got) != len(names) {
+		t.Errorf("search %%, no word: got %v, want everyone", got)
 	}
 	if got := search("globex"); len(got) != 0 {
 		t.Errorf("search found another organisation's member: %v", got)

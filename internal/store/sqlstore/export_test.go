@@ -1,0 +1,33 @@
+package sqlstore
+
+import "context"
+
+// MigrateTo applies the missing migrations up to version.
+func (db *DB) MigrateTo(ctx context.Context, version int) ([]string, error) {
+	return db.migrateTo(ctx, version)
+}
+
+// Exec runs a statement with "?" placeholders, for changes no store method
+// makes.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := db.exec(ctx, query, args...)
+	return err
+}
+
+// SetSearchLimits changes how many term rows a search sorts at once, how
+// many members it walks before gathering a word's members, and how many it
+// gathers, until the test ends.
+func SetSearchLimits(t interface{ Cleanup(func()) }, gather, walk, set int) {
+	old := []int{gatherLimit, walkLimit, setLimit}
+	gatherLimit, walkLimit, setLimit = gather, walk, set
+	t.Cleanup(func() { gatherLimit, walkLimit, setLimit = old[0], old[1], old[2] })
+}
+
+// SearchWords is how the store writes a name key or email's words.
+func SearchWords(text string) string { return searchWords(text) }
+
+// StoredWords reads a member's name_words and email_words.
+func (db *DB) StoredWords(ctx context.Context, id int64) (name, email string, err error) {
+	err = db.queryRow(ctx, `SELECT name_words, email_words FROM members WHERE id = ?`, id).Scan(&name, &email)
+	return name, email, err
+}

@@ -1,0 +1,308 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"imslogin/internal/store"
+)
+
+// Team Members search (store.MemberQuery.Search says what matches). The
+// store writes the words of each member's name key and email with them, in
+// members.name_words and email_words; triggers keep one row per word in
+// member_terms (org_id, starts, term, member_id), where starts marks the
+// terms the name key (1) or the email (2) begins with.
+//
+// One word of the search drives it: the one with the fewest term rows; the
+// others are tested on name_words and email_words. How a page is read
+// depends on how many members have the driving word:
+//   - few (at most gatherLimit term rows): their rows are read through
+//     member_terms and sorted. Sorted by name, the members whose name key
+//     begins with the word are not counted among them: they are a range of
+//     the name index, read there in order however many they are (a common
+//     first name). Sorted by email, the same with the email.
+//   - many: the sorted list is walked from the cursor, testing each
+//     member's words, and a page is soon full. When the first walkLimit
+//     members hold too few matches (they lie further on in this order), the
+//     walk goes on to the end of the page; off the name index, which holds
+//     the words, it tests instead whether each member is among the driving
+//     word's, gathered from member_terms first when at most setLimit, so
+//     the walk reads no member's row.
+
+// Variables so tests can run every path on a few members.
+var (
+	gatherLimit = 10_000  // term rows read and sorted without walking
+	walkLimit   = 20_000  // members walked before gathering the word's members
+	setLimit    = 200_000 // members of a word gathered to walk by
+)
+
+// maxDrivers bounds the words whose term rows are counted to choose the
+// driving word: the longest, which are the likeliest to be rare.
+const maxDrivers = 4
+
+// leading is the starts bit of each sort whose column a term can begin.
+var leading = map[store.MemberSort]int{store.SortName: 1, store.SortEmail: 2}
+
+// searchTerms are a search's distinct lower-cased words, longest first.
+func searchTerms(search string) []string {
+	words := store.SearchWords(strings.ToLower(search))
+	slices.SortFunc(words, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	return slices.Compact(words)
+}
+
+// searchWords is how a name key or email is stored for search: its
+// distinct words, sorted, each after a space, so that a word beginning with
+// w contains " " + w.
+func searchWords(text string) string {
+	words := store.SearchWords(text)
+	if len(words) == 0 {
+		return ""
+	}
+	slices.Sort(words)
+	return " " + strings.Join(slices.Compact(words), " ")
+}
+
+// prefixEnd is the least string above every string that begins with p, in
+// bytewise order: p <= s < prefixEnd(p) selects them from an index.
+func prefixEnd(p string) string {
+	r := []rune(p)
+	for i := len(r) - 1; i >= 0; i-- {
+		switch r[i] {
+		case utf8.MaxRune:
+			continue
+		case 0xD7FF: // the surrogates are not characters
+			r[i] = 0xE000
+		default:
+			r[i]++
+		}
+		return string(r[:i+1])
+	}
+	return p + string(utf8.MaxRune)
+}
+
+// memberSearch is one search's plan: its words, the one driving it, and
+// which term rows hold the members that the sorted column does not begin
+// with.
+type memberSearch struct {
+	orgID     int64
+	words     []string
+	driver    string
+	others    []string // the words but the driver
+	lead      int      // the starts bit of the sorted column, 0 if none
+	elsewhere string   // the starts values without lead
+}
+
+// searchMembers returns the IDs of a page of the members having every word.
+func (q *queries) searchMembers(ctx context.Context, orgID int64, sort store.MemberSort, words []string, k keyset) ([]int64, error) {
+	s := memberSearch{orgID: orgID, words: words, lead: leading[sort], elsewhere: startsWithout(leading[sort])}
+	rows, err := q.chooseDriver(ctx, &s)
+	if err != nil {
+		return nil, err
+	}
+	if rows <= gatherLimit {
+		return q.gatherPage(ctx, s, k)
+	}
+	ids, end, err := q.walkWindow(ctx, s, k)
+	if err != nil || len(ids) == k.limit || end == nil {
+		return ids, err
+	}
+	rest := k
+	rest.cursor, rest.limit = end, k.limit-len(ids)
+	more, err := q.walkOn(ctx, s, sort, rest)
+	return append(ids, more...), err
+}
+
+// gatherPage reads the page from the driving word's few term rows, merged
+// in the database's order with the range of the sorted column that begins
+// with it.
+func (q *queries) gatherPage(ctx context.Context, s memberSearch, k keyset) ([]int64, error) {
+	ids, err := q.pageIDs(ctx, q.termMatches(s, s.elsewhere), k)
+	if err != nil || s.lead == 0 {
+		return ids, err
+	}
+	p := new(sqlParts).add(`SELECT m.id FROM members m WHERE m.org_id = ? AND `, s.orgID)
+	begin, err := q.pageIDs(ctx, q.hasWords(q.beginsWith(p, k.col, s.driver), s.others), k)
+	if err != nil || len(begin) == 0 || len(ids) == 0 {
+		return append(ids, begin...), err
+	}
+	return q.pageIDs(ctx, idsIn(s.orgID, append(ids, begin...)), k)
+}
+
+// walkWindow tests the words of the walkLimit members from the cursor. end
+// is the window's last member (its sort value and ID), or nil when the
+// list ends within the window.
+func (q *queries) walkWindow(ctx context.Context, s memberSearch, k keyset) (ids []int64, end []any, err error) {
+	end, err = q.walkEnd(ctx, s.orgID, k)
+	if err != nil {
+		return nil, nil, err
+	}
+	window := k.after(new(sqlParts).add(`SELECT m.id, `+k.col+`, m.name_words, m.email_words FROM members m WHERE m.org_id = ?`,
+		s.orgID)).add(k.order() + fmt.Sprintf(` LIMIT %d`, walkLimit))
+	p := q.hasWords(new(sqlParts).add(`SELECT m.id FROM (`+window.text.String()+`) m WHERE 1 = 1`, window.args...), s.words)
+	ids, err = q.ids(ctx, p.add(k.order()+fmt.Sprintf(` LIMIT %d`, k.limit)).text.String(), p.args...)
+	return ids, end, err
+}
+
+// walkEnd is the sort value and ID of the walkLimit-th member from the
+// cursor, or nil when the list ends before.
+func (q *queries) walkEnd(ctx context.Context, orgID int64, k keyset) ([]any, error) {
+	p := new(sqlParts).add(`SELECT `+k.col+`, m.id FROM members m WHERE m.org_id = ?`, orgID)
+	k.after(p).add(k.order() + fmt.Sprintf(` LIMIT 1 OFFSET %d`, walkLimit-1))
+	var text string
+	var number, id int64
+	value := any(&text)
+	if k.numeric {
+		value = &number
+	}
+	err := q.queryRow(ctx, p.text.String(), p.args...).Scan(value, &id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, translate(err)
+	case k.numeric:
+		return []any{number, id}, nil
+	}
+	return []any{text, id}, nil
+}
+
+// walkOn reads the rest of a page whose matches lie further on than a
+// window. The name index holds the words, so sorted by name the walk goes
+// on testing them. Other indexes do not, and testing the words would read
+// each member's row: the walk tests instead whether each member is among
+// the driving word's, and reads rows only for those.
+func (q *queries) walkOn(ctx context.Context, s memberSearch, sort store.MemberSort, k keyset) ([]int64, error) {
+	p := new(sqlParts).add(`SELECT m.id FROM members m WHERE m.org_id = ?`, s.orgID)
+	if sort == store.SortName {
+		return q.pageIDs(ctx, q.hasWords(p, s.words), k)
+	}
+	n, err := q.countTermRows(ctx, s.orgID, s.driver, s.elsewhere, setLimit+1)
+	if err != nil {
+		return nil, err
+	}
+	if n > setLimit {
+		return q.pageIDs(ctx, q.hasWords(p, s.words), k)
+	}
+	rows := termRows(s.orgID, s.elsewhere, s.driver, "t.member_id")
+	p.add(` AND (+m.id IN (`+rows.text.String()+`)`, rows.args...)
+	if s.lead != 0 {
+		q.beginsWith(p.add(` OR `), k.col, s.driver)
+	}
+	return q.pageIDs(ctx, q.hasWords(p.add(`)`), s.others), k)
+}
+
+// countSearch counts the members having every word, up to limit+1 (0: no
+// limit). The driving word's term rows lead, read in index order, so the
+// count stops as soon as it passes the limit.
+func (q *queries) countSearch(ctx context.Context, orgID int64, words []string, limit int) (int, error) {
+	s := memberSearch{orgID: orgID, words: words, elsewhere: startsWithout(0)}
+	if _, err := q.chooseDriver(ctx, &s); err != nil {
+		return 0, err
+	}
+	p := termRows(orgID, s.elsewhere, s.driver, "DISTINCT t.member_id")
+	if len(s.others) > 0 {
+		p = q.hasWords(new(sqlParts).add(`SELECT DISTINCT t.member_id FROM member_terms t JOIN members m ON m.id = t.member_id
+			WHERE t.org_id = ? AND t.starts IN (`+s.elsewhere+`) AND t.term >= ? AND t.term < ?`,
+			orgID, s.driver, prefixEnd(s.driver)), s.others)
+	}
+	if limit > 0 {
+		p.add(fmt.Sprintf(` LIMIT %d`, limit+1))
+	}
+	var n int
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM (`+p.text.String()+`) matches`, p.args...).Scan(&n)
+	return n, translate(err)
+}
+
+// startsWithout lists the starts values without bit lead: the term rows of
+// members whose sorted column does not begin with the term.
+func startsWithout(lead int) string {
+	var values []string
+	for s := range 4 {
+		if s&lead == 0 {
+			values = append(values, fmt.Sprint(s))
+		}
+	}
+	return strings.Join(values, ", ")
+}
+
+// chooseDriver sets the driving word: among the longest words, the one
+// with the fewest term rows elsewhere, counted up to gatherLimit+1, which
+// it returns.
+func (q *queries) chooseDriver(ctx context.Context, s *memberSearch) (int, error) {
+	fewest := -1
+	for _, w := range s.words[:min(len(s.words), maxDrivers)] {
+		n, err := q.countTermRows(ctx, s.orgID, w, s.elsewhere, gatherLimit+1)
+		if err != nil {
+			return 0, err
+		}
+		if fewest < 0 || n < fewest {
+			s.driver, fewest = w, n
+		}
+	}
+	s.others = slices.DeleteFunc(slices.Clone(s.words), func(w string) bool { return w == s.driver })
+	return fewest, nil
+}
+
+// countTermRows counts the term rows among starts of the terms beginning
+// with word, up to limit.
+func (q *queries) countTermRows(ctx context.Context, orgID int64, word, starts string, limit int) (int, error) {
+	p := termRows(orgID, starts, word, "1").add(fmt.Sprintf(` LIMIT %d`, limit))
+	var n int
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM (`+p.text.String()+`) term_rows`, p.args...).Scan(&n)
+	return n, translate(err)
+}
+
+// termRows selects from the term rows among starts of the terms beginning
+// with word.
+func termRows(orgID int64, starts, word, columns string) *sqlParts {
+	return new(sqlParts).add(`SELECT `+columns+` FROM member_terms t WHERE t.org_id = ? AND t.starts IN (`+starts+`)
+		AND t.term >= ? AND t.term < ?`, orgID, word, prefixEnd(word))
+}
+
+// termMatches selects the members with a term row among starts beginning
+// with the driving word, and every other word. The term rows lead: each
+// member is read by its ID.
+func (q *queries) termMatches(s memberSearch, starts string) *sqlParts {
+	rows := termRows(s.orgID, starts, s.driver, "t.member_id")
+	p := new(sqlParts).add(`SELECT m.id FROM members m WHERE m.id IN (`+rows.text.String()+`) AND +m.org_id = ?`,
+		append(rows.args, s.orgID)...)
+	return q.hasWords(p, s.others)
+}
+
+// beginsWith adds the test that col begins with word: a range of its
+// index. PostgreSQL may sort text by a language's rules, where such values
+// need not be adjacent, so it tests each.
+func (q *queries) beginsWith(p *sqlParts, col, word string) *sqlParts {
+	if q.d == dialectPostgres {
+		return p.add(`starts_with(`+col+`, ?)`, word)
+	}
+	return p.add(`(`+col+` >= ? AND `+col+` < ?)`, word, prefixEnd(word))
+}
+
+// hasWords adds a test of each word on the member's words.
+func (q *queries) hasWords(p *sqlParts, words []string) *sqlParts {
+	contains := "instr(%s, ?) > 0"
+	if q.d == dialectPostgres {
+		contains = "strpos(%s, ?) > 0"
+	}
+	test := ` AND (` + fmt.Sprintf(contains, "m.name_words") + ` OR ` + fmt.Sprintf(contains, "m.email_words") + `)`
+	for _, w := range words {
+		p.add(test, " "+w, " "+w)
+	}
+	return p
+}
+
+// idsIn selects the given members of the organisation.
+func idsIn(orgID int64, ids []int64) *sqlParts {
+	p := new(sqlParts).add(`SELECT m.id FROM members m WHERE +m.org_id = ? AND m.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, orgID)
+	for _, id := range ids {
+		p.args = append(p.args, id)
+	}
+	return p
+}
