@@ -6,75 +6,61 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
-// keepAliveGetter repeats one GET over a kept-alive HTTP/1.1 connection,
-// writing a prebuilt request and reading the answer without allocating.
-// net/http's client spends more CPU per request than the server spends on
-// a session check, and the generator shares the server's cores, so the
-// session scenario uses this instead.
-type keepAliveGetter struct {
-	addr    string
-	request []byte
-	conn    net.Conn
-	r       *bufio.Reader
+// The generator speaks HTTP/1.1 itself, over one kept-alive connection per
+// client: net/http's client spends more CPU per request than the server
+// spends on a session check, and the generator shares the server's cores,
+// so every microsecond it uses is taken from the server it measures.
+
+// rawConn is one kept-alive HTTP/1.1 connection, redialled when the server
+// closes it.
+type rawConn struct {
+	addr string
+	conn net.Conn
+	r    *bufio.Reader
 }
 
-// newKeepAliveGetter prepares GET path on base (http only) with the cookies.
-func newKeepAliveGetter(base *url.URL, path string, cookies []*http.Cookie) (*keepAliveGetter, error) {
-	if base.Scheme != "http" {
-		return nil, fmt.Errorf("the session scenario speaks plain HTTP; got %s", base.Scheme)
-	}
-	var req bytes.Buffer
-	fmt.Fprintf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ims-bench\r\n", path, base.Host)
-	for i, c := range cookies {
-		if i == 0 {
-			req.WriteString("Cookie: ")
-		} else {
-			req.WriteString("; ")
-		}
-		req.WriteString(c.Name + "=" + c.Value)
-	}
-	if len(cookies) > 0 {
-		req.WriteString("\r\n")
-	}
-	req.WriteString("\r\n")
-	addr := base.Host
-	if base.Port() == "" {
-		addr = net.JoinHostPort(base.Hostname(), "80")
-	}
-	return &keepAliveGetter{addr: addr, request: req.Bytes()}, nil
+// answer is what the generator reads of a response.
+type answer struct {
+	status    int
+	keepAlive bool
+	location  string
+	cookies   []cookie // from Set-Cookie, in order; an empty value deletes
 }
 
-// get sends the request and returns the answer's status.
-func (g *keepAliveGetter) get() (int, error) {
-	if g.conn == nil {
-		conn, err := net.DialTimeout("tcp", g.addr, 10*time.Second)
+type cookie struct{ name, value string }
+
+// roundTrip writes one request and reads its answer. With headers, the
+// answer's Location and Set-Cookie are kept; without, nothing is allocated.
+func (c *rawConn) roundTrip(request []byte, headers bool) (answer, error) {
+	if c.conn == nil {
+		conn, err := net.DialTimeout("tcp", c.addr, 10*time.Second)
 		if err != nil {
-			return 0, err
+			return answer{}, err
 		}
-		g.conn, g.r = conn, bufio.NewReaderSize(conn, 16<<10)
+		c.conn, c.r = conn, bufio.NewReaderSize(conn, 16<<10)
 	}
-	g.conn.SetDeadline(time.Now().Add(30 * time.Second))
-	if _, err := g.conn.Write(g.request); err != nil {
-		g.close()
-		return 0, err
+	c.conn.SetDeadline(time.Now().Add(60 * time.Second))
+	if _, err := c.conn.Write(request); err != nil {
+		c.close()
+		return answer{}, err
 	}
-	status, keepAlive, err := readAnswer(g.r)
-	if err != nil || !keepAlive {
-		g.close()
+	a, err := readAnswer(c.r, headers)
+	if err != nil || !a.keepAlive {
+		c.close()
 	}
-	return status, err
+	return a, err
 }
 
-func (g *keepAliveGetter) close() {
-	if g.conn != nil {
-		g.conn.Close()
-		g.conn = nil
+func (c *rawConn) close() {
+	if c.conn != nil {
+		c.conn.Close()
+		c.conn = nil
 	}
 }
 
@@ -82,26 +68,29 @@ var (
 	contentLength   = []byte("content-length:")
 	connectionClose = []byte("connection: close")
 	chunked         = []byte("transfer-encoding: chunked")
+	locationHeader  = []byte("location:")
+	setCookie       = []byte("set-cookie:")
 )
 
-// readAnswer reads one HTTP/1.1 answer with a Content-Length body and
-// discards the body. Chunked answers are refused: the server sets a length
-// on every answer small enough to buffer, which session checks are.
-func readAnswer(r *bufio.Reader) (status int, keepAlive bool, err error) {
+// readAnswer reads one HTTP/1.1 answer and discards its body, sized by
+// Content-Length or sent in chunks.
+func readAnswer(r *bufio.Reader, headers bool) (a answer, err error) {
 	line, err := r.ReadSlice('\n')
 	if err != nil {
-		return 0, false, err
+		return a, err
 	}
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
-		return 0, false, fmt.Errorf("malformed status line %q", line)
+		return a, fmt.Errorf("malformed status line %q", line)
 	}
-	if status, err = strconv.Atoi(string(line[9:12])); err != nil {
-		return 0, false, fmt.Errorf("malformed status line %q", line)
+	if a.status, err = strconv.Atoi(string(line[9:12])); err != nil {
+		return a, fmt.Errorf("malformed status line %q", line)
 	}
-	length, keepAlive := -1, true
+	length, inChunks := -1, false
+	a.keepAlive = true
 	for {
 		if line, err = r.ReadSlice('\n'); err != nil {
-			return status, false, err
+			a.keepAlive = false
+			return a, err
 		}
 		header := bytes.TrimRight(line, "\r\n")
 		if len(header) == 0 {
@@ -111,21 +100,176 @@ func readAnswer(r *bufio.Reader) (status int, keepAlive bool, err error) {
 		case hasPrefixFold(header, contentLength):
 			length, err = strconv.Atoi(string(bytes.TrimSpace(header[len(contentLength):])))
 			if err != nil {
-				return status, false, fmt.Errorf("malformed header %q", header)
+				a.keepAlive = false
+				return a, fmt.Errorf("malformed header %q", header)
 			}
 		case hasPrefixFold(header, connectionClose):
-			keepAlive = false
+			a.keepAlive = false
 		case hasPrefixFold(header, chunked):
-			return status, false, errors.New("chunked answers are not supported")
+			inChunks = true
+		case headers && hasPrefixFold(header, locationHeader):
+			a.location = string(bytes.TrimSpace(header[len(locationHeader):]))
+		case headers && hasPrefixFold(header, setCookie):
+			a.cookies = append(a.cookies, parseSetCookie(string(header[len(setCookie):])))
 		}
 	}
-	if length < 0 {
-		return status, false, errors.New("answer without Content-Length")
+	switch {
+	case inChunks:
+		err = discardChunks(r)
+	case length >= 0:
+		_, err = r.Discard(length)
+	default:
+		err = errors.New("answer without Content-Length or chunks")
 	}
-	_, err = r.Discard(length)
-	return status, keepAlive, err
+	if err != nil {
+		a.keepAlive = false
+	}
+	return a, err
+}
+
+// discardChunks reads a chunked body (RFC 9112, 7.1) to its end.
+func discardChunks(r *bufio.Reader) error {
+	for {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		sizeText, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
+		size, err := strconv.ParseInt(string(sizeText), 16, 64)
+		if err != nil || size < 0 {
+			return fmt.Errorf("malformed chunk size %q", line)
+		}
+		if size == 0 {
+			break
+		}
+		if _, err := r.Discard(int(size)); err != nil {
+			return err
+		}
+		if crlf, err := r.ReadSlice('\n'); err != nil || len(bytes.TrimRight(crlf, "\r\n")) != 0 {
+			return fmt.Errorf("malformed chunk end %q", crlf)
+		}
+	}
+	for { // trailers, up to the blank line
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			return nil
+		}
+	}
+}
+
+// parseSetCookie reads a Set-Cookie value's name and value; Max-Age=0 (or
+// below) deletes the cookie, as a browser would.
+func parseSetCookie(v string) cookie {
+	first, attrs, _ := strings.Cut(v, ";")
+	name, value, _ := strings.Cut(strings.TrimSpace(first), "=")
+	for _, attr := range strings.Split(attrs, ";") {
+		k, n, _ := strings.Cut(strings.TrimSpace(attr), "=")
+		if age, err := strconv.Atoi(n); strings.EqualFold(k, "max-age") && err == nil && age <= 0 {
+			value = ""
+		}
+	}
+	return cookie{name: name, value: value}
 }
 
 func hasPrefixFold(s, prefix []byte) bool {
 	return len(s) >= len(prefix) && bytes.EqualFold(s[:len(prefix)], prefix)
+}
+
+// browser is a client with cookies, following redirects as a browser does.
+type browser struct {
+	conn    rawConn
+	host    string // the Host header
+	origin  string // the Origin header of form posts
+	cookies []cookie
+}
+
+// newBrowser prepares a client of base, which must be a plain-HTTP URL.
+func newBrowser(base string) (*browser, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("url %q: the generator speaks plain HTTP to the server it measures", base)
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), "80")
+	}
+	return &browser{conn: rawConn{addr: addr}, host: u.Host, origin: u.Scheme + "://" + u.Host}, nil
+}
+
+// forget drops every cookie, as a fresh browser profile.
+func (b *browser) forget() { b.cookies = b.cookies[:0] }
+
+// request builds a GET (form nil) or a form POST with the browser's cookies.
+func (b *browser) request(path string, form url.Values) []byte {
+	var req bytes.Buffer
+	method := "GET"
+	if form != nil {
+		method = "POST"
+	}
+	fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ims-bench\r\n", method, path, b.host)
+	for i, c := range b.cookies {
+		if i == 0 {
+			req.WriteString("Cookie: ")
+		} else {
+			req.WriteString("; ")
+		}
+		req.WriteString(c.name + "=" + c.value)
+	}
+	if len(b.cookies) > 0 {
+		req.WriteString("\r\n")
+	}
+	if form == nil {
+		req.WriteString("\r\n")
+		return req.Bytes()
+	}
+	body := form.Encode()
+	fmt.Fprintf(&req, "Origin: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s",
+		b.origin, len(body), body)
+	return req.Bytes()
+}
+
+// visit sends a request and follows redirects (at most five), keeping
+// cookies; it returns the last answer and the path it came from.
+func (b *browser) visit(path string, form url.Values) (answer, string, error) {
+	for range 5 {
+		a, err := b.conn.roundTrip(b.request(path, form), true)
+		if err != nil {
+			return a, path, err
+		}
+		b.keep(a.cookies)
+		if a.status < 300 || a.status > 399 || a.location == "" {
+			return a, path, nil
+		}
+		next, err := url.Parse(a.location)
+		if err != nil {
+			return a, path, fmt.Errorf("redirect to %q: %v", a.location, err)
+		}
+		path, form = next.RequestURI(), nil
+	}
+	return answer{}, path, errors.New("too many redirects")
+}
+
+func (b *browser) keep(set []cookie) {
+	for _, c := range set {
+		b.cookies = removeCookie(b.cookies, c.name)
+		if c.value != "" {
+			b.cookies = append(b.cookies, c)
+		}
+	}
+}
+
+func removeCookie(list []cookie, name string) []cookie {
+	out := list[:0]
+	for _, c := range list {
+		if c.name != name {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -7,15 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -79,19 +76,18 @@ type Result struct {
 	ShareOfLimit float64 `json:"share_of_hash_limit,omitempty"`
 }
 
-// worker is one simulated client with its own cookies.
+// worker is one simulated client with its own cookies and connection.
 type worker struct {
-	opts      Options
-	transport *http.Transport
-	next      int // the next member this worker signs in as
-	client    *http.Client
-	session   *keepAliveGetter // the session scenario's GET /whoami
+	opts    Options
+	next    int // the next member this worker signs in as
+	browser *browser
+	whoami  []byte // the session scenario's request, with the session cookie
 }
 
 func (o Options) validate() error {
 	var errs []error
-	if _, err := url.ParseRequestURI(o.BaseURL); err != nil {
-		errs = append(errs, fmt.Errorf("url %q: %v", o.BaseURL, err))
+	if _, err := newBrowser(o.BaseURL); err != nil {
+		errs = append(errs, err)
 	}
 	if !IsSignIn(o.Scenario) && o.Scenario != ScenarioSession {
 		errs = append(errs, fmt.Errorf("scenario %q: want %s, %s or %s", o.Scenario, ScenarioSignIn, ScenarioSignInTOTP, ScenarioSession))
@@ -110,27 +106,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.EmailOf == nil {
 		o.EmailOf = MemberEmail
 	}
-	transport := &http.Transport{
-		MaxIdleConns: o.Concurrency * 2, MaxIdleConnsPerHost: o.Concurrency * 2,
-		DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext, IdleConnTimeout: time.Minute,
-	}
-	defer transport.CloseIdleConnections()
 	workers := make([]*worker, o.Concurrency)
 	for i := range workers {
-		workers[i] = &worker{opts: o, transport: transport, next: i}
+		b, _ := newBrowser(o.BaseURL)
+		workers[i] = &worker{opts: o, next: i, browser: b}
+		defer b.conn.close()
 		if o.Scenario == ScenarioSession {
-			if err := workers[i].startSessionChecks(ctx); err != nil {
+			if err := workers[i].startSessionChecks(); err != nil {
 				return Result{}, err
 			}
 		}
 	}
-	defer func() {
-		for _, w := range workers {
-			if w.session != nil {
-				w.session.close()
-			}
-		}
-	}()
 
 	start := time.Now()
 	measureFrom := start.Add(o.Warmup)
@@ -155,7 +141,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 						server, generator = sampleServer(o.ServerPID, true), sampleServer(os.Getpid(), false)
 					})
 				}
-				err := w.iteration(ctx)
+				err := w.iteration()
 				if t0.Before(measureFrom) {
 					continue
 				}
@@ -177,43 +163,40 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	return r, ctx.Err()
 }
 
-func (w *worker) iteration(ctx context.Context) error {
+func (w *worker) iteration() error {
 	if IsSignIn(w.opts.Scenario) {
-		return w.signIn(ctx)
+		return w.signIn()
 	}
-	status, err := w.session.get()
-	if err == nil && status != http.StatusOK {
-		err = statusError(status)
+	a, err := w.browser.conn.roundTrip(w.whoami, false)
+	if err == nil && a.status != http.StatusOK {
+		err = statusError(a.status)
 	}
 	return err
 }
 
 // startSessionChecks signs in and prepares GET /whoami with the session's
 // cookie.
-func (w *worker) startSessionChecks(ctx context.Context) error {
-	if err := w.signIn(ctx); err != nil {
+func (w *worker) startSessionChecks() error {
+	if err := w.signIn(); err != nil {
 		return fmt.Errorf("sign in before session checks: %w", err)
 	}
-	base, _ := url.Parse(w.opts.BaseURL)
-	var err error
-	w.session, err = newKeepAliveGetter(base, "/whoami", w.client.Jar.Cookies(base))
-	return err
+	w.whoami = w.browser.request("/whoami", nil)
+	return nil
 }
 
 // signIn does what a browser does: open the form, post it, follow the
 // redirect to the Dashboard, entering an authenticator-app code on the way
 // in the TOTP scenario. Each sign-in starts with no cookies.
-func (w *worker) signIn(ctx context.Context) error {
-	jar, _ := cookiejar.New(nil)
-	w.client = &http.Client{Transport: w.transport, Jar: jar, Timeout: 60 * time.Second}
-	if err := w.get(ctx, "/login", http.StatusOK); err != nil {
+func (w *worker) signIn() error {
+	w.browser.forget()
+	if err := w.open("/login", nil, "/login"); err != nil {
 		return err
 	}
 	email := w.opts.EmailOf(w.next % w.opts.Members)
 	w.next += w.opts.Concurrency
 	form := url.Values{"organisation": {w.opts.Organisation}, "email": {email}, "password": {w.opts.Password}}
 	if w.opts.Scenario == ScenarioSignInTOTP {
-		if err := w.post(ctx, "/login", form, "/login/mfa"); err != nil {
+		if err := w.open("/login", form, "/login/mfa"); err != nil {
 			return err
 		}
 		code, err := totp.GenerateCode(TOTPSecret, time.Now())
@@ -221,41 +204,22 @@ func (w *worker) signIn(ctx context.Context) error {
 			return err
 		}
 		form = url.Values{"method": {"totp"}, "code": {code}}
-		return w.post(ctx, "/login/mfa", form, "/dashboard")
+		return w.open("/login/mfa", form, "/dashboard")
 	}
-	return w.post(ctx, "/login", form, "/dashboard")
+	return w.open("/login", form, "/dashboard")
 }
 
-// post sends a form and follows the redirects, which must end at page.
-func (w *worker) post(ctx context.Context, path string, form url.Values, page string) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.opts.BaseURL+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", w.opts.BaseURL)
-	resp, err := w.client.Do(req)
-	if err != nil {
+// open visits path (posting form, if any) and follows the redirects, which
+// must end with a page at want.
+func (w *worker) open(path string, form url.Values, want string) error {
+	a, page, err := w.browser.visit(path, form)
+	switch {
+	case err != nil:
 		return err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return statusError(resp.StatusCode)
-	}
-	if resp.Request.URL.Path != page {
-		return wrongPage(resp.Request.URL.Path)
-	}
-	return nil
-}
-
-func (w *worker) get(ctx context.Context, path string, want int) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, w.opts.BaseURL+path, nil)
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != want {
-		return statusError(resp.StatusCode)
+	case a.status != http.StatusOK:
+		return statusError(a.status)
+	case page != want:
+		return wrongPage(page)
 	}
 	return nil
 }
