@@ -31,8 +31,13 @@ const (
 // it, so one Memory must serve one hash at a time.
 type Memory struct{ blocks []block }
 
-// NewMemory allocates working memory for hashes of up to kib KiB.
-func NewMemory(kib uint32) *Memory { return &Memory{blocks: make([]block, kib)} }
+// NewMemory allocates working memory for hashes of up to kib KiB, in huge
+// pages where the system offers them (see allocate).
+func NewMemory(kib uint32) *Memory {
+	m := &Memory{}
+	m.blocks = allocate(m, kib)
+	return m
+}
 
 // IDKey derives a key from the password and salt with Argon2id, as
 // golang.org/x/crypto/argon2.IDKey does, working in mem. A nil or too small
