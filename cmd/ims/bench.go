@@ -53,10 +53,11 @@ func newBenchCommand() *cobra.Command {
 					p.MemoryKiB, p.Time, p.Threads, cores, hashSeconds)
 			}
 			loadgen.WriteTableHeader(out)
+			next := 0 // each run signs in with the members after the last run's
 			for _, scenario := range strings.Split(scenarios, ",") {
 				for _, c := range concurrencies {
 					run := o
-					run.Scenario, run.Concurrency = strings.TrimSpace(scenario), c
+					run.Scenario, run.Concurrency, run.FirstMember = strings.TrimSpace(scenario), c, next
 					// The raw rate is measured just before and just after each
 					// sign-in run, with the server idle, and the run is compared
 					// with their mean, so a machine whose speed drifts is
@@ -70,6 +71,7 @@ func newBenchCommand() *cobra.Command {
 					if err != nil {
 						return err
 					}
+					next = r.NextMember
 					if measureRaw {
 						after := loadgen.RawHashRate(cmd.Context(), p, cores, hashSeconds)
 						r.HashRate = (before + after) / 2

@@ -41,6 +41,7 @@ type Options struct {
 	Organisation string
 	Password     string
 	Members      int // members member0000000@bench.test … are used in turn
+	FirstMember  int // where in that turn this run starts (Result.NextMember of the last run)
 	Scenario     string
 	Concurrency  int
 	Warmup       time.Duration
@@ -74,6 +75,10 @@ type Result struct {
 	// argon2id rate was measured: throughput ÷ raw rate.
 	HashRate     float64 `json:"raw_hash_per_second,omitempty"`
 	ShareOfLimit float64 `json:"share_of_hash_limit,omitempty"`
+	// NextMember is where the next run should start signing in, so runs
+	// one after another do not reuse members just used (an authenticator
+	// code is accepted once per member and 30-second step).
+	NextMember int `json:"-"`
 }
 
 // worker is one simulated client with its own cookies and connection.
@@ -109,7 +114,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	workers := make([]*worker, o.Concurrency)
 	for i := range workers {
 		b, _ := newBrowser(o.BaseURL)
-		workers[i] = &worker{opts: o, next: i, browser: b}
+		workers[i] = &worker{opts: o, next: o.FirstMember + i, browser: b}
 		defer b.conn.close()
 		if o.Scenario == ScenarioSession {
 			if err := workers[i].startSessionChecks(); err != nil {
@@ -160,6 +165,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	wg.Wait()
 	r := summarise(o, samples, errs, time.Since(measureFrom), server, sampleServer(o.ServerPID, false))
 	r.GeneratorCPU = cpuCores(generator, sampleServer(os.Getpid(), false))
+	for _, w := range workers {
+		r.NextMember = max(r.NextMember, w.next)
+	}
+	r.NextMember %= o.Members
 	return r, ctx.Err()
 }
 
