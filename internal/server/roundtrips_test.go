@@ -1,10 +1,16 @@
 package server_test
 
 import (
+	"context"
+	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
+	"imslogin/internal/mfa/trusted"
 	"imslogin/internal/server/servertest"
+	"imslogin/internal/session"
+	"imslogin/internal/store"
 )
 
 // TestDatabaseRoundTrips pins how many statements the hot paths send, so a
@@ -33,5 +39,32 @@ func TestDatabaseRoundTrips(t *testing.T) {
 	}
 	if got := app.DB.RoundTrips() - before; got != 10 {
 		t.Errorf("10 session checks sent %d statements, want 10 (one lookup each, no writes)", got)
+	}
+}
+
+// TestRememberedBrowserRoundTrips pins a sign-in that skips MFA on a
+// remembered browser, where both the phone step (text messages allowed, no
+// phone yet) and the mfa step ask whether the browser is trusted: the
+// device is looked up once.
+func TestRememberedBrowserRoundTrips(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	requireMFA(t, app, "email", "sms")
+	c := app.Browser(t)
+	token, hash := session.NewToken()
+	now := app.Clock.Now()
+	dev := store.TrustedDevice{TokenHash: hash, OrgID: app.Org.ID, MemberID: app.Member.ID, CreatedAt: now, LastUsedAt: now,
+		ExpiresAt: now.Add(24 * time.Hour)}
+	if err := app.DB.CreateTrustedDevice(context.Background(), &dev); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(app.URL)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: trusted.CookieName, Value: token, Path: "/"}})
+	before := app.DB.RoundTrips()
+	if loc := startSignIn(t, app, c, "ana@acme.test"); loc != "/dashboard" {
+		t.Fatalf("remembered browser went to %s", loc)
+	}
+	// the nine of a password sign-in, and the remembered browser once
+	if got, want := app.DB.RoundTrips()-before, int64(10); got != want {
+		t.Errorf("a sign-in on a remembered browser sent %d statements, want %d", got, want)
 	}
 }

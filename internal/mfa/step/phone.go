@@ -43,7 +43,7 @@ func (p *Phone) Needed(ctx context.Context, f *signin.Flow) (bool, error) {
 			return false, nil // the member has something stronger to use
 		}
 	}
-	trusted, err := p.trustedBrowser(ctx, subj)
+	trusted, err := p.trustedBrowser(ctx, f, subj)
 	return !trusted, err
 }
 

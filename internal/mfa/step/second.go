@@ -30,7 +30,7 @@ func (s *Second) Needed(ctx context.Context, f *signin.Flow) (bool, error) {
 	if !subj.Policy.Required && len(s.Methods.Usable(subj)) == 0 {
 		return false, nil
 	}
-	trusted, err := s.trustedBrowser(ctx, subj)
+	trusted, err := s.trustedBrowser(ctx, f, subj)
 	return !trusted, err
 }
 

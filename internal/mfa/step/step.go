@@ -40,6 +40,8 @@ func passed(f *signin.Flow) bool { return slices.Contains(f.AMR, "mfa") }
 
 type subjectKey struct{}
 
+type trustedKey struct{}
+
 // neededSubject loads the member's MFA policy and factors for a Needed
 // check; the phone and mfa steps share one read per advance.
 func (d *Deps) neededSubject(ctx context.Context, f *signin.Flow) (mfa.Subject, error) {
@@ -53,13 +55,20 @@ func (d *Deps) neededSubject(ctx context.Context, f *signin.Flow) (mfa.Subject, 
 }
 
 // trustedBrowser reports whether the sign-in comes from a browser the
-// member trusted within the organisation's period.
-func (d *Deps) trustedBrowser(ctx context.Context, s mfa.Subject) (bool, error) {
+// member trusted within the organisation's period; the phone and mfa steps
+// share one look-up per advance.
+func (d *Deps) trustedBrowser(ctx context.Context, f *signin.Flow, s mfa.Subject) (bool, error) {
 	r := signin.RequestOf(ctx)
 	if r == nil {
 		return false, nil
 	}
-	return d.Devices.Trusted(ctx, r, s.Organisation.ID, s.Member.ID, s.Policy.TrustedDeviceDuration, s.Now)
+	v, err := f.Memo(trustedKey{}, func() (any, error) {
+		return d.Devices.Trusted(ctx, r, s.Organisation.ID, s.Member.ID, s.Policy.TrustedDeviceDuration, s.Now)
+	})
+	if err != nil {
+		return false, err
+	}
+	return v.(bool), nil
 }
 
 func rememberDays(p store.MFAPolicy) int { return int(p.TrustedDeviceDuration / (24 * time.Hour)) }
