@@ -28,7 +28,7 @@ type whoAmI struct {
 func (m *Manager) WhoAmI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	si, err := m.Current(r)
+	si, err := m.Check(r)
 	switch {
 	case errors.Is(err, ErrNoSession):
 		w.WriteHeader(http.StatusUnauthorized)

@@ -196,6 +196,12 @@ type Sessions interface {
 	// SignedInByTokenHash finds a session with its member and organisation
 	// in one lookup.
 	SignedInByTokenHash(ctx context.Context, tokenHash []byte) (SignedIn, error)
+	// SessionCheckByTokenHash is the same lookup reading only what decides
+	// whether the session is valid and what /whoami tells: the session's
+	// IDs, persistence and times; the member's ID, email, name, role,
+	// status and licence; the organisation's ID, name and session limits.
+	// Every other field is zero.
+	SessionCheckByTokenHash(ctx context.Context, tokenHash []byte) (SignedIn, error)
 	TouchSession(ctx context.Context, id int64, lastSeen time.Time) error
 	DeleteSession(ctx context.Context, orgID, id int64) error
 	DeleteMemberSessions(ctx context.Context, orgID, memberID int64) error

@@ -229,6 +229,17 @@ func testSessions(t *testing.T, s store.Store) {
 		got.Organisation.Settings != o.Settings {
 		t.Errorf("signed in:\n got %+v\nwant session %+v, member %+v", got, sess, m)
 	}
+	checked, err := s.SessionCheckByTokenHash(ctx, tokenHash("t1"))
+	wantSession := sess
+	wantSession.UserAgent, wantSession.Address = "", ""
+	wantMember := store.Member{ID: m.ID, OrgID: o.ID, Email: m.Email, Name: m.Name, Role: m.Role, Status: m.Status, Licensed: m.Licensed}
+	limits := store.OrganisationSettings{SessionIdleTimeout: o.Settings.SessionIdleTimeout,
+		SessionAbsoluteTimeout: o.Settings.SessionAbsoluteTimeout, RememberMeIdleTimeout: o.Settings.RememberMeIdleTimeout,
+		RememberMeDuration: o.Settings.RememberMeDuration}
+	if err != nil || fmt.Sprint(checked.Session) != fmt.Sprint(wantSession) || checked.Member != wantMember ||
+		checked.Organisation.ID != o.ID || checked.Organisation.Name != "Acme" || checked.Organisation.Settings != limits {
+		t.Errorf("session check: %v\n got %+v\nwant session %+v, member %+v, limits %+v", err, checked, wantSession, wantMember, limits)
+	}
 	later := now.Add(5 * time.Minute)
 	if err := s.TouchSession(ctx, sess.ID, later); err != nil {
 		t.Fatal(err)
@@ -250,6 +261,9 @@ func testSessions(t *testing.T, s store.Store) {
 	}
 	if _, err := s.SignedInByTokenHash(ctx, tokenHash("t1")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted session: got %v, want ErrNotFound", err)
+	}
+	if _, err := s.SessionCheckByTokenHash(ctx, tokenHash("t1")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("deleted session, checked: got %v, want ErrNotFound", err)
 	}
 	if err := s.DeleteMemberSessions(ctx, o.ID, m.ID); err != nil {
 		t.Fatal(err)
