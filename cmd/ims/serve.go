@@ -80,10 +80,12 @@ func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 	return srv.Run(ctx, ln)
 }
 
-// limitMemory sets a soft heap limit of the hashing pool's memory (held by
-// its slots) plus 64 MiB, unless the operator set GOMEMLIMIT, so a burst of
-// requests, or hashes of old parameters that need their own memory, make the
-// collector run sooner instead of letting the heap double.
+// limitMemory sets a soft limit on the Go heap of the hashing pool's memory
+// plus 64 MiB, unless the operator set GOMEMLIMIT, so a burst of requests,
+// or hashes of old parameters that need their own memory, make the
+// collector run sooner instead of letting the heap double. (On Linux the
+// pool's memory is mapped outside the heap, which leaves the rest more
+// room.)
 func limitMemory(workers int, argon2KiB uint32) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
