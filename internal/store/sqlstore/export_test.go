@@ -1,6 +1,9 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // MigrateTo applies the missing migrations up to version.
 func (db *DB) MigrateTo(ctx context.Context, version int) ([]string, error) {
@@ -30,4 +33,23 @@ func SearchWords(text string) string { return searchWords(text) }
 func (db *DB) StoredWords(ctx context.Context, id int64) (name, email string, err error) {
 	err = db.queryRow(ctx, `SELECT name_words, email_words FROM members WHERE id = ?`, id).Scan(&name, &email)
 	return name, email, err
+}
+
+// QueryPlan returns SQLite's EXPLAIN QUERY PLAN of query, one step a line.
+func (db *DB) QueryPlan(ctx context.Context, query string) (string, error) {
+	rows, err := db.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		b.WriteString(detail + "\n")
+	}
+	return b.String(), rows.Err()
 }
