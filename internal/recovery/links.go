@@ -67,12 +67,7 @@ func (h *Handler) invitationForm() linkForm {
 				http.Redirect(w, r, "/login?organisation="+url.QueryEscape(org.Name), http.StatusSeeOther)
 				return
 			}
-			if _, err := h.Sessions.Start(w, r, org, m, false); err != nil {
-				h.serverError(w, r, err)
-				return
-			}
-			web.SetFlash(w, "invitation-accepted")
-			http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+			h.SignIn(w, r, org, m, "invitation-accepted")
 		},
 	}
 }

@@ -1,11 +1,14 @@
 package recovery_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"imslogin/internal/store"
 )
 
 func TestInvitationVerifiesEmailSetsPasswordAndSignsIn(t *testing.T) {
@@ -232,5 +235,30 @@ func TestStrengthEndpoint(t *testing.T) {
 	p = e.browser().post("/password/strength", url.Values{"password": {"violet mango tractor glacier 47"}})
 	if !strings.Contains(p.body, `"score":4`) && !strings.Contains(p.body, `"score":3`) {
 		t.Errorf("strength of a passphrase: %s", p.body)
+	}
+}
+
+// TestInvitationGoesThroughTheSecondFactor: in an organisation that
+// requires a second factor, setting the password from the invitation leads
+// to the authenticator-app set-up, and no session starts before it.
+func TestInvitationGoesThroughTheSecondFactor(t *testing.T) {
+	e := newEnv(t)
+	policy := store.DefaultMFAPolicy()
+	policy.Required, policy.Methods = true, []string{"totp"}
+	if err := e.db.SetMFAPolicy(context.Background(), e.org.ID, policy); err != nil {
+		t.Fatal(err)
+	}
+	e.addMember("new@acme.test", "")
+	link := e.linkIn(e.deliver("new@acme.test")[0])
+	b := e.browser()
+	done := b.setPassword(link, newPassword, newPassword)
+	if done.status != http.StatusSeeOther || done.location != "/login/mfa" {
+		t.Fatalf("setting the password: %d %s, want the MFA step", done.status, done.location)
+	}
+	if b.signedIn() {
+		t.Error("signed in before the second factor")
+	}
+	if step := b.get("/login/mfa"); step.status != http.StatusOK || !strings.Contains(step.body, `value="totp-setup"`) {
+		t.Errorf("MFA step: %d\n%s", step.status, step.body)
 	}
 }

@@ -136,15 +136,16 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	steps = append(steps, &step.Phone{Deps: mfaSteps}, &step.Second{Deps: mfaSteps})
 	dashboardLinks = append(dashboardLinks, web.Link{Title: "Security", Href: "/profile/security",
 		Description: "Set up an authenticator app, a mobile number or backup codes, and manage remembered browsers."})
+	signIn := &signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now,
+		Steps: steps, Lockout: guard, Throttle: throttles}
 	mounters := []Mounter{
 		&admin.Handler{Service: adminService, Sessions: sessions, Pages: pages, Log: log},
-		&signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now, Steps: steps,
-			Lockout: guard, Throttle: throttles},
+		signIn,
 		&emailverify.ChangeHandler{Store: db, Sessions: sessions, Codes: codes, Pages: pages, Log: log},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
 		&profile.SecurityHandler{Store: db, Sessions: sessions, Methods: methods, Keys: keys, Pages: pages, Log: log, Now: opts.Now},
-		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
+		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links, SignIn: signIn.Continue,
 			Blocklist: blocklist, Log: log, Now: opts.Now, MinResponse: 250 * time.Millisecond},
 		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
 			Blocklist: blocklist, Lockout: guard, Log: log, Now: opts.Now},

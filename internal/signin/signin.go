@@ -141,6 +141,21 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 
 var errWrongCredentials = errors.New("wrong organisation, email or password")
 
+// Continue signs a member in who has just set a password through a link
+// (an invitation): the steps after the password still run, so an
+// organisation that requires a second factor gets one before the first
+// session starts. welcome is the notice shown on arrival when no step was
+// needed.
+func (h *Handler) Continue(w http.ResponseWriter, r *http.Request, org store.Organisation, m store.Member, welcome string) {
+	f := &Flow{
+		SigninFlow:   store.SigninFlow{OrgID: org.ID, MemberID: m.ID, AMR: []string{"pwd"}},
+		Organisation: org,
+		Member:       m,
+		welcome:      welcome,
+	}
+	h.advance(w, r, f, 0)
+}
+
 // checkPassword finds the member and verifies the password, unless the
 // identifier is locked: then every attempt gets the same *lockedError,
 // without a hash. An unknown organisation or email costs one hash all the
@@ -252,7 +267,11 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 		return
 	}
 	h.Log.Info("signed in", "organisation", f.Organisation.Name, "member", f.MemberID, "address", session.ClientAddress(r))
-	web.SetFlash(w, "signed-in")
+	welcome := "signed-in"
+	if f.welcome != "" {
+		welcome = f.welcome
+	}
+	web.SetFlash(w, welcome)
 	http.Redirect(w, r, orDashboard(f.ReturnTo), http.StatusSeeOther)
 }
 

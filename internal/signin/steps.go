@@ -47,6 +47,9 @@ type Flow struct {
 	// read back for a later step leaves it false: that step may have failed.
 	noFailures bool
 	failed     string
+	// welcome names the notice shown when the session starts in the same
+	// request ("signed-in" if empty).
+	welcome string
 	// memo holds what the steps' Needed checks load during one advance,
 	// so two steps asking about the same thing read it once.
 	memo map[any]any
