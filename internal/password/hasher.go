@@ -57,9 +57,6 @@ func (h *Hasher) Params() Params { return h.params }
 // Workers returns how many hashes may run at once.
 func (h *Hasher) Workers() int { return cap(h.free) }
 
-// running is how many slots are hashing now.
-func (h *Hasher) running() int { return cap(h.free) - len(h.free) }
-
 // acquire takes a slot and its working memory.
 func (h *Hasher) acquire(ctx context.Context) (*argon2.Memory, error) {
 	select {
