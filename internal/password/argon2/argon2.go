@@ -13,6 +13,7 @@ package argon2
 
 import (
 	"encoding/binary"
+	"runtime"
 	"sync"
 
 	"golang.org/x/crypto/blake2b"
@@ -60,7 +61,11 @@ func IDKey(mem *Memory, password, salt []byte, time, memory uint32, threads uint
 	}
 	B := initBlocks(mem.blocks[:memory], &h0, memory, uint32(threads))
 	processBlocks(B, time, memory, uint32(threads), argon2id)
-	return extractKey(B, memory, uint32(threads), keyLen)
+	key := extractKey(B, memory, uint32(threads), keyLen)
+	// The blocks may live outside the Go heap, released when mem is
+	// collected (see allocate): mem must outlive their last use.
+	runtime.KeepAlive(mem)
+	return key
 }
 
 const (

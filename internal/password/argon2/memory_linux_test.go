@@ -42,3 +42,27 @@ func vmSizeMiB(t *testing.T) int {
 	t.Fatal("no VmSize")
 	return 0
 }
+
+// TestMemoryOutlivesItsHash hashes in memories nothing else refers to while
+// the collector runs without pause: a memory collected (and unmapped)
+// before its hash ends would crash the process or change the key.
+func TestMemoryOutlivesItsHash(t *testing.T) {
+	want := IDKey(nil, []byte("pw"), []byte("0123456789abcdef"), 1, 32*1024, 1, 32)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
+	for range 10 {
+		if got := IDKey(NewMemory(32*1024), []byte("pw"), []byte("0123456789abcdef"), 1, 32*1024, 1, 32); string(got) != string(want) {
+			t.Fatalf("key %x, want %x", got, want)
+		}
+	}
+}
