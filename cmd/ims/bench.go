@@ -91,7 +91,7 @@ func newBenchCommand() *cobra.Command {
 	f.StringVar(&o.Organisation, "org", o.Organisation, "organisation seeded with `ims dev seed`")
 	f.StringVar(&o.Password, "password", o.Password, "the seeded members' password")
 	f.IntVar(&o.Members, "members", o.Members, "how many seeded members to sign in as, in turn")
-	f.StringVar(&scenarios, "scenario", "signin,session", "comma-separated: signin, signin-totp (members seeded with --totp), session")
+	f.StringVar(&scenarios, "scenario", "signin,session", "comma-separated: signin, signin-totp (members seeded with --totp), session, members (seeded with --admin)")
 	f.StringVar(&levels, "concurrency", "1,2,4,16,64", "comma-separated numbers of concurrent clients")
 	f.DurationVar(&o.Warmup, "warmup", o.Warmup, "unmeasured time before each run")
 	f.DurationVar(&o.Duration, "duration", o.Duration, "measured time of each run")

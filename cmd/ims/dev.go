@@ -27,14 +27,15 @@ func newDevSeedCommand() *cobra.Command {
 	cfg := config.Default()
 	var orgName, pw string
 	var members int
-	var withTOTP bool
+	var withTOTP, withAdmin bool
 	cmd := &cobra.Command{
 		Use:   "seed --org NAME --members N",
 		Short: "Fill an organisation with members for benchmarks",
 		Long: "Create the organisation if needed and add members member0000000@bench.test,\n" +
 			"member0000001@bench.test, … who all share one password (hashed once), in large batches.\n" +
 			"With --totp every member also gets an authenticator app with one shared secret, which\n" +
-			"`ims bench --scenario signin-totp` computes codes from.",
+			"`ims bench --scenario signin-totp` computes codes from. With --admin it also adds\n" +
+			"admin@bench.test, an administrator with the same password, for `ims bench --scenario members`.",
 		Example: "  ims dev seed --org Bench --members 1000000\n  ims dev seed --org Bench --members 10000 --totp",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -52,6 +53,11 @@ func newDevSeedCommand() *cobra.Command {
 			if err := seed(cmd.Context(), cmd.ErrOrStderr(), db, cfg, orgName, members, pw); err != nil {
 				return err
 			}
+			if withAdmin {
+				if err := seedAdmin(cmd.Context(), cmd.ErrOrStderr(), db, cfg, orgName, pw); err != nil {
+					return err
+				}
+			}
 			if withTOTP {
 				return seedTOTP(cmd.Context(), cmd.ErrOrStderr(), db, orgName)
 			}
@@ -63,6 +69,7 @@ func newDevSeedCommand() *cobra.Command {
 	f.IntVar(&members, "members", 1000, "how many members to add")
 	f.StringVar(&pw, "password", "bench password 0001", "the password every seeded member gets")
 	f.BoolVar(&withTOTP, "totp", false, "give every member of the organisation an authenticator app (one shared secret)")
+	f.BoolVar(&withAdmin, "admin", false, "also add "+loadgen.AdminEmail+", an administrator with the same password")
 	addDatabaseFlag(cmd, &cfg.DatabaseURL)
 	addArgon2Flags(cmd, &cfg)
 	return cmd
@@ -84,6 +91,9 @@ func seed(ctx context.Context, progress io.Writer, db *sqlstore.DB, cfg config.C
 	if err != nil {
 		return err
 	}
+	if _, err := db.MemberByEmail(ctx, org.ID, loadgen.MemberEmail(0)); err == nil {
+		return fmt.Errorf("%s already has seeded members (%s…): seed a fresh database or another --org", org.Name, loadgen.MemberEmail(0))
+	}
 	start, now := time.Now(), time.Now()
 	const chunk = 20_000
 	for done := 0; done < n; {
@@ -101,6 +111,32 @@ func seed(ctx context.Context, progress io.Writer, db *sqlstore.DB, cfg config.C
 		fmt.Fprintf(progress, "\r%s %d/%d members (%.0f/s)   ", bar(done, n), done, n, rate)
 	}
 	fmt.Fprintf(progress, "\nSeeded %d members into %q in %s.\n", n, org.Name, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// seedAdmin adds the benchmark's administrator, unless it is there.
+func seedAdmin(ctx context.Context, out io.Writer, db *sqlstore.DB, cfg config.Config, orgName, pw string) error {
+	org, err := db.OrganisationByName(ctx, orgName)
+	if err != nil {
+		return err
+	}
+	if _, err := db.MemberByEmail(ctx, org.ID, loadgen.AdminEmail); err == nil {
+		return nil
+	}
+	hasher, err := password.NewHasher(cfg.Argon2(), 1, time.Minute)
+	if err != nil {
+		return err
+	}
+	hash, err := hasher.Hash(ctx, pw)
+	if err != nil {
+		return err
+	}
+	admin := store.Member{OrgID: org.ID, Email: loadgen.AdminEmail, Name: "Bench Administrator", Role: store.RoleAdministrator,
+		Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash, CreatedAt: time.Now()}
+	if err := db.CreateMember(ctx, &admin); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Added the administrator %s.\n", loadgen.AdminEmail)
 	return nil
 }
 

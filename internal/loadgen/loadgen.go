@@ -24,7 +24,16 @@ const (
 	ScenarioSignIn     = "signin"      // GET /login, POST it, follow to the Dashboard
 	ScenarioSignInTOTP = "signin-totp" // the same, with an authenticator-app code at /login/mfa
 	ScenarioSession    = "session"     // GET /whoami with a valid session cookie
+	ScenarioMembers    = "members"     // an administrator's Team Members pages: first page, a sort, a search
 )
+
+// AdminEmail is the administrator `ims dev seed --admin` adds, whom the
+// members scenario signs in as.
+const AdminEmail = "admin@bench.test"
+
+// membersPages are the Team Members requests the members scenario makes in
+// turn: the first page, the newest sign-ins first, a search.
+var membersPages = []string{"/admin/members", "/admin/members?sort=last_signin&desc=1", "/admin/members?q=member+12"}
 
 // TOTPSecret is the authenticator-app secret `ims dev seed --totp` gives
 // every seeded member, so the generator can compute their codes.
@@ -86,7 +95,8 @@ type worker struct {
 	opts    Options
 	next    int // the next member this worker signs in as
 	browser *browser
-	whoami  []byte // the session scenario's request, with the session cookie
+	signed  [][]byte // the requests a signed-in scenario repeats, with the session cookie
+	turn    int      // the next of them
 }
 
 func (o Options) validate() error {
@@ -94,8 +104,9 @@ func (o Options) validate() error {
 	if _, err := newBrowser(o.BaseURL); err != nil {
 		errs = append(errs, err)
 	}
-	if !IsSignIn(o.Scenario) && o.Scenario != ScenarioSession {
-		errs = append(errs, fmt.Errorf("scenario %q: want %s, %s or %s", o.Scenario, ScenarioSignIn, ScenarioSignInTOTP, ScenarioSession))
+	if !IsSignIn(o.Scenario) && o.Scenario != ScenarioSession && o.Scenario != ScenarioMembers {
+		errs = append(errs, fmt.Errorf("scenario %q: want %s, %s, %s or %s", o.Scenario, ScenarioSignIn, ScenarioSignInTOTP,
+			ScenarioSession, ScenarioMembers))
 	}
 	if o.Concurrency < 1 || o.Members < 1 || o.Duration <= 0 || o.Warmup < 0 {
 		errs = append(errs, errors.New("concurrency, members and duration must be positive"))
@@ -116,10 +127,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		b, _ := newBrowser(o.BaseURL)
 		workers[i] = &worker{opts: o, next: o.FirstMember + i, browser: b}
 		defer b.conn.close()
-		if o.Scenario == ScenarioSession {
-			if err := workers[i].startSessionChecks(); err != nil {
-				return Result{}, err
-			}
+		if err := workers[i].prepare(); err != nil {
+			return Result{}, err
 		}
 	}
 
@@ -176,20 +185,33 @@ func (w *worker) iteration() error {
 	if IsSignIn(w.opts.Scenario) {
 		return w.signIn()
 	}
-	a, err := w.browser.conn.roundTrip(w.whoami, false)
+	request := w.signed[w.turn%len(w.signed)]
+	w.turn++
+	a, err := w.browser.conn.roundTrip(request, false)
 	if err == nil && a.status != http.StatusOK {
 		err = statusError(a.status)
 	}
 	return err
 }
 
-// startSessionChecks signs in and prepares GET /whoami with the session's
-// cookie.
-func (w *worker) startSessionChecks() error {
-	if err := w.signIn(); err != nil {
-		return fmt.Errorf("sign in before session checks: %w", err)
+// prepare signs in the scenarios that repeat requests of a signed-in
+// member, and builds those requests with the session's cookie.
+func (w *worker) prepare() error {
+	var paths []string
+	switch w.opts.Scenario {
+	case ScenarioSession:
+		paths = []string{"/whoami"}
+	case ScenarioMembers:
+		paths, w.opts.EmailOf = membersPages, func(int) string { return AdminEmail }
+	default:
+		return nil
 	}
-	w.whoami = w.browser.request("/whoami", nil)
+	if err := w.signIn(); err != nil {
+		return fmt.Errorf("sign in before the %s scenario: %w", w.opts.Scenario, err)
+	}
+	for _, path := range paths {
+		w.signed = append(w.signed, w.browser.request(path, nil))
+	}
 	return nil
 }
 

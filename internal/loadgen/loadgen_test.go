@@ -156,3 +156,39 @@ func TestTOTPSignIns(t *testing.T) {
 		t.Errorf("one member signing in again and again: %d completed, errors %v; want refused codes", r.Completed, r.Errors)
 	}
 }
+
+// TestMembersScenario signs in as the benchmark's administrator and pages
+// through Team Members; a member who is no administrator is refused.
+func TestMembersScenario(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := context.Background()
+	hash, err := app.Server.Hasher.Hash(ctx, servertest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := store.Member{OrgID: app.Org.ID, Email: loadgen.AdminEmail, Name: "Admin", Role: store.RoleAdministrator,
+		Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash, CreatedAt: time.Now()}
+	if err := app.DB.CreateMember(ctx, &admin); err != nil {
+		t.Fatal(err)
+	}
+	r, err := loadgen.Run(ctx, loadgen.Options{
+		BaseURL: app.URL, Organisation: app.Org.Name, Password: servertest.Password, Members: 1,
+		Scenario: loadgen.ScenarioMembers, Concurrency: 2, Warmup: 100 * time.Millisecond, Duration: 500 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Completed < 3 || len(r.Errors) != 0 {
+		t.Errorf("%d completed, errors %v", r.Completed, r.Errors)
+	}
+	if err := app.DB.SetMemberAccess(ctx, app.Org.ID, admin.ID, store.MemberAccess{Role: store.RoleMember, Licensed: true}); err != nil {
+		t.Fatal(err)
+	}
+	r, _ = loadgen.Run(ctx, loadgen.Options{
+		BaseURL: app.URL, Organisation: app.Org.Name, Password: servertest.Password, Members: 1,
+		Scenario: loadgen.ScenarioMembers, Concurrency: 1, Duration: 200 * time.Millisecond,
+	})
+	if r.Completed != 0 || r.Errors["403"] == 0 {
+		t.Errorf("a plain member: %d completed, errors %v; want 403s", r.Completed, r.Errors)
+	}
+}
