@@ -19,11 +19,10 @@ import (
 
 // Handler serves the password recovery and invitation pages.
 type Handler struct {
-	Store    store.Store
-	Hasher   *password.Hasher
-	Sessions *session.Manager
-	Pages    *web.Renderer
-	Links    *linkmail.Sender
+	Store  store.Store
+	Hasher *password.Hasher
+	Pages  *web.Renderer
+	Links  *linkmail.Sender
 	// SignIn runs the sign-in's steps after the password (a second factor,
 	// say) and starts the session, for a member who accepted an invitation.
 	SignIn    func(w http.ResponseWriter, r *http.Request, org store.Organisation, m store.Member, welcome string)

@@ -145,7 +145,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
 		&profile.SecurityHandler{Store: db, Sessions: sessions, Methods: methods, Keys: keys, Pages: pages, Log: log, Now: opts.Now},
-		&recovery.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links, SignIn: signIn.Continue,
+		&recovery.Handler{Store: db, Hasher: hasher, Pages: pages, Links: links, SignIn: signIn.Continue,
 			Blocklist: blocklist, Log: log, Now: opts.Now, MinResponse: 250 * time.Millisecond},
 		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,
 			Blocklist: blocklist, Lockout: guard, Log: log, Now: opts.Now},
