@@ -152,6 +152,12 @@ func TestTOTPSignIns(t *testing.T) {
 			t.Errorf("%d completed, errors %v", r.Completed, r.Errors)
 		}
 	}
+	// The plain sign-in scenario stops at the second step and says where.
+	plain, err := loadgen.Run(ctx, loadgen.Options{BaseURL: app.URL, Organisation: app.Org.Name, Password: servertest.Password,
+		Members: len(members), Scenario: loadgen.ScenarioSignIn, Concurrency: 1, Duration: 200 * time.Millisecond})
+	if err != nil || plain.Completed != 0 || plain.Errors["ended at /login/mfa"] == 0 {
+		t.Errorf("password only, with an app set up: %d completed, errors %v, %v", plain.Completed, plain.Errors, err)
+	}
 	if r := run(1, 0); r.Errors["401"] == 0 {
 		t.Errorf("one member signing in again and again: %d completed, errors %v; want refused codes", r.Completed, r.Errors)
 	}
