@@ -92,10 +92,9 @@ func TestRawHashRateIsPositive(t *testing.T) {
 func TestEndedSessionsAreCountedAsErrors(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	ctx := context.Background()
+	signedOut := make(chan error, 1)
 	time.AfterFunc(600*time.Millisecond, func() {
-		if err := app.DB.DeleteMemberSessions(ctx, app.Org.ID, app.Member.ID); err != nil {
-			t.Error(err)
-		}
+		signedOut <- app.DB.DeleteMemberSessions(ctx, app.Org.ID, app.Member.ID)
 	})
 	r, err := loadgen.Run(ctx, loadgen.Options{
 		BaseURL: app.URL, Organisation: app.Org.Name, Password: servertest.Password, Members: 1,
@@ -103,6 +102,9 @@ func TestEndedSessionsAreCountedAsErrors(t *testing.T) {
 		Warmup: 100 * time.Millisecond, Duration: time.Second,
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-signedOut; err != nil {
 		t.Fatal(err)
 	}
 	if r.Completed == 0 || r.Errors["401"] == 0 || len(r.Errors) != 1 {
