@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -22,14 +23,15 @@ func newBenchCommand() *cobra.Command {
 		Members: 1000, Warmup: 2 * time.Second, Duration: 10 * time.Second}
 	var scenarios, levels, jsonPath string
 	var hashSeconds time.Duration
-	var cores int
+	var cores, windows int
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Drive sign-ins and session checks against a running server and measure them",
 		Long: "Drive the real HTTP flows against a running server (seed it first with `ims dev seed`).\n" +
 			"For each scenario and concurrency it prints throughput, latency percentiles, errors by status,\n" +
-			"and, with --pid, the server's CPU and peak memory. Before the runs it measures this machine's\n" +
-			"raw argon2id rate with the server's parameters and prints sign-in throughput ÷ that rate.",
+			"and, with --pid, the server's CPU and peak memory. Around and between the measured windows of\n" +
+			"each sign-in run it measures this machine's raw argon2id rate with the server's parameters,\n" +
+			"with the server idle, and prints sign-in throughput ÷ that rate.",
 		Example: "  ims bench --pid $(pgrep -f 'ims serve') --scenario signin,session --concurrency 2,4,16,64",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -47,10 +49,13 @@ func newBenchCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if windows < 1 {
+				return errors.New("--windows: want 1 or more")
+			}
 			p := loadgen.HashParams{MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: cfg.Argon2Threads}
 			if hashSeconds > 0 {
-				fmt.Fprintf(out, "raw argon2id rate (m=%d KiB, t=%d, p=%d) measured on %d cores for %s before and after each sign-in run (the row uses their mean)\n\n",
-					p.MemoryKiB, p.Time, p.Threads, cores, hashSeconds)
+				fmt.Fprintf(out, "raw argon2id rate (m=%d KiB, t=%d, p=%d) measured on %d cores for %s before, between and after the %d windows of each sign-in run (the row uses their mean)\n\n",
+					p.MemoryKiB, p.Time, p.Threads, cores, hashSeconds, windows)
 			}
 			loadgen.WriteTableHeader(out)
 			next := 0 // each run signs in with the members after the last run's
@@ -58,23 +63,24 @@ func newBenchCommand() *cobra.Command {
 				for _, c := range concurrencies {
 					run := o
 					run.Scenario, run.Concurrency, run.FirstMember = strings.TrimSpace(scenario), c, next
-					// The raw rate is measured just before and just after each
-					// sign-in run, with the server idle, and the run is compared
-					// with their mean, so a machine whose speed drifts is
-					// compared with itself.
-					measureRaw := loadgen.IsSignIn(run.Scenario) && hashSeconds > 0
-					var before float64
-					if measureRaw {
-						before = loadgen.RawHashRate(cmd.Context(), p, cores, hashSeconds)
+					// The raw rate is measured with the server idle before,
+					// between and after the run's measured windows, and the run
+					// is compared with their mean: this machine's speed drifts
+					// by up to a tenth within a minute.
+					var raw []float64
+					measureRaw := func(ctx context.Context) { raw = append(raw, loadgen.RawHashRate(ctx, p, cores, hashSeconds)) }
+					if loadgen.IsSignIn(run.Scenario) && hashSeconds > 0 {
+						run.Windows, run.Between = windows, measureRaw
+						measureRaw(cmd.Context())
 					}
 					r, err := loadgen.Run(cmd.Context(), run)
 					if err != nil {
 						return err
 					}
 					next = r.NextMember
-					if measureRaw {
-						after := loadgen.RawHashRate(cmd.Context(), p, cores, hashSeconds)
-						r.HashRate = (before + after) / 2
+					if len(raw) > 0 {
+						measureRaw(cmd.Context())
+						r.HashRate = mean(raw)
 						r.ShareOfLimit = r.PerSecond / r.HashRate
 					}
 					loadgen.WriteTableRow(out, r)
@@ -97,12 +103,21 @@ func newBenchCommand() *cobra.Command {
 	f.DurationVar(&o.Duration, "duration", o.Duration, "measured time of each run")
 	f.IntVar(&o.ServerPID, "pid", 0, "the server's process ID, for its CPU and peak memory")
 	f.StringVar(&jsonPath, "json", "", "also write each result as a JSON line to this file")
-	f.DurationVar(&hashSeconds, "hash-seconds", 3*time.Second, "how long to measure the raw argon2id rate before and after each sign-in run (0 skips it)")
+	f.DurationVar(&hashSeconds, "hash-seconds", 2*time.Second, "how long each measurement of the raw argon2id rate lasts (0 skips them)")
+	f.IntVar(&windows, "windows", 5, "measured windows of each sign-in run, with the raw argon2id rate measured between them")
 	f.IntVar(&cores, "cores", runtime.NumCPU(), "cores the server hashes on")
 	f.Uint32Var(&cfg.Argon2MemoryKiB, "argon2-memory-kib", cfg.Argon2MemoryKiB, "the server's argon2id memory, KiB")
 	f.Uint32Var(&cfg.Argon2Time, "argon2-time", cfg.Argon2Time, "the server's argon2id passes")
 	f.Uint8Var(&cfg.Argon2Threads, "argon2-threads", cfg.Argon2Threads, "the server's argon2id lanes")
 	return cmd
+}
+
+func mean(xs []float64) float64 {
+	sum := 0.0
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(len(xs))
 }
 
 func parseLevels(s string) ([]int, error) {

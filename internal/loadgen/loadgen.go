@@ -56,6 +56,13 @@ type Options struct {
 	Warmup       time.Duration
 	Duration     time.Duration
 	ServerPID    int // 0: no server CPU or memory figures
+	// Windows splits Duration into this many measured windows (default 1).
+	// Between runs after each window but the last, once every flow of the
+	// window has ended: `ims bench` measures the raw argon2id rate there,
+	// with the server idle, so a machine whose speed drifts during a run is
+	// compared with itself throughout the run.
+	Windows int
+	Between func(ctx context.Context)
 	// EmailOf names member i; default MemberEmail.
 	EmailOf func(i int) string
 }
@@ -97,6 +104,8 @@ type worker struct {
 	browser *browser
 	signed  [][]byte // the requests a signed-in scenario repeats, with the session cookie
 	turn    int      // the next of them
+	samples []time.Duration
+	errs    map[string]int // by errorClass
 }
 
 func (o Options) validate() error {
@@ -114,7 +123,9 @@ func (o Options) validate() error {
 	return errors.Join(errs...)
 }
 
-// Run performs one run: warm-up, then the measured window.
+// Run performs one run: warm-up, then the measured windows. Flows that
+// start in a window are counted in it, however late they end, and the
+// window lasts until the last of them has ended.
 func Run(ctx context.Context, o Options) (Result, error) {
 	if err := o.validate(); err != nil {
 		return Result{}, err
@@ -125,60 +136,89 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	workers := make([]*worker, o.Concurrency)
 	for i := range workers {
 		b, _ := newBrowser(o.BaseURL)
-		workers[i] = &worker{opts: o, next: o.FirstMember + i, browser: b}
+		workers[i] = &worker{opts: o, next: o.FirstMember + i, browser: b, errs: map[string]int{}}
 		defer b.conn.close()
 		if err := workers[i].prepare(); err != nil {
 			return Result{}, err
 		}
 	}
 
-	start := time.Now()
-	measureFrom := start.Add(o.Warmup)
-	end := measureFrom.Add(o.Duration)
-	var server, generator serverSample
-	var once sync.Once
-	samples := make([][]time.Duration, o.Concurrency)
-	errs := make([]map[string]int, o.Concurrency)
-	var wg sync.WaitGroup
-	for i, w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = map[string]int{}
-			for ctx.Err() == nil {
-				t0 := time.Now()
-				if t0.After(end) {
-					return
-				}
-				if !t0.Before(measureFrom) {
-					once.Do(func() {
-						server, generator = sampleServer(o.ServerPID, true), sampleServer(os.Getpid(), false)
-					})
-				}
-				err := w.iteration()
-				if t0.Before(measureFrom) {
-					continue
-				}
-				if err != nil {
-					class := errorClass(err)
-					errs[i][class]++
-					if class == "connection" {
-						time.Sleep(20 * time.Millisecond) // do not spin on a refused connection
-					}
-					continue
-				}
-				samples[i] = append(samples[i], time.Since(t0))
-			}
-		}()
+	runWindow(ctx, workers, o.Warmup, false)
+	windows := max(1, o.Windows)
+	var m measured
+	for i := range windows {
+		if i > 0 && o.Between != nil {
+			o.Between(ctx)
+		}
+		server, generator := sampleServer(o.ServerPID, i == 0), sampleServer(os.Getpid(), false)
+		start := time.Now()
+		runWindow(ctx, workers, o.Duration/time.Duration(windows), true)
+		m.add(time.Since(start), server, sampleServer(o.ServerPID, false), generator, sampleServer(os.Getpid(), false))
 	}
-	wg.Wait()
-	r := summarise(o, samples, errs, time.Since(measureFrom), server, sampleServer(o.ServerPID, false))
-	r.GeneratorCPU = cpuCores(generator, sampleServer(os.Getpid(), false))
+	r := summarise(o, workers, m)
 	for _, w := range workers {
 		r.NextMember = max(r.NextMember, w.next)
 	}
 	r.NextMember %= o.Members
 	return r, ctx.Err()
+}
+
+// runWindow has every worker start flows for d, and returns when the last
+// flow has ended. A measured window records each flow's time or error.
+func runWindow(ctx context.Context, workers []*worker, d time.Duration, record bool) {
+	if d <= 0 {
+		return
+	}
+	end := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				if t0.After(end) {
+					return
+				}
+				err := w.iteration()
+				if record {
+					w.record(err, time.Since(t0))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (w *worker) record(err error, took time.Duration) {
+	if err == nil {
+		w.samples = append(w.samples, took)
+		return
+	}
+	class := errorClass(err)
+	w.errs[class]++
+	if class == "connection" {
+		time.Sleep(20 * time.Millisecond) // do not spin on a refused connection
+	}
+}
+
+// measured adds up the measured windows: their time, and the CPU the server
+// and this process used in them (not between them).
+type measured struct {
+	elapsed             time.Duration
+	serverCPU, benchCPU float64 // CPU seconds
+	serverOK            bool
+	peakRSSMB           float64
+}
+
+func (m *measured) add(elapsed time.Duration, server0, server1, bench0, bench1 serverSample) {
+	m.elapsed += elapsed
+	m.benchCPU += bench1.cpuSeconds - bench0.cpuSeconds
+	if server0.ok && server1.ok {
+		m.serverOK = true
+		m.serverCPU += server1.cpuSeconds - server0.cpuSeconds
+		m.peakRSSMB = server1.peakRSSMB
+	}
 }
 
 func (w *worker) iteration() error {
@@ -284,37 +324,28 @@ func errorClass(err error) string {
 	return "connection"
 }
 
-func summarise(o Options, samples [][]time.Duration, errs []map[string]int, window time.Duration, before, after serverSample) Result {
+func summarise(o Options, workers []*worker, m measured) Result {
 	var all []time.Duration
-	for _, s := range samples {
-		all = append(all, s...)
+	r := Result{Scenario: o.Scenario, Concurrency: o.Concurrency, Seconds: m.elapsed.Seconds(), Errors: map[string]int{}}
+	for _, w := range workers {
+		all = append(all, w.samples...)
+		for k, v := range w.errs {
+			r.Errors[k] += v
+		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	r := Result{Scenario: o.Scenario, Concurrency: o.Concurrency, Completed: len(all), Seconds: window.Seconds(),
-		Errors: map[string]int{}}
-	r.PerSecond = float64(len(all)) / window.Seconds()
+	r.Completed = len(all)
+	r.PerSecond = float64(len(all)) / r.Seconds
 	if len(all) > 0 {
 		r.P50ms, r.P95ms, r.P99ms = ms(percentile(all, 50)), ms(percentile(all, 95)), ms(percentile(all, 99))
 		r.MaxMs = ms(all[len(all)-1])
 	}
-	for _, m := range errs {
-		for k, v := range m {
-			r.Errors[k] += v
-		}
-	}
-	if before.ok && after.ok {
-		r.ServerCPU = cpuCores(before, after)
-		r.ServerPeakMB = after.peakRSSMB
+	r.GeneratorCPU = m.benchCPU / r.Seconds
+	if m.serverOK {
+		r.ServerCPU = m.serverCPU / r.Seconds
+		r.ServerPeakMB = m.peakRSSMB
 	}
 	return r
-}
-
-// cpuCores is the CPU a process used between two samples, in cores.
-func cpuCores(before, after serverSample) float64 {
-	if !before.ok || !after.ok {
-		return 0
-	}
-	return (after.cpuSeconds - before.cpuSeconds) / after.at.Sub(before.at).Seconds()
 }
 
 func percentile(sorted []time.Duration, p int) time.Duration {

@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,6 +82,52 @@ func TestWrongPasswordIsCountedAsErrors(t *testing.T) {
 	}
 	if r.Completed != 0 || r.Errors["401"] == 0 {
 		t.Errorf("failed sign-ins reported as %d completed, errors %v", r.Completed, r.Errors)
+	}
+}
+
+// TestWindowsPauseTheLoad splits a run into windows: between them no
+// request is in flight (the raw hash rate is measured there, with the
+// server idle), and the time spent between them is not measured.
+func TestWindowsPauseTheLoad(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	target, _ := url.Parse(app.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var inFlight, requests atomic.Int64
+	counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inFlight.Add(1)
+		defer inFlight.Add(-1)
+		requests.Add(1)
+		proxy.ServeHTTP(w, r)
+	}))
+	defer counting.Close()
+
+	const pause = 400 * time.Millisecond
+	var betweens []int64 // requests in flight at each pause
+	began := time.Now()
+	r, err := loadgen.Run(context.Background(), loadgen.Options{
+		BaseURL: counting.URL, Organisation: app.Org.Name, Password: servertest.Password, Members: 1,
+		EmailOf: func(int) string { return app.Member.Email }, Scenario: loadgen.ScenarioSession, Concurrency: 4,
+		Duration: 900 * time.Millisecond, Windows: 3,
+		Between: func(context.Context) {
+			before := requests.Load()
+			betweens = append(betweens, inFlight.Load())
+			time.Sleep(pause)
+			if requests.Load() != before {
+				t.Error("requests were made between windows")
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(betweens) != 2 || betweens[0] != 0 || betweens[1] != 0 {
+		t.Errorf("requests in flight at each pause: %v; want two pauses with none", betweens)
+	}
+	if r.Completed == 0 || len(r.Errors) != 0 {
+		t.Errorf("%d completed, errors %v", r.Completed, r.Errors)
+	}
+	if wall := time.Since(began).Seconds(); r.Seconds < 0.9 || r.Seconds > wall-2*pause.Seconds() {
+		t.Errorf("measured %.2fs of a %.2fs run with %v of pauses", r.Seconds, wall, 2*pause)
 	}
 }
 
