@@ -110,6 +110,9 @@ func seed(ctx context.Context, progress io.Writer, db *sqlstore.DB, cfg config.C
 		rate := float64(done) / time.Since(start).Seconds()
 		fmt.Fprintf(progress, "\r%s %d/%d members (%.0f/s)   ", bar(done, n), done, n, rate)
 	}
+	if err := db.RefreshStatistics(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(progress, "\nSeeded %d members into %q in %s.\n", n, org.Name, time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"imslogin/internal/access"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore/sqltest"
 )
 
 var (
@@ -53,6 +54,9 @@ func seedMembers(tb testing.TB, app *servertest.App, n int) {
 		if err := app.DB.BulkCreateMembers(context.Background(), batch); err != nil {
 			tb.Fatal(err)
 		}
+	}
+	if err := app.DB.RefreshStatistics(context.Background()); err != nil { // as ims dev seed does
+		tb.Fatal(err)
 	}
 }
 
@@ -145,12 +149,12 @@ func scaleScenarios(t testing.TB, app *servertest.App, c *http.Client, n int, ne
 	}
 }
 
-// teamMembersAtScale seeds n members on SQLite and times each request of
-// Team Members through the real page (session, queries, template), median
-// of five. With IMS_PERF=1 each over 100 ms is a failure (off by default, as
+// teamMembersAtScale seeds n members and times each request of Team
+// Members through the real page (session, queries, template), median of
+// five. With IMS_PERF=1 each over 100 ms is a failure (off by default, as
 // shared test machines are noisy).
-func teamMembersAtScale(t *testing.T, n int) {
-	app := servertest.New(t, servertest.Options{})
+func teamMembersAtScale(t *testing.T, n int, opts servertest.Options) {
+	app := servertest.New(t, opts)
 	start := time.Now()
 	seedMembers(t, app, n)
 	t.Logf("seeded %d members in %v", n, time.Since(start).Round(time.Millisecond))
@@ -184,18 +188,27 @@ func TestTeamMembersAt100k(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds 100,000 members")
 	}
-	teamMembersAtScale(t, 100_000)
+	teamMembersAtScale(t, 100_000, servertest.Options{})
 }
 
 // TestTeamMembersAtScale is the same at IMS_PERF_MEMBERS members (skipped
-// without it): IMS_PERF_MEMBERS=1000000 go test ./internal/admin -run
+// without it), on SQLite or, with IMS_PERF_DATABASE=postgres, on
+// PostgreSQL: IMS_PERF_MEMBERS=1000000 go test ./internal/admin -run
 // TestTeamMembersAtScale -v -timeout 30m
 func TestTeamMembersAtScale(t *testing.T) {
 	n, err := strconv.Atoi(os.Getenv("IMS_PERF_MEMBERS"))
 	if err != nil || n < 1000 {
 		t.Skip("IMS_PERF_MEMBERS (at least 1000) sets the organisation's size")
 	}
-	teamMembersAtScale(t, n)
+	opts := servertest.Options{}
+	switch dialect := os.Getenv("IMS_PERF_DATABASE"); dialect {
+	case "", "sqlite":
+	case "postgres":
+		opts.DB = sqltest.NewPostgres(t)
+	default:
+		t.Fatalf("IMS_PERF_DATABASE %q: want sqlite or postgres", dialect)
+	}
+	teamMembersAtScale(t, n, opts)
 }
 
 // BenchmarkTeamMembers100k times Team Members requests over 100,000

@@ -40,3 +40,17 @@ func (db *DB) BulkCreateMembers(ctx context.Context, members []store.Member) err
 	}
 	return nil
 }
+
+// RefreshStatistics has PostgreSQL vacuum and sample the member tables
+// after a bulk load, as autovacuum would within minutes. Until then its
+// planner takes a million-member organisation for a few thousand and sorts
+// whole tables where it would walk an index, and its index-only scans read
+// every row's page to learn whether the row is visible. SQLite keeps no
+// statistics here: its plans do not change with the data.
+func (db *DB) RefreshStatistics(ctx context.Context) error {
+	if db.d != dialectPostgres {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, `VACUUM (ANALYZE) members, member_terms`)
+	return err
+}

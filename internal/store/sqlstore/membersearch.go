@@ -276,12 +276,8 @@ func (q *queries) termMatches(s memberSearch, starts string) *sqlParts {
 }
 
 // beginsWith adds the test that col begins with word: a range of its
-// index. PostgreSQL may sort text by a language's rules, where such values
-// need not be adjacent, so it tests each.
+// index (both dialects compare these columns byte by byte).
 func (q *queries) beginsWith(p *sqlParts, col, word string) *sqlParts {
-	if q.d == dialectPostgres {
-		return p.add(`starts_with(`+col+`, ?)`, word)
-	}
 	return p.add(`(`+col+` >= ? AND `+col+` < ?)`, word, prefixEnd(word))
 }
 
