@@ -207,7 +207,8 @@ func (h *SecurityHandler) confirmApp(w http.ResponseWriter, r *http.Request) {
 	}
 	h.change(w, r, "authenticator app added", "Your authenticator app is set up. You'll be asked for its code when you sign in.",
 		func(ctx context.Context, tx store.Store, si store.SignedIn) error {
-			if err := h.Secrets.Confirm(ctx, tx, si.Organisation.ID, si.Member.ID, name, secret, r.PostFormValue("code"), h.Now()); err != nil {
+			err := h.Secrets.Confirm(ctx, tx, si.Organisation.ID, si.Member.ID, name, secret, r.PostFormValue("code"), h.Now())
+			if err != nil {
 				return err
 			}
 			return tx.DeleteOneTimeCode(ctx, si.Organisation.ID, si.Member.ID, totpEnrolChannel, []byte("pending"))

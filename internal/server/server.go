@@ -132,7 +132,8 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	if err != nil {
 		return nil, err
 	}
-	methods := mfa.NewRegistry(&code.Email{Store: db}, &code.SMS{Store: db}, &totp.Method{Store: db, Secrets: opts.Secrets}, keys, &backup.Method{Store: db})
+	methods := mfa.NewRegistry(&code.Email{Store: db}, &code.SMS{Store: db}, &totp.Method{Store: db, Secrets: opts.Secrets},
+		keys, &backup.Method{Store: db})
 	mfaSteps := &step.Deps{Store: db, Methods: methods, Devices: &trusted.Devices{Store: db, Secure: cfg.Secure()},
 		Secrets: opts.Secrets, Pages: pages, Log: log, Now: opts.Now}
 	// The steps of a sign-in after the password, in order: email
@@ -151,7 +152,8 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		&emailverify.ChangeHandler{Store: db, Sessions: sessions, Codes: codes, Pages: pages, Log: log},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
-		&profile.SecurityHandler{Store: db, Sessions: sessions, Methods: methods, Keys: keys, Secrets: opts.Secrets, Pages: pages, Log: log, Now: opts.Now},
+		&profile.SecurityHandler{Store: db, Sessions: sessions, Methods: methods, Keys: keys, Secrets: opts.Secrets,
+			Pages: pages, Log: log, Now: opts.Now},
 		&recovery.Handler{Store: db, Hasher: hasher, Pages: pages, Links: links, SignIn: signIn.Continue,
 			Blocklist: blocklist, Log: log, Now: opts.Now, MinResponse: 250 * time.Millisecond},
 		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,

@@ -49,7 +49,8 @@ func (s *Second) pendingSecret(r *http.Request, f *signin.Flow, subj mfa.Subject
 		return "", "", err
 	}
 	err = s.Store.PutOneTimeCode(ctx, store.OneTimeCode{OrgID: f.OrgID, MemberID: f.MemberID, Purpose: setupPurpose,
-		CodeHash: pendingMark, Destination: s.Secrets.SealPending(f.OrgID, f.MemberID, e.URL), SentAt: subj.Now, ExpiresAt: subj.Now.Add(flowLifetimeForSetup)})
+		CodeHash: pendingMark, Destination: s.Secrets.SealPending(f.OrgID, f.MemberID, e.URL), SentAt: subj.Now,
+		ExpiresAt: subj.Now.Add(flowLifetimeForSetup)})
 	return e.Secret, e.URL, err
 }
 
@@ -80,7 +81,8 @@ func (s *Second) submitSetup(w http.ResponseWriter, r *http.Request, f *signin.F
 	secret, _, err := s.pendingSecret(r, f, subj)
 	if err == nil {
 		err = s.Store.InTx(ctx, func(tx store.Store) error {
-			if err := s.Secrets.Confirm(ctx, tx, f.OrgID, f.MemberID, "Authenticator app", secret, r.PostFormValue("code"), subj.Now); err != nil {
+			err := s.Secrets.Confirm(ctx, tx, f.OrgID, f.MemberID, "Authenticator app", secret, r.PostFormValue("code"), subj.Now)
+			if err != nil {
 				return err
 			}
 			if err := tx.DeleteOneTimeCode(ctx, f.OrgID, f.MemberID, setupPurpose, pendingMark); err != nil {
