@@ -12,6 +12,7 @@ import (
 	"imslogin/internal/config"
 	"imslogin/internal/loadgen"
 	"imslogin/internal/membership"
+	"imslogin/internal/mfa/totp"
 	"imslogin/internal/password"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
@@ -45,11 +46,20 @@ func newDevSeedCommand() *cobra.Command {
 			if err := (password.Policy{MinLength: password.MinLengthSingleFactor}).Check(pw, password.Context{}); err != nil {
 				return fmt.Errorf("--password: %w", err)
 			}
+			if _, err := cfg.SecretKeyPath(); withTOTP && err != nil {
+				return err
+			}
 			db, err := openMigrated(cmd.Context(), cfg.DatabaseURL)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
+			var secrets *totp.Secrets
+			if withTOTP { // before any member is added: the key may be refused
+				if secrets, err = openSeedSecrets(cmd.Context(), cmd.ErrOrStderr(), db, cfg); err != nil {
+					return err
+				}
+			}
 			if err := seed(cmd.Context(), cmd.ErrOrStderr(), db, cfg, orgName, members, pw); err != nil {
 				return err
 			}
@@ -59,7 +69,7 @@ func newDevSeedCommand() *cobra.Command {
 				}
 			}
 			if withTOTP {
-				return seedTOTP(cmd.Context(), cmd.ErrOrStderr(), db, orgName)
+				return seedTOTP(cmd.Context(), cmd.ErrOrStderr(), db, secrets, orgName)
 			}
 			return nil
 		},
@@ -72,6 +82,7 @@ func newDevSeedCommand() *cobra.Command {
 	f.BoolVar(&withAdmin, "admin", false, "also add "+loadgen.AdminEmail+", an administrator with the same password")
 	addDatabaseFlag(cmd, &cfg.DatabaseURL)
 	addArgon2Flags(cmd, &cfg)
+	cfg.BindSecretKeyFlag(f)
 	return cmd
 }
 
@@ -141,14 +152,25 @@ func seedAdmin(ctx context.Context, out io.Writer, db *sqlstore.DB, cfg config.C
 	return nil
 }
 
+// openSeedSecrets opens the server's key, found (or made) as `ims serve`
+// does, so that the server opens the secrets the seed seals.
+func openSeedSecrets(ctx context.Context, out io.Writer, db *sqlstore.DB, cfg config.Config) (*totp.Secrets, error) {
+	secrets, created, err := openSecrets(ctx, cfg, db)
+	if created {
+		path, _ := cfg.SecretKeyPath()
+		fmt.Fprintf(out, "Created the key that seals authenticator-app secrets, %s: back it up with the database.\n", path)
+	}
+	return secrets, err
+}
+
 // seedTOTP gives the organisation's members without an authenticator app
-// the benchmark's shared one.
-func seedTOTP(ctx context.Context, out io.Writer, db *sqlstore.DB, orgName string) error {
+// the benchmark's shared one, sealed for the organisation.
+func seedTOTP(ctx context.Context, out io.Writer, db *sqlstore.DB, secrets *totp.Secrets, orgName string) error {
 	org, err := db.OrganisationByName(ctx, orgName)
 	if err != nil {
 		return err
 	}
-	n, err := db.BulkAddTOTP(ctx, org.ID, []byte(loadgen.TOTPSecret), time.Now())
+	n, err := db.BulkAddTOTP(ctx, org.ID, secrets.Seal(org.ID, loadgen.TOTPSecret), time.Now())
 	if err != nil {
 		return err
 	}

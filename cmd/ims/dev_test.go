@@ -6,7 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"imslogin/internal/config"
 	"imslogin/internal/loadgen"
+	"imslogin/internal/mfa/totp"
+	"imslogin/internal/secretbox"
+	"imslogin/internal/server"
+	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
 )
@@ -16,9 +21,11 @@ import (
 // refused with a clear message and changes nothing.
 func TestDevSeed(t *testing.T) {
 	t.Setenv("IMS_ARGON2_MEMORY_KIB", "8192")
-	url := "sqlite:" + filepath.Join(t.TempDir(), "ims.db")
+	dir := t.TempDir()
+	url := "sqlite:" + filepath.Join(dir, "ims.db")
 	out, err := run(t, "", "dev", "seed", "--members", "3", "--admin", "--totp", "--database-url", url)
-	if err != nil || !strings.Contains(out, "Seeded 3 members") || !strings.Contains(out, "4 members got an authenticator app") {
+	if err != nil || !strings.Contains(out, "Seeded 3 members") || !strings.Contains(out, "4 members got an authenticator app") ||
+		!strings.Contains(out, "Created the key") {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
 	if _, err := run(t, "", "dev", "seed", "--members", "5", "--database-url", url); err == nil ||
@@ -43,7 +50,39 @@ func TestDevSeed(t *testing.T) {
 		t.Errorf("%d members, want 3 and the administrator", n)
 	}
 	factors, _ := db.MemberMFAFactors(ctx, org.ID, admin.ID)
-	if len(factors) != 1 || string(factors[0].Secret) != loadgen.TOTPSecret {
-		t.Errorf("the administrator's factors: %+v", factors)
+	if len(factors) != 1 || strings.Contains(string(factors[0].Secret), loadgen.TOTPSecret) {
+		t.Fatalf("the administrator's factors: %+v", factors)
 	}
+	box, err := secretbox.LoadKey(filepath.Join(dir, "secret.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := totp.NewSecrets(box).Open(org.ID, factors[0].Secret); err != nil || got != loadgen.TOTPSecret {
+		t.Errorf("the seeded secret opens as %q, %v", got, err)
+	}
+}
+
+// TestDevSeedTOTPSignsIn: a member seeded with --totp signs in with a code
+// of the shared secret on a server using the key the seed found, as
+// `ims serve` on that database does.
+func TestDevSeedTOTPSignsIn(t *testing.T) {
+	t.Setenv("IMS_ARGON2_MEMORY_KIB", "8192")
+	dir := t.TempDir()
+	url := "sqlite:" + filepath.Join(dir, "ims.db")
+	if out, err := run(t, "", "dev", "seed", "--members", "2", "--totp", "--database-url", url); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	cfg := config.Default()
+	cfg.DatabaseURL = url
+	db, err := openMigrated(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	secrets, created, err := openSecrets(context.Background(), cfg, db)
+	if err != nil || created {
+		t.Fatalf("the server's key: created %v, %v", created, err)
+	}
+	app := servertest.New(t, servertest.Options{DB: db, Server: server.Options{Secrets: secrets}})
+	signInWithApp(t, app, "Bench", loadgen.MemberEmail(1), "bench password 0001", loadgen.TOTPSecret)
 }

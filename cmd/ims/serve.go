@@ -15,6 +15,7 @@ import (
 	"imslogin/internal/config"
 	"imslogin/internal/lockout"
 	"imslogin/internal/mail"
+	"imslogin/internal/mfa/totp"
 	"imslogin/internal/server"
 	"imslogin/internal/store/sqlstore"
 )
@@ -52,12 +53,17 @@ func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 		return err
 	}
 	defer db.Close()
+	secrets, err := prepareSecrets(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
 	var opts server.Options
 	if extra != nil {
 		if opts, err = extra(db, log); err != nil {
 			return err
 		}
 	}
+	opts.Secrets = secrets
 	srv, err := server.New(cfg, db, log, opts)
 	if err != nil {
 		return err
@@ -78,6 +84,27 @@ func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 	log.Info("IMS Login is ready", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"database", db.Dialect(), "hash_workers", srv.Hasher.Workers(), "startup", time.Since(started).Round(time.Millisecond))
 	return srv.Run(ctx, ln)
+}
+
+// prepareSecrets opens the key sealing authenticator-app secrets and seals
+// any stored before sealing existed.
+func prepareSecrets(ctx context.Context, cfg config.Config, db *sqlstore.DB, log *slog.Logger) (*totp.Secrets, error) {
+	secrets, created, err := openSecrets(ctx, cfg, db)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		path, _ := cfg.SecretKeyPath()
+		log.Warn("created the key that seals authenticator-app secrets: back it up with the database", "path", path)
+	}
+	apps, pending, err := sealStoredSecrets(ctx, secrets, db)
+	if err != nil {
+		return nil, err
+	}
+	if apps+pending > 0 {
+		log.Info("sealed authenticator-app secrets stored in plain text", "apps", apps, "set_ups_in_progress", pending)
+	}
+	return secrets, nil
 }
 
 // limitMemory sets a soft limit on the Go heap of the hashing pool's memory

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -54,6 +55,9 @@ type Config struct {
 	// PasswordBlocklist is a sorted file of breached passwords or their
 	// SHA-1 hashes, checked besides the embedded list.
 	PasswordBlocklist string
+	// SecretKeyFile holds the key that seals authenticator-app secrets;
+	// empty means secret.key beside the SQLite database (see SecretKeyPath).
+	SecretKeyFile string
 }
 
 // Default is the configuration before flags, environment and file.
@@ -109,8 +113,16 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.SMSURL, "sms-url", c.SMSURL,
 		"SMS provider: twilio://SID:TOKEN@default?from=%2B15550100, webhook+https://:SECRET@host/path, or dev:// (kept for /dev/mail)")
 	fs.String(ConfigFileFlag, "", "file of IMS_NAME=value lines, read after flags and environment")
+	c.BindSecretKeyFlag(fs)
 	c.BindMailFlags(fs)
 	fs.StringVar(&c.PasswordBlocklist, "password-blocklist", c.PasswordBlocklist, "sorted file of breached passwords or SHA-1 hashes (one a line) to reject besides the embedded list")
+}
+
+// BindSecretKeyFlag registers the key file's setting, for every command
+// that seals or opens authenticator-app secrets.
+func (c *Config) BindSecretKeyFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", c.SecretKeyFile,
+		"file of the key sealing authenticator-app secrets (64 hex characters); empty: secret.key beside the SQLite database")
 }
 
 // BindMailFlags registers the mail delivery and emailed-link settings.
@@ -224,6 +236,10 @@ func (c Config) Validate() error {
 	if c.MailRetention < 0 {
 		errs = append(errs, errors.New("mail-retention: must not be negative (0 keeps messages forever)"))
 	}
+	if c.SecretKeyFile == "" && !c.SQLite() {
+		errs = append(errs, errors.New("secret-key-file: required with PostgreSQL, the same file on every node "+
+			"(64 hexadecimal characters, such as the output of `openssl rand -hex 32`)"))
+	}
 	if _, err := sms.FromURL(c.SMSURL); err != nil {
 		errs = append(errs, fmt.Errorf("sms-url: %w", err))
 	}
@@ -262,6 +278,22 @@ func validHeaderName(h string) bool {
 		}
 	}
 	return h != ""
+}
+
+// SQLite reports whether the database is SQLite (one node).
+func (c Config) SQLite() bool { return strings.HasPrefix(c.DatabaseURL, "sqlite:") }
+
+// SecretKeyPath is the key file: SecretKeyFile, or by default secret.key
+// in the SQLite database's folder, so the key lives (and is backed up)
+// with the data. PostgreSQL has no default: its nodes must share one file.
+func (c Config) SecretKeyPath() (string, error) {
+	if c.SecretKeyFile != "" {
+		return c.SecretKeyFile, nil
+	}
+	if !c.SQLite() {
+		return "", errors.New("secret-key-file: required with PostgreSQL (IMS_SECRET_KEY_FILE)")
+	}
+	return filepath.Join(filepath.Dir(strings.TrimPrefix(c.DatabaseURL, "sqlite:")), "secret.key"), nil
 }
 
 // Argon2 returns the password hashing parameters.

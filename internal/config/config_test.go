@@ -64,3 +64,28 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		t.Errorf("default configuration invalid: %v", err)
 	}
 }
+
+// TestSecretKeyFile: by default the key lives beside the SQLite database;
+// PostgreSQL has no default, and the setting reads IMS_SECRET_KEY_FILE.
+func TestSecretKeyFile(t *testing.T) {
+	cfg := Default()
+	if path, err := cfg.SecretKeyPath(); err != nil || path != filepath.Join("ims-data", "secret.key") {
+		t.Errorf("default: %q, %v", path, err)
+	}
+	cfg.DatabaseURL = "postgres://ims@db.example:5432/ims"
+	if _, err := cfg.SecretKeyPath(); err == nil {
+		t.Error("PostgreSQL without a key file has a default")
+	}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "secret-key-file: required with PostgreSQL") {
+		t.Errorf("validate: %v", err)
+	}
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	cfg.BindFlags(fs)
+	env := map[string]string{"IMS_SECRET_KEY_FILE": "/etc/ims/secret.key"}
+	if err := ApplyEnvironment(fs, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if path, err := cfg.SecretKeyPath(); err != nil || path != "/etc/ims/secret.key" || cfg.Validate() != nil {
+		t.Errorf("from the environment: %q, %v, %v", path, err, cfg.Validate())
+	}
+}

@@ -183,7 +183,7 @@ func TestTOTPSignIns(t *testing.T) {
 	if err := app.DB.BulkCreateMembers(ctx, members); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.DB.BulkAddTOTP(ctx, app.Org.ID, []byte(loadgen.TOTPSecret), time.Now()); err != nil {
+	if _, err := app.DB.BulkAddTOTP(ctx, app.Org.ID, servertest.Secrets.Seal(app.Org.ID, loadgen.TOTPSecret), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	run := func(n, first int) loadgen.Result {

@@ -34,6 +34,7 @@ type SecurityHandler struct {
 	Sessions *session.Manager
 	Methods  *mfa.Registry
 	Keys     *webauthn.Method // security keys and passkeys
+	Secrets  *totp.Secrets    // seals the secret of an app being set up
 	Pages    *web.Renderer
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -140,7 +141,8 @@ func (h *SecurityHandler) startApp(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		now := h.Now()
 		err = h.Store.PutOneTimeCode(r.Context(), store.OneTimeCode{OrgID: si.Organisation.ID, MemberID: si.Member.ID,
-			Purpose: totpEnrolChannel, CodeHash: []byte("pending"), Destination: e.URL, SentAt: now, ExpiresAt: now.Add(code.Lifetime)})
+			Purpose: totpEnrolChannel, CodeHash: []byte("pending"),
+			Destination: h.Secrets.SealPending(si.Organisation.ID, si.Member.ID, e.URL), SentAt: now, ExpiresAt: now.Add(code.Lifetime)})
 	}
 	if err != nil {
 		h.serverError(w, err)
@@ -151,20 +153,26 @@ func (h *SecurityHandler) startApp(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// pendingApp returns the enrolment in progress.
-func (h *SecurityHandler) pendingApp(r *http.Request) (store.OneTimeCode, bool) {
+// pendingApp returns the otpauth:// URL of the enrolment in progress. One
+// that no longer opens (sealed with another key) is as good as expired:
+// the member starts again.
+func (h *SecurityHandler) pendingApp(r *http.Request) (string, bool) {
 	si, _ := session.SignedInFrom(r.Context())
 	c, err := h.Store.OneTimeCode(r.Context(), si.Organisation.ID, si.Member.ID, totpEnrolChannel)
-	return c, err == nil && h.Now().Before(c.ExpiresAt)
+	if err != nil || !h.Now().Before(c.ExpiresAt) {
+		return "", false
+	}
+	otpauthURL, err := h.Secrets.OpenPending(si.Organisation.ID, si.Member.ID, c.Destination)
+	return otpauthURL, err == nil
 }
 
 func (h *SecurityHandler) appQR(w http.ResponseWriter, r *http.Request) {
-	c, ok := h.pendingApp(r)
+	otpauthURL, ok := h.pendingApp(r)
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	png, err := totp.QRCode(c.Destination)
+	png, err := totp.QRCode(otpauthURL)
 	if err != nil {
 		h.serverError(w, err)
 		return
@@ -175,12 +183,12 @@ func (h *SecurityHandler) appQR(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *SecurityHandler) confirmApp(w http.ResponseWriter, r *http.Request) {
-	c, ok := h.pendingApp(r)
+	otpauthURL, ok := h.pendingApp(r)
 	if !ok {
 		h.render(w, r, http.StatusGone, web.Notice{Kind: "error", Text: "The set-up took too long. Start again."}, func(*web.SecurityPage) {})
 		return
 	}
-	secret, err := totp.SecretOf(c.Destination)
+	secret, err := totp.SecretOf(otpauthURL)
 	if err != nil {
 		h.serverError(w, err)
 		return
@@ -199,7 +207,8 @@ func (h *SecurityHandler) confirmApp(w http.ResponseWriter, r *http.Request) {
 	}
 	h.change(w, r, "authenticator app added", "Your authenticator app is set up. You'll be asked for its code when you sign in.",
 		func(ctx context.Context, tx store.Store, si store.SignedIn) error {
-			if err := totp.Confirm(ctx, tx, si.Organisation.ID, si.Member.ID, name, secret, r.PostFormValue("code"), h.Now()); err != nil {
+			err := h.Secrets.Confirm(ctx, tx, si.Organisation.ID, si.Member.ID, name, secret, r.PostFormValue("code"), h.Now())
+			if err != nil {
 				return err
 			}
 			return tx.DeleteOneTimeCode(ctx, si.Organisation.ID, si.Member.ID, totpEnrolChannel, []byte("pending"))

@@ -51,7 +51,7 @@ func newEnv(t *testing.T) *env {
 	cfg := config.Default()
 	cfg.PublicURL = e.url
 	cfg.Argon2MemoryKiB, cfg.Argon2Time = 8*1024, 1
-	srv, err := server.New(cfg, e.db, slog.New(slog.DiscardHandler), server.Options{Now: e.clk.Now})
+	srv, err := server.New(cfg, e.db, slog.New(slog.DiscardHandler), server.Options{Now: e.clk.Now, Secrets: servertest.Secrets})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -9,9 +10,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pquerna/otp/totp"
 
+	"imslogin/internal/secretbox"
 	"imslogin/internal/server/servertest"
 )
 
@@ -80,6 +83,7 @@ func TestAuthenticatorAppSetUpInMyProfileIsThenAsked(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || secret == nil {
 		t.Fatalf("start: %d\n%s", resp.StatusCode, body)
 	}
+	checkPendingSealed(t, app, "mfa-totp-enrol", secret[1])
 	qr, png := app.Get(t, c, "/profile/security/totp/qr.png")
 	if qr.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(png, "\x89PNG") {
 		t.Errorf("QR code: %s", qr.Header.Get("Content-Type"))
@@ -93,6 +97,7 @@ func TestAuthenticatorAppSetUpInMyProfileIsThenAsked(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Work phone") {
 		t.Fatalf("confirm: %d\n%s", resp.StatusCode, body)
 	}
+	checkAppSealed(t, app, secret[1])
 	app.Post(t, c, "/logout", nil)
 
 	if loc := startSignIn(t, app, c, "ana@acme.test"); loc != "/login/mfa" {
@@ -206,6 +211,7 @@ func TestAuthenticatorAppSetUpAtSignInWhenItIsTheOnlyMethod(t *testing.T) {
 	if _, again := app.Get(t, c, "/login/mfa"); !strings.Contains(again, secret[1]) {
 		t.Error("a reload changed the secret being set up")
 	}
+	checkPendingSealed(t, app, "mfa-totp-setup", secret[1])
 	if resp, _ := submitCode(t, app, c, "totp-setup", "000000", false); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("wrong code: %d", resp.StatusCode)
 	}
@@ -223,5 +229,35 @@ func TestAuthenticatorAppSetUpAtSignInWhenItIsTheOnlyMethod(t *testing.T) {
 	}
 	if resp, _ := submitCode(t, app, c, "totp", code, false); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("the set-up code again: %d", resp.StatusCode)
+	}
+	checkAppSealed(t, app, secret[1])
+	app.Clock.Advance(30 * time.Second)
+	code, _ = totp.GenerateCode(secret[1], app.Clock.Now())
+	if resp, _ := submitCode(t, app, c, "totp", code, false); resp.Header.Get("Location") != "/dashboard" {
+		t.Errorf("the app's next code: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// checkAppSealed: the member's stored app is neither the base32 secret nor
+// readable text.
+func checkAppSealed(t *testing.T, app *servertest.App, secret string) {
+	t.Helper()
+	factors, err := app.DB.MemberMFAFactors(context.Background(), app.Org.ID, app.Member.ID)
+	if err != nil || len(factors) != 1 {
+		t.Fatalf("factors: %+v, %v", factors, err)
+	}
+	stored := factors[0].Secret
+	if bytes.Contains(stored, []byte(secret)) || utf8.Valid(stored) || !secretbox.IsSealed(stored) {
+		t.Errorf("the app is stored readable: %q", stored)
+	}
+}
+
+// checkPendingSealed: the set-up in progress does not hold the secret in
+// the text column it is kept in.
+func checkPendingSealed(t *testing.T, app *servertest.App, purpose, secret string) {
+	t.Helper()
+	c, err := app.DB.OneTimeCode(context.Background(), app.Org.ID, app.Member.ID, purpose)
+	if err != nil || strings.Contains(c.Destination, secret) || strings.Contains(c.Destination, "otpauth") {
+		t.Errorf("the set-up in progress is stored as %q (%v)", c.Destination, err)
 	}
 }

@@ -47,8 +47,12 @@ type Database interface {
 // Mounter is anything that registers routes: each domain's handler.
 type Mounter interface{ Mount(mux *http.ServeMux) }
 
-// Options adds what only some deployments have (the demo's mailbox).
+// Options adds what only some deployments have (the demo's mailbox), and
+// what is read before the server is built.
 type Options struct {
+	// Secrets seals authenticator-app secrets with the deployment's key
+	// (required: every node of a database must use the same one).
+	Secrets        *totp.Secrets
 	Now            func() time.Time
 	Extra          []Mounter
 	DashboardLinks []web.Link
@@ -74,6 +78,9 @@ type Server struct {
 func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if opts.Secrets == nil {
+		return nil, errors.New("no secret key to seal authenticator-app secrets with")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -125,9 +132,10 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	if err != nil {
 		return nil, err
 	}
-	methods := mfa.NewRegistry(&code.Email{Store: db}, &code.SMS{Store: db}, &totp.Method{Store: db}, keys, &backup.Method{Store: db})
+	methods := mfa.NewRegistry(&code.Email{Store: db}, &code.SMS{Store: db}, &totp.Method{Store: db, Secrets: opts.Secrets},
+		keys, &backup.Method{Store: db})
 	mfaSteps := &step.Deps{Store: db, Methods: methods, Devices: &trusted.Devices{Store: db, Secure: cfg.Secure()},
-		Pages: pages, Log: log, Now: opts.Now}
+		Secrets: opts.Secrets, Pages: pages, Log: log, Now: opts.Now}
 	// The steps of a sign-in after the password, in order: email
 	// verification, any given, then the second factor.
 	steps := append([]signin.Step{
@@ -144,7 +152,8 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		&emailverify.ChangeHandler{Store: db, Sessions: sessions, Codes: codes, Pages: pages, Log: log},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
 		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
-		&profile.SecurityHandler{Store: db, Sessions: sessions, Methods: methods, Keys: keys, Pages: pages, Log: log, Now: opts.Now},
+		&profile.SecurityHandler{Store: db, Sessions: sessions, Methods: methods, Keys: keys, Secrets: opts.Secrets,
+			Pages: pages, Log: log, Now: opts.Now},
 		&recovery.Handler{Store: db, Hasher: hasher, Pages: pages, Links: links, SignIn: signIn.Continue,
 			Blocklist: blocklist, Log: log, Now: opts.Now, MinResponse: 250 * time.Millisecond},
 		&profile.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Links: links,

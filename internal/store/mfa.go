@@ -98,6 +98,28 @@ type MFA interface {
 	DeleteMemberTrustedDevices(ctx context.Context, orgID, memberID int64) (int64, error)
 }
 
+// SecretsAtRest is what the start-up pass that seals stored secrets needs.
+// Unlike every other query it crosses organisations: it serves the
+// server's own maintenance, never a request.
+type SecretsAtRest interface {
+	// CountMFASecrets counts the factors of method, in every organisation,
+	// whose secret starts with prefix.
+	CountMFASecrets(ctx context.Context, method string, prefix []byte) (int64, error)
+	// MFAFactorsNotStartingWith lists up to limit factors of method, in
+	// every organisation, whose secret does not start with prefix and whose
+	// ID is above afterID, by ID.
+	MFAFactorsNotStartingWith(ctx context.Context, method string, prefix []byte, afterID int64, limit int) ([]MFAFactor, error)
+	// ReplaceMFASecret changes a factor's secret from old to secret;
+	// ErrNotFound if it is no longer old (changed or removed meanwhile).
+	ReplaceMFASecret(ctx context.Context, orgID, id int64, old, secret []byte) error
+	// OneTimeCodesByDestinationPrefix lists the codes, in every
+	// organisation, whose destination starts with prefix.
+	OneTimeCodesByDestinationPrefix(ctx context.Context, prefix string) ([]OneTimeCode, error)
+	// ReplaceOneTimeCodeDestination changes a code's destination from old
+	// to destination; ErrNotFound if it is no longer old.
+	ReplaceOneTimeCodeDestination(ctx context.Context, orgID, memberID int64, purpose, old, destination string) error
+}
+
 // SMSMessage is one text message in the outbox, like MailMessage.
 type SMSMessage struct {
 	ID            int64

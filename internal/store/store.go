@@ -240,6 +240,7 @@ type Store interface {
 	APITokens
 	AuditCounts
 	MFA
+	SecretsAtRest
 	SMSOutbox
 	// InTx runs fn with a Store whose calls share one transaction, committed
 	// when fn returns nil and rolled back otherwise.

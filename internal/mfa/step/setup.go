@@ -34,19 +34,23 @@ func mustSetUp(s mfa.Subject, usable []mfa.Method) bool {
 func (s *Second) pendingSecret(r *http.Request, f *signin.Flow, subj mfa.Subject) (secret, otpauthURL string, err error) {
 	ctx := r.Context()
 	c, err := s.Store.OneTimeCode(ctx, f.OrgID, f.MemberID, setupPurpose)
-	if err == nil && subj.Now.Before(c.ExpiresAt) {
-		secret, err = totp.SecretOf(c.Destination)
-		return secret, c.Destination, err
-	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", "", err
+	}
+	if err == nil && subj.Now.Before(c.ExpiresAt) {
+		// One that no longer opens (sealed with another key) is replaced.
+		if otpauthURL, err := s.Secrets.OpenPending(f.OrgID, f.MemberID, c.Destination); err == nil {
+			secret, err = totp.SecretOf(otpauthURL)
+			return secret, otpauthURL, err
+		}
 	}
 	e, err := totp.NewEnrolment(f.Organisation.Name, f.Member.Email)
 	if err != nil {
 		return "", "", err
 	}
 	err = s.Store.PutOneTimeCode(ctx, store.OneTimeCode{OrgID: f.OrgID, MemberID: f.MemberID, Purpose: setupPurpose,
-		CodeHash: pendingMark, Destination: e.URL, SentAt: subj.Now, ExpiresAt: subj.Now.Add(flowLifetimeForSetup)})
+		CodeHash: pendingMark, Destination: s.Secrets.SealPending(f.OrgID, f.MemberID, e.URL), SentAt: subj.Now,
+		ExpiresAt: subj.Now.Add(flowLifetimeForSetup)})
 	return e.Secret, e.URL, err
 }
 
@@ -77,7 +81,8 @@ func (s *Second) submitSetup(w http.ResponseWriter, r *http.Request, f *signin.F
 	secret, _, err := s.pendingSecret(r, f, subj)
 	if err == nil {
 		err = s.Store.InTx(ctx, func(tx store.Store) error {
-			if err := totp.Confirm(ctx, tx, f.OrgID, f.MemberID, "Authenticator app", secret, r.PostFormValue("code"), subj.Now); err != nil {
+			err := s.Secrets.Confirm(ctx, tx, f.OrgID, f.MemberID, "Authenticator app", secret, r.PostFormValue("code"), subj.Now)
+			if err != nil {
 				return err
 			}
 			if err := tx.DeleteOneTimeCode(ctx, f.OrgID, f.MemberID, setupPurpose, pendingMark); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"imslogin/internal/audit"
 	"imslogin/internal/mfa"
+	"imslogin/internal/mfa/totp"
 	"imslogin/internal/mfa/trusted"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
@@ -30,6 +31,7 @@ type Deps struct {
 	Store   store.Store
 	Methods *mfa.Registry
 	Devices *trusted.Devices
+	Secrets *totp.Secrets // seals the secret of an app set up at sign-in
 	Pages   *web.Renderer
 	Log     *slog.Logger
 	Now     func() time.Time

@@ -29,7 +29,10 @@ const period = 30
 var opts = totp.ValidateOpts{Period: period, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
 // Method verifies authenticator-app codes.
-type Method struct{ Store store.Store }
+type Method struct {
+	Store   store.Store
+	Secrets *Secrets
+}
 
 var _ mfa.Method = (*Method)(nil)
 
@@ -46,16 +49,26 @@ func (*Method) Challenge(context.Context, mfa.Subject, bool) (mfa.Prompt, error)
 // Verify accepts a code of any of the member's apps.
 func (m *Method) Verify(ctx context.Context, s mfa.Subject, form url.Values) error {
 	code := strings.TrimSpace(form.Get("code"))
+	var unopened error
 	for _, f := range s.FactorsOf(Name) {
-		step, ok := Match(string(f.Secret), code, s.Now)
+		secret, err := m.Secrets.Open(s.Organisation.ID, f.Secret)
+		if err != nil {
+			unopened = err // another app may still match
+			continue
+		}
+		step, ok := Match(secret, code, s.Now)
 		if !ok {
 			continue
 		}
-		err := m.Store.AdvanceMFAFactor(ctx, s.Organisation.ID, s.Member.ID, f.ID, step, s.Now)
+		err = m.Store.AdvanceMFAFactor(ctx, s.Organisation.ID, s.Member.ID, f.ID, step, s.Now)
 		if errors.Is(err, store.ErrConflict) {
 			return mfa.ErrWrongCode // already used, or older than one used
 		}
 		return err
+	}
+	if unopened != nil {
+		// Not the member's mistake (a wrong or lost key): no wrong code is counted.
+		return unopened
 	}
 	return mfa.ErrWrongCode
 }
@@ -116,9 +129,9 @@ func QRCode(otpauthURL string) ([]byte, error) {
 	return b.Bytes(), err
 }
 
-// Confirm stores the secret as the member's app once code matches it; the
-// matching step is recorded, so the code cannot then sign in.
-func Confirm(ctx context.Context, st store.Store, orgID, memberID int64, name, secret, code string, now time.Time) error {
+// Confirm stores the secret, sealed, as the member's app once code matches
+// it; the matching step is recorded, so the code cannot then sign in.
+func (s *Secrets) Confirm(ctx context.Context, st store.Store, orgID, memberID int64, name, secret, code string, now time.Time) error {
 	step, ok := Match(secret, strings.TrimSpace(code), now)
 	if !ok {
 		return mfa.ErrWrongCode
@@ -127,5 +140,5 @@ func Confirm(ctx context.Context, st store.Store, orgID, memberID int64, name, s
 		name = "Authenticator app"
 	}
 	return st.CreateMFAFactor(ctx, &store.MFAFactor{OrgID: orgID, MemberID: memberID, Method: Name, Name: name,
-		Secret: []byte(secret), Counter: step, CreatedAt: now, LastUsedAt: now})
+		Secret: s.Seal(orgID, secret), Counter: step, CreatedAt: now, LastUsedAt: now})
 }

@@ -2,15 +2,18 @@ package totp_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"imslogin/internal/mfa"
 	"imslogin/internal/mfa/totp"
+	"imslogin/internal/secretbox"
 	"imslogin/internal/store/sqlstore/sqltest"
 	"imslogin/internal/store/storetest"
 )
@@ -33,8 +36,19 @@ func oathtool(t *testing.T, secret string, at time.Time) string {
 	return strings.TrimSpace(string(out))
 }
 
+// newSecrets seals with a new random key.
+func newSecrets(t *testing.T) *totp.Secrets {
+	t.Helper()
+	box, err := secretbox.CreateKey(filepath.Join(t.TempDir(), "secret.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return totp.NewSecrets(box)
+}
+
 func setup(t *testing.T) (*totp.Method, mfa.Subject, string) {
 	t.Helper()
+	secrets := newSecrets(t)
 	db := sqltest.NewSQLite(t)
 	org := storetest.NewOrganisation(t, db, "Acme")
 	m := storetest.NewMember(t, db, org.ID, "ana@acme.test")
@@ -43,11 +57,11 @@ func setup(t *testing.T) (*totp.Method, mfa.Subject, string) {
 		t.Fatal(err)
 	}
 	enrolled := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	if err := totp.Confirm(context.Background(), db, org.ID, m.ID, "Phone", e.Secret, oathtool(t, e.Secret, enrolled), enrolled); err != nil {
+	if err := secrets.Confirm(context.Background(), db, org.ID, m.ID, "Phone", e.Secret, oathtool(t, e.Secret, enrolled), enrolled); err != nil {
 		t.Fatalf("confirm with oathtool's code: %v", err)
 	}
 	factors, _ := db.MemberMFAFactors(context.Background(), org.ID, m.ID)
-	return &totp.Method{Store: db}, mfa.Subject{Organisation: org, Member: m, Factors: factors}, e.Secret
+	return &totp.Method{Store: db, Secrets: secrets}, mfa.Subject{Organisation: org, Member: m, Factors: factors}, e.Secret
 }
 
 func verify(m *totp.Method, s mfa.Subject, now time.Time, code string) error {
@@ -119,23 +133,72 @@ func TestEnrolmentNeedsTheRightCodeAndItsCodeCannotSignIn(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 	ctx := context.Background()
-	if err := totp.Confirm(ctx, db, org.ID, m.ID, "", e.Secret, "000000", now); err != mfa.ErrWrongCode {
+	secrets := newSecrets(t)
+	if err := secrets.Confirm(ctx, db, org.ID, m.ID, "", e.Secret, "000000", now); err != mfa.ErrWrongCode {
 		t.Errorf("confirm with a wrong code: %v", err)
 	}
 	if list, _ := db.MemberMFAFactors(ctx, org.ID, m.ID); len(list) != 0 {
 		t.Fatal("a wrong code stored the app")
 	}
 	code := oathtool(t, e.Secret, now)
-	if err := totp.Confirm(ctx, db, org.ID, m.ID, "", e.Secret, code, now); err != nil {
+	if err := secrets.Confirm(ctx, db, org.ID, m.ID, "", e.Secret, code, now); err != nil {
 		t.Fatal(err)
 	}
 	factors, _ := db.MemberMFAFactors(ctx, org.ID, m.ID)
 	s := mfa.Subject{Organisation: org, Member: m, Factors: factors, Now: now}
-	if err := (&totp.Method{Store: db}).Verify(ctx, s, url.Values{"code": {code}}); err != mfa.ErrWrongCode {
+	if err := (&totp.Method{Store: db, Secrets: secrets}).Verify(ctx, s, url.Values{"code": {code}}); err != mfa.ErrWrongCode {
 		t.Errorf("the enrolment code signed in: %v", err)
 	}
 	png, err := totp.QRCode(e.URL)
 	if err != nil || len(png) < 100 || string(png[1:4]) != "PNG" {
 		t.Errorf("QR code: %d bytes, %v", len(png), err)
+	}
+}
+
+// TestSealedSecretsOpenOnlyWithTheirKeyAndOrganisation: a stored app's
+// secret is sealed; another key, or the sealed value copied to another
+// organisation, does not open it, and that is an error, not a wrong code
+// (the member did nothing wrong).
+func TestSealedSecretsOpenOnlyWithTheirKeyAndOrganisation(t *testing.T) {
+	m, s, secret := setup(t)
+	stored := s.Factors[0].Secret
+	if !secretbox.IsSealed(stored) || strings.Contains(string(stored), secret) {
+		t.Fatalf("stored secret %q", stored)
+	}
+	if got, err := m.Secrets.Open(s.Organisation.ID, stored); err != nil || got != secret {
+		t.Fatalf("open: %q, %v", got, err)
+	}
+	if _, err := m.Secrets.Open(s.Organisation.ID+1, stored); err == nil {
+		t.Error("opened for another organisation")
+	}
+	now := time.Date(2026, 11, 21, 10, 0, 5, 0, time.UTC)
+	otherKey := &totp.Method{Store: m.Store, Secrets: newSecrets(t)}
+	if err := verify(otherKey, s, now, oathtool(t, secret, now)); err == nil || errors.Is(err, mfa.ErrWrongCode) {
+		t.Errorf("another key: %v, want an error that is not a wrong code", err)
+	}
+	if err := verify(m, s, now, oathtool(t, secret, now)); err != nil {
+		t.Errorf("the right key: %v", err)
+	}
+}
+
+// TestPendingSetUpIsSealedForItsMember: the otpauth:// URL of an app being
+// set up is stored sealed, as text, and opens only for its member.
+func TestPendingSetUpIsSealedForItsMember(t *testing.T) {
+	secrets := newSecrets(t)
+	e, _ := totp.NewEnrolment("Acme", "ana@acme.test")
+	stored := secrets.SealPending(1, 2, e.URL)
+	if !strings.HasPrefix(stored, "sealed:") || strings.Contains(stored, e.Secret) {
+		t.Fatalf("stored %q", stored)
+	}
+	if got, err := secrets.OpenPending(1, 2, stored); err != nil || got != e.URL {
+		t.Errorf("open: %q, %v", got, err)
+	}
+	for _, bad := range []struct{ org, member int64 }{{1, 3}, {2, 2}} {
+		if _, err := secrets.OpenPending(bad.org, bad.member, stored); err == nil {
+			t.Errorf("opened for %+v", bad)
+		}
+	}
+	if _, err := secrets.OpenPending(1, 2, "sealed:!!"); !errors.Is(err, secretbox.ErrUnknownFormat) {
+		t.Errorf("mangled: %v", err)
 	}
 }

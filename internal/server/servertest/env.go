@@ -52,7 +52,7 @@ func Start(t testing.TB, db server.Database, cfg config.Config, clock *Clock) *E
 	if clock == nil {
 		clock = NewClock()
 	}
-	srv, err := server.New(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{Now: clock.Now})
+	srv, err := server.New(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{Now: clock.Now, Secrets: Secrets})
 	if err != nil {
 		t.Fatal(err)
 	}

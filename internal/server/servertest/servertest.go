@@ -4,6 +4,7 @@ package servertest
 
 import (
 	"context"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 
 	"imslogin/internal/config"
 	"imslogin/internal/membership"
+	"imslogin/internal/mfa/totp"
+	"imslogin/internal/secretbox"
 	"imslogin/internal/server"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
@@ -64,6 +67,18 @@ type Options struct {
 	OrgName string // default "Acme"
 }
 
+// Secrets seals authenticator-app secrets in every test server, with one
+// key made for the test process, as the nodes of a deployment share one.
+var Secrets = func() *totp.Secrets {
+	key := make([]byte, secretbox.KeySize)
+	rand.Read(key)
+	box, err := secretbox.New(key)
+	if err != nil {
+		panic(err)
+	}
+	return totp.NewSecrets(box)
+}()
+
 // FastConfig is a valid configuration with cheap hashing for tests, and
 // throttling loose enough never to interfere; tests of throttling tighten it.
 func FastConfig() config.Config {
@@ -87,6 +102,9 @@ func New(t testing.TB, opts Options) *App {
 	clock := &Clock{now: time.Now().UTC()}
 	if opts.Server.Now == nil {
 		opts.Server.Now = clock.Now
+	}
+	if opts.Server.Secrets == nil {
+		opts.Server.Secrets = Secrets
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	cfg := FastConfig()

@@ -66,6 +66,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"MFAIsolation", testMFAIsolation},
 		{"SMSOutbox", testSMSOutbox},
 		{"SessionAMR", testSessionAMR},
+		{"SecretsAtRest", testSecretsAtRest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })

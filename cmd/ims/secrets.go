@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"imslogin/internal/config"
+	"imslogin/internal/mfa/totp"
+	"imslogin/internal/secretbox"
+	"imslogin/internal/store"
+)
+
+// openSecrets reads the key that seals authenticator-app secrets. With
+// SQLite (one node) a missing key is made on the first start; with
+// PostgreSQL the operator makes it, since every node must read the same
+// one and two nodes would otherwise each make their own. A missing key is
+// never replaced while sealed secrets need it. created reports a new key.
+func openSecrets(ctx context.Context, cfg config.Config, db store.SecretsAtRest) (secrets *totp.Secrets, created bool, err error) {
+	path, err := cfg.SecretKeyPath()
+	if err != nil {
+		return nil, false, err
+	}
+	box, err := secretbox.LoadKey(path)
+	if err == nil {
+		return totp.NewSecrets(box), false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, false, err
+	}
+	if err := refuseNewKey(ctx, cfg, db, path); err != nil {
+		return nil, false, err
+	}
+	if box, err = secretbox.CreateKey(path); err != nil {
+		return nil, false, err
+	}
+	return totp.NewSecrets(box), true, nil
+}
+
+// refuseNewKey says why no key may be made in place of the missing one.
+func refuseNewKey(ctx context.Context, cfg config.Config, db store.SecretsAtRest, path string) error {
+	sealed, err := totp.CountSealed(ctx, db)
+	if err != nil {
+		return err
+	}
+	if sealed > 0 {
+		return fmt.Errorf("the secret key file %s is missing, but %s in the database sealed with the key it held: "+
+			"restore the file from the backup made with the database (IMS_SECRET_KEY_FILE names it). "+
+			"A new key would make every one of those apps stop working, so none was made and nothing was changed",
+			path, sealedApps(sealed))
+	}
+	if !cfg.SQLite() {
+		return fmt.Errorf("the secret key file %s is missing: make it once (for example `openssl rand -hex 32 > %s`, "+
+			"readable only by IMS Login) and give every node the same file", path, path)
+	}
+	return nil
+}
+
+func sealedApps(n int64) string {
+	if n == 1 {
+		return "1 authenticator app is"
+	}
+	return fmt.Sprintf("%d authenticator apps are", n)
+}
+
+// sealStoredSecrets seals the authenticator-app secrets stored before
+// sealing existed, before the server serves.
+func sealStoredSecrets(ctx context.Context, secrets *totp.Secrets, db store.SecretsAtRest) (apps, pending int, err error) {
+	apps, pending, err = secrets.SealStored(ctx, db)
+	if err != nil {
+		return apps, pending, fmt.Errorf("seal stored authenticator-app secrets: %w", err)
+	}
+	return apps, pending, nil
+}

@@ -1,0 +1,66 @@
+package sqlstore
+
+import (
+	"context"
+
+	"imslogin/internal/store"
+)
+
+// The prefix tests compare substr(…, 1, length) with the prefix: the same
+// SQL on SQLite (BLOB and TEXT) and PostgreSQL (BYTEA and TEXT), and no
+// LIKE wildcards to escape.
+
+func (q *queries) CountMFASecrets(ctx context.Context, method string, prefix []byte) (int64, error) {
+	var n int64
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM mfa_factors WHERE method = ? AND substr(secret, 1, ?) = ?`,
+		method, len(prefix), prefix).Scan(&n)
+	return n, translate(err)
+}
+
+func (q *queries) MFAFactorsNotStartingWith(ctx context.Context, method string, prefix []byte, afterID int64, limit int) ([]store.MFAFactor, error) {
+	rows, err := q.query(ctx, `SELECT id, org_id, member_id, method, name, secret, counter, created_at, last_used_at
+		FROM mfa_factors WHERE method = ? AND substr(secret, 1, ?) <> ? AND id > ? ORDER BY id LIMIT ?`,
+		method, len(prefix), prefix, afterID, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var list []store.MFAFactor
+	for rows.Next() {
+		var f store.MFAFactor
+		if err := rows.Scan(&f.ID, &f.OrgID, &f.MemberID, &f.Method, &f.Name, &f.Secret, &f.Counter,
+			msTime{&f.CreatedAt}, msTime{&f.LastUsedAt}); err != nil {
+			return nil, err
+		}
+		list = append(list, f)
+	}
+	return list, rows.Err()
+}
+
+func (q *queries) ReplaceMFASecret(ctx context.Context, orgID, id int64, old, secret []byte) error {
+	return q.execOne(ctx, `UPDATE mfa_factors SET secret = ? WHERE org_id = ? AND id = ? AND secret = ?`, secret, orgID, id, old)
+}
+
+func (q *queries) OneTimeCodesByDestinationPrefix(ctx context.Context, prefix string) ([]store.OneTimeCode, error) {
+	rows, err := q.query(ctx, `SELECT org_id, member_id, purpose, code_hash, destination, sent_at, expires_at, attempts
+		FROM one_time_codes WHERE substr(destination, 1, ?) = ? ORDER BY org_id, member_id, purpose`, len(prefix), prefix)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var list []store.OneTimeCode
+	for rows.Next() {
+		var c store.OneTimeCode
+		if err := rows.Scan(&c.OrgID, &c.MemberID, &c.Purpose, &c.CodeHash, &c.Destination, msTime{&c.SentAt},
+			msTime{&c.ExpiresAt}, &c.Attempts); err != nil {
+			return nil, err
+		}
+		list = append(list, c)
+	}
+	return list, rows.Err()
+}
+
+func (q *queries) ReplaceOneTimeCodeDestination(ctx context.Context, orgID, memberID int64, purpose, old, destination string) error {
+	return q.execOne(ctx, `UPDATE one_time_codes SET destination = ? WHERE org_id = ? AND member_id = ? AND purpose = ?
+		AND destination = ?`, destination, orgID, memberID, purpose, old)
+}
