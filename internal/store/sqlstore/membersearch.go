@@ -191,32 +191,64 @@ func (q *queries) walkOn(ctx context.Context, s memberSearch, sort store.MemberS
 	}
 	rows := termRows(s.orgID, s.elsewhere, s.driver, "t.member_id")
 	p.add(` AND (+m.id IN (`+rows.text.String()+`)`, rows.args...)
-	if s.lead != 0 {
+	switch {
+	case s.lead != 0:
 		q.beginsWith(p.add(` OR `), k.col, s.driver)
+	case q.d == dialectPostgres:
+		// Within an OR, PostgreSQL hashes the set once and tests each
+		// member as it walks the sorted index; alone, the IN became a
+		// join that read every member of the organisation.
+		p.add(` OR m.id < 0`)
 	}
 	return q.pageIDs(ctx, q.hasWords(p.add(`)`), s.others), k)
 }
 
 // countSearch counts the members having every word, up to limit+1 (0: no
-// limit). The driving word's term rows lead, read in index order, so the
-// count stops as soon as it passes the limit.
+// limit). The driving word's term rows lead, read in index order.
 func (q *queries) countSearch(ctx context.Context, orgID int64, words []string, limit int) (int, error) {
 	s := memberSearch{orgID: orgID, words: words, elsewhere: startsWithout(0)}
 	if _, err := q.chooseDriver(ctx, &s); err != nil {
 		return 0, err
 	}
-	p := termRows(orgID, s.elsewhere, s.driver, "DISTINCT t.member_id")
+	matches := termRows(orgID, s.elsewhere, s.driver, "t.member_id")
 	if len(s.others) > 0 {
-		p = q.hasWords(new(sqlParts).add(`SELECT DISTINCT t.member_id FROM member_terms t JOIN members m ON m.id = t.member_id
+		matches = q.hasWords(new(sqlParts).add(`SELECT t.member_id FROM member_terms t JOIN members m ON m.id = t.member_id
 			WHERE t.org_id = ? AND t.starts IN (`+s.elsewhere+`) AND t.term >= ? AND t.term < ?`,
 			orgID, s.driver, prefixEnd(s.driver)), s.others)
 	}
+	if limit > 0 {
+		if n, ok, err := q.countFirstMatches(ctx, matches, limit); ok || err != nil {
+			return n, err
+		}
+	}
+	p := new(sqlParts).add(`SELECT DISTINCT member_id FROM (`+matches.text.String()+`) t`, matches.args...)
 	if limit > 0 {
 		p.add(fmt.Sprintf(` LIMIT %d`, limit+1))
 	}
 	var n int
 	err := q.queryRow(ctx, `SELECT COUNT(*) FROM (`+p.text.String()+`) matches`, p.args...).Scan(&n)
 	return n, translate(err)
+}
+
+// termRowsPerMember bounds, in practice, a member's term rows that begin
+// with one word: one per word of its name and email that does.
+const termRowsPerMember = 4
+
+// countFirstMatches counts the members among the first matching term rows,
+// enough for limit+1 members unless members have more than
+// termRowsPerMember such rows each. ok is false when that count is not the
+// answer (the rows ran out of the bound before limit+1 members). PostgreSQL
+// cannot stop a DISTINCT early: it would hash or sort every term row of a
+// common word.
+func (q *queries) countFirstMatches(ctx context.Context, matches *sqlParts, limit int) (n int, ok bool, err error) {
+	bound := termRowsPerMember * (limit + 1)
+	var rows int
+	err = q.queryRow(ctx, fmt.Sprintf(`SELECT COUNT(DISTINCT member_id), COUNT(*) FROM (%s LIMIT %d) first_rows`,
+		matches.text.String(), bound), matches.args...).Scan(&n, &rows)
+	if err != nil {
+		return 0, false, translate(err)
+	}
+	return min(n, limit+1), n > limit || rows < bound, nil
 }
 
 // startsWithout lists the starts values without bit lead: the term rows of

@@ -40,11 +40,19 @@ func TestSearchPathsAgree(t *testing.T) {
 			}
 			batch = append(batch, m)
 		}
+		// One member with more words beginning "zz" than a member usually
+		// has, and one after it in term order: counting the first term rows
+		// alone would find only the first.
+		batch = append(batch,
+			store.Member{OrgID: org.ID, Name: "Zza Zzb Zzc Zzd Zze Zzf Zzg Zzh", Email: "zzi@acme.test",
+				Role: store.RoleMember, Status: store.StatusActive, CreatedAt: time.Now()},
+			store.Member{OrgID: org.ID, Name: "Zzz", Email: "z@acme.test", Role: store.RoleMember,
+				Status: store.StatusActive, CreatedAt: time.Now()})
 		if err := db.BulkCreateMembers(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
 		searches := []string{"carla", "costa", "c", "di", "acme", "partner.example", "carla costa", "m1", "Ana Lima 3",
-			"nobody", "r", "costa@acme"}
+			"nobody", "r", "costa@acme", "zz"}
 		for _, limits := range [][3]int{{10_000, 20_000, 200_000}, {2, 3, 1_000}, {2, 3, 2}, {2, 1_000, 1_000}} {
 			sqlstore.SetSearchLimits(t, limits[0], limits[1], limits[2])
 			for _, sort := range []store.MemberSort{store.SortName, store.SortEmail, store.SortStatus, store.SortLastSignIn} {
@@ -61,8 +69,14 @@ func TestSearchPathsAgree(t *testing.T) {
 						if got := ids(pages(t, db, org.ID, q)); !slices.Equal(got, want) {
 							t.Errorf("limits %v, %q by %s (desc %v): got %v, want %v", limits, search, sort, desc, got, want)
 						}
-						if n, _ := db.CountMembers(ctx, org.ID, search, 0); n != len(want) {
-							t.Errorf("limits %v, count of %q: got %d, want %d", limits, search, n, len(want))
+						for _, limit := range []int{0, 1, 3} {
+							wantN := len(want)
+							if limit > 0 {
+								wantN = min(wantN, limit+1)
+							}
+							if n, err := db.CountMembers(ctx, org.ID, search, limit); n != wantN || err != nil {
+								t.Errorf("limits %v, count of %q up to %d: got %d (%v), want %d", limits, search, limit, n, err, wantN)
+							}
 						}
 					}
 				}
