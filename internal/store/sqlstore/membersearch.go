@@ -212,9 +212,11 @@ func (q *queries) countSearch(ctx context.Context, orgID int64, words []string, 
 	}
 	matches := termRows(orgID, s.elsewhere, s.driver, "t.member_id")
 	if len(s.others) > 0 {
-		matches = q.hasWords(new(sqlParts).add(`SELECT t.member_id FROM member_terms t JOIN members m ON m.id = t.member_id
-			WHERE t.org_id = ? AND t.starts IN (`+s.elsewhere+`) AND t.term >= ? AND t.term < ?`,
-			orgID, s.driver, prefixEnd(s.driver)), s.others)
+		// A scalar subquery, which PostgreSQL runs per term row in index
+		// order, stopping with the LIMIT, where a join would hash every
+		// member having the word.
+		others := q.hasWords(new(sqlParts).add(`SELECT TRUE FROM members m WHERE m.id = t.member_id`), s.others)
+		matches.add(` AND (`+others.text.String()+`)`, others.args...)
 	}
 	if limit > 0 {
 		if n, ok, err := q.countFirstMatches(ctx, matches, limit); ok || err != nil {
@@ -234,21 +236,25 @@ func (q *queries) countSearch(ctx context.Context, orgID int64, words []string, 
 // with one word: one per word of its name and email that does.
 const termRowsPerMember = 4
 
-// countFirstMatches counts the members among the first matching term rows,
-// enough for limit+1 members unless members have more than
-// termRowsPerMember such rows each. ok is false when that count is not the
-// answer (the rows ran out of the bound before limit+1 members). PostgreSQL
-// cannot stop a DISTINCT early: it would hash or sort every term row of a
-// common word.
+// countFirstMatches counts the members among the first matching term rows:
+// limit+1 rows, which are as many members when each has one such row (the
+// rule), then termRowsPerMember times as many. ok is false when neither
+// count is the answer (the rows ran out of a bound before limit+1 members).
+// PostgreSQL cannot stop a DISTINCT early: it would hash or sort every term
+// row of a common word.
 func (q *queries) countFirstMatches(ctx context.Context, matches *sqlParts, limit int) (n int, ok bool, err error) {
-	bound := termRowsPerMember * (limit + 1)
-	var rows int
-	err = q.queryRow(ctx, fmt.Sprintf(`SELECT COUNT(DISTINCT member_id), COUNT(*) FROM (%s LIMIT %d) first_rows`,
-		matches.text.String(), bound), matches.args...).Scan(&n, &rows)
-	if err != nil {
-		return 0, false, translate(err)
+	for _, bound := range []int{limit + 1, termRowsPerMember * (limit + 1)} {
+		var rows int
+		err = q.queryRow(ctx, fmt.Sprintf(`SELECT COUNT(DISTINCT member_id), COUNT(*) FROM (%s LIMIT %d) first_rows`,
+			matches.text.String(), bound), matches.args...).Scan(&n, &rows)
+		if err != nil {
+			return 0, false, translate(err)
+		}
+		if n > limit || rows < bound {
+			return min(n, limit+1), true, nil
+		}
 	}
-	return min(n, limit+1), n > limit || rows < bound, nil
+	return 0, false, nil
 }
 
 // startsWithout lists the starts values without bit lead: the term rows of
