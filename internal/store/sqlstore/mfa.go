@@ -49,22 +49,9 @@ func (q *queries) CreateMFAFactor(ctx context.Context, f *store.MFAFactor) error
 }
 
 func (q *queries) MemberMFAFactors(ctx context.Context, orgID, memberID int64) ([]store.MFAFactor, error) {
-	rows, err := q.query(ctx, `SELECT id, org_id, member_id, method, name, secret, counter, created_at, last_used_at
+	rows, err := q.query(ctx, `SELECT `+factorColumns+`
 		FROM mfa_factors WHERE org_id = ? AND member_id = ? ORDER BY id`, orgID, memberID)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var list []store.MFAFactor
-	for rows.Next() {
-		var f store.MFAFactor
-		if err := rows.Scan(&f.ID, &f.OrgID, &f.MemberID, &f.Method, &f.Name, &f.Secret, &f.Counter,
-			msTime{&f.CreatedAt}, msTime{&f.LastUsedAt}); err != nil {
-			return nil, err
-		}
-		list = append(list, f)
-	}
-	return list, rows.Err()
+	return scanFactors(rows, err)
 }
 
 // AdvanceMFAFactor moves the counter forward in one conditional UPDATE, so
@@ -239,4 +226,25 @@ func (q *queries) MemberMFA(ctx context.Context, orgID, memberID int64) (store.M
 		return p, nil, store.ErrNotFound
 	}
 	return p, list, nil
+}
+
+// factorColumns are the columns scanFactors reads, in order.
+const factorColumns = `id, org_id, member_id, method, name, secret, counter, created_at, last_used_at`
+
+// scanFactors reads the rows of a query of factorColumns.
+func scanFactors(rows *sql.Rows, err error) ([]store.MFAFactor, error) {
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var list []store.MFAFactor
+	for rows.Next() {
+		var f store.MFAFactor
+		if err := rows.Scan(&f.ID, &f.OrgID, &f.MemberID, &f.Method, &f.Name, &f.Secret, &f.Counter,
+			msTime{&f.CreatedAt}, msTime{&f.LastUsedAt}); err != nil {
+			return nil, err
+		}
+		list = append(list, f)
+	}
+	return list, rows.Err()
 }

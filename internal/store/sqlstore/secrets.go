@@ -18,23 +18,10 @@ func (q *queries) CountMFASecrets(ctx context.Context, method string, prefix []b
 }
 
 func (q *queries) MFAFactorsNotStartingWith(ctx context.Context, method string, prefix []byte, afterID int64, limit int) ([]store.MFAFactor, error) {
-	rows, err := q.query(ctx, `SELECT id, org_id, member_id, method, name, secret, counter, created_at, last_used_at
+	rows, err := q.query(ctx, `SELECT `+factorColumns+`
 		FROM mfa_factors WHERE method = ? AND substr(secret, 1, ?) <> ? AND id > ? ORDER BY id LIMIT ?`,
 		method, len(prefix), prefix, afterID, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var list []store.MFAFactor
-	for rows.Next() {
-		var f store.MFAFactor
-		if err := rows.Scan(&f.ID, &f.OrgID, &f.MemberID, &f.Method, &f.Name, &f.Secret, &f.Counter,
-			msTime{&f.CreatedAt}, msTime{&f.LastUsedAt}); err != nil {
-			return nil, err
-		}
-		list = append(list, f)
-	}
-	return list, rows.Err()
+	return scanFactors(rows, err)
 }
 
 func (q *queries) ReplaceMFASecret(ctx context.Context, orgID, id int64, old, secret []byte) error {
