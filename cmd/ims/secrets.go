@@ -24,7 +24,15 @@ func openSecrets(ctx context.Context, cfg config.Config, db store.SecretsAtRest)
 	}
 	box, err := secretbox.LoadKey(path)
 	if err == nil {
-		return totp.NewSecrets(box), false, nil
+		secrets = totp.NewSecrets(box)
+		if err := secrets.CheckKey(ctx, db); errors.Is(err, totp.ErrWrongKey) && !cfg.SecretKeyLost {
+			return nil, false, fmt.Errorf("the secret key file %s does not open the authenticator apps sealed in the database: "+
+				"restore the key file that sealed them (from the backup made with the database); nothing was changed. "+
+				"If that key is lost for good, start with --secret-key-lost: those apps stop working", path)
+		} else if err != nil && !errors.Is(err, totp.ErrWrongKey) {
+			return nil, false, err
+		}
+		return secrets, false, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, false, err
@@ -44,10 +52,11 @@ func refuseNewKey(ctx context.Context, cfg config.Config, db store.SecretsAtRest
 	if err != nil {
 		return err
 	}
-	if sealed > 0 {
+	if sealed > 0 && !cfg.SecretKeyLost {
 		return fmt.Errorf("the secret key file %s is missing, but %s in the database sealed with the key it held: "+
 			"restore the file from the backup made with the database (IMS_SECRET_KEY_FILE names it). "+
-			"A new key would make every one of those apps stop working, so none was made and nothing was changed",
+			"A new key would make every one of those apps stop working, so none was made and nothing was changed "+
+			"(if that key is lost for good, start with --secret-key-lost)",
 			path, sealedApps(sealed))
 	}
 	if !cfg.SQLite() {

@@ -102,6 +102,49 @@ func TestStartUpRefusesANewKeyForSealedSecrets(t *testing.T) {
 	}
 }
 
+// TestStartUpRefusesAKeyThatDoesNotOpenTheApps: another key in place of
+// the one that sealed the apps (a wrong file restored) stops the start,
+// instead of every sign-in with an app failing.
+func TestStartUpRefusesAKeyThatDoesNotOpenTheApps(t *testing.T) {
+	t.Setenv("IMS_ARGON2_MEMORY_KIB", "8192")
+	dir := t.TempDir()
+	url := "sqlite:" + filepath.Join(dir, "ims.db")
+	if out, err := run(t, "", "dev", "seed", "--members", "2", "--totp", "--database-url", url); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	keyFile := filepath.Join(dir, "secret.key")
+	before := storedSecrets(t, url)
+	if err := os.Remove(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := secretbox.CreateKey(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a wrong start serves until then
+	defer cancel()
+	cmd := newRootCommand(strings.NewReader(""), &strings.Builder{}, &strings.Builder{})
+	cmd.SetArgs([]string{"serve", "--database-url", url, "--addr", "127.0.0.1:0"})
+	err := cmd.ExecuteContext(ctx)
+	if err == nil || !strings.Contains(err.Error(), "does not open the authenticator apps") || !strings.Contains(err.Error(), keyFile) {
+		t.Fatalf("got %v, want a refusal naming the key file", err)
+	}
+	if after := storedSecrets(t, url); after != before {
+		t.Errorf("stored secrets changed")
+	}
+	// With the old key declared lost, the new key is used, and so is a
+	// new file when none is left.
+	db := sqltest.Open(t, url)
+	cfg := config.Default()
+	cfg.DatabaseURL, cfg.SecretKeyLost = url, true
+	if _, created, err := openSecrets(context.Background(), cfg, db); err != nil || created {
+		t.Errorf("--secret-key-lost with another key: created %v, %v", created, err)
+	}
+	os.Remove(keyFile)
+	if _, created, err := openSecrets(context.Background(), cfg, db); err != nil || !created {
+		t.Errorf("--secret-key-lost with no key file: created %v, %v", created, err)
+	}
+}
+
 // storedSecrets concatenates the stored secrets of the two seeded members.
 func storedSecrets(t *testing.T, url string) string {
 	t.Helper()

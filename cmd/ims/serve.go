@@ -97,6 +97,10 @@ func prepareSecrets(ctx context.Context, cfg config.Config, db *sqlstore.DB, log
 		path, _ := cfg.SecretKeyPath()
 		log.Warn("created the key that seals authenticator-app secrets: back it up with the database", "path", path)
 	}
+	if cfg.SecretKeyLost {
+		log.Warn("started with --secret-key-lost: authenticator apps sealed with another key do not work; " +
+			"their members sign in with another method, or an administrator resets their multi-factor authentication")
+	}
 	apps, pending, err := sealStoredSecrets(ctx, secrets, db)
 	if err != nil {
 		return nil, err

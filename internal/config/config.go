@@ -58,6 +58,9 @@ type Config struct {
 	// SecretKeyFile holds the key that seals authenticator-app secrets;
 	// empty means secret.key beside the SQLite database (see SecretKeyPath).
 	SecretKeyFile string
+	// SecretKeyLost starts with a new key in place of a lost one: the apps
+	// sealed with the lost key stop working.
+	SecretKeyLost bool
 }
 
 // Default is the configuration before flags, environment and file.
@@ -123,6 +126,8 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 func (c *Config) BindSecretKeyFlag(fs *pflag.FlagSet) {
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", c.SecretKeyFile,
 		"file of the key sealing authenticator-app secrets (64 hex characters); empty: secret.key beside the SQLite database")
+	fs.BoolVar(&c.SecretKeyLost, "secret-key-lost", c.SecretKeyLost,
+		"the key that sealed the stored authenticator apps is lost: start with a new key anyway (those apps stop working)")
 }
 
 // BindMailFlags registers the mail delivery and emailed-link settings.

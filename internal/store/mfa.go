@@ -109,6 +109,9 @@ type SecretsAtRest interface {
 	// every organisation, whose secret does not start with prefix and whose
 	// ID is above afterID, by ID.
 	MFAFactorsNotStartingWith(ctx context.Context, method string, prefix []byte, afterID int64, limit int) ([]MFAFactor, error)
+	// MFAFactorsStartingWith is the same for the factors whose secret does
+	// start with prefix.
+	MFAFactorsStartingWith(ctx context.Context, method string, prefix []byte, afterID int64, limit int) ([]MFAFactor, error)
 	// ReplaceMFASecret changes a factor's secret from old to secret;
 	// ErrNotFound if it is no longer old (changed or removed meanwhile).
 	ReplaceMFASecret(ctx context.Context, orgID, id int64, old, secret []byte) error

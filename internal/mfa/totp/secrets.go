@@ -82,6 +82,23 @@ func CountSealed(ctx context.Context, st store.SecretsAtRest) (int64, error) {
 	return st.CountMFASecrets(ctx, Name, sealedMark)
 }
 
+// ErrWrongKey is a key that does not open the apps sealed before.
+var ErrWrongKey = errors.New("the key does not open the authenticator apps sealed in the database")
+
+// CheckKey opens one sealed app, if there is one: a wrong key restored
+// from a backup is refused at start-up instead of failing every sign-in
+// with an authenticator app.
+func (s *Secrets) CheckKey(ctx context.Context, st store.SecretsAtRest) error {
+	list, err := st.MFAFactorsStartingWith(ctx, Name, sealedMark, 0, 1)
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	if _, err := s.Open(list[0].OrgID, list[0].Secret); errors.Is(err, secretbox.ErrCannotOpen) {
+		return ErrWrongKey
+	}
+	return err
+}
+
 // SealStored seals, in place, the apps and pending set-ups stored before
 // secrets were sealed. Each write is conditional on the value read, so a
 // change made meanwhile (an app removed, a set-up restarted) is kept.

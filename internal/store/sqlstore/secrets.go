@@ -18,8 +18,18 @@ func (q *queries) CountMFASecrets(ctx context.Context, method string, prefix []b
 }
 
 func (q *queries) MFAFactorsNotStartingWith(ctx context.Context, method string, prefix []byte, afterID int64, limit int) ([]store.MFAFactor, error) {
+	return q.factorsByPrefix(ctx, "<>", method, prefix, afterID, limit)
+}
+
+func (q *queries) MFAFactorsStartingWith(ctx context.Context, method string, prefix []byte, afterID int64, limit int) ([]store.MFAFactor, error) {
+	return q.factorsByPrefix(ctx, "=", method, prefix, afterID, limit)
+}
+
+// factorsByPrefix lists factors whose secret's start compares to prefix by
+// op ("=" or "<>").
+func (q *queries) factorsByPrefix(ctx context.Context, op, method string, prefix []byte, afterID int64, limit int) ([]store.MFAFactor, error) {
 	rows, err := q.query(ctx, `SELECT `+factorColumns+`
-		FROM mfa_factors WHERE method = ? AND substr(secret, 1, ?) <> ? AND id > ? ORDER BY id LIMIT ?`,
+		FROM mfa_factors WHERE method = ? AND substr(secret, 1, ?) `+op+` ? AND id > ? ORDER BY id LIMIT ?`,
 		method, len(prefix), prefix, afterID, limit)
 	return scanFactors(rows, err)
 }

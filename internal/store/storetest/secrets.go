@@ -27,6 +27,10 @@ func testSecretsAtRest(t *testing.T, s store.Store) {
 	if n, err := s.CountMFASecrets(ctx, "totp", mark); err != nil || n != 1 {
 		t.Errorf("sealed apps: %d, %v; want 1", n, err)
 	}
+	if list, err := s.MFAFactorsStartingWith(ctx, "totp", mark, 0, 10); err != nil || len(list) != 1 || list[0].ID != sealed.ID ||
+		string(list[0].Secret) != string(sealed.Secret) {
+		t.Errorf("sealed apps listed: %+v, %v; want the one", list, err)
+	}
 	first, err := s.MFAFactorsNotStartingWith(ctx, "totp", mark, 0, 1)
 	if err != nil || len(first) != 1 || first[0].ID != plainAna.ID || string(first[0].Secret) != string(plainAna.Secret) ||
 		first[0].OrgID != acme.ID {
