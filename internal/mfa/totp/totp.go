@@ -40,7 +40,17 @@ func (*Method) Name() string  { return Name }
 func (*Method) Label() string { return "Authenticator app" }
 func (*Method) AMR() string   { return "otp" }
 
-func (*Method) Usable(s mfa.Subject) bool { return len(s.FactorsOf(Name)) > 0 }
+// Usable: the member has an app whose secret opens. Apps sealed with a
+// key since lost (started with --secret-key-lost) are not offered, so their
+// members are led to another method instead of an error.
+func (m *Method) Usable(s mfa.Subject) bool {
+	for _, f := range s.FactorsOf(Name) {
+		if _, err := m.Secrets.Open(s.Organisation.ID, f.Secret); err == nil {
+			return true
+		}
+	}
+	return false
+}
 
 func (*Method) Challenge(context.Context, mfa.Subject, bool) (mfa.Prompt, error) {
 	return mfa.Prompt{CodeInput: true, Instructions: "Enter the 6-digit code your authenticator app shows for this account."}, nil

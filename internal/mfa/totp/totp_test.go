@@ -176,6 +176,10 @@ func TestSealedSecretsOpenOnlyWithTheirKeyAndOrganisation(t *testing.T) {
 	if err := verify(otherKey, s, now, oathtool(t, secret, now)); err == nil || errors.Is(err, mfa.ErrWrongCode) {
 		t.Errorf("another key: %v, want an error that is not a wrong code", err)
 	}
+	if otherKey.Usable(s) || !m.Usable(s) {
+		t.Errorf("offered with another key: %v, with its own: %v; want the app offered only where it opens",
+			otherKey.Usable(s), m.Usable(s))
+	}
 	if err := verify(m, s, now, oathtool(t, secret, now)); err != nil {
 		t.Errorf("the right key: %v", err)
 	}
