@@ -76,20 +76,9 @@ func TestStartUpSealsPlainSecrets(t *testing.T) {
 // database holds apps sealed with it: the server does not start, says so,
 // makes no key and changes nothing.
 func TestStartUpRefusesANewKeyForSealedSecrets(t *testing.T) {
-	t.Setenv("IMS_ARGON2_MEMORY_KIB", "8192")
-	dir := t.TempDir()
-	url := "sqlite:" + filepath.Join(dir, "ims.db")
-	if out, err := run(t, "", "dev", "seed", "--members", "2", "--totp", "--database-url", url); err != nil {
-		t.Fatalf("seed: %v\n%s", err, out)
-	}
-	keyFile := filepath.Join(dir, "secret.key")
-	before := storedSecrets(t, url)
+	url, keyFile, before := seedSealedApps(t)
 	os.Remove(keyFile)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a wrong start serves until then
-	defer cancel()
-	cmd := newRootCommand(strings.NewReader(""), &strings.Builder{}, &strings.Builder{})
-	cmd.SetArgs([]string{"serve", "--database-url", url, "--addr", "127.0.0.1:0"})
-	err := cmd.ExecuteContext(ctx)
+	err := serveUntilRefused(t, url)
 	if err == nil || !strings.Contains(err.Error(), "2 authenticator apps are in the database sealed") ||
 		!strings.Contains(err.Error(), "restore the file") || !strings.Contains(err.Error(), keyFile) {
 		t.Fatalf("got %v, want a refusal naming the file and the sealed apps", err)
@@ -106,25 +95,14 @@ func TestStartUpRefusesANewKeyForSealedSecrets(t *testing.T) {
 // the one that sealed the apps (a wrong file restored) stops the start,
 // instead of every sign-in with an app failing.
 func TestStartUpRefusesAKeyThatDoesNotOpenTheApps(t *testing.T) {
-	t.Setenv("IMS_ARGON2_MEMORY_KIB", "8192")
-	dir := t.TempDir()
-	url := "sqlite:" + filepath.Join(dir, "ims.db")
-	if out, err := run(t, "", "dev", "seed", "--members", "2", "--totp", "--database-url", url); err != nil {
-		t.Fatalf("seed: %v\n%s", err, out)
-	}
-	keyFile := filepath.Join(dir, "secret.key")
-	before := storedSecrets(t, url)
+	url, keyFile, before := seedSealedApps(t)
 	if err := os.Remove(keyFile); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := secretbox.CreateKey(keyFile); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a wrong start serves until then
-	defer cancel()
-	cmd := newRootCommand(strings.NewReader(""), &strings.Builder{}, &strings.Builder{})
-	cmd.SetArgs([]string{"serve", "--database-url", url, "--addr", "127.0.0.1:0"})
-	err := cmd.ExecuteContext(ctx)
+	err := serveUntilRefused(t, url)
 	if err == nil || !strings.Contains(err.Error(), "does not open the authenticator apps") || !strings.Contains(err.Error(), keyFile) {
 		t.Fatalf("got %v, want a refusal naming the key file", err)
 	}
@@ -143,6 +121,30 @@ func TestStartUpRefusesAKeyThatDoesNotOpenTheApps(t *testing.T) {
 	if _, created, err := openSecrets(context.Background(), cfg, db); err != nil || !created {
 		t.Errorf("--secret-key-lost with no key file: created %v, %v", created, err)
 	}
+}
+
+// seedSealedApps seeds two members with a sealed app into a new SQLite
+// database, and returns its URL, its key file and the stored secrets.
+func seedSealedApps(t *testing.T) (url, keyFile, stored string) {
+	t.Helper()
+	t.Setenv("IMS_ARGON2_MEMORY_KIB", "8192")
+	dir := t.TempDir()
+	url = "sqlite:" + filepath.Join(dir, "ims.db")
+	if out, err := run(t, "", "dev", "seed", "--members", "2", "--totp", "--database-url", url); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	return url, filepath.Join(dir, "secret.key"), storedSecrets(t, url)
+}
+
+// serveUntilRefused runs ims serve on url and returns why it stopped; a
+// start that is not refused serves until the test's deadline.
+func serveUntilRefused(t *testing.T, url string) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := newRootCommand(strings.NewReader(""), &strings.Builder{}, &strings.Builder{})
+	cmd.SetArgs([]string{"serve", "--database-url", url, "--addr", "127.0.0.1:0"})
+	return cmd.ExecuteContext(ctx)
 }
 
 // storedSecrets concatenates the stored secrets of the two seeded members.
