@@ -207,6 +207,21 @@ func TestPostgresNeedsAKeyFile(t *testing.T) {
 	}
 }
 
+// TestAdministrationNeedsNoKeyFile: commands that never read authenticator
+// secrets (creating an organisation, adding a member) work on PostgreSQL
+// without --secret-key-file.
+func TestAdministrationNeedsNoKeyFile(t *testing.T) {
+	t.Setenv("IMS_ARGON2_MEMORY_KIB", "8192")
+	url := sqltest.NewPostgresDatabase(t)
+	if _, err := run(t, "", "org", "create", "--name", "Acme", "--database-url", url); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "correct horse battery staple\n", "member", "add", "--org", "Acme", "--email", "ana@acme.test",
+		"--name", "Ana Lima", "--role", "owner", "--password-stdin", "--database-url", url); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func schemaVersion(t *testing.T, url string) int {
 	t.Helper()
 	db, err := sqlstore.Open(context.Background(), url)

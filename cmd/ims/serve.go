@@ -45,6 +45,9 @@ func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if _, err := cfg.SecretKeyPath(); err != nil { // before the database is touched
+		return err
+	}
 	log := newLogger(cmd.ErrOrStderr(), cfg.LogLevel, cfg.LogFormat)
 	ctx := cmd.Context()
 	started := time.Now()

@@ -241,10 +241,6 @@ func (c Config) Validate() error {
 	if c.MailRetention < 0 {
 		errs = append(errs, errors.New("mail-retention: must not be negative (0 keeps messages forever)"))
 	}
-	if c.SecretKeyFile == "" && !c.SQLite() {
-		errs = append(errs, errors.New("secret-key-file: required with PostgreSQL, the same file on every node "+
-			"(64 hexadecimal characters, such as the output of `openssl rand -hex 32`)"))
-	}
 	if _, err := sms.FromURL(c.SMSURL); err != nil {
 		errs = append(errs, fmt.Errorf("sms-url: %w", err))
 	}
@@ -296,7 +292,8 @@ func (c Config) SecretKeyPath() (string, error) {
 		return c.SecretKeyFile, nil
 	}
 	if !c.SQLite() {
-		return "", errors.New("secret-key-file: required with PostgreSQL (IMS_SECRET_KEY_FILE)")
+		return "", errors.New("secret-key-file: required with PostgreSQL, the same file on every node " +
+			"(64 hexadecimal characters, such as the output of `openssl rand -hex 32`; IMS_SECRET_KEY_FILE)")
 	}
 	return filepath.Join(filepath.Dir(strings.TrimPrefix(c.DatabaseURL, "sqlite:")), "secret.key"), nil
 }

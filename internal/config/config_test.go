@@ -76,7 +76,7 @@ func TestSecretKeyFile(t *testing.T) {
 	if _, err := cfg.SecretKeyPath(); err == nil {
 		t.Error("PostgreSQL without a key file has a default")
 	}
-	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "secret-key-file: required with PostgreSQL") {
+	if err := cfg.Validate(); err != nil { // commands that never read secrets (ims member add…) need no key
 		t.Errorf("validate: %v", err)
 	}
 	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
