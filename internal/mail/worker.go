@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"imslogin/internal/outbox"
 	"imslogin/internal/store"
 )
 
@@ -134,26 +135,6 @@ func (w *Worker) RunOnce(ctx context.Context) (Round, error) {
 }
 
 func (w *Worker) outcome(m store.MailMessage, failure error) store.MailOutcome {
-	now := w.Now()
-	if failure == nil {
-		return store.MailOutcome{Status: store.MailSent, At: now}
-	}
-	msg := failure.Error()
-	if len(msg) > 1000 {
-		msg = msg[:1000]
-	}
-	attempts := m.Attempts + 1
-	if attempts >= w.MaxAttempts {
-		return store.MailOutcome{Status: store.MailFailed, At: now, Error: msg}
-	}
-	return store.MailOutcome{Status: store.MailPending, At: now, NextAttemptAt: now.Add(w.retryAfter(attempts)), Error: msg}
-}
-
-// retryAfter is the wait after the given number of failed attempts.
-func (w *Worker) retryAfter(failures int) time.Duration {
-	d := w.FirstRetry
-	for i := 1; i < failures && d < w.MaxRetry; i++ {
-		d *= 2
-	}
-	return min(d, w.MaxRetry)
+	retry := outbox.Retry{MaxAttempts: w.MaxAttempts, FirstRetry: w.FirstRetry, MaxRetry: w.MaxRetry}
+	return retry.Outcome(w.Now(), m.Attempts+1, failure, false)
 }

@@ -7,11 +7,12 @@ import (
 	"log/slog"
 	"time"
 
+	"imslogin/internal/outbox"
 	"imslogin/internal/store"
 )
 
 // Worker delivers the SMS outbox through a Provider, retrying failures
-// with doubling waits, like the mail worker.
+// with doubling waits (outbox.Retry), as the mail worker does.
 type Worker struct {
 	Store       store.Store
 	Provider    Provider
@@ -21,6 +22,7 @@ type Worker struct {
 	Lease       time.Duration // default 2 minutes
 	MaxAttempts int           // default 6: codes are useless after 10 minutes
 	FirstRetry  time.Duration // default 15 seconds
+	MaxRetry    time.Duration // default 10 minutes
 	Poll        time.Duration // default 1 second
 }
 
@@ -36,6 +38,9 @@ func (w *Worker) defaults() {
 	}
 	if w.FirstRetry <= 0 {
 		w.FirstRetry = 15 * time.Second
+	}
+	if w.MaxRetry <= 0 {
+		w.MaxRetry = 10 * time.Minute
 	}
 	if w.Poll <= 0 {
 		w.Poll = time.Second
@@ -88,14 +93,7 @@ func (w *Worker) RunOnce(ctx context.Context) (sent int, err error) {
 }
 
 func (w *Worker) outcome(m store.SMSMessage, failure error) store.MailOutcome {
-	now := w.Now()
-	if failure == nil {
-		return store.MailOutcome{Status: store.MailSent, At: now}
-	}
 	var permanent *PermanentError
-	if errors.As(failure, &permanent) || m.Attempts+1 >= w.MaxAttempts {
-		return store.MailOutcome{Status: store.MailFailed, At: now, Error: failure.Error()}
-	}
-	wait := w.FirstRetry << min(m.Attempts, 8)
-	return store.MailOutcome{Status: store.MailPending, At: now, NextAttemptAt: now.Add(wait), Error: failure.Error()}
+	retry := outbox.Retry{MaxAttempts: w.MaxAttempts, FirstRetry: w.FirstRetry, MaxRetry: w.MaxRetry}
+	return retry.Outcome(w.Now(), m.Attempts+1, failure, errors.As(failure, &permanent))
 }
