@@ -53,3 +53,12 @@ func (db *DB) QueryPlan(ctx context.Context, query string) (string, error) {
 	}
 	return b.String(), rows.Err()
 }
+
+// Vacuumed reports whether PostgreSQL has vacuumed and analysed table by
+// request (not by autovacuum).
+func (db *DB) Vacuumed(ctx context.Context, table string) (bool, error) {
+	var done bool
+	err := db.queryRow(ctx, `SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL
+		FROM pg_stat_user_tables WHERE relname = ?`, table).Scan(&done)
+	return done, err
+}
