@@ -13,7 +13,7 @@ import (
 	"imslogin/internal/server"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
-	"imslogin/internal/store/sqlstore"
+	"imslogin/internal/store/sqlstore/sqltest"
 )
 
 // TestDevSeed fills an organisation for benchmarks with members, an
@@ -36,11 +36,7 @@ func TestDevSeed(t *testing.T) {
 		t.Error("seeding 0 members succeeded")
 	}
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := sqltest.Open(t, url)
 	org, _ := db.OrganisationByName(ctx, "Bench")
 	admin, err := db.MemberByEmail(ctx, org.ID, loadgen.AdminEmail)
 	if err != nil || admin.Role != store.RoleAdministrator || admin.PasswordHash == "" {

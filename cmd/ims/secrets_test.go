@@ -151,11 +151,7 @@ func serveUntilRefused(t *testing.T, url string) error {
 func storedSecrets(t *testing.T, url string) string {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := sqltest.Open(t, url)
 	org, err := db.OrganisationByName(ctx, "Bench")
 	if err != nil {
 		t.Fatal(err)
