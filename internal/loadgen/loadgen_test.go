@@ -23,19 +23,7 @@ import (
 // that the report is complete and sane; it asserts no timing threshold.
 func TestSmoke(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
-	hash, err := app.Server.Hasher.Hash(context.Background(), servertest.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var members []store.Member
-	for i := range 20 {
-		members = append(members, store.Member{OrgID: app.Org.ID, Email: loadgen.MemberEmail(i), Name: "M",
-			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash,
-			CreatedAt: time.Now()})
-	}
-	if err := app.DB.BulkCreateMembers(context.Background(), members); err != nil {
-		t.Fatal(err)
-	}
+	members := seedMembers(t, app, 20)
 	var out bytes.Buffer
 	loadgen.WriteTableHeader(&out)
 	for _, scenario := range []string{loadgen.ScenarioSignIn, loadgen.ScenarioSession} {
@@ -131,6 +119,26 @@ func TestWindowsPauseTheLoad(t *testing.T) {
 	}
 }
 
+// seedMembers adds n members member0000000@bench.test… with the test
+// password, as ims dev seed does, and returns them.
+func seedMembers(t *testing.T, app *servertest.App, n int) []store.Member {
+	t.Helper()
+	hash, err := app.Server.Hasher.Hash(context.Background(), servertest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := make([]store.Member, 0, n)
+	for i := range n {
+		members = append(members, store.Member{OrgID: app.Org.ID, Email: loadgen.MemberEmail(i), Name: "M",
+			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash,
+			CreatedAt: time.Now()})
+	}
+	if err := app.DB.BulkCreateMembers(context.Background(), members); err != nil {
+		t.Fatal(err)
+	}
+	return members
+}
+
 func TestRawHashRateIsPositive(t *testing.T) {
 	rate := loadgen.RawHashRate(context.Background(), loadgen.HashParams{MemoryKiB: 8192, Time: 1, Threads: 1}, 1, 200*time.Millisecond)
 	if rate <= 0 {
@@ -170,19 +178,7 @@ func TestEndedSessionsAreCountedAsErrors(t *testing.T) {
 func TestTOTPSignIns(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	ctx := context.Background()
-	hash, err := app.Server.Hasher.Hash(ctx, servertest.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var members []store.Member
-	for i := range 2000 {
-		members = append(members, store.Member{OrgID: app.Org.ID, Email: loadgen.MemberEmail(i), Name: "M",
-			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash,
-			CreatedAt: time.Now()})
-	}
-	if err := app.DB.BulkCreateMembers(ctx, members); err != nil {
-		t.Fatal(err)
-	}
+	members := seedMembers(t, app, 2000)
 	if _, err := app.DB.BulkAddTOTP(ctx, app.Org.ID, servertest.Secrets.Seal(app.Org.ID, loadgen.TOTPSecret), time.Now()); err != nil {
 		t.Fatal(err)
 	}
