@@ -16,8 +16,9 @@ import (
 // Team Members search (store.MemberQuery.Search says what matches). The
 // store writes the words of each member's name key and email with them, in
 // members.name_words and email_words; triggers keep one row per word in
-// member_terms (org_id, starts, term, member_id), where starts marks the
-// terms the name key (1) or the email (2) begins with.
+// member_terms (org_id, starts, term, member_id, and the member's status),
+// where starts marks the terms the name key (1) or the email (2) begins
+// with.
 //
 // One word of the search drives it: the one with the fewest term rows; the
 // others are tested on name_words and email_words. How a page is read
@@ -34,6 +35,10 @@ import (
 //     the words, it tests instead whether each member is among the driving
 //     word's, gathered from member_terms first when at most setLimit, so
 //     the walk reads no member's row.
+//   - many, sorted by status: one status at a time, from the cursor's,
+//     since the term rows of one status are a range of an index: a status
+//     none of them has is skipped, a few are gathered, and among many the
+//     walk soon fills the page.
 
 // Variables so tests can run every path on a few members.
 var (
@@ -91,6 +96,7 @@ func prefixEnd(p string) string {
 // with.
 type memberSearch struct {
 	orgID     int64
+	status    store.MemberStatus // the status searched; "" for any
 	words     []string
 	driver    string
 	others    []string // the words but the driver
@@ -105,8 +111,11 @@ func (q *queries) searchMembers(ctx context.Context, orgID int64, sort store.Mem
 	if err != nil {
 		return nil, err
 	}
-	if rows <= gatherLimit {
+	switch {
+	case rows <= gatherLimit:
 		return q.gatherPage(ctx, s, k)
+	case sort == store.SortStatus:
+		return q.pageByStatus(ctx, s, k)
 	}
 	ids, end, err := q.walkWindow(ctx, s, k)
 	if err != nil || len(ids) == k.limit || end == nil {
@@ -132,6 +141,60 @@ func (q *queries) gatherPage(ctx context.Context, s memberSearch, k keyset) ([]i
 		return append(ids, begin...), err
 	}
 	return q.pageIDs(ctx, idsIn(s.orgID, append(ids, begin...)), k)
+}
+
+// pageByStatus reads a page sorted by status one status at a time, from the
+// cursor's on. The driving word's term rows of a status tell whether its
+// members have none (skipped), a few (gathered) or many: more than
+// gatherLimit, so that walking the status's index testing words soon fills
+// the page.
+func (q *queries) pageByStatus(ctx context.Context, s memberSearch, k keyset) ([]int64, error) {
+	var page []int64
+	for _, status := range statusesFrom(k) {
+		s.status = status
+		n, err := q.countTermRows(ctx, s.orgID, s.status, s.driver, s.elsewhere, gatherLimit+1)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			continue
+		}
+		var ids []int64
+		if n <= gatherLimit {
+			ids, err = q.gatherPage(ctx, s, k)
+		} else {
+			p := new(sqlParts).add(`SELECT m.id FROM members m WHERE m.org_id = ? AND m.status = ?`, s.orgID, string(status))
+			ids, err = q.pageIDs(ctx, q.hasWords(p, s.words), k)
+		}
+		if err != nil {
+			return nil, err
+		}
+		page = append(page, ids...)
+		if k.limit -= len(ids); k.limit == 0 {
+			break
+		}
+		k.cursor = nil // the next status follows the cursor's whole
+	}
+	return page, nil
+}
+
+// statuses are the member statuses in the order Team Members sorts them.
+var statuses = []store.MemberStatus{store.StatusActive, store.StatusDisabled, store.StatusInvited}
+
+// statusesFrom lists the statuses a page sorted by status reads, in its
+// order: the cursor's and those after it.
+func statusesFrom(k keyset) []store.MemberStatus {
+	order := slices.Clone(statuses)
+	if k.desc {
+		slices.Reverse(order)
+	}
+	if k.cursor == nil {
+		return order
+	}
+	at, _ := k.cursor[0].(string)
+	return slices.DeleteFunc(order, func(s store.MemberStatus) bool {
+		return k.desc && string(s) > at || !k.desc && string(s) < at
+	})
 }
 
 // walkWindow tests the words of the walkLimit members from the cursor. end
@@ -182,14 +245,14 @@ func (q *queries) walkOn(ctx context.Context, s memberSearch, sort store.MemberS
 	if sort == store.SortName {
 		return q.pageIDs(ctx, q.hasWords(p, s.words), k)
 	}
-	n, err := q.countTermRows(ctx, s.orgID, s.driver, s.elsewhere, setLimit+1)
+	n, err := q.countTermRows(ctx, s.orgID, s.status, s.driver, s.elsewhere, setLimit+1)
 	if err != nil {
 		return nil, err
 	}
 	if n > setLimit {
 		return q.pageIDs(ctx, q.hasWords(p, s.words), k)
 	}
-	rows := termRows(s.orgID, s.elsewhere, s.driver, "t.member_id")
+	rows := termRows(s.orgID, s.status, s.elsewhere, s.driver, "t.member_id")
 	p.add(` AND (+m.id IN (`+rows.text.String()+`)`, rows.args...)
 	switch {
 	case s.lead != 0:
@@ -210,7 +273,7 @@ func (q *queries) countSearch(ctx context.Context, orgID int64, words []string, 
 	if _, err := q.chooseDriver(ctx, &s); err != nil {
 		return 0, err
 	}
-	matches := termRows(orgID, s.elsewhere, s.driver, "t.member_id")
+	matches := termRows(orgID, "", s.elsewhere, s.driver, "t.member_id")
 	if len(s.others) > 0 {
 		// A scalar subquery, which PostgreSQL runs per term row in index
 		// order, stopping with the LIMIT, where a join would hash every
@@ -275,7 +338,7 @@ func startsWithout(lead int) string {
 func (q *queries) chooseDriver(ctx context.Context, s *memberSearch) (int, error) {
 	fewest := -1
 	for _, w := range s.words[:min(len(s.words), maxDrivers)] {
-		n, err := q.countTermRows(ctx, s.orgID, w, s.elsewhere, gatherLimit+1)
+		n, err := q.countTermRows(ctx, s.orgID, s.status, w, s.elsewhere, gatherLimit+1)
 		if err != nil {
 			return 0, err
 		}
@@ -287,27 +350,30 @@ func (q *queries) chooseDriver(ctx context.Context, s *memberSearch) (int, error
 	return fewest, nil
 }
 
-// countTermRows counts the term rows among starts of the terms beginning
-// with word, up to limit.
-func (q *queries) countTermRows(ctx context.Context, orgID int64, word, starts string, limit int) (int, error) {
-	p := termRows(orgID, starts, word, "1").add(fmt.Sprintf(` LIMIT %d`, limit))
+// countTermRows counts the term rows among starts (and of members of status,
+// unless "") of the terms beginning with word, up to limit.
+func (q *queries) countTermRows(ctx context.Context, orgID int64, status store.MemberStatus, word, starts string, limit int) (int, error) {
+	p := termRows(orgID, status, starts, word, "1").add(fmt.Sprintf(` LIMIT %d`, limit))
 	var n int
 	err := q.queryRow(ctx, `SELECT COUNT(*) FROM (`+p.text.String()+`) term_rows`, p.args...).Scan(&n)
 	return n, translate(err)
 }
 
-// termRows selects from the term rows among starts of the terms beginning
-// with word.
-func termRows(orgID int64, starts, word, columns string) *sqlParts {
-	return new(sqlParts).add(`SELECT `+columns+` FROM member_terms t WHERE t.org_id = ? AND t.starts IN (`+starts+`)
-		AND t.term >= ? AND t.term < ?`, orgID, word, prefixEnd(word))
+// termRows selects from the term rows among starts (and of members of
+// status, unless "") of the terms beginning with word.
+func termRows(orgID int64, status store.MemberStatus, starts, word, columns string) *sqlParts {
+	p := new(sqlParts).add(`SELECT `+columns+` FROM member_terms t WHERE t.org_id = ?`, orgID)
+	if status != "" {
+		p.add(` AND t.status = ?`, string(status))
+	}
+	return p.add(` AND t.starts IN (`+starts+`) AND t.term >= ? AND t.term < ?`, word, prefixEnd(word))
 }
 
 // termMatches selects the members with a term row among starts beginning
 // with the driving word, and every other word. The term rows lead: each
 // member is read by its ID.
 func (q *queries) termMatches(s memberSearch, starts string) *sqlParts {
-	rows := termRows(s.orgID, starts, s.driver, "t.member_id")
+	rows := termRows(s.orgID, s.status, starts, s.driver, "t.member_id")
 	p := new(sqlParts).add(`SELECT m.id FROM members m WHERE m.id IN (`+rows.text.String()+`) AND +m.org_id = ?`,
 		append(rows.args, s.orgID)...)
 	return q.hasWords(p, s.others)

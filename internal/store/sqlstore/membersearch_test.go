@@ -51,6 +51,17 @@ func TestSearchPathsAgree(t *testing.T) {
 		if err := db.BulkCreateMembers(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
+		// Members whose status changed are found under their new one: the
+		// only "zz" member disabled, and a few others moved on.
+		for i, email := range []string{"z@acme.test", "m0@partner.example", "bruno.lima1@acme.test", "carla.lima2@acme.test"} {
+			m, err := db.MemberByEmail(ctx, org.ID, email)
+			if err != nil {
+				t.Fatal(email, err)
+			}
+			if err := db.SetMemberStatus(ctx, org.ID, m.ID, statuses[(slices.Index(statuses, m.Status)+1+i%2)%3]); err != nil {
+				t.Fatal(err)
+			}
+		}
 		searches := []string{"carla", "costa", "c", "di", "acme", "partner.example", "carla costa", "m1", "Ana Lima 3",
 			"nobody", "r", "costa@acme", "zz"}
 		for _, limits := range [][3]int{{10_000, 20_000, 200_000}, {2, 3, 1_000}, {2, 3, 2}, {2, 1_000, 1_000}} {
