@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ func BenchmarkSignInWithoutHash(b *testing.B) {
 		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
 			db := sqltest.NewSQLite(b)
 			org := seedMembers(b, db, n)
+			settle(b, db)
 			ctx := context.Background()
 			b.ResetTimer()
 			for b.Loop() {
@@ -37,7 +39,7 @@ func BenchmarkSignInWithoutHash(b *testing.B) {
 	}
 }
 
-func signInWithoutHash(ctx context.Context, db *sqlstore.DB, orgName, email string) error {
+func signInWithoutHash(ctx context.Context, db store.Store, orgName, email string) error {
 	o, err := db.OrganisationByName(ctx, orgName)
 	if err != nil {
 		return err
@@ -110,4 +112,14 @@ func seedMembers(b testing.TB, db *sqlstore.DB, n int) store.Organisation {
 		}
 	}
 	return org
+}
+
+// settle moves the seed's pages from the write-ahead log into the file and
+// onto the disk before the clock starts, so the timed loop shares neither
+// the checkpoint nor the write-back of a few hundred megabytes.
+func settle(b testing.TB, db *sqlstore.DB) {
+	if err := db.Exec(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		b.Fatal(err)
+	}
+	syscall.Sync()
 }
