@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -133,13 +134,50 @@ type querier interface {
 // queries holds every store method. Outside a transaction w is the writer
 // and r the reader pool, and statements are prepared once and reused (SQL
 // parsing was most of a session check's cost); inside a transaction both
-// are the transaction.
+// are the transaction, and tx reuses the writer's statements.
 type queries struct {
 	w, r           querier
 	d              dialect
-	inTx           bool
-	wStmts, rStmts *stmtCache // nil inside a transaction
+	tx             *txStatements // nil outside a transaction
+	wStmts, rStmts *stmtCache    // nil inside a transaction
 	roundTrips     *atomic.Int64
+}
+
+// txStatements lends a transaction the writer's prepared statements. One
+// the writer's cache lacks runs as text and is prepared once the
+// transaction ends: the writer's one connection is the transaction's until
+// then. On PostgreSQL cache is nil: pgx prepares and keeps statements per
+// connection itself.
+type txStatements struct {
+	tx      *sql.Tx
+	cache   *stmtCache
+	missing []string
+}
+
+// get returns query's statement bound to the transaction, or nil to run it
+// as text.
+func (t *txStatements) get(ctx context.Context, query string) *sql.Stmt {
+	if t.cache == nil {
+		return nil
+	}
+	if s, ok := t.cache.stmts.Load(query); ok {
+		return t.tx.StmtContext(ctx, s.(*sql.Stmt))
+	}
+	if !slices.Contains(t.missing, query) {
+		t.missing = append(t.missing, query)
+	}
+	return nil
+}
+
+// prepareMissing prepares, on the writer, the statements the transaction
+// ran as text, so the next transaction finds them; a failure only means
+// the text is parsed again next time.
+func (t *txStatements) prepareMissing(ctx context.Context) {
+	for _, query := range t.missing {
+		if _, err := t.cache.get(ctx, query); err != nil {
+			return
+		}
+	}
 }
 
 func newQueries(write, read *sql.DB, d dialect) *queries {
@@ -155,7 +193,7 @@ var _ store.Store = (*queries)(nil)
 
 // InTx runs fn inside one transaction on the writer.
 func (q *queries) InTx(ctx context.Context, fn func(store.Store) error) error {
-	if q.inTx {
+	if q.tx != nil {
 		return fn(q)
 	}
 	q.roundTrips.Add(2) // BEGIN and COMMIT or ROLLBACK
@@ -163,7 +201,12 @@ func (q *queries) InTx(ctx context.Context, fn func(store.Store) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(&queries{w: tx, r: tx, d: q.d, inTx: true, roundTrips: q.roundTrips}); err != nil {
+	stmts := &txStatements{tx: tx}
+	if q.d == dialectSQLite {
+		stmts.cache = q.wStmts
+	}
+	defer stmts.prepareMissing(ctx)
+	if err := fn(&queries{w: tx, r: tx, d: q.d, tx: stmts, roundTrips: q.roundTrips}); err != nil {
 		return errors.Join(err, ignoreDone(tx.Rollback()))
 	}
 	return tx.Commit()
@@ -178,16 +221,26 @@ func ignoreDone(err error) error {
 
 func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	q.roundTrips.Add(1)
-	if q.inTx {
-		res, err := q.w.ExecContext(ctx, q.bind(query), args...)
-		return res, translate(err)
-	}
-	stmt, err := q.wStmts.get(ctx, q.bind(query))
+	query = q.bind(query)
+	stmt, err := q.statement(ctx, q.wStmts, query)
 	if err != nil {
 		return nil, translate(err)
 	}
+	if stmt == nil {
+		res, err := q.w.ExecContext(ctx, query, args...)
+		return res, translate(err)
+	}
 	res, err := stmt.ExecContext(ctx, args...)
 	return res, translate(err)
+}
+
+// statement returns query's prepared statement from cache, or inside a
+// transaction the writer's bound to it; nil means run the text.
+func (q *queries) statement(ctx context.Context, cache *stmtCache, query string) (*sql.Stmt, error) {
+	if q.tx != nil {
+		return q.tx.get(ctx, query), nil
+	}
+	return cache.get(ctx, query)
 }
 
 // execOne runs a write that must touch exactly one row.
@@ -209,18 +262,19 @@ func (q *queries) execOne(ctx context.Context, query string, args ...any) error 
 // queryRow reads one row; Scan reports store.ErrNotFound through translate.
 func (q *queries) queryRow(ctx context.Context, query string, args ...any) rowScanner {
 	q.roundTrips.Add(1)
-	return rowOn(ctx, q.r, q.rStmts, q.bind(query), args)
+	return q.rowOn(ctx, q.r, q.rStmts, q.bind(query), args)
 }
 
 // query reads rows from the reader pool (or the transaction).
 func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	q.roundTrips.Add(1)
-	if q.inTx {
-		return q.r.QueryContext(ctx, q.bind(query), args...)
-	}
-	stmt, err := q.rStmts.get(ctx, q.bind(query))
+	query = q.bind(query)
+	stmt, err := q.statement(ctx, q.rStmts, query)
 	if err != nil {
 		return nil, err
+	}
+	if stmt == nil {
+		return q.r.QueryContext(ctx, query, args...)
 	}
 	return stmt.QueryContext(ctx, args...)
 }
@@ -229,7 +283,7 @@ func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Ro
 func (q *queries) insertID(ctx context.Context, query string, args ...any) (int64, error) {
 	q.roundTrips.Add(1)
 	var id int64
-	err := rowOn(ctx, q.w, q.wStmts, q.bind(query+" RETURNING id"), args).Scan(&id)
+	err := q.rowOn(ctx, q.w, q.wStmts, q.bind(query+" RETURNING id"), args).Scan(&id)
 	return id, translate(err)
 }
 
@@ -240,13 +294,15 @@ type errRow struct{ err error }
 
 func (e errRow) Scan(...any) error { return e.err }
 
-func rowOn(ctx context.Context, direct querier, cache *stmtCache, query string, args []any) rowScanner {
-	if cache == nil {
-		return direct.QueryRowContext(ctx, query, args...)
-	}
-	stmt, err := cache.get(ctx, query)
+// rowOn runs a statement returning one row on direct, the pool whose
+// statements cache keeps (inside a transaction, on the transaction).
+func (q *queries) rowOn(ctx context.Context, direct querier, cache *stmtCache, query string, args []any) rowScanner {
+	stmt, err := q.statement(ctx, cache, query)
 	if err != nil {
 		return errRow{err}
+	}
+	if stmt == nil {
+		return direct.QueryRowContext(ctx, query, args...)
 	}
 	return stmt.QueryRowContext(ctx, args...)
 }

@@ -62,3 +62,10 @@ func (db *DB) Vacuumed(ctx context.Context, table string) (bool, error) {
 		FROM pg_stat_user_tables WHERE relname = ?`, table).Scan(&done)
 	return done, err
 }
+
+// WriterStatements counts the statements prepared on the writer.
+func (db *DB) WriterStatements() int {
+	n := 0
+	db.wStmts.stmts.Range(func(any, any) bool { n++; return true })
+	return n
+}

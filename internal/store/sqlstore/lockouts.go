@@ -64,5 +64,5 @@ func scanLockout(row scanner) (store.Lockout, error) {
 // writeRow runs a write that returns one row (… RETURNING) on the writer.
 func (q *queries) writeRow(ctx context.Context, query string, args ...any) rowScanner {
 	q.roundTrips.Add(1)
-	return rowOn(ctx, q.w, q.wStmts, q.bind(query), args)
+	return q.rowOn(ctx, q.w, q.wStmts, q.bind(query), args)
 }

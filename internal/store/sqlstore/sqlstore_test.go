@@ -2,6 +2,8 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +75,52 @@ func TestPruneExpiredKeepsLiveSessions(t *testing.T) {
 		}
 		if _, err := db.SignedInByTokenHash(ctx, []byte{1, 1, 2, 3}); err != nil {
 			t.Errorf("the live session was pruned: %v", err)
+		}
+	})
+}
+
+// TestTransactionsReuseTheWritersStatements: on SQLite a transaction's
+// statements are prepared on the writer once it ends and reused, bound to
+// the next transaction, so they see its uncommitted rows and vanish with
+// its rollback; a statement used unbound would wait for the writer the
+// transaction holds, until the deadline.
+func TestTransactionsReuseTheWritersStatements(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		createAndRead := func(name string, fail error) error {
+			return db.InTx(ctx, func(tx store.Store) error {
+				o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), CreatedAt: time.Now()}
+				if err := tx.CreateOrganisation(ctx, &o); err != nil {
+					return err
+				}
+				if got, err := tx.OrganisationByName(ctx, name); err != nil || got.ID != o.ID {
+					return fmt.Errorf("the transaction reads back %s: %+v, %v", name, got, err)
+				}
+				return fail
+			})
+		}
+		before := db.WriterStatements()
+		if err := createAndRead("Acme", nil); err != nil {
+			t.Fatal(err)
+		}
+		prepared := db.WriterStatements()
+		if db.Dialect() == "sqlite" && prepared <= before {
+			t.Fatalf("the writer has %d statements after a transaction, %d before: none prepared", prepared, before)
+		}
+		if err := createAndRead("Globex", nil); err != nil {
+			t.Fatalf("the second transaction: %v", err)
+		}
+		if err := createAndRead("Initech", errors.New("stop")); err == nil || err.Error() != "stop" {
+			t.Fatalf("a failing transaction returned %v", err)
+		}
+		if after := db.WriterStatements(); after != prepared {
+			t.Errorf("the writer has %d statements after the same transactions ran again, %d before", after, prepared)
+		}
+		for name, want := range map[string]error{"Acme": nil, "Globex": nil, "Initech": store.ErrNotFound} {
+			if _, err := db.OrganisationByName(ctx, name); !errors.Is(err, want) {
+				t.Errorf("%s after the transactions: %v, want %v", name, err, want)
+			}
 		}
 	})
 }

@@ -26,7 +26,7 @@ func (q *queries) OneTimeCode(ctx context.Context, orgID, memberID int64, purpos
 func (q *queries) CountOneTimeCodeFailure(ctx context.Context, orgID, memberID int64, purpose string) (int, error) {
 	var n int
 	q.roundTrips.Add(1)
-	err := rowOn(ctx, q.w, q.wStmts, q.bind(`UPDATE one_time_codes SET attempts = attempts + 1
+	err := q.rowOn(ctx, q.w, q.wStmts, q.bind(`UPDATE one_time_codes SET attempts = attempts + 1
 		WHERE org_id = ? AND member_id = ? AND purpose = ? RETURNING attempts`), []any{orgID, memberID, purpose}).Scan(&n)
 	return n, translate(err)
 }
