@@ -27,6 +27,7 @@ type Hasher struct {
 	queueTimeout time.Duration
 	dummy        string // checked for unknown accounts; no password matches it
 	computed     atomic.Int64
+	spent        atomic.Int64 // nanoseconds slots spent hashing
 }
 
 // NewHasher makes a pool of workers slots (0 means one per CPU). A caller
@@ -95,6 +96,13 @@ func (h *Hasher) release(mem *argon2.Memory) { h.free <- mem }
 // metrics and for tests that prove a request never reached the hasher.
 func (h *Hasher) Computed() int64 { return h.computed.Load() }
 
+// Spent is the time slots have spent hashing, so that a benchmark can tell
+// a request's own cost from its hash's.
+func (h *Hasher) Spent() time.Duration { return time.Duration(h.spent.Load()) }
+
+// timed adds the time since start to Spent.
+func (h *Hasher) timed(start time.Time) { h.spent.Add(int64(time.Since(start))) }
+
 // Hash returns a PHC string for password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	mem, err := h.acquire(ctx)
@@ -103,6 +111,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	}
 	defer h.release(mem)
 	h.computed.Add(1)
+	defer h.timed(time.Now())
 	return hash(mem, password, h.params), nil
 }
 
@@ -116,6 +125,7 @@ func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok bool, upg
 	}
 	defer h.release(mem)
 	h.computed.Add(1)
+	defer h.timed(time.Now())
 	if phc == "" {
 		phc = h.dummy
 	}

@@ -137,6 +137,42 @@ func TestPoolRefusesAtOnceWhenQueueIsFull(t *testing.T) {
 // TestReusedMemoryKeepsHashesRight hashes many passwords concurrently on two
 // slots, whose argon2id memory is reused from hash to hash, and checks each
 // hash against another hasher: it verifies its own password only.
+// TestSpentCountsHashingNotWaiting: a caller that waits 100 ms for the only
+// slot adds its hash to Spent, not its wait.
+func TestSpentCountsHashingNotWaiting(t *testing.T) {
+	ctx := context.Background()
+	h := newTestHasher(t, testParams, 1, time.Minute)
+	phc, err := h.Hash(ctx, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := h.Spent()
+	if before <= 0 {
+		t.Fatalf("Spent after a hash: %v", before)
+	}
+	mem, err := h.acquire(ctx) // the only slot
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := make(chan time.Duration)
+	go func() {
+		start := time.Now()
+		if ok, _, err := h.Verify(ctx, "correct horse", phc); !ok || err != nil {
+			t.Errorf("verify: %v %v", ok, err)
+		}
+		took <- time.Since(start)
+	}()
+	for h.waiting.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	h.release(mem)
+	caller := <-took
+	if spent := h.Spent() - before; spent <= 0 || spent > caller-50*time.Millisecond {
+		t.Errorf("a verification that took its caller %v, 100 ms of it waiting, added %v to Spent", caller, spent)
+	}
+}
+
 func TestReusedMemoryKeepsHashesRight(t *testing.T) {
 	h := newTestHasher(t, testParams, 2, time.Minute)
 	other := newTestHasher(t, testParams, 1, time.Minute)
