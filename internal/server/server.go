@@ -16,6 +16,7 @@ import (
 	"imslogin/internal/config"
 	"imslogin/internal/dashboard"
 	"imslogin/internal/emailverify"
+	"imslogin/internal/lastsignin"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/lockout"
 	"imslogin/internal/membership"
@@ -59,6 +60,9 @@ type Options struct {
 	Steps          []signin.Step
 }
 
+// lastSignInInterval is how often members' last sign-in times are written.
+const lastSignInInterval = time.Second
+
 // maxThrottleKeys bounds each throttle's table (about 200 bytes a key).
 const maxThrottleKeys = 100_000
 
@@ -69,8 +73,11 @@ type Server struct {
 	Hasher   *password.Hasher
 	// SMS delivers the SMS outbox; nil with the development outbox.
 	SMS *sms.Worker
-	cfg config.Config
-	log *slog.Logger
+	// LastSignIns writes members' last sign-in times every second; Run
+	// flushes it, and a test flushes it before reading them.
+	LastSignIns *lastsignin.Recorder
+	cfg         config.Config
+	log         *slog.Logger
 }
 
 // New builds the server. It fails if a template is broken or the
@@ -144,8 +151,9 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	steps = append(steps, &step.Phone{Deps: mfaSteps}, &step.Second{Deps: mfaSteps})
 	dashboardLinks = append(dashboardLinks, web.Link{Title: "Security", Href: "/profile/security",
 		Description: "Set up an authenticator app, a mobile number or backup codes, and manage remembered browsers."})
+	lastSignIns := lastsignin.New(db, log)
 	signIn := &signin.Handler{Store: db, Hasher: hasher, Sessions: sessions, Pages: pages, Log: log, Now: opts.Now,
-		Steps: steps, Lockout: guard, Throttle: throttles}
+		Steps: steps, Lockout: guard, Throttle: throttles, LastSignIns: lastSignIns}
 	mounters := []Mounter{
 		&admin.Handler{Service: adminService, Sessions: sessions, Pages: pages, Log: log},
 		signIn,
@@ -179,7 +187,8 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	} else {
 		log.Info("text messages stay in the SMS outbox: set IMS_SMS_URL to deliver them")
 	}
-	return &Server{Handler: handler, Sessions: sessions, Hasher: hasher, SMS: smsWorker, cfg: cfg, log: log}, nil
+	return &Server{Handler: handler, Sessions: sessions, Hasher: hasher, SMS: smsWorker, LastSignIns: lastSignIns,
+		cfg: cfg, log: log}, nil
 }
 
 // Run listens on the configured address until ctx ends, then lets
@@ -194,11 +203,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	workerCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	if s.SMS != nil {
-		workerCtx, stop := context.WithCancel(ctx)
-		defer stop()
 		go s.SMS.Run(workerCtx)
 	}
+	go s.LastSignIns.Run(workerCtx, lastSignInInterval)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -209,7 +219,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	s.log.Info("shutting down", "grace", s.cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	err := srv.Shutdown(shutdownCtx)
+	// The sign-ins that finished while shutting down are written too.
+	if ferr := s.LastSignIns.Flush(shutdownCtx); ferr != nil {
+		s.log.Error("recording last sign-ins", "err", ferr)
+	}
+	if err != nil {
 		return err
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -83,5 +84,37 @@ func TestRunStopsGracefully(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after its context ended")
+	}
+}
+
+// TestRunWritesLastSignInsBeforeItReturns: a sign-in just before shutdown,
+// long before the next batch, has its time written when Run returns.
+func TestRunWritesLastSignInsBeforeItReturns(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Server.Run(ctx, ln) }()
+	form := url.Values{"organisation": {app.Org.Name}, "email": {app.Member.Email}, "password": {servertest.Password}}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := app.Browser(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard" {
+		t.Fatalf("sign-in on the running server: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := app.DB.MemberByID(context.Background(), app.Org.ID, app.Member.ID); m.LastSignInAt.IsZero() {
+		t.Error("the last sign-in was not written by the time Run returned")
 	}
 }

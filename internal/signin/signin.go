@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"imslogin/internal/audit"
+	"imslogin/internal/lastsignin"
 	"imslogin/internal/lockout"
 	"imslogin/internal/password"
 	"imslogin/internal/session"
@@ -30,6 +31,8 @@ type Handler struct {
 	// Lockout counts failed attempts and locks; Throttle limits them.
 	Lockout  *lockout.Guard
 	Throttle *Throttle
+	// LastSignIns writes each member's last sign-in time in batches.
+	LastSignIns *lastsignin.Recorder
 }
 
 // Mount registers the handler's routes.
@@ -243,14 +246,12 @@ func refusalFor(m store.Member) string {
 	return ""
 }
 
-// finish starts the session once every needed step is passed, and in the
-// same transaction records the sign-in and forgets earlier failures.
+// finish starts the session once every needed step is passed, in the same
+// transaction forgets earlier failures and writes the audit entry, and
+// notes the member's last sign-in for the next batch.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 	ctx := r.Context()
-	_, err := h.Sessions.StartWithAMR(w, r, f.Organisation, f.Member, f.RememberMe, f.AMR, func(tx store.Store, s store.Session) error {
-		if err := tx.RecordSignIn(ctx, f.OrgID, f.MemberID, s.CreatedAt); err != nil {
-			return err
-		}
+	started, err := h.Sessions.StartWithAMR(w, r, f.Organisation, f.Member, f.RememberMe, f.AMR, func(tx store.Store, s store.Session) error {
 		if !f.noFailures {
 			if err := h.Lockout.Succeeded(ctx, tx, lockout.Of(f.OrgID, f.Member.Email)); err != nil {
 				return err
@@ -266,6 +267,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 		h.serverError(w, r, err)
 		return
 	}
+	h.LastSignIns.Record(f.OrgID, f.MemberID, started.CreatedAt)
 	h.Log.Info("signed in", "organisation", f.Organisation.Name, "member", f.MemberID, "address", session.ClientAddress(r))
 	welcome := "signed-in"
 	if f.welcome != "" {

@@ -175,6 +175,9 @@ type Members interface {
 	// and their first password; ErrNotFound if the member is not invited.
 	AcceptInvitation(ctx context.Context, orgID, memberID int64, hash string) error
 	SetMemberStatus(ctx context.Context, orgID, memberID int64, status MemberStatus) error
+	// RecordSignIn moves the member's last sign-in forward to at; an
+	// earlier time than the one stored leaves it. ErrNotFound if there is
+	// no such member.
 	RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error
 }
 

@@ -42,7 +42,11 @@ func (q *queries) SetMemberStatus(ctx context.Context, orgID, memberID int64, st
 }
 
 func (q *queries) RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error {
-	return q.execOne(ctx, `UPDATE members SET last_signin_at = ? WHERE org_id = ? AND id = ?`, ms(at), orgID, memberID)
+	// Sign-ins are written in batches, by each node: a later batch may hold
+	// an earlier sign-in.
+	return q.execOne(ctx, `UPDATE members SET last_signin_at = CASE
+		WHEN last_signin_at IS NULL OR last_signin_at < ? THEN ? ELSE last_signin_at END
+		WHERE org_id = ? AND id = ?`, ms(at), ms(at), orgID, memberID)
 }
 
 func scanMember(row scanner) (store.Member, error) {

@@ -152,6 +152,9 @@ func testMembers(t *testing.T, s store.Store) {
 	if err := s.RecordSignIn(ctx, o.ID, m.ID, signedIn); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.RecordSignIn(ctx, o.ID, m.ID, signedIn.Add(-time.Minute)); err != nil {
+		t.Errorf("an earlier sign-in recorded late: %v", err) // it must not move the last sign-in back (checked below)
+	}
 	if err := s.SetMemberStatus(ctx, o.ID, m.ID, store.StatusDisabled); err != nil {
 		t.Fatal(err)
 	}

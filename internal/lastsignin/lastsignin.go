@@ -1,0 +1,91 @@
+// Package lastsignin records when members last signed in, in batches, off
+// the sign-in's path. The time is shown in Team Members only; written in
+// each sign-in's own transaction it rewrote the member's row and its place
+// in the last-sign-in index, pages at random in a large database, while
+// the member waited.
+package lastsignin
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"imslogin/internal/store"
+)
+
+// Recorder gathers sign-in times and writes them together.
+type Recorder struct {
+	store   store.Store
+	log     *slog.Logger
+	mu      sync.Mutex
+	pending map[member]time.Time
+}
+
+type member struct{ orgID, id int64 }
+
+// New returns a Recorder writing to st.
+func New(st store.Store, log *slog.Logger) *Recorder {
+	return &Recorder{store: st, log: log, pending: map[member]time.Time{}}
+}
+
+// Record notes that the member signed in at at; of several notes before a
+// flush, the latest is written.
+func (r *Recorder) Record(orgID, memberID int64, at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.note(member{orgID, memberID}, at)
+}
+
+func (r *Recorder) note(m member, at time.Time) {
+	if at.After(r.pending[m]) {
+		r.pending[m] = at
+	}
+}
+
+// Flush writes every noted time in one transaction. A member removed since
+// is skipped; if the transaction fails, its times are noted again for the
+// next flush.
+func (r *Recorder) Flush(ctx context.Context) error {
+	r.mu.Lock()
+	batch := r.pending
+	r.pending = map[member]time.Time{}
+	r.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	err := r.store.InTx(ctx, func(tx store.Store) error {
+		for m, at := range batch {
+			if err := tx.RecordSignIn(ctx, m.orgID, m.id, at); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		r.mu.Lock()
+		for m, at := range batch {
+			r.note(m, at)
+		}
+		r.mu.Unlock()
+	}
+	return err
+}
+
+// Run flushes every interval until ctx ends; the caller flushes once more
+// when nothing can sign in any longer.
+func (r *Recorder) Run(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := r.Flush(ctx); err != nil && ctx.Err() == nil {
+				r.log.Error("recording last sign-ins", "err", err)
+			}
+		}
+	}
+}
