@@ -62,8 +62,10 @@ func TestOversizedFormIsRefused(t *testing.T) {
 	}
 }
 
-func TestRunStopsGracefully(t *testing.T) {
-	app := servertest.New(t, servertest.Options{})
+// run serves app with Server.Run on a port of its own; stop ends the run
+// and returns what Run returned.
+func run(t *testing.T, app *servertest.App) (addr string, stop func() error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -71,19 +73,28 @@ func TestRunStopsGracefully(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- app.Server.Run(ctx, ln) }()
-	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	return ln.Addr().String(), func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			t.Fatal("Run did not return after its context ended")
+			return nil
+		}
+	}
+}
+
+func TestRunStopsGracefully(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	addr, stop := run(t, app)
+	resp, err := http.Get("http://" + addr + "/healthz")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz on the running server: %v", err)
 	}
 	resp.Body.Close()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run returned %v after shutdown, want nil", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return after its context ended")
+	if err := stop(); err != nil {
+		t.Errorf("Run returned %v after shutdown, want nil", err)
 	}
 }
 
@@ -91,15 +102,9 @@ func TestRunStopsGracefully(t *testing.T) {
 // long before the next batch, has its time written when Run returns.
 func TestRunWritesLastSignInsBeforeItReturns(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Server.Run(ctx, ln) }()
+	addr, stop := run(t, app)
 	form := url.Values{"organisation": {app.Org.Name}, "email": {app.Member.Email}, "password": {servertest.Password}}
-	req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/login", strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	resp, err := app.Browser(t).Do(req)
@@ -110,8 +115,7 @@ func TestRunWritesLastSignInsBeforeItReturns(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard" {
 		t.Fatalf("sign-in on the running server: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := app.DB.MemberByID(context.Background(), app.Org.ID, app.Member.ID); m.LastSignInAt.IsZero() {
