@@ -10,7 +10,7 @@ import (
 
 	"imslogin/internal/lockout"
 	"imslogin/internal/store"
-	"imslogin/internal/store/sqlstore"
+	"imslogin/internal/store/sqlstore/sqltest"
 )
 
 // newDatabase makes an organisation Acme with member ana@acme.test.
@@ -30,11 +30,7 @@ func newDatabase(t *testing.T) string {
 func lockAna(t *testing.T, url string) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := sqltest.Open(t, url)
 	org, _ := db.OrganisationByName(ctx, "Acme")
 	g := &lockout.Guard{Store: db, Now: time.Now}
 	for range 5 {
@@ -79,15 +75,11 @@ func TestMemberUnlock(t *testing.T) {
 func TestAuditCommand(t *testing.T) {
 	url := newDatabase(t)
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := sqltest.Open(t, url)
 	org, _ := db.OrganisationByName(ctx, "Acme")
 	old := store.AuditEvent{OrgID: org.ID, At: time.Now().Add(-48 * time.Hour), Kind: "signin-failure", Email: "bob@acme.test",
 		Address: "192.0.2.9", UserAgent: "Evil\x1b[2J agent", Detail: "not a member"}
 	db.AppendAuditEvent(ctx, &old)
-	db.Close()
 
 	out, err := run(t, "", "audit", "--org", "Acme", "--database-url", url)
 	if err != nil || !strings.Contains(out, "EVENT") || !strings.Contains(out, "member-add") || !strings.Contains(out, "signin-failure") {

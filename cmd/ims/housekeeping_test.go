@@ -9,7 +9,7 @@ import (
 
 	"imslogin/internal/config"
 	"imslogin/internal/store"
-	"imslogin/internal/store/sqlstore"
+	"imslogin/internal/store/sqlstore/sqltest"
 )
 
 // TestHousekeepingPrunesTheOutbox runs one housekeeping round on a database
@@ -18,11 +18,7 @@ import (
 func TestHousekeepingPrunesTheOutbox(t *testing.T) {
 	ctx := context.Background()
 	url := newDatabase(t)
-	db, err := sqlstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := sqltest.Open(t, url)
 	org, _ := db.OrganisationByName(ctx, "Acme")
 	old := time.Now().Add(-31 * 24 * time.Hour)
 	for _, id := range []string{"sent", "pending"} {
@@ -46,6 +42,7 @@ func TestHousekeepingPrunesTheOutbox(t *testing.T) {
 		close(done)
 	}()
 	var list []store.MailMessage
+	var err error
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if list, err = db.OrganisationMail(ctx, org.ID, 10); err != nil || len(list) == 1 {
 			break

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"imslogin/internal/store"
-	"imslogin/internal/store/sqlstore"
+	"imslogin/internal/store/sqlstore/sqltest"
 )
 
 func TestOrgSetMFA(t *testing.T) {
@@ -40,11 +40,7 @@ func TestOrgSetMFA(t *testing.T) {
 	if _, err := run(t, "", "org", "set", "--name", "Acme", "--mfa-remember-days", "7", "--database-url", db); err != nil {
 		t.Fatal(err)
 	}
-	sdb, err := sqlstore.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sdb.Close()
+	sdb := sqltest.Open(t, db)
 	org, _ := sdb.OrganisationByName(context.Background(), "Acme")
 	p, _ := sdb.MFAPolicy(context.Background(), org.ID)
 	want := store.MFAPolicy{Required: true, Methods: []string{"email", "sms", "totp"}, TrustedDeviceDuration: 7 * 24 * time.Hour}

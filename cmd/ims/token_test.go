@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"imslogin/internal/session"
-	"imslogin/internal/store/sqlstore"
+	"imslogin/internal/store/sqlstore/sqltest"
 )
 
 func TestOrgSetLicences(t *testing.T) {
@@ -28,11 +28,7 @@ func TestOrgSetLicences(t *testing.T) {
 			t.Errorf("ims %s: got %v, want %q", strings.Join(args, " "), err, want)
 		}
 	}
-	db, err := sqlstore.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := sqltest.Open(t, url)
 	if o, _ := db.OrganisationByName(context.Background(), "Acme"); o.Licences != 25 {
 		t.Errorf("licences: got %d, want 25", o.Licences)
 	}
@@ -46,11 +42,7 @@ func TestTokenCreatePrintsTheTokenOnce(t *testing.T) {
 	if err != nil || token == "" || !strings.Contains(out, "not shown again") {
 		t.Fatalf("token create: %v\n%s", err, out)
 	}
-	db, err := sqlstore.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := sqltest.Open(t, url)
 	stored, err := db.APITokenByHash(context.Background(), session.HashToken(strings.TrimPrefix(token, "ims_")))
 	if err != nil || strings.Join(stored.Permissions, " ") != "members.read members.write" || stored.CreatedBy != "command line" {
 		t.Errorf("stored token: %+v, %v", stored, err)
