@@ -200,15 +200,7 @@ func TestTeamMembersAtScale(t *testing.T) {
 	if err != nil || n < 1000 {
 		t.Skip("IMS_PERF_MEMBERS (at least 1000) sets the organisation's size")
 	}
-	opts := servertest.Options{}
-	switch dialect := os.Getenv("IMS_PERF_DATABASE"); dialect {
-	case "", "sqlite":
-	case "postgres":
-		opts.DB = sqltest.NewPostgres(t)
-	default:
-		t.Fatalf("IMS_PERF_DATABASE %q: want sqlite or postgres", dialect)
-	}
-	teamMembersAtScale(t, n, opts)
+	teamMembersAtScale(t, n, servertest.Options{DB: sqltest.ForPerformance(t)})
 }
 
 // BenchmarkTeamMembers100k times Team Members requests over 100,000

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -74,15 +73,7 @@ func BenchmarkSignInExcludingHash(b *testing.B) {
 	sizes := []int{1_000, 1_000_000}
 	apps := make([]*servertest.App, len(sizes))
 	for i, n := range sizes {
-		opts := servertest.Options{}
-		switch dialect := os.Getenv("IMS_PERF_DATABASE"); dialect {
-		case "", "sqlite":
-		case "postgres":
-			opts.DB = sqltest.NewPostgres(b)
-		default:
-			b.Fatalf("IMS_PERF_DATABASE %q: want sqlite or postgres", dialect)
-		}
-		apps[i] = servertest.New(b, opts)
+		apps[i] = servertest.New(b, servertest.Options{DB: sqltest.ForPerformance(b)})
 		seedMembers(b, apps[i], n)
 	}
 	spent := make([]time.Duration, len(sizes))

@@ -95,3 +95,19 @@ func open(t testing.TB, databaseURL string) *sqlstore.DB {
 	}
 	return db
 }
+
+// ForPerformance is the database a performance test or benchmark runs on:
+// nil, for the default SQLite one, unless IMS_PERF_DATABASE=postgres asks
+// for a new PostgreSQL database.
+func ForPerformance(t testing.TB) *sqlstore.DB {
+	t.Helper()
+	switch dialect := os.Getenv("IMS_PERF_DATABASE"); dialect {
+	case "", "sqlite":
+		return nil
+	case "postgres":
+		return NewPostgres(t)
+	default:
+		t.Fatalf("IMS_PERF_DATABASE %q: want sqlite or postgres", dialect)
+		return nil
+	}
+}
