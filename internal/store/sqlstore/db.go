@@ -175,13 +175,12 @@ func (t *txStatements) get(ctx context.Context, query string) *sql.Stmt {
 }
 
 // prepareMissing prepares, on the writer, the statements the transaction
-// ran as text, so the next transaction finds them; a failure only means
-// the text is parsed again next time.
+// ran as text, so the next transaction finds them. It waits for the writer
+// like any write, once per statement in the life of the process; a failure
+// only means that text is parsed again next time.
 func (t *txStatements) prepareMissing(ctx context.Context) {
 	for _, query := range t.missing {
-		if _, err := t.cache.get(ctx, query); err != nil {
-			return
-		}
+		t.cache.get(ctx, query)
 	}
 }
 
