@@ -20,7 +20,7 @@ import (
 func newBenchCommand() *cobra.Command {
 	cfg := config.Default()
 	o := loadgen.Options{BaseURL: "http://127.0.0.1:8080", Organisation: "Bench", Password: "bench password 0001",
-		Members: 1000, Warmup: 2 * time.Second, Duration: 10 * time.Second}
+		Members: 1000, Warmup: 2 * time.Second, Duration: 20 * time.Second}
 	var scenarios, levels, jsonPath string
 	var hashSeconds time.Duration
 	var cores, windows int
@@ -103,8 +103,8 @@ func newBenchCommand() *cobra.Command {
 	f.DurationVar(&o.Duration, "duration", o.Duration, "measured time of each run")
 	f.IntVar(&o.ServerPID, "pid", 0, "the server's process ID, for its CPU and peak memory")
 	f.StringVar(&jsonPath, "json", "", "also write each result as a JSON line to this file")
-	f.DurationVar(&hashSeconds, "hash-seconds", 2*time.Second, "how long each measurement of the raw argon2id rate lasts (0 skips them)")
-	f.IntVar(&windows, "windows", 5, "measured windows of each sign-in run, with the raw argon2id rate measured between them")
+	f.DurationVar(&hashSeconds, "hash-seconds", time.Second, "how long each measurement of the raw argon2id rate lasts (0 skips them)")
+	f.IntVar(&windows, "windows", 10, "measured windows of each sign-in run, with the raw argon2id rate measured between them")
 	f.IntVar(&cores, "cores", runtime.NumCPU(), "cores the server hashes on")
 	f.Uint32Var(&cfg.Argon2MemoryKiB, "argon2-memory-kib", cfg.Argon2MemoryKiB, "the server's argon2id memory, KiB")
 	f.Uint32Var(&cfg.Argon2Time, "argon2-time", cfg.Argon2Time, "the server's argon2id passes")

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"imslogin/internal/password/argon2"
@@ -66,24 +65,29 @@ type HashParams struct {
 // memory as its hash pool does: the physical limit for password sign-ins.
 // Each goroutine hashes once before the clock starts, as the server's warm
 // pool has, so first-touch page faults are not counted against the limit.
+// Each goroutine's rate is its hashes over the time to its last one, and the
+// rates add up: counting every hash over the time to the slowest goroutine's
+// last would charge the others for waiting on it.
 func RawHashRate(ctx context.Context, p HashParams, cores int, d time.Duration) float64 {
 	password, salt := []byte("raw rate password"), []byte("0123456789abcdef")
-	var done atomic.Int64
+	rates := make([]float64, cores)
 	var warm, wg sync.WaitGroup
 	warm.Add(cores)
 	start := make(chan time.Time)
-	for range cores {
+	for i := range cores {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			mem := argon2.NewMemory(p.MemoryKiB)
 			argon2.IDKey(mem, password, salt, p.Time, p.MemoryKiB, p.Threads, 32)
 			warm.Done()
-			deadline := (<-start).Add(d)
+			t0 := <-start
+			deadline, done := t0.Add(d), 0
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				argon2.IDKey(mem, password, salt, p.Time, p.MemoryKiB, p.Threads, 32)
-				done.Add(1)
+				done++
 			}
+			rates[i] = float64(done) / time.Since(t0).Seconds()
 		}()
 	}
 	warm.Wait()
@@ -92,5 +96,9 @@ func RawHashRate(ctx context.Context, p HashParams, cores int, d time.Duration) 
 		start <- t0
 	}
 	wg.Wait()
-	return float64(done.Load()) / time.Since(t0).Seconds()
+	var sum float64
+	for _, r := range rates {
+		sum += r
+	}
+	return sum
 }
