@@ -1,9 +1,13 @@
 package lastsignin_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,4 +108,46 @@ func TestRunFlushesEveryInterval(t *testing.T) {
 		}
 	}
 	t.Errorf("not written within 5 s of 20 ms intervals: %v", lastSignIn(t, db, ana))
+}
+
+// TestRunLogsFailedFlushes: a periodic flush that cannot write says so in
+// the log, with the store's error, and Run goes on.
+func TestRunLogsFailedFlushes(t *testing.T) {
+	var log lockedBuffer
+	r := lastsignin.New(failingStore{}, slog.New(slog.NewTextHandler(&log, nil)))
+	r.Record(1, 2, time.Now())
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go r.Run(ctx, 10*time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if got := log.String(); strings.Count(got, `msg="recording last sign-ins" err="disk full"`) >= 2 {
+			return
+		}
+	}
+	t.Errorf("log after 5 s of failing flushes: %q", log.String())
+}
+
+// failingStore fails every transaction.
+type failingStore struct{ store.Store }
+
+func (failingStore) InTx(context.Context, func(store.Store) error) error {
+	return errors.New("disk full")
+}
+
+// lockedBuffer is a log written by one goroutine and read by another.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

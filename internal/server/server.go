@@ -63,6 +63,10 @@ type Options struct {
 // lastSignInInterval is how often members' last sign-in times are written.
 const lastSignInInterval = time.Second
 
+// finalFlushTimeout bounds the last write of last sign-in times when the
+// server stops: one transaction of at most a second's sign-ins.
+const finalFlushTimeout = 5 * time.Second
+
 // maxThrottleKeys bounds each throttle's table (about 200 bytes a key).
 const maxThrottleKeys = 100_000
 
@@ -220,8 +224,11 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
-	// The sign-ins that finished while shutting down are written too.
-	if ferr := s.LastSignIns.Flush(shutdownCtx); ferr != nil {
+	// The sign-ins that finished while shutting down are written too, with
+	// time of their own: requests may have used up the whole grace period.
+	flushCtx, cancelFlush := context.WithTimeout(context.Background(), finalFlushTimeout)
+	defer cancelFlush()
+	if ferr := s.LastSignIns.Flush(flushCtx); ferr != nil {
 		s.log.Error("recording last sign-ins", "err", ferr)
 	}
 	if err != nil {

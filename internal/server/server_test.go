@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"imslogin/internal/config"
 	"imslogin/internal/server/servertest"
 )
 
@@ -85,6 +87,32 @@ func run(t *testing.T, app *servertest.App) (addr string, stop func() error) {
 	}
 }
 
+// TestLastSignInsAreWrittenWhenShutdownRunsOutOfTime: a request still in
+// flight uses up the whole grace period, and the sign-in before it still
+// has its time written when Run returns.
+func TestLastSignInsAreWrittenWhenShutdownRunsOutOfTime(t *testing.T) {
+	app := servertest.New(t, servertest.Options{Config: func(c *config.Config) { c.ShutdownTimeout = 100 * time.Millisecond }})
+	addr, stop := run(t, app)
+	signInOn(t, app, addr)
+	// Half a request: the server waits for the rest until its header
+	// timeout, far beyond the grace period.
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // let the server read it: the connection is now active
+	if err := stop(); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Run returned %v, want the grace period's deadline", err)
+	}
+	if m, _ := app.DB.MemberByID(context.Background(), app.Org.ID, app.Member.ID); m.LastSignInAt.IsZero() {
+		t.Error("the last sign-in was lost when shutdown ran out of time")
+	}
+}
+
 func TestRunStopsGracefully(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	addr, stop := run(t, app)
@@ -103,6 +131,18 @@ func TestRunStopsGracefully(t *testing.T) {
 func TestRunWritesLastSignInsBeforeItReturns(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	addr, stop := run(t, app)
+	signInOn(t, app, addr)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := app.DB.MemberByID(context.Background(), app.Org.ID, app.Member.ID); m.LastSignInAt.IsZero() {
+		t.Error("the last sign-in was not written by the time Run returned")
+	}
+}
+
+// signInOn signs the app's member in on the server running at addr.
+func signInOn(t *testing.T, app *servertest.App, addr string) {
+	t.Helper()
 	form := url.Values{"organisation": {app.Org.Name}, "email": {app.Member.Email}, "password": {servertest.Password}}
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -114,11 +154,5 @@ func TestRunWritesLastSignInsBeforeItReturns(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard" {
 		t.Fatalf("sign-in on the running server: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	if err := stop(); err != nil {
-		t.Fatal(err)
-	}
-	if m, _ := app.DB.MemberByID(context.Background(), app.Org.ID, app.Member.ID); m.LastSignInAt.IsZero() {
-		t.Error("the last sign-in was not written by the time Run returned")
 	}
 }
