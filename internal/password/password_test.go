@@ -134,9 +134,6 @@ func TestPoolRefusesAtOnceWhenQueueIsFull(t *testing.T) {
 	}
 }
 
-// TestReusedMemoryKeepsHashesRight hashes many passwords concurrently on two
-// slots, whose argon2id memory is reused from hash to hash, and checks each
-// hash against another hasher: it verifies its own password only.
 // TestSpentCountsHashingNotWaiting: a caller that waits 100 ms for the only
 // slot adds its hash to Spent, not its wait.
 func TestSpentCountsHashingNotWaiting(t *testing.T) {
@@ -173,6 +170,9 @@ func TestSpentCountsHashingNotWaiting(t *testing.T) {
 	}
 }
 
+// TestReusedMemoryKeepsHashesRight hashes many passwords concurrently on two
+// slots, whose argon2id memory is reused from hash to hash, and checks each
+// hash against another hasher: it verifies its own password only.
 func TestReusedMemoryKeepsHashesRight(t *testing.T) {
 	h := newTestHasher(t, testParams, 2, time.Minute)
 	other := newTestHasher(t, testParams, 1, time.Minute)
