@@ -61,8 +61,11 @@ func (q *queries) AuditEvents(ctx context.Context, orgID int64, f store.AuditFil
 	return events, rows.Err()
 }
 
+// pruneAuditSQL searches audit_events_at.
+const pruneAuditSQL = `DELETE FROM audit_events WHERE at < ?`
+
 func (q *queries) PruneAuditEvents(ctx context.Context, before time.Time) (int64, error) {
-	res, err := q.exec(ctx, `DELETE FROM audit_events WHERE at < ?`, ms(before))
+	res, err := q.exec(ctx, pruneAuditSQL, ms(before))
 	if err != nil {
 		return 0, err
 	}

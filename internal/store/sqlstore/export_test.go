@@ -35,9 +35,10 @@ func (db *DB) StoredWords(ctx context.Context, id int64) (name, email string, er
 	return name, email, err
 }
 
-// QueryPlan returns SQLite's EXPLAIN QUERY PLAN of query, one step a line.
-func (db *DB) QueryPlan(ctx context.Context, query string) (string, error) {
-	rows, err := db.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query)
+// QueryPlan returns SQLite's EXPLAIN QUERY PLAN of query with args, one
+// step a line.
+func (db *DB) QueryPlan(ctx context.Context, query string, args ...any) (string, error) {
+	rows, err := db.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		return "", err
 	}
@@ -68,4 +69,14 @@ func (db *DB) WriterStatements() int {
 	n := 0
 	db.wStmts.stmts.Range(func(any, any) bool { n++; return true })
 	return n
+}
+
+// HousekeepingDeletes are the hourly deletes of old rows, each with the
+// index it must search.
+var HousekeepingDeletes = map[string]string{
+	pruneSessionsSQL:            "sessions_expires",
+	pruneAuditSQL:               "audit_events_at",
+	pruneLockoutsSQL:            "signin_lockouts_last_failure",
+	pruneDoneSQL("mail_outbox"): "mail_outbox_done",
+	pruneDoneSQL("sms_outbox"):  "sms_outbox_done",
 }

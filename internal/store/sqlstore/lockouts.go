@@ -47,8 +47,11 @@ func (q *queries) ClearSigninLockout(ctx context.Context, orgID int64, identifie
 		RETURNING `+lockoutColumns, orgID, identifier))
 }
 
+// pruneLockoutsSQL searches signin_lockouts_last_failure.
+const pruneLockoutsSQL = `DELETE FROM signin_lockouts WHERE last_failure_at < ? AND locked_until < ?`
+
 func (q *queries) PruneSigninLockouts(ctx context.Context, before time.Time) (int64, error) {
-	res, err := q.exec(ctx, `DELETE FROM signin_lockouts WHERE last_failure_at < ? AND locked_until < ?`, ms(before), ms(before))
+	res, err := q.exec(ctx, pruneLockoutsSQL, ms(before), ms(before))
 	if err != nil {
 		return 0, err
 	}

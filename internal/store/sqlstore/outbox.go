@@ -109,7 +109,7 @@ func (q *queries) PruneMail(ctx context.Context, before time.Time) (int64, error
 // pruneDone deletes an outbox's finished (sent or failed) messages created
 // before before.
 func (q *queries) pruneDone(ctx context.Context, table string, before time.Time) (int64, error) {
-	res, err := q.exec(ctx, `DELETE FROM `+table+` WHERE status IN ('sent', 'failed') AND created_at < ?`, ms(before))
+	res, err := q.exec(ctx, pruneDoneSQL(table), ms(before))
 	if err != nil {
 		return 0, err
 	}
@@ -134,4 +134,10 @@ func scanMail(rows rowsScanner) ([]store.MailMessage, error) {
 		list = append(list, m)
 	}
 	return list, rows.Err()
+}
+
+// pruneDoneSQL deletes table's finished messages; it searches the table's
+// (status, created_at) index, mail_outbox_done or sms_outbox_done.
+func pruneDoneSQL(table string) string {
+	return `DELETE FROM ` + table + ` WHERE status IN ('sent', 'failed') AND created_at < ?`
 }

@@ -115,10 +115,13 @@ func (q *queries) RenewSession(ctx context.Context, orgID, id int64, tokenHash [
 		tokenHash, ms(authTime), ms(authTime), orgID, id)
 }
 
+// pruneSessionsSQL searches sessions_expires.
+const pruneSessionsSQL = `DELETE FROM sessions WHERE expires_at <= ?`
+
 // PruneExpired deletes sessions past their absolute limit and sign-in flows
 // past theirs; it is housekeeping, run now and then by any node.
 func (db *DB) PruneExpired(ctx context.Context, now time.Time) (sessions, flows int64, err error) {
-	res, err := db.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ms(now))
+	res, err := db.exec(ctx, pruneSessionsSQL, ms(now))
 	if err != nil {
 		return 0, 0, err
 	}
