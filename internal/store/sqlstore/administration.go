@@ -42,10 +42,17 @@ func (q *queries) Picture(ctx context.Context, orgID, memberID int64) (store.Pic
 	return p, translate(err)
 }
 
+// countActiveOwnersSQL and administratorsSQL search the members' role
+// index (a test checks the plans), not every member of the organisation.
+const (
+	countActiveOwnersSQL = `SELECT COUNT(*) FROM members WHERE org_id = ? AND role = 'owner' AND status <> 'disabled'`
+	administratorsSQL    = `SELECT ` + memberColumns + ` FROM members
+		WHERE org_id = ? AND role IN ('owner', 'administrator') AND status <> 'disabled' ORDER BY id LIMIT ?`
+)
+
 func (q *queries) CountActiveOwners(ctx context.Context, orgID int64) (int, error) {
 	var n int
-	err := q.r.QueryRowContext(ctx, q.bind(`SELECT COUNT(*) FROM members WHERE org_id = ? AND role = 'owner' AND status <> 'disabled'`),
-		orgID).Scan(&n)
+	err := q.r.QueryRowContext(ctx, q.bind(countActiveOwnersSQL), orgID).Scan(&n)
 	return n, translate(err)
 }
 
@@ -191,8 +198,7 @@ func (q *queries) AuditDailyCounts(ctx context.Context, orgID int64, kinds []str
 }
 
 func (q *queries) Administrators(ctx context.Context, orgID int64, limit int) ([]store.Member, error) {
-	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+memberColumns+` FROM members
-		WHERE org_id = ? AND role IN ('owner', 'administrator') AND status <> 'disabled' ORDER BY id LIMIT ?`), orgID, limit)
+	rows, err := q.r.QueryContext(ctx, q.bind(administratorsSQL), orgID, limit)
 	if err != nil {
 		return nil, translate(err)
 	}

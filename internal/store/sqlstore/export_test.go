@@ -80,3 +80,10 @@ var HousekeepingDeletes = map[string]string{
 	pruneDoneSQL("mail_outbox"): "mail_outbox_done",
 	pruneDoneSQL("sms_outbox"):  "sms_outbox_done",
 }
+
+// RoleQueries are the store's searches for an organisation's owners and
+// administrators, with their arguments but the organisation's.
+var RoleQueries = map[string][]any{
+	countActiveOwnersSQL: nil,
+	administratorsSQL:    {10},
+}
