@@ -73,19 +73,35 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	return err
 }
 
-// Run flushes every interval until ctx ends; the caller flushes once more
-// when nothing can sign in any longer.
+// finalFlushTimeout bounds the last write, when Run stops: one transaction
+// of at most an interval's sign-ins.
+const finalFlushTimeout = 5 * time.Second
+
+// Run flushes every interval until ctx ends, then once more with time of
+// its own, so that what a flush cut short by ctx kept is written too. The
+// caller ends ctx when nothing can sign in any longer, and waits for Run.
 func (r *Recorder) Run(ctx context.Context, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalFlushTimeout)
+			defer cancel()
+			r.flushOrLog(final)
 			return
 		case <-tick.C:
-			if err := r.Flush(ctx); err != nil && ctx.Err() == nil {
-				r.log.Error("recording last sign-ins", "err", err)
+			if ctx.Err() == nil {
+				r.flushOrLog(ctx)
 			}
 		}
+	}
+}
+
+// flushOrLog flushes and logs a failure, unless ctx ended meanwhile: the
+// final flush writes those times.
+func (r *Recorder) flushOrLog(ctx context.Context) {
+	if err := r.Flush(ctx); err != nil && ctx.Err() == nil {
+		r.log.Error("recording last sign-ins", "err", err)
 	}
 }

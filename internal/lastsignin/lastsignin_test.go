@@ -127,6 +127,63 @@ func TestRunLogsFailedFlushes(t *testing.T) {
 	t.Errorf("log after 5 s of failing flushes: %q", log.String())
 }
 
+// TestRunWritesWhatAFlushCutShortKept: ending Run's context interrupts the
+// flush under way, and Run writes its times before it returns.
+func TestRunWritesWhatAFlushCutShortKept(t *testing.T) {
+	db := sqltest.NewSQLite(t)
+	org := storetest.NewOrganisation(t, db, "Acme")
+	ana := storetest.NewMember(t, db, org.ID, "ana@acme.test")
+	st := &interruptedOnce{Store: db, started: make(chan struct{})}
+	r := lastsignin.New(st, quiet)
+	at := time.UnixMilli(1_800_000_000_000).UTC()
+	r.Record(org.ID, ana.ID, at)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Run(ctx, 10*time.Millisecond)
+	}()
+	<-st.started
+	stop()
+	<-done
+	if got := lastSignIn(t, db, ana); !got.Equal(at) {
+		t.Errorf("after Run returned: %v, want %v", got, at)
+	}
+}
+
+// TestRunLogsAFailedLastFlush: when the last flush, as Run stops, cannot
+// write, the log says so.
+func TestRunLogsAFailedLastFlush(t *testing.T) {
+	var log lockedBuffer
+	r := lastsignin.New(failingStore{}, slog.New(slog.NewTextHandler(&log, nil)))
+	r.Record(1, 2, time.Now())
+	ctx, stop := context.WithCancel(context.Background())
+	stop()
+	r.Run(ctx, time.Hour)
+	if got := log.String(); !strings.Contains(got, `msg="recording last sign-ins" err="disk full"`) {
+		t.Errorf("log after a failed last flush: %q", got)
+	}
+}
+
+// interruptedOnce's first transaction waits until its context ends and
+// fails with it; later ones reach the store.
+type interruptedOnce struct {
+	store.Store
+	started chan struct{}
+	once    sync.Once
+}
+
+func (s *interruptedOnce) InTx(ctx context.Context, fn func(store.Store) error) error {
+	first := false
+	s.once.Do(func() { first = true })
+	if !first {
+		return s.Store.InTx(ctx, fn)
+	}
+	close(s.started)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
 // failingStore fails every transaction.
 type failingStore struct{ store.Store }
 

@@ -63,10 +63,6 @@ type Options struct {
 // lastSignInInterval is how often members' last sign-in times are written.
 const lastSignInInterval = time.Second
 
-// finalFlushTimeout bounds the last write of last sign-in times when the
-// server stops: one transaction of at most a second's sign-ins.
-const finalFlushTimeout = 5 * time.Second
-
 // maxThrottleKeys bounds each throttle's table (about 200 bytes a key).
 const maxThrottleKeys = 100_000
 
@@ -207,12 +203,23 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	workerCtx, stop := context.WithCancel(ctx)
-	defer stop()
+	// The workers outlive ctx until the requests in flight have finished,
+	// which may still sign members in and queue text messages. The last
+	// sign-ins are written before Run returns, with time of their own:
+	// requests may have used up the whole grace period.
+	workerCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	recorded := make(chan struct{})
+	defer func() {
+		stopWorkers()
+		<-recorded
+	}()
 	if s.SMS != nil {
 		go s.SMS.Run(workerCtx)
 	}
-	go s.LastSignIns.Run(workerCtx, lastSignInInterval)
+	go func() {
+		defer close(recorded)
+		s.LastSignIns.Run(workerCtx, lastSignInInterval)
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -223,15 +230,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	s.log.Info("shutting down", "grace", s.cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	err := srv.Shutdown(shutdownCtx)
-	// The sign-ins that finished while shutting down are written too, with
-	// time of their own: requests may have used up the whole grace period.
-	flushCtx, cancelFlush := context.WithTimeout(context.Background(), finalFlushTimeout)
-	defer cancelFlush()
-	if ferr := s.LastSignIns.Flush(flushCtx); ferr != nil {
-		s.log.Error("recording last sign-ins", "err", ferr)
-	}
-	if err != nil {
+	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
