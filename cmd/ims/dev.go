@@ -108,12 +108,7 @@ func seed(ctx context.Context, progress io.Writer, db *sqlstore.DB, cfg config.C
 	start, now := time.Now(), time.Now()
 	const chunk = 20_000
 	for done := 0; done < n; {
-		batch := make([]store.Member, 0, min(chunk, n-done))
-		for i := done; i < done+cap(batch); i++ {
-			batch = append(batch, store.Member{OrgID: org.ID, Email: loadgen.MemberEmail(i), Name: fmt.Sprintf("Member %d", i),
-				Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true,
-				PasswordHash: hash, CreatedAt: now})
-		}
+		batch := loadgen.Members(org.ID, done, min(chunk, n-done), hash, now)
 		if err := db.BulkCreateMembers(ctx, batch); err != nil {
 			return fmt.Errorf("after %d members: %w", done, err)
 		}

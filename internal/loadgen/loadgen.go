@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/pquerna/otp/totp"
+
+	"imslogin/internal/store"
 )
 
 // Scenarios the generator knows.
@@ -69,6 +71,19 @@ type Options struct {
 
 // MemberEmail is the address `ims dev seed` gives member i.
 func MemberEmail(i int) string { return fmt.Sprintf("member%07d@bench.test", i) }
+
+// Members are n of the members `ims dev seed` adds to an organisation, from
+// member first on: active, licensed and verified, all with one password's
+// hash, for store.BulkCreateMembers.
+func Members(orgID int64, first, n int, hash string, created time.Time) []store.Member {
+	list := make([]store.Member, n)
+	for i := range list {
+		list[i] = store.Member{OrgID: orgID, Email: MemberEmail(first + i), Name: fmt.Sprintf("Member %d", first+i),
+			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true,
+			PasswordHash: hash, CreatedAt: created}
+	}
+	return list
+}
 
 // Result is what one run measured.
 type Result struct {

@@ -127,12 +127,7 @@ func seedMembers(t *testing.T, app *servertest.App, n int) []store.Member {
 	if err != nil {
 		t.Fatal(err)
 	}
-	members := make([]store.Member, 0, n)
-	for i := range n {
-		members = append(members, store.Member{OrgID: app.Org.ID, Email: loadgen.MemberEmail(i), Name: "M",
-			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash,
-			CreatedAt: time.Now()})
-	}
+	members := loadgen.Members(app.Org.ID, 0, n, hash, time.Now())
 	if err := app.DB.BulkCreateMembers(context.Background(), members); err != nil {
 		t.Fatal(err)
 	}

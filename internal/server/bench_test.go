@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -11,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"imslogin/internal/loadgen"
 	"imslogin/internal/server/servertest"
-	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore/sqltest"
 )
 
@@ -79,7 +78,7 @@ func BenchmarkSignInExcludingHash(b *testing.B) {
 	spent := make([]time.Duration, len(sizes))
 	signIn := func(i int) {
 		app, c := apps[i], apps[i].Browser(b)
-		email := fmt.Sprintf("member%07d@bench.test", rand.IntN(sizes[i]))
+		email := loadgen.MemberEmail(rand.IntN(sizes[i]))
 		start, hashing := time.Now(), app.Server.Hasher.Spent()
 		if resp, _ := app.Get(b, c, "/login"); resp.StatusCode != http.StatusOK {
 			b.Fatalf("sign-in form: %d", resp.StatusCode)
@@ -106,25 +105,19 @@ func BenchmarkSignInExcludingHash(b *testing.B) {
 	b.ReportMetric(large/small, "1M÷1k")
 }
 
-// seedMembers adds members member0000000@bench.test… with the test
-// password in batches, as ims dev seed does (statistics refreshed after),
-// then writes the database out to the disk, so the timed sign-ins do not
-// share the machine with the seed's write-back.
+// seedMembers adds the members ims dev seed would, with the test password,
+// in batches as it does (statistics refreshed after), then writes the
+// database out to the disk, so the timed sign-ins do not share the machine
+// with the seed's write-back.
 func seedMembers(b *testing.B, app *servertest.App, n int) {
 	hash, err := app.Server.Hasher.Hash(context.Background(), servertest.Password)
 	if err != nil {
 		b.Fatal(err)
 	}
-	batch := make([]store.Member, 0, 20_000)
-	for i := range n {
-		batch = append(batch, store.Member{OrgID: app.Org.ID, Email: fmt.Sprintf("member%07d@bench.test", i), Name: "M",
-			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash,
-			CreatedAt: time.Now()})
-		if len(batch) == cap(batch) || i == n-1 {
-			if err := app.DB.BulkCreateMembers(context.Background(), batch); err != nil {
-				b.Fatal(err)
-			}
-			batch = batch[:0]
+	const chunk = 20_000
+	for done := 0; done < n; done += chunk {
+		if err := app.DB.BulkCreateMembers(context.Background(), loadgen.Members(app.Org.ID, done, min(chunk, n-done), hash, time.Now())); err != nil {
+			b.Fatal(err)
 		}
 	}
 	if err := app.DB.RefreshStatistics(context.Background()); err != nil {

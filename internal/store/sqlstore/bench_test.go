@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"imslogin/internal/loadgen"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
@@ -31,7 +32,7 @@ func BenchmarkSignInWithoutHash(b *testing.B) {
 			ctx := context.Background()
 			b.ResetTimer()
 			for b.Loop() {
-				if err := signInWithoutHash(ctx, db, org.Name, fmt.Sprintf("member%07d@bench.test", rand.IntN(n))); err != nil {
+				if err := signInWithoutHash(ctx, db, org.Name, loadgen.MemberEmail(rand.IntN(n))); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -97,15 +98,10 @@ func seedMembers(b testing.TB, db *sqlstore.DB, n int) store.Organisation {
 	if err := db.CreateOrganisation(ctx, &org); err != nil {
 		b.Fatal(err)
 	}
-	batch := make([]store.Member, 0, 20_000)
-	for i := 0; i < n; i++ {
-		batch = append(batch, store.Member{OrgID: org.ID, Email: fmt.Sprintf("member%07d@bench.test", i), Name: "M",
-			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, PasswordHash: "$argon2id$x", CreatedAt: time.Now()})
-		if len(batch) == cap(batch) || i == n-1 {
-			if err := db.BulkCreateMembers(ctx, batch); err != nil {
-				b.Fatal(err)
-			}
-			batch = batch[:0]
+	const chunk = 20_000
+	for done := 0; done < n; done += chunk {
+		if err := db.BulkCreateMembers(ctx, loadgen.Members(org.ID, done, min(chunk, n-done), "$argon2id$x", time.Now())); err != nil {
+			b.Fatal(err)
 		}
 	}
 	return org
