@@ -3,6 +3,8 @@ package argon2_test
 import (
 	"bytes"
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	upstream "golang.org/x/crypto/argon2"
@@ -47,6 +49,32 @@ func TestKnownAnswer(t *testing.T) {
 	const want = "09316115d5cf24ed5a15a31a3ba326e5cf32edc24702987c02b6566f61913cf7"
 	if fmt.Sprintf("%x", got) != want {
 		t.Errorf("%x, want %s", got, want)
+	}
+}
+
+// TestHashYieldsItsCore runs a hash on one core beside a goroutine waiting
+// for it: the waiting goroutine must get turns during the hash (at its
+// synchronisation points), not only after it. The hash is far shorter than
+// the runtime's 10 ms preemption slice, so nothing else would make room.
+func TestHashYieldsItsCore(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var hashing atomic.Bool
+	var turns atomic.Int64
+	hashing.Store(true)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for hashing.Load() {
+			turns.Add(1)
+			runtime.Gosched()
+		}
+	}()
+	argon2.IDKey(argon2.NewMemory(256), []byte("pw"), []byte("0123456789abcdef"), 2, 256, 1, 32)
+	during := turns.Load()
+	hashing.Store(false)
+	<-stopped
+	if during < 4 {
+		t.Errorf("a goroutine waiting for the only core got %d turns during a hash; want one at most sync points (8)", during)
 	}
 }
 
