@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 type rawConn struct {
 	addr string
 	conn net.Conn
+	io   io.ReadWriter // conn, made quiet
 	r    *bufio.Reader
 }
 
@@ -43,10 +45,11 @@ func (c *rawConn) roundTrip(request []byte, headers bool) (answer, error) {
 		if err != nil {
 			return answer{}, err
 		}
-		c.conn, c.r = conn, bufio.NewReaderSize(conn, 16<<10)
+		c.conn, c.io = conn, quiet(conn)
+		c.r = bufio.NewReaderSize(c.io, 16<<10)
 	}
 	c.conn.SetDeadline(time.Now().Add(60 * time.Second))
-	if _, err := c.conn.Write(request); err != nil {
+	if _, err := c.io.Write(request); err != nil {
 		c.close()
 		return answer{}, err
 	}
