@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,6 +80,7 @@ func RawHashRate(ctx context.Context, p HashParams, cores int, d time.Duration) 
 		go func() {
 			defer wg.Done()
 			mem := argon2.NewMemory(p.MemoryKiB)
+			mem.Yield = runtime.Gosched // as a server's does with every core hashing
 			argon2.IDKey(mem, password, salt, p.Time, p.MemoryKiB, p.Threads, 32)
 			warm.Done()
 			t0 := <-start

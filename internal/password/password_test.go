@@ -118,6 +118,38 @@ func TestPoolBoundsConcurrency(t *testing.T) {
 	h.release(held[1])
 }
 
+// TestHashesYieldOnlyWhenEverySlotIsBusy: with every slot hashing (every
+// core, with the default pool) a hash lets waiting requests have its core
+// at each synchronisation point; with a slot free it keeps its core, which
+// yielding would only hand to the idle one.
+func TestHashesYieldOnlyWhenEverySlotIsBusy(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		slots, held, want int
+	}{
+		{slots: 1, held: 0, want: 4}, // the hash itself fills the pool
+		{slots: 2, held: 1, want: 4},
+		{slots: 2, held: 0, want: 0},
+	} {
+		h := newTestHasher(t, testParams, c.slots, time.Second)
+		yields := 0
+		h.gosched = func() { yields++ }
+		for range c.held {
+			mem, err := h.acquire(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.release(mem)
+		}
+		if _, err := h.Hash(ctx, "a password"); err != nil {
+			t.Fatal(err)
+		}
+		if yields != c.want {
+			t.Errorf("%d slots, %d held: a one-pass hash yielded %d times, want %d", c.slots, c.held, yields, c.want)
+		}
+	}
+}
+
 func TestPoolRefusesAtOnceWhenQueueIsFull(t *testing.T) {
 	h := newTestHasher(t, testParams, 1, time.Minute)
 	ctx := context.Background()

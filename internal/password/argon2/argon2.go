@@ -7,9 +7,10 @@
 // can reuse it across hashes instead of allocating, zeroing and collecting
 // megabytes for each one (a quarter of the cost of a 19 MiB hash on a
 // 2-core machine). The first pass writes blocks instead of XORing them into
-// zeroed memory, as RFC 9106 specifies, which makes the reuse correct. And a
-// hash yields its core at each of its eight synchronisation points (see
-// processBlocks). The outputs are the upstream package's (tested against it).
+// zeroed memory, as RFC 9106 specifies, which makes the reuse correct. And
+// the memory's owner may have a hash yield its core at each synchronisation
+// point (Memory.Yield). The outputs are the upstream package's (tested
+// against it).
 package argon2
 
 import (
@@ -31,7 +32,16 @@ const (
 
 // Memory is Argon2's working memory. It is reused by every IDKey call given
 // it, so one Memory must serve one hash at a time.
-type Memory struct{ blocks []block }
+type Memory struct {
+	blocks []block
+	// Yield, if set, is called at each of a hash's synchronisation points
+	// (four per pass, every 2.5 ms of a 19 MiB hash on a fast core), where
+	// it may let other goroutines have the core (runtime.Gosched). Without
+	// that, a hash keeps its core for the runtime's whole 10 ms time slice,
+	// and is then preempted with a signal, after which the runtime's
+	// monitor thread wakes every 20 µs for a millisecond.
+	Yield func()
+}
 
 // NewMemory allocates working memory for hashes of up to kib KiB, in huge
 // pages where the system offers them (see allocate).
@@ -57,11 +67,15 @@ func IDKey(mem *Memory, password, salt []byte, time, memory uint32, threads uint
 	if memory < 2*syncPoints*uint32(threads) {
 		memory = 2 * syncPoints * uint32(threads)
 	}
+	var yield func()
+	if mem != nil {
+		yield = mem.Yield
+	}
 	if mem == nil || uint32(len(mem.blocks)) < memory {
 		mem = NewMemory(memory)
 	}
 	B := initBlocks(mem.blocks[:memory], &h0, memory, uint32(threads))
-	processBlocks(B, time, memory, uint32(threads), argon2id)
+	processBlocks(B, time, memory, uint32(threads), argon2id, yield)
 	key := extractKey(B, memory, uint32(threads), keyLen)
 	// The blocks may live outside the Go heap, released when mem is
 	// collected (see allocate): mem must outlive their last use.
@@ -128,7 +142,7 @@ func initBlocks(B []block, h0 *[blake2b.Size + 8]byte, memory, threads uint32) [
 	return B
 }
 
-func processBlocks(B []block, time, memory, threads uint32, mode int) {
+func processBlocks(B []block, time, memory, threads uint32, mode int, yield func()) {
 	lanes := memory / threads
 	segments := lanes / syncPoints
 
@@ -185,19 +199,17 @@ func processBlocks(B []block, time, memory, threads uint32, mode int) {
 	for n := uint32(0); n < time; n++ {
 		for slice := uint32(0); slice < syncPoints; slice++ {
 			// The last lane runs on the calling goroutine, so a one-lane
-			// hash starts no goroutine. Yielding at each synchronisation
-			// point (every 2.5 ms of a 19 MiB hash) lets requests waiting
-			// for the core run sooner, and keeps the hash from running on
-			// one time slice for 10 ms: the runtime would then preempt it
-			// with a signal and its monitor thread would wake every 20 µs
-			// for the next millisecond, both on cores the hashes need.
+			// hash starts no goroutine: the goroutine it would start
+			// shares the caller's time slice, so Yield could not end it.
 			var wg sync.WaitGroup
 			for lane := uint32(0); lane < threads-1; lane++ {
 				wg.Go(func() { processSegment(n, slice, lane) })
 			}
 			processSegment(n, slice, threads-1)
 			wg.Wait()
-			runtime.Gosched()
+			if yield != nil {
+				yield()
+			}
 		}
 	}
 

@@ -53,11 +53,14 @@ func TestKnownAnswer(t *testing.T) {
 }
 
 // TestHashYieldsItsCore runs a hash on one core beside a goroutine waiting
-// for it: the waiting goroutine must get turns during the hash (at its
-// synchronisation points), not only after it. The hash is far shorter than
-// the runtime's 10 ms preemption slice, so nothing else would make room.
+// for it, with a Memory whose Yield lets others run: the waiting goroutine
+// must get turns during the hash, at its synchronisation points, not only
+// after it. The hash is far shorter than the runtime's 10 ms time slice, so
+// nothing else would make room.
 func TestHashYieldsItsCore(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	mem, yields := argon2.NewMemory(256), 0
+	mem.Yield = func() { yields++; runtime.Gosched() }
 	var hashing atomic.Bool
 	var turns atomic.Int64
 	hashing.Store(true)
@@ -69,12 +72,15 @@ func TestHashYieldsItsCore(t *testing.T) {
 			runtime.Gosched()
 		}
 	}()
-	argon2.IDKey(argon2.NewMemory(256), []byte("pw"), []byte("0123456789abcdef"), 2, 256, 1, 32)
+	argon2.IDKey(mem, []byte("pw"), []byte("0123456789abcdef"), 3, 256, 1, 32)
 	during := turns.Load()
 	hashing.Store(false)
 	<-stopped
-	if during < 4 {
-		t.Errorf("a goroutine waiting for the only core got %d turns during a hash; want one at most sync points (8)", during)
+	if yields != 12 {
+		t.Errorf("a 3-pass hash yielded %d times, want 12 (four synchronisation points a pass)", yields)
+	}
+	if during < 6 {
+		t.Errorf("a goroutine waiting for the only core got %d turns during a hash, want one at most of its 12 yields", during)
 	}
 }
 
