@@ -198,9 +198,9 @@ func processBlocks(B []block, time, memory, threads uint32, mode int, yield func
 
 	for n := uint32(0); n < time; n++ {
 		for slice := uint32(0); slice < syncPoints; slice++ {
-			// The last lane runs on the calling goroutine, so a one-lane
-			// hash starts no goroutine: the goroutine it would start
-			// shares the caller's time slice, so Yield could not end it.
+			// The last lane runs on the calling goroutine: a one-lane
+			// hash, as a server's, starts no goroutine, and so wakes no
+			// idle core to run one.
 			var wg sync.WaitGroup
 			for lane := uint32(0); lane < threads-1; lane++ {
 				wg.Go(func() { processSegment(n, slice, lane) })
