@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -55,5 +56,41 @@ func TestQuietConnCarriesEverythingAndSeesTheEnd(t *testing.T) {
 	conn2.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 	if _, err := quiet(conn2).Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("a read past its deadline: %v, want the deadline's error", err)
+	}
+}
+
+// TestQuietConnReportsAResetConnection: when the server resets the
+// connection, a quiet read and then a quiet write fail with the system's
+// error instead of hanging or ending the process (a raw write to a reset
+// socket raises SIGPIPE, which Go's runtime does not act on here).
+func TestQuietConnReportsAResetConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dialled := make(chan struct{})
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		<-dialled                     // a reset before Dial returns would fail the dial
+		c.(*net.TCPConn).SetLinger(0) // close with a reset
+		c.Close()
+	}()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	close(dialled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	q := quiet(conn)
+	if _, err := q.Read(make([]byte, 16)); !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("read after a reset: %v, want ECONNRESET", err)
+	}
+	if _, err := q.Write([]byte("GET / HTTP/1.1\r\n\r\n")); !errors.Is(err, syscall.EPIPE) && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("write after a reset: %v, want EPIPE or ECONNRESET", err)
 	}
 }
