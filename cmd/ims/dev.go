@@ -105,16 +105,13 @@ func seed(ctx context.Context, progress io.Writer, db *sqlstore.DB, cfg config.C
 	if _, err := db.MemberByEmail(ctx, org.ID, loadgen.MemberEmail(0)); err == nil {
 		return fmt.Errorf("%s already has seeded members (%s…): seed a fresh database or another --org", org.Name, loadgen.MemberEmail(0))
 	}
-	start, now := time.Now(), time.Now()
-	const chunk = 20_000
-	for done := 0; done < n; {
-		batch := loadgen.Members(org.ID, done, min(chunk, n-done), hash, now)
-		if err := db.BulkCreateMembers(ctx, batch); err != nil {
-			return fmt.Errorf("after %d members: %w", done, err)
-		}
-		done += len(batch)
+	start := time.Now()
+	err = loadgen.SeedMembers(ctx, db, org.ID, n, hash, func(done int) {
 		rate := float64(done) / time.Since(start).Seconds()
 		fmt.Fprintf(progress, "\r%s %d/%d members (%.0f/s)   ", bar(done, n), done, n, rate)
+	})
+	if err != nil {
+		return err
 	}
 	if err := db.RefreshStatistics(ctx); err != nil {
 		return err

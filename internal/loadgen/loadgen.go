@@ -74,7 +74,7 @@ func MemberEmail(i int) string { return fmt.Sprintf("member%07d@bench.test", i) 
 
 // Members are n of the members `ims dev seed` adds to an organisation, from
 // member first on: active, licensed and verified, all with one password's
-// hash, for store.BulkCreateMembers.
+// hash.
 func Members(orgID int64, first, n int, hash string, created time.Time) []store.Member {
 	list := make([]store.Member, n)
 	for i := range list {
@@ -83,6 +83,30 @@ func Members(orgID int64, first, n int, hash string, created time.Time) []store.
 			PasswordHash: hash, CreatedAt: created}
 	}
 	return list
+}
+
+// BulkCreator inserts many members at once (sqlstore.DB.BulkCreateMembers).
+type BulkCreator interface {
+	BulkCreateMembers(ctx context.Context, members []store.Member) error
+}
+
+// SeedMembers adds n Members to the organisation in batches of 20,000, one
+// transaction each, and reports how many are in after each batch (progress
+// may be nil). A failed batch leaves the batches before it in place.
+func SeedMembers(ctx context.Context, db BulkCreator, orgID int64, n int, hash string, progress func(done int)) error {
+	const batch = 20_000
+	created := time.Now()
+	for done := 0; done < n; {
+		members := Members(orgID, done, min(batch, n-done), hash, created)
+		if err := db.BulkCreateMembers(ctx, members); err != nil {
+			return fmt.Errorf("after %d members: %w", done, err)
+		}
+		done += len(members)
+		if progress != nil {
+			progress(done)
+		}
+	}
+	return nil
 }
 
 // Result is what one run measured.

@@ -114,11 +114,8 @@ func seedMembers(b *testing.B, app *servertest.App, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const chunk = 20_000
-	for done := 0; done < n; done += chunk {
-		if err := app.DB.BulkCreateMembers(context.Background(), loadgen.Members(app.Org.ID, done, min(chunk, n-done), hash, time.Now())); err != nil {
-			b.Fatal(err)
-		}
+	if err := loadgen.SeedMembers(context.Background(), app.DB, app.Org.ID, n, hash, nil); err != nil {
+		b.Fatal(err)
 	}
 	if err := app.DB.RefreshStatistics(context.Background()); err != nil {
 		b.Fatal(err)

@@ -98,11 +98,8 @@ func seedMembers(b testing.TB, db *sqlstore.DB, n int) store.Organisation {
 	if err := db.CreateOrganisation(ctx, &org); err != nil {
 		b.Fatal(err)
 	}
-	const chunk = 20_000
-	for done := 0; done < n; done += chunk {
-		if err := db.BulkCreateMembers(ctx, loadgen.Members(org.ID, done, min(chunk, n-done), "$argon2id$x", time.Now())); err != nil {
-			b.Fatal(err)
-		}
+	if err := loadgen.SeedMembers(ctx, db, org.ID, n, "$argon2id$x", nil); err != nil {
+		b.Fatal(err)
 	}
 	return org
 }
