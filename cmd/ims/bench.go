@@ -80,7 +80,7 @@ func newBenchCommand() *cobra.Command {
 					next = r.NextMember
 					if len(raw) > 0 {
 						measureRaw(cmd.Context())
-						r.HashRate = mean(raw)
+						r.HashRate, r.HashRates = mean(raw), raw
 						r.ShareOfLimit = r.PerSecond / r.HashRate
 					}
 					loadgen.WriteTableRow(out, r)

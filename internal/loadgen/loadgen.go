@@ -130,6 +130,11 @@ type Result struct {
 	// argon2id rate was measured: throughput ÷ raw rate.
 	HashRate     float64 `json:"raw_hash_per_second,omitempty"`
 	ShareOfLimit float64 `json:"share_of_hash_limit,omitempty"`
+	// WindowPerSecond is each measured window's throughput and HashRates
+	// each measurement of the raw rate, in order: how much the machine's
+	// speed moved during the run.
+	WindowPerSecond []float64 `json:"window_per_second,omitempty"`
+	HashRates       []float64 `json:"raw_hash_per_second_each,omitempty"`
 	// NextMember is where the next run should start signing in, so runs
 	// one after another do not reuse members just used (an authenticator
 	// code is accepted once per member and 30-second step).
@@ -190,11 +195,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			o.Between(ctx)
 		}
 		server, generator := sampleServer(o.ServerPID, i == 0), sampleServer(os.Getpid(), false)
-		start := time.Now()
+		before, start := completed(workers), time.Now()
 		runWindow(ctx, workers, o.Duration/time.Duration(windows), true)
-		m.add(time.Since(start), server, sampleServer(o.ServerPID, false), generator, sampleServer(os.Getpid(), false))
+		elapsed := time.Since(start)
+		m.add(elapsed, server, sampleServer(o.ServerPID, false), generator, sampleServer(os.Getpid(), false))
+		m.windowPerSecond = append(m.windowPerSecond, float64(completed(workers)-before)/elapsed.Seconds())
 	}
 	r := summarise(o, workers, m)
+	if windows > 1 {
+		r.WindowPerSecond = m.windowPerSecond
+	}
 	for _, w := range workers {
 		r.NextMember = max(r.NextMember, w.next)
 	}
@@ -229,6 +239,15 @@ func runWindow(ctx context.Context, workers []*worker, d time.Duration, record b
 	wg.Wait()
 }
 
+// completed counts the flows the workers have completed in measured windows.
+func completed(workers []*worker) int {
+	n := 0
+	for _, w := range workers {
+		n += len(w.samples)
+	}
+	return n
+}
+
 func (w *worker) record(err error, took time.Duration) {
 	if err == nil {
 		w.samples = append(w.samples, took)
@@ -248,6 +267,7 @@ type measured struct {
 	serverCPU, benchCPU float64 // CPU seconds
 	serverOK            bool
 	peakRSSMB           float64
+	windowPerSecond     []float64
 }
 
 func (m *measured) add(elapsed time.Duration, server0, server1, bench0, bench1 serverSample) {

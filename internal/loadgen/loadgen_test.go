@@ -11,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -118,6 +119,12 @@ func TestWindowsPauseTheLoad(t *testing.T) {
 	}
 	if wall := time.Since(began).Seconds(); r.Seconds < 0.9 || r.Seconds > wall-2*pause.Seconds() {
 		t.Errorf("measured %.2fs of a %.2fs run with %v of pauses", r.Seconds, wall, 2*pause)
+	}
+	// The run's throughput is the windows' weighted mean, so it lies
+	// between the slowest window's and the fastest's.
+	if w := r.WindowPerSecond; len(w) != 3 || slices.Min(w) <= 0 ||
+		r.PerSecond < slices.Min(w)*0.999 || r.PerSecond > slices.Max(w)*1.001 {
+		t.Errorf("window throughputs %v for a run of %.1f/s; want three around it", w, r.PerSecond)
 	}
 }
 
