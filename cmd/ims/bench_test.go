@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"imslogin/internal/loadgen"
-	"imslogin/internal/server/servertest"
 )
 
 // TestBenchComparesSignInsWithTheRawRate runs ims bench's sign-in scenario
@@ -18,19 +16,7 @@ import (
 // and every raw-rate measurement (before, between and after the windows),
 // and the share of the limit is the throughput over their mean.
 func TestBenchComparesSignInsWithTheRawRate(t *testing.T) {
-	t.Setenv("IMS_ARGON2_MEMORY_KIB", "8192")
-	dir := t.TempDir()
-	url := "sqlite:" + filepath.Join(dir, "ims.db")
-	if out, err := run(t, "", "dev", "seed", "--members", "4", "--database-url", url); err != nil {
-		t.Fatalf("seed: %v\n%s", err, out)
-	}
-	db, err := openMigrated(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	app := servertest.New(t, servertest.Options{DB: db})
-
+	app, dir := serveSeeded(t, "--members", "4")
 	jsonPath := filepath.Join(dir, "bench.jsonl")
 	out, err := run(t, "", "bench", "--url", app.URL, "--members", "4", "--scenario", "signin", "--concurrency", "2",
 		"--warmup", "0s", "--duration", "600ms", "--windows", "2", "--hash-seconds", "100ms",

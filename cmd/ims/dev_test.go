@@ -62,10 +62,20 @@ func TestDevSeed(t *testing.T) {
 // of the shared secret on a server using the key the seed found, as
 // `ims serve` on that database does.
 func TestDevSeedTOTPSignsIn(t *testing.T) {
+	app, _ := serveSeeded(t, "--members", "2", "--totp")
+	signInWithApp(t, app, "Bench", loadgen.MemberEmail(1), "bench password 0001", loadgen.TOTPSecret)
+}
+
+// serveSeeded seeds a fresh SQLite database with `ims dev seed` and the
+// given flags (argon2id at 8 MiB), and serves it as `ims serve` would: with
+// the key beside the database, which the seed makes with --totp and the
+// server otherwise. It returns the server and the database's folder.
+func serveSeeded(t *testing.T, seedFlags ...string) (*servertest.App, string) {
+	t.Helper()
 	t.Setenv("IMS_ARGON2_MEMORY_KIB", "8192")
 	dir := t.TempDir()
 	url := "sqlite:" + filepath.Join(dir, "ims.db")
-	if out, err := run(t, "", "dev", "seed", "--members", "2", "--totp", "--database-url", url); err != nil {
+	if out, err := run(t, "", append([]string{"dev", "seed", "--database-url", url}, seedFlags...)...); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
 	cfg := config.Default()
@@ -74,11 +84,10 @@ func TestDevSeedTOTPSignsIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	secrets, created, err := openSecrets(context.Background(), cfg, db)
-	if err != nil || created {
-		t.Fatalf("the server's key: created %v, %v", created, err)
+	t.Cleanup(func() { db.Close() })
+	secrets, _, err := openSecrets(context.Background(), cfg, db)
+	if err != nil {
+		t.Fatalf("the server's key: %v", err)
 	}
-	app := servertest.New(t, servertest.Options{DB: db, Server: server.Options{Secrets: secrets}})
-	signInWithApp(t, app, "Bench", loadgen.MemberEmail(1), "bench password 0001", loadgen.TOTPSecret)
+	return servertest.New(t, servertest.Options{DB: db, Server: server.Options{Secrets: secrets}}), dir
 }
