@@ -97,10 +97,17 @@ func (g *Guard) Check(ctx context.Context, id Identifier) (lockedUntil time.Time
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	return g.Judge(l), true, nil
+}
+
+// Judge returns when a count read with the rest of a sign-in's subject
+// (store.PasswordSubject) lifts its lock, or the zero time if it is not
+// locked.
+func (g *Guard) Judge(l store.Lockout) (lockedUntil time.Time) {
 	if !l.Locked(g.Now()) {
-		return time.Time{}, true, nil
+		return time.Time{}
 	}
-	return l.LockedUntil, true, nil
+	return l.LockedUntil
 }
 
 // Result is the state a failure left.

@@ -167,7 +167,8 @@ func (h *Handler) Continue(w http.ResponseWriter, r *http.Request, org store.Org
 // are on record, for the sign-in to clear when it completes.
 func (h *Handler) checkPassword(r *http.Request, a attempt) (org store.Organisation, member store.Member, counted bool, err error) {
 	ctx := r.Context()
-	org, err = h.Store.OrganisationByName(ctx, a.organisation)
+	// The email's lockout key is the same in every organisation.
+	subject, err := h.Store.PasswordSubject(ctx, a.organisation, a.email, lockout.Of(0, a.email).Key)
 	if errors.Is(err, store.ErrNotFound) {
 		id := lockout.OfUnknownOrganisation(a.organisation, a.email)
 		if _, err := h.refuseIfLocked(ctx, id, nil); err != nil {
@@ -181,15 +182,11 @@ func (h *Handler) checkPassword(r *http.Request, a attempt) (org store.Organisat
 	if err != nil {
 		return org, member, false, err
 	}
-	member, err = h.Store.MemberByEmail(ctx, org.ID, a.email)
-	known := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return org, member, false, err
-	}
-	id := lockout.Of(org.ID, a.email)
-	counted, err = h.refuseIfLocked(ctx, id, func() { h.appendAudit(ctx, h.auditFailure(r, org, member, a.email, "account locked")) })
-	if err != nil {
-		return org, member, counted, err
+	org, member, counted = subject.Organisation, subject.Member, subject.Counted
+	id, known := lockout.Of(org.ID, a.email), member.ID != 0
+	if until := h.Lockout.Judge(subject.Lockout); !until.IsZero() {
+		h.appendAudit(ctx, h.auditFailure(r, org, member, a.email, "account locked"))
+		return org, member, counted, &lockedError{Until: until}
 	}
 	ok, upgraded := false, ""
 	if known {

@@ -49,4 +49,18 @@ type Lockouts interface {
 	// before and whose lock, if any, has lifted by then, in every
 	// organisation: housekeeping, not a member-facing action.
 	PruneSigninLockouts(ctx context.Context, before time.Time) (int64, error)
+	// PasswordSubject reads in one statement what a password sign-in
+	// checks before the hash: the organisation by name (ignoring letter
+	// case), its member with the email, if any, and the failures counted
+	// against lockoutIdentifier in it, if any. ErrNotFound if no
+	// organisation has the name.
+	PasswordSubject(ctx context.Context, orgName, email, lockoutIdentifier string) (PasswordSubject, error)
+}
+
+// PasswordSubject is what a password sign-in checks before the hash.
+type PasswordSubject struct {
+	Organisation Organisation
+	Member       Member // zero ID: no member has the email
+	Lockout      Lockout
+	Counted      bool // failures are on record (Lockout holds them)
 }

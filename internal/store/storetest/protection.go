@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"sync"
 	"testing"
@@ -302,5 +303,44 @@ func testSessionIsolation(t *testing.T, s store.Store) {
 	}
 	if err := s.RenewSession(ctx, b.ID, sess.ID, tokenHash("stolen"), now); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Beta renewed Alpha's session: %v", err)
+	}
+}
+
+// testPasswordSubject checks the one read of a password sign-in against the
+// reads it replaces, in every combination of member and lockout found, and
+// that neither comes from another organisation.
+func testPasswordSubject(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := NewOrganisation(t, s, "Alpha Works"), NewOrganisation(t, s, "Beta")
+	ana := NewMember(t, s, a.ID, "ana@alpha.test")
+	if err := s.UpdateProfile(ctx, a.ID, ana.ID, "Ana A.", "About Ana"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordSignIn(ctx, a.ID, ana.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	ana, _ = s.MemberByID(ctx, a.ID, ana.ID)
+	NewMember(t, s, b.ID, "bo@beta.test")
+	locked, _ := s.RecordSigninFailure(ctx, a.ID, "ana@alpha.test", rule(now))
+	s.RecordSigninFailure(ctx, b.ID, "eve@alpha.test", rule(now)) // another organisation's count
+
+	got, err := s.PasswordSubject(ctx, "  alpha WORKS ", "ana@alpha.test", "ana@alpha.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.PasswordSubject{Organisation: a, Member: ana, Lockout: locked, Counted: true}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("member with failures:\n got %+v\nwant %+v", got, want)
+	}
+	got, err = s.PasswordSubject(ctx, "Alpha Works", "ana@alpha.test", "someone-else")
+	if err != nil || got.Member != ana || got.Counted || got.Lockout != (store.Lockout{}) {
+		t.Errorf("member without failures: got %+v, %v", got, err)
+	}
+	got, err = s.PasswordSubject(ctx, "Alpha Works", "bo@beta.test", "eve@alpha.test")
+	if err != nil || got.Organisation != a || got.Member != (store.Member{}) || got.Counted {
+		t.Errorf("another organisation's member and count: got %+v, %v; want neither", got, err)
+	}
+	if _, err := s.PasswordSubject(ctx, "Gamma", "ana@alpha.test", "ana@alpha.test"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown organisation: got %v, want ErrNotFound", err)
 	}
 }

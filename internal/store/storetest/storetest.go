@@ -31,6 +31,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Lockouts", testLockouts},
 		{"LockoutsConcurrent", testLockoutsConcurrent},
 		{"LockoutIsolation", testLockoutIsolation},
+		{"PasswordSubject", testPasswordSubject},
 		{"AuditLog", testAuditLog},
 		{"AuditIsolation", testAuditIsolation},
 		{"AuditInTransaction", testAuditInTransaction},
