@@ -73,7 +73,8 @@ func (q *queries) writeRow(ctx context.Context, query string, args ...any) rowSc
 // passwordSubjectQuery reads the organisation, the member and the lockout a
 // password sign-in checks in one statement: one round trip, and one read of
 // the pages a commit has just evicted, instead of three. Member and lockout
-// columns are the zero value when their LEFT JOIN finds no row.
+// columns are the zero value when their LEFT JOIN finds no row; the member's
+// are memberColumns, in their order, for memberTargets.
 var passwordSubjectQuery = `SELECT ` + prefixed("o.", organisationColumns) + `,
 	COALESCE(m.id, 0), COALESCE(m.org_id, 0), COALESCE(m.email, ''), COALESCE(m.name, ''), COALESCE(m.role, ''),
 	COALESCE(m.status, ''), COALESCE(m.licensed, FALSE), COALESCE(m.data_access, FALSE),
