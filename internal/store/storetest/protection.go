@@ -321,8 +321,20 @@ func testPasswordSubject(t *testing.T, s store.Store) {
 	}
 	ana, _ = s.MemberByID(ctx, a.ID, ana.ID)
 	NewMember(t, s, b.ID, "bo@beta.test")
-	locked, _ := s.RecordSigninFailure(ctx, a.ID, "ana@alpha.test", rule(now))
-	s.RecordSigninFailure(ctx, b.ID, "eve@alpha.test", rule(now)) // another organisation's count
+	var locked store.Lockout
+	for i := range 3 { // rule's threshold: a lock, with every time column set
+		l, err := s.RecordSigninFailure(ctx, a.ID, "ana@alpha.test", rule(now.Add(time.Duration(i)*time.Second)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		locked = l
+	}
+	if !locked.Locked(now.Add(time.Minute)) {
+		t.Fatalf("three failures left %+v, want a lock", locked)
+	}
+	if _, err := s.RecordSigninFailure(ctx, b.ID, "eve@alpha.test", rule(now)); err != nil { // another organisation's count
+		t.Fatal(err)
+	}
 
 	got, err := s.PasswordSubject(ctx, "  alpha WORKS ", "ana@alpha.test", "ana@alpha.test")
 	if err != nil {
@@ -330,7 +342,7 @@ func testPasswordSubject(t *testing.T, s store.Store) {
 	}
 	want := store.PasswordSubject{Organisation: a, Member: ana, Lockout: locked, Counted: true}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("member with failures:\n got %+v\nwant %+v", got, want)
+		t.Errorf("locked member:\n got %+v\nwant %+v", got, want)
 	}
 	got, err = s.PasswordSubject(ctx, "Alpha Works", "ana@alpha.test", "someone-else")
 	if err != nil || got.Member != ana || got.Counted || got.Lockout != (store.Lockout{}) {
