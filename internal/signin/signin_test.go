@@ -414,3 +414,23 @@ func TestBusyHasherAnswers503(t *testing.T) {
 		t.Errorf("%d concurrent sign-ins on one slot: none was turned away", n)
 	}
 }
+
+// TestDatabaseFailureIsNotAWrongPassword: when the password step cannot
+// read the organisation and member, the member is told the problem is on
+// our side, not that their password is wrong, and no hash is spent.
+func TestDatabaseFailureIsNotAWrongPassword(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	c := app.Browser(t)
+	app.DB.Close()
+	before := app.Server.Hasher.Computed()
+	resp, body := app.Post(t, c, "/login", form("Acme", "ana@acme.test", servertest.Password))
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body, "Something went wrong") {
+		t.Fatalf("sign-in with the database closed: %d\n%s", resp.StatusCode, body)
+	}
+	if strings.Contains(body, "Check your organisation name") || sessionCookie(resp, "ims_session") != nil {
+		t.Errorf("a database failure answered as a wrong password or with a session:\n%s", body)
+	}
+	if n := app.Server.Hasher.Computed() - before; n != 0 {
+		t.Errorf("%d hashes computed for a sign-in whose read failed, want 0", n)
+	}
+}
