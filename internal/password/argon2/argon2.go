@@ -9,8 +9,8 @@
 // on a 2-core machine). The first pass writes blocks instead of XORing them
 // into zeroed memory, as RFC 9106 specifies, which makes the reuse correct.
 // The memory's owner may have a hash yield its core at each synchronisation
-// point (Memory.Yield). And on amd64 the blocks a hash reads at random are
-// loaded with the non-temporal hint, so that its megabytes do not push the
+// point (Memory.Yield). And on amd64 the blocks a hash reads once a pass are
+// loaded with the non-temporal hint, so that its megabytes push less of the
 // rest of the server's work out of the caches. The outputs are the upstream
 // package's (tested against it).
 package argon2
