@@ -82,22 +82,14 @@ type Guard struct {
 // LockedUntil returns when id's lock lifts, or the zero time if it is not
 // locked.
 func (g *Guard) LockedUntil(ctx context.Context, id Identifier) (time.Time, error) {
-	until, _, err := g.Check(ctx, id)
-	return until, err
-}
-
-// Check returns when id's lock lifts (zero if it is not locked) and whether
-// any failures are counted against it, so a sign-in that finds none need not
-// clear them.
-func (g *Guard) Check(ctx context.Context, id Identifier) (lockedUntil time.Time, counted bool, err error) {
 	l, err := g.Store.SigninLockout(ctx, id.OrgID, id.Key)
 	if errors.Is(err, store.ErrNotFound) {
-		return time.Time{}, false, nil
+		return time.Time{}, nil
 	}
 	if err != nil {
-		return time.Time{}, false, err
+		return time.Time{}, err
 	}
-	return g.Judge(l), true, nil
+	return g.Judge(l), nil
 }
 
 // Judge returns when a count read with the rest of a sign-in's subject

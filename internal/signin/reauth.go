@@ -46,7 +46,7 @@ func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
 	}
 	org, member := si.Organisation, si.Member
 	id := lockout.Of(org.ID, member.Email)
-	_, err := h.refuseIfLocked(ctx, id, func() {
+	err := h.refuseIfLocked(ctx, id, func() {
 		h.appendAudit(ctx, h.auditFailure(r, org, member, member.Email, "re-authentication: account locked"))
 	})
 	if err == nil {

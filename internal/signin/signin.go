@@ -171,7 +171,7 @@ func (h *Handler) checkPassword(r *http.Request, a attempt) (org store.Organisat
 	subject, err := h.Store.PasswordSubject(ctx, a.organisation, a.email, lockout.Of(0, a.email).Key)
 	if errors.Is(err, store.ErrNotFound) {
 		id := lockout.OfUnknownOrganisation(a.organisation, a.email)
-		if _, err := h.refuseIfLocked(ctx, id, nil); err != nil {
+		if err := h.refuseIfLocked(ctx, id, nil); err != nil {
 			return org, member, false, err
 		}
 		if err := h.Hasher.VerifyDummy(ctx, a.password); err != nil {
@@ -184,9 +184,10 @@ func (h *Handler) checkPassword(r *http.Request, a attempt) (org store.Organisat
 	}
 	org, member, counted = subject.Organisation, subject.Member, subject.Counted
 	id, known := lockout.Of(org.ID, a.email), member.ID != 0
-	if until := h.Lockout.Judge(subject.Lockout); !until.IsZero() {
+	if err := refuseUntil(h.Lockout.Judge(subject.Lockout), func() {
 		h.appendAudit(ctx, h.auditFailure(r, org, member, a.email, "account locked"))
-		return org, member, counted, &lockedError{Until: until}
+	}); err != nil {
+		return org, member, counted, err
 	}
 	ok, upgraded := false, ""
 	if known {
@@ -217,17 +218,25 @@ func (h *Handler) checkPassword(r *http.Request, a attempt) (org store.Organisat
 }
 
 // refuseIfLocked returns a *lockedError while id is locked, after calling
-// record (if any) to note the refused attempt. counted reports whether any
-// failures are on record for id.
-func (h *Handler) refuseIfLocked(ctx context.Context, id lockout.Identifier, record func()) (counted bool, err error) {
-	until, counted, err := h.Lockout.Check(ctx, id)
-	if err != nil || until.IsZero() {
-		return counted, err
+// record (if any) to note the refused attempt.
+func (h *Handler) refuseIfLocked(ctx context.Context, id lockout.Identifier, record func()) error {
+	until, err := h.Lockout.LockedUntil(ctx, id)
+	if err != nil {
+		return err
+	}
+	return refuseUntil(until, record)
+}
+
+// refuseUntil returns a *lockedError when until (a lock's end) is set,
+// after calling record (if any) to note the refused attempt.
+func refuseUntil(until time.Time, record func()) error {
+	if until.IsZero() {
+		return nil
 	}
 	if record != nil {
 		record()
 	}
-	return counted, &lockedError{Until: until}
+	return &lockedError{Until: until}
 }
 
 // refusalFor says why a member who knows their password may not sign in.
