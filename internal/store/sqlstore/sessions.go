@@ -121,9 +121,8 @@ const pruneSessionsSQL = `DELETE FROM sessions WHERE expires_at <= ?`
 // pruneFlowsSQL reads the whole of signin_flows, on purpose: a flow begins
 // only after a correct password and is deleted when its last step passes or
 // fails, so the table holds only flows in progress and the last hour's
-// abandoned ones, and an
-// index on expires_at would add an entry to write and delete to every
-// sign-in with a second step.
+// abandoned ones, and an index on expires_at would add an entry to write and
+// delete to every sign-in with a second step.
 const pruneFlowsSQL = `DELETE FROM signin_flows WHERE expires_at <= ?`
 
 // PruneExpired deletes sessions past their absolute limit and sign-in flows
