@@ -192,14 +192,12 @@ func processBlocks(B []block, time, memory, threads uint32, mode int, yield func
 			// pass: loaded non-temporally, they stay out of the caches the
 			// rest of the server's work (requests, the database) lives in.
 			prefetchBlock(&B[newOffset])
-			if n > 0 {
-				prefetchBlock(&B[offset])
-			}
 			if n == 0 {
 				// The first pass overwrites (RFC 9106, 3.2 step 5), so reused
 				// memory needs no clearing; later passes XOR.
 				processBlock(&B[offset], &B[prev], &B[newOffset])
 			} else {
+				prefetchBlock(&B[offset])
 				processBlockXOR(&B[offset], &B[prev], &B[newOffset])
 			}
 			index, offset = index+1, offset+1
