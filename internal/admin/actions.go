@@ -26,12 +26,12 @@ const (
 // Do runs an action on member id and returns the confirmation to show.
 func (s *Service) Do(ctx context.Context, a Actor, id int64, action Action) (string, error) {
 	var done string
-	err := s.Store.InTx(ctx, func(tx store.Store) error {
-		org, err := tx.LockOrganisation(ctx, a.OrgID)
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		org, err := s.Store.LockOrganisation(ctx, a.OrgID)
 		if err != nil {
 			return err
 		}
-		m, err := tx.MemberByID(ctx, a.OrgID, id)
+		m, err := s.Store.MemberByID(ctx, a.OrgID, id)
 		if err != nil {
 			return err
 		}
@@ -41,30 +41,30 @@ func (s *Service) Do(ctx context.Context, a Actor, id int64, action Action) (str
 		var e store.AuditEvent
 		switch action {
 		case ActionDisable:
-			done, e, err = s.disable(ctx, tx, a, m)
+			done, e, err = s.disable(ctx, s.Store, a, m)
 		case ActionEnable:
-			done, e, err = s.enable(ctx, tx, a, m)
+			done, e, err = s.enable(ctx, s.Store, a, m)
 		case ActionUnlock:
-			done, e, err = s.unlock(ctx, tx, a, m)
+			done, e, err = s.unlock(ctx, s.Store, a, m)
 		case ActionSignOut:
 			e = about(s.auditEvent(a, audit.SignoutEverywhere), m)
 			e.Detail = "by an administrator"
-			done, err = fmt.Sprintf("%s has been signed out everywhere.", m.Name), tx.DeleteMemberSessions(ctx, a.OrgID, m.ID)
+			done, err = fmt.Sprintf("%s has been signed out everywhere.", m.Name), s.Store.DeleteMemberSessions(ctx, a.OrgID, m.ID)
 		case ActionPasswordReset:
-			done, e, err = s.passwordReset(ctx, tx, a, org, m)
+			done, e, err = s.passwordReset(ctx, s.Store, a, org, m)
 		case ActionResendInvitation:
-			done, e, err = s.resendInvitation(ctx, tx, a, org, m)
+			done, e, err = s.resendInvitation(ctx, s.Store, a, org, m)
 		case ActionResetMFA:
-			done, e, err = s.resetMFA(ctx, tx, a, org, m)
+			done, e, err = s.resetMFA(ctx, s.Store, a, org, m)
 		case ActionForgetBrowsers:
-			done, e, err = s.forgetBrowsers(ctx, tx, a, m)
+			done, e, err = s.forgetBrowsers(ctx, s.Store, a, m)
 		default:
 			return refuse("", "unknown action %q", action)
 		}
 		if err != nil {
 			return err
 		}
-		return tx.AppendAuditEvent(ctx, &e)
+		return s.Store.AppendAuditEvent(ctx, &e)
 	})
 	return done, err
 }
@@ -107,7 +107,7 @@ func (s *Service) enable(ctx context.Context, tx store.Store, a Actor, m store.M
 
 func (s *Service) unlock(ctx context.Context, tx store.Store, a Actor, m store.Member) (string, store.AuditEvent, error) {
 	e := about(s.auditEvent(a, audit.Unlock), m)
-	locked, err := (&lockout.Guard{Store: tx, Now: s.Now}).Unlock(ctx, tx, lockout.Of(a.OrgID, m.Email))
+	locked, err := (&lockout.Guard{Store: tx, Now: s.Now}).Unlock(ctx, lockout.Of(a.OrgID, m.Email))
 	if err != nil {
 		return "", e, err
 	}

@@ -225,15 +225,15 @@ func (s *Service) SetAccess(ctx context.Context, a Actor, id int64, in AccessInp
 	if err != nil {
 		return refuse("permissions", "%v", err)
 	}
-	return s.Store.InTx(ctx, func(tx store.Store) error {
-		if _, err := tx.LockOrganisation(ctx, a.OrgID); err != nil {
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.Store.LockOrganisation(ctx, a.OrgID); err != nil {
 			return err
 		}
-		old, err := s.memberDetail(ctx, tx, a.OrgID, id)
+		old, err := s.memberDetail(ctx, s.Store, a.OrgID, id)
 		if err != nil {
 			return err
 		}
-		role, roleID, rolePerms, newRoleName, err := parseRoleKey(ctx, tx, a.OrgID, in.Role)
+		role, roleID, rolePerms, newRoleName, err := parseRoleKey(ctx, s.Store, a.OrgID, in.Role)
 		if err != nil {
 			return err
 		}
@@ -243,23 +243,23 @@ func (s *Service) SetAccess(ctx context.Context, a Actor, id int64, in AccessInp
 			return err
 		}
 		if old.Role == store.RoleOwner && role != store.RoleOwner && old.Status != store.StatusDisabled {
-			if err := keepAnOwner(ctx, tx, a.OrgID, old.Member); err != nil {
+			if err := keepAnOwner(ctx, s.Store, a.OrgID, old.Member); err != nil {
 				return err
 			}
 		}
 		if in.Licensed && !old.Licensed {
-			if err := membership.CheckLicenceFree(ctx, tx, a.OrgID); err != nil {
+			if err := membership.CheckLicenceFree(ctx, s.Store, a.OrgID); err != nil {
 				return refusedFrom(err)
 			}
 		}
 		next := store.MemberAccess{Role: role, RoleID: roleID, Permissions: extra.String(), Licensed: in.Licensed,
 			DataAccess: in.DataAccess}
-		if err := tx.SetMemberAccess(ctx, a.OrgID, id, next); err != nil {
+		if err := s.Store.SetMemberAccess(ctx, a.OrgID, id, next); err != nil {
 			return err
 		}
 		e := about(s.auditEvent(a, audit.MemberChange), old.Member)
 		e.Detail = describeAccess(old.Member, next, roleName(old.Role, old.RoleName), roleName(role, newRoleName))
-		return tx.AppendAuditEvent(ctx, &e)
+		return s.Store.AppendAuditEvent(ctx, &e)
 	})
 }
 

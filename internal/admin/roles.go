@@ -54,11 +54,11 @@ func (s *Service) CreateRole(ctx context.Context, a Actor, in RoleInput) (store.
 		return store.CustomRole{}, err
 	}
 	r := store.CustomRole{OrgID: a.OrgID, Name: name, Permissions: perms.Names(), CreatedAt: s.Now()}
-	err = s.Store.InTx(ctx, func(tx store.Store) error {
-		if err := tx.CreateRole(ctx, &r); err != nil {
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.Store.CreateRole(ctx, &r); err != nil {
 			return err
 		}
-		return s.recordRole(ctx, tx, a, fmt.Sprintf("custom role %q created with [%s]", r.Name, perms))
+		return s.recordRole(ctx, s.Store, a, fmt.Sprintf("custom role %q created with [%s]", r.Name, perms))
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return r, refuse("name", "There is already a role with this name.")
@@ -73,16 +73,16 @@ func (s *Service) UpdateRole(ctx context.Context, a Actor, id int64, in RoleInpu
 	if err != nil {
 		return err
 	}
-	err = s.Store.InTx(ctx, func(tx store.Store) error {
-		old, err := tx.RoleByID(ctx, a.OrgID, id)
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		old, err := s.Store.RoleByID(ctx, a.OrgID, id)
 		if err != nil {
 			return err
 		}
 		r := store.CustomRole{ID: id, OrgID: a.OrgID, Name: name, Permissions: perms.Names()}
-		if err := tx.UpdateRole(ctx, r); err != nil {
+		if err := s.Store.UpdateRole(ctx, r); err != nil {
 			return err
 		}
-		return s.recordRole(ctx, tx, a, fmt.Sprintf("custom role %q changed: now %q with [%s]", old.Name, name, perms))
+		return s.recordRole(ctx, s.Store, a, fmt.Sprintf("custom role %q changed: now %q with [%s]", old.Name, name, perms))
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return refuse("name", "There is already a role with this name.")
@@ -92,17 +92,17 @@ func (s *Service) UpdateRole(ctx context.Context, a Actor, id int64, in RoleInpu
 
 // DeleteRole deletes a custom role nobody holds.
 func (s *Service) DeleteRole(ctx context.Context, a Actor, id int64) error {
-	return s.Store.InTx(ctx, func(tx store.Store) error {
-		old, err := tx.RoleByID(ctx, a.OrgID, id)
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		old, err := s.Store.RoleByID(ctx, a.OrgID, id)
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteRole(ctx, a.OrgID, id); errors.Is(err, store.ErrConflict) {
+		if err := s.Store.DeleteRole(ctx, a.OrgID, id); errors.Is(err, store.ErrConflict) {
 			return refuse("", "Members still hold the role %q: give them another role first.", old.Name)
 		} else if err != nil {
 			return err
 		}
-		return s.recordRole(ctx, tx, a, fmt.Sprintf("custom role %q deleted", old.Name))
+		return s.recordRole(ctx, s.Store, a, fmt.Sprintf("custom role %q deleted", old.Name))
 	})
 }
 
@@ -131,11 +131,11 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, in TokenInput) (stri
 	raw, hash := session.NewToken()
 	t := store.APIToken{OrgID: a.OrgID, Name: name, TokenHash: hash, Permissions: perms.Names(), CreatedBy: a.Label,
 		CreatedAt: s.Now()}
-	err = s.Store.InTx(ctx, func(tx store.Store) error {
-		if err := tx.CreateAPIToken(ctx, &t); err != nil {
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.Store.CreateAPIToken(ctx, &t); err != nil {
 			return err
 		}
-		return s.recordRole(ctx, tx, a, fmt.Sprintf("API token %q created with [%s]", name, perms))
+		return s.recordRole(ctx, s.Store, a, fmt.Sprintf("API token %q created with [%s]", name, perms))
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return "", t, refuse("name", "There is already a token with this name.")
@@ -153,11 +153,11 @@ func (s *Service) Tokens(ctx context.Context, a Actor) ([]store.APIToken, error)
 
 // RevokeToken deletes an API token: it stops working at once.
 func (s *Service) RevokeToken(ctx context.Context, a Actor, id int64) error {
-	return s.Store.InTx(ctx, func(tx store.Store) error {
-		if err := tx.DeleteAPIToken(ctx, a.OrgID, id); err != nil {
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.Store.DeleteAPIToken(ctx, a.OrgID, id); err != nil {
 			return err
 		}
-		return s.recordRole(ctx, tx, a, fmt.Sprintf("API token %d revoked", id))
+		return s.recordRole(ctx, s.Store, a, fmt.Sprintf("API token %d revoked", id))
 	})
 }
 

@@ -145,19 +145,19 @@ func (s *Service) UpdateSettings(ctx context.Context, a Actor, in Settings) erro
 	if errs := in.Validate(); len(errs) > 0 {
 		return &Refused{Fields: errs}
 	}
-	err := s.Store.InTx(ctx, func(tx store.Store) error {
-		o, err := tx.LockOrganisation(ctx, a.OrgID)
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		o, err := s.Store.LockOrganisation(ctx, a.OrgID)
 		if err != nil {
 			return err
 		}
 		before := SettingsOf(o)
 		in.apply(&o)
-		if err := tx.UpdateOrganisation(ctx, o); err != nil {
+		if err := s.Store.UpdateOrganisation(ctx, o); err != nil {
 			return err
 		}
 		e := s.auditEvent(a, audit.SettingsChange)
 		e.Detail = changedSettings(before, SettingsOf(o))
-		return tx.AppendAuditEvent(ctx, &e)
+		return s.Store.AppendAuditEvent(ctx, &e)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return refuse("name", "Another organisation already has this name.")
@@ -206,23 +206,23 @@ func (s *Service) SetLicences(ctx context.Context, orgID int64, n int) error {
 	if n < 0 || n > 1000000 {
 		return refuse("licences", "licences must be from 0 to 1000000")
 	}
-	return s.Store.InTx(ctx, func(tx store.Store) error {
-		o, err := tx.LockOrganisation(ctx, orgID)
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		o, err := s.Store.LockOrganisation(ctx, orgID)
 		if err != nil {
 			return err
 		}
-		used, err := tx.LicencesInUse(ctx, orgID)
+		used, err := s.Store.LicencesInUse(ctx, orgID)
 		if err != nil {
 			return err
 		}
 		if n < used {
 			return refuse("licences", "%s has %d licensed members: remove licences in Team Members before lowering the total to %d", o.Name, used, n)
 		}
-		if err := tx.SetLicences(ctx, orgID, n); err != nil {
+		if err := s.Store.SetLicences(ctx, orgID, n); err != nil {
 			return err
 		}
 		e := store.AuditEvent{OrgID: orgID, At: s.Now(), Kind: audit.SettingsChange, Actor: audit.ActorCommandLine,
 			Detail: fmt.Sprintf("licences %d → %d", o.Licences, n)}
-		return tx.AppendAuditEvent(ctx, &e)
+		return s.Store.AppendAuditEvent(ctx, &e)
 	})
 }

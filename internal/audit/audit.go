@@ -1,7 +1,8 @@
 // Package audit names the security events IMS Login records and builds
 // their entries. An entry is appended through the transaction of the change
-// it records (tx.AppendAuditEvent inside store.InTx), so the log never shows
-// a change that did not happen nor misses one that did.
+// it records (Log.AppendAuditEvent with the context of store.Transactor's
+// InTx), so the log never shows a change that did not happen nor misses one
+// that did.
 package audit
 
 import (
@@ -43,6 +44,11 @@ func Kinds() []string {
 
 // ValidKind reports whether kind is one of Kinds.
 func ValidKind(kind string) bool { return slices.Contains(Kinds(), kind) }
+
+// Log is where entries are appended.
+type Log interface {
+	AppendAuditEvent(ctx context.Context, e *store.AuditEvent) error
+}
 
 // ActorCommandLine is the actor of changes an operator makes with `ims`.
 const ActorCommandLine = "command line"

@@ -27,23 +27,23 @@ func (h *ChangeHandler) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	flash := "email-verified"
-	err := h.Store.InTx(ctx, func(tx store.Store) error {
-		c, err := h.Codes.Use(ctx, tx, si.Organisation.ID, si.Member.ID, pending.Purpose, r.PostFormValue("code"))
+	err := h.Store.InTx(ctx, func(ctx context.Context) error {
+		c, err := h.Codes.Use(ctx, h.Store, si.Organisation.ID, si.Member.ID, pending.Purpose, r.PostFormValue("code"))
 		if err != nil {
 			return err
 		}
 		if c.Purpose == PurposeChange {
 			flash = "email-changed"
-			return h.applyChange(ctx, r, tx, si, c.Destination)
+			return h.applyChange(ctx, r, h.Store, si, c.Destination)
 		}
-		if err := tx.MarkEmailVerified(ctx, si.Organisation.ID, si.Member.ID, c.Destination); errors.Is(err, store.ErrNotFound) {
+		if err := h.Store.MarkEmailVerified(ctx, si.Organisation.ID, si.Member.ID, c.Destination); errors.Is(err, store.ErrNotFound) {
 			return otpcode.ErrNoCode // the address changed since the code went out
 		} else if err != nil {
 			return err
 		}
 		e := audit.About(audit.Event(r, h.Codes.Now(), si.Organisation.ID, audit.EmailVerify), si.Member)
 		e.Detail = "verified in My Profile"
-		return tx.AppendAuditEvent(ctx, &e)
+		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 	switch {
 	case err == nil:

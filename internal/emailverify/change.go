@@ -100,8 +100,8 @@ func (h *ChangeHandler) change(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, http.StatusConflict, "That address is already used by another member of your organisation.", keep)
 		return
 	}
-	err := h.Store.InTx(ctx, func(tx store.Store) error {
-		return sendCode(ctx, tx, h.Codes, si.Organisation, si.Member, PurposeChange, to)
+	err := h.Store.InTx(ctx, func(ctx context.Context) error {
+		return sendCode(ctx, h.Store, h.Codes, si.Organisation, si.Member, PurposeChange, to)
 	})
 	h.sent(w, r, err, keep)
 }
@@ -132,8 +132,8 @@ func (h *ChangeHandler) sendCurrent(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, ProfilePath, http.StatusSeeOther)
 		return
 	}
-	err := h.Store.InTx(ctx, func(tx store.Store) error {
-		return sendCode(ctx, tx, h.Codes, si.Organisation, si.Member, PurposeVerify, si.Member.Email)
+	err := h.Store.InTx(ctx, func(ctx context.Context) error {
+		return sendCode(ctx, h.Store, h.Codes, si.Organisation, si.Member, PurposeVerify, si.Member.Email)
 	})
 	h.sent(w, r, err, nil)
 }
@@ -146,8 +146,8 @@ func (h *ChangeHandler) resend(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, http.StatusUnprocessableEntity, "There is no code waiting: start again below.", nil)
 		return
 	}
-	err := h.Store.InTx(ctx, func(tx store.Store) error {
-		return sendCode(ctx, tx, h.Codes, si.Organisation, si.Member, c.Purpose, c.Destination)
+	err := h.Store.InTx(ctx, func(ctx context.Context) error {
+		return sendCode(ctx, h.Store, h.Codes, si.Organisation, si.Member, c.Purpose, c.Destination)
 	})
 	h.sent(w, r, err, nil)
 }

@@ -40,8 +40,8 @@ func (s *Step) Needed(ctx context.Context, f *signin.Flow) (bool, error) {
 // Enter sends the first code. A code sent moments ago (a second sign-in
 // at once) still works, so it is not replaced.
 func (s *Step) Enter(ctx context.Context, f *signin.Flow) error {
-	err := s.Store.InTx(ctx, func(tx store.Store) error {
-		return sendCode(ctx, tx, s.Codes, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		return sendCode(ctx, s.Store, s.Codes, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
 	})
 	var tooSoon *otpcode.TooSoonError
 	if errors.As(err, &tooSoon) {
@@ -75,19 +75,19 @@ func (s *Step) Submit(w http.ResponseWriter, r *http.Request, f *signin.Flow) bo
 
 func (s *Step) verify(w http.ResponseWriter, r *http.Request, f *signin.Flow) bool {
 	ctx := r.Context()
-	err := s.Store.InTx(ctx, func(tx store.Store) error {
-		c, err := s.Codes.Use(ctx, tx, f.OrgID, f.MemberID, PurposeVerify, r.PostFormValue("code"))
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.Codes.Use(ctx, s.Store, f.OrgID, f.MemberID, PurposeVerify, r.PostFormValue("code"))
 		if err != nil {
 			return err
 		}
-		if err := tx.MarkEmailVerified(ctx, f.OrgID, f.MemberID, c.Destination); errors.Is(err, store.ErrNotFound) {
+		if err := s.Store.MarkEmailVerified(ctx, f.OrgID, f.MemberID, c.Destination); errors.Is(err, store.ErrNotFound) {
 			return otpcode.ErrNoCode // the code went to an address the member no longer has
 		} else if err != nil {
 			return err
 		}
 		e := audit.About(audit.Event(r, s.Codes.Now(), f.OrgID, audit.EmailVerify), f.Member)
 		e.Detail = "verified at sign-in"
-		return tx.AppendAuditEvent(ctx, &e)
+		return s.Store.AppendAuditEvent(ctx, &e)
 	})
 	if err == nil || errors.Is(err, otpcode.ErrNoCode) && s.verifiedMeanwhile(ctx, f) {
 		// The second of a double click finds the code used by the first.
@@ -139,8 +139,8 @@ func codeNotice(err error, attemptsLeft int) (n web.Notice, status int, known bo
 
 func (s *Step) resend(w http.ResponseWriter, r *http.Request, f *signin.Flow) {
 	ctx := r.Context()
-	err := s.Store.InTx(ctx, func(tx store.Store) error {
-		return sendCode(ctx, tx, s.Codes, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		return sendCode(ctx, s.Store, s.Codes, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
 	})
 	if n, status, ok := tooSoon(w, err); ok {
 		s.render(w, status, f, n)

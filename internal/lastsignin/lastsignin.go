@@ -15,9 +15,15 @@ import (
 	"imslogin/internal/store"
 )
 
+// Store is where the times are written.
+type Store interface {
+	RecordSignIn(ctx context.Context, orgID, memberID int64, at time.Time) error
+	store.Transactor
+}
+
 // Recorder gathers sign-in times and writes them together.
 type Recorder struct {
-	store   store.Store
+	store   Store
 	log     *slog.Logger
 	mu      sync.Mutex
 	pending map[member]time.Time
@@ -26,7 +32,7 @@ type Recorder struct {
 type member struct{ orgID, id int64 }
 
 // New returns a Recorder writing to st.
-func New(st store.Store, log *slog.Logger) *Recorder {
+func New(st Store, log *slog.Logger) *Recorder {
 	return &Recorder{store: st, log: log, pending: map[member]time.Time{}}
 }
 
@@ -55,9 +61,9 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	err := r.store.InTx(ctx, func(tx store.Store) error {
+	err := r.store.InTx(ctx, func(ctx context.Context) error {
 		for m, at := range batch {
-			if err := tx.RecordSignIn(ctx, m.orgID, m.id, at); err != nil && !errors.Is(err, store.ErrNotFound) {
+			if err := r.store.RecordSignIn(ctx, m.orgID, m.id, at); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 		}

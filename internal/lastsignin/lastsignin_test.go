@@ -168,12 +168,12 @@ func TestRunLogsAFailedLastFlush(t *testing.T) {
 // interruptedOnce's first transaction waits until its context ends and
 // fails with it; later ones reach the store.
 type interruptedOnce struct {
-	store.Store
+	lastsignin.Store
 	started chan struct{}
 	once    sync.Once
 }
 
-func (s *interruptedOnce) InTx(ctx context.Context, fn func(store.Store) error) error {
+func (s *interruptedOnce) InTx(ctx context.Context, fn func(context.Context) error) error {
 	first := false
 	s.once.Do(func() { first = true })
 	if !first {
@@ -185,9 +185,9 @@ func (s *interruptedOnce) InTx(ctx context.Context, fn func(store.Store) error) 
 }
 
 // failingStore fails every transaction.
-type failingStore struct{ store.Store }
+type failingStore struct{ lastsignin.Store }
 
-func (failingStore) InTx(context.Context, func(store.Store) error) error {
+func (failingStore) InTx(context.Context, func(context.Context) error) error {
 	return errors.New("disk full")
 }
 

@@ -21,8 +21,14 @@ const (
 	DefaultResetLifetime      = time.Hour
 )
 
-// Sender composes the emails. Every method takes the transaction of the
-// change it reports.
+// Outbox is where the emails and their links are written: every method
+// runs inside the transaction of the change it reports when ctx carries one.
+type Outbox interface {
+	token.Issuer
+	mail.Queue
+}
+
+// Sender composes the emails.
 type Sender struct {
 	// PublicURL is the server's configured address, used for organisations
 	// without a portal URL of their own.
@@ -52,18 +58,18 @@ func (s *Sender) OfficialHost(org store.Organisation) string {
 
 // Invite issues an invitation link (voiding any earlier one) and queues the
 // invitation email.
-func (s *Sender) Invite(ctx context.Context, tx store.Store, org store.Organisation, m store.Member) error {
+func (s *Sender) Invite(ctx context.Context, tx Outbox, org store.Organisation, m store.Member) error {
 	return s.sendLink(ctx, tx, org, m, store.LinkInvitation, "/invitation", mail.Invitation, s.lifetime(s.InvitationLifetime, DefaultInvitationLifetime))
 }
 
 // Reset issues a password reset link and queues its email.
-func (s *Sender) Reset(ctx context.Context, tx store.Store, org store.Organisation, m store.Member) error {
+func (s *Sender) Reset(ctx context.Context, tx Outbox, org store.Organisation, m store.Member) error {
 	return s.sendLink(ctx, tx, org, m, store.LinkReset, "/reset-password", mail.PasswordReset, s.lifetime(s.ResetLifetime, DefaultResetLifetime))
 }
 
 // PasswordChanged queues the notice sent after a change or reset; how is
 // "changed" or "reset". Organisations may turn the notice off (Details).
-func (s *Sender) PasswordChanged(ctx context.Context, tx store.Store, org store.Organisation, m store.Member, how string) error {
+func (s *Sender) PasswordChanged(ctx context.Context, tx Outbox, org store.Organisation, m store.Member, how string) error {
 	if !org.Settings.NotifyPasswordChange {
 		return nil
 	}
@@ -71,7 +77,7 @@ func (s *Sender) PasswordChanged(ctx context.Context, tx store.Store, org store.
 		Data: mail.Data{Organisation: org.Name, Name: m.Name, Extra: map[string]string{"how": how}}})
 }
 
-func (s *Sender) sendLink(ctx context.Context, tx store.Store, org store.Organisation, m store.Member,
+func (s *Sender) sendLink(ctx context.Context, tx Outbox, org store.Organisation, m store.Member,
 	purpose store.LinkPurpose, path, kind string, lifetime time.Duration) error {
 	now := s.Now()
 	raw, err := token.Issue(ctx, tx, m, purpose, now, lifetime)

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"imslogin/internal/mail"
 	"imslogin/internal/store"
 )
 
@@ -73,9 +74,18 @@ func OfUnknownOrganisation(name, email string) Identifier {
 	return Identifier{OrgID: store.NoOrganisation, Key: strings.ToLower(strings.TrimSpace(name)) + "\n" + email}
 }
 
+// Store is what the guard reads and writes: the counts, and the audit log
+// and outbox that record a failure in the same transaction.
+type Store interface {
+	store.Lockouts
+	AppendAuditEvent(ctx context.Context, e *store.AuditEvent) error
+	mail.Queue
+	store.Transactor
+}
+
 // Guard checks and counts.
 type Guard struct {
-	Store store.Store
+	Store Store
 	Now   func() time.Time
 }
 
@@ -112,10 +122,11 @@ type Result struct {
 	JustLocked bool
 }
 
-// Fail counts one failure through tx, the transaction that also records it.
-func (g *Guard) Fail(ctx context.Context, tx store.Store, id Identifier, p Policy) (Result, error) {
+// Fail counts one failure, inside the transaction that also records it
+// when ctx carries one.
+func (g *Guard) Fail(ctx context.Context, id Identifier, p Policy) (Result, error) {
 	now := g.Now()
-	l, err := tx.RecordSigninFailure(ctx, id.OrgID, id.Key,
+	l, err := g.Store.RecordSigninFailure(ctx, id.OrgID, id.Key,
 		store.FailureRule{Now: now, Threshold: p.Threshold, LockFor: p.Duration, Forget: Forget})
 	if err != nil {
 		return Result{}, err
@@ -127,8 +138,8 @@ func (g *Guard) Fail(ctx context.Context, tx store.Store, id Identifier, p Polic
 }
 
 // Succeeded forgets id's failures after a complete sign-in.
-func (g *Guard) Succeeded(ctx context.Context, tx store.Store, id Identifier) error {
-	_, err := tx.ClearSigninLockout(ctx, id.OrgID, id.Key)
+func (g *Guard) Succeeded(ctx context.Context, id Identifier) error {
+	_, err := g.Store.ClearSigninLockout(ctx, id.OrgID, id.Key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
@@ -137,8 +148,8 @@ func (g *Guard) Succeeded(ctx context.Context, tx store.Store, id Identifier) er
 
 // Unlock lifts id's lock and forgets its failures at once. It reports
 // whether id was locked.
-func (g *Guard) Unlock(ctx context.Context, tx store.Store, id Identifier) (wasLocked bool, err error) {
-	l, err := tx.ClearSigninLockout(ctx, id.OrgID, id.Key)
+func (g *Guard) Unlock(ctx context.Context, id Identifier) (wasLocked bool, err error) {
+	l, err := g.Store.ClearSigninLockout(ctx, id.OrgID, id.Key)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}

@@ -37,7 +37,7 @@ func TestFailLocksOnceAndLifts(t *testing.T) {
 	p := lockout.Policy{Threshold: 3, Duration: 15 * time.Minute}
 	var justLocked int
 	for i := 1; i <= 5; i++ {
-		r, err := g.Fail(ctx, db, id, p)
+		r, err := g.Fail(ctx, id, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,11 +76,11 @@ func TestUnlock(t *testing.T) {
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 	g := &lockout.Guard{Store: db, Now: func() time.Time { return now }}
 	id := lockout.Of(1, "ana@acme.test")
-	if was, err := g.Unlock(ctx, db, id); was || err != nil {
+	if was, err := g.Unlock(ctx, id); was || err != nil {
 		t.Errorf("unlock of nothing: %v, %v", was, err)
 	}
-	g.Fail(ctx, db, id, lockout.Policy{Threshold: 1, Duration: time.Hour})
-	if was, err := g.Unlock(ctx, db, id); !was || err != nil {
+	g.Fail(ctx, id, lockout.Policy{Threshold: 1, Duration: time.Hour})
+	if was, err := g.Unlock(ctx, id); !was || err != nil {
 		t.Errorf("unlock of a lock: %v, %v", was, err)
 	}
 	if until, _ := g.LockedUntil(ctx, id); !until.IsZero() {

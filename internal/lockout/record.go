@@ -35,37 +35,37 @@ func For(org store.Organisation, m store.Member, reason string) Failure {
 func (g *Guard) Record(r *http.Request, f Failure) (Result, error) {
 	ctx := r.Context()
 	var res Result
-	err := g.Store.InTx(ctx, func(tx store.Store) error {
+	err := g.Store.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if res, err = g.Fail(ctx, tx, f.ID, f.Policy); err != nil {
+		if res, err = g.Fail(ctx, f.ID, f.Policy); err != nil {
 			return err
 		}
 		if f.Org.ID == 0 {
 			return nil // no organisation's log to write to
 		}
 		e := g.FailureEvent(r, f.Org, f.Member, f.Email, f.Reason)
-		if err := tx.AppendAuditEvent(ctx, &e); err != nil {
+		if err := g.Store.AppendAuditEvent(ctx, &e); err != nil {
 			return err
 		}
 		if !res.JustLocked {
 			return nil
 		}
-		return g.recordLock(ctx, r, tx, f, res)
+		return g.recordLock(ctx, r, f, res)
 	})
 	return res, err
 }
 
-func (g *Guard) recordLock(ctx context.Context, r *http.Request, tx store.Store, f Failure, res Result) error {
+func (g *Guard) recordLock(ctx context.Context, r *http.Request, f Failure, res Result) error {
 	e := g.FailureEvent(r, f.Org, f.Member, f.Email,
 		fmt.Sprintf("%d failed attempts; locked until %s", res.Failures, res.LockedUntil.UTC().Format(time.RFC3339)))
 	e.Kind = audit.Lockout
-	if err := tx.AppendAuditEvent(ctx, &e); err != nil {
+	if err := g.Store.AppendAuditEvent(ctx, &e); err != nil {
 		return err
 	}
 	if f.Member.ID == 0 || !f.Org.Settings.NotifyMemberLockout {
 		return nil // nobody to tell, or the organisation chose not to
 	}
-	return mail.Enqueue(ctx, tx, mail.Message{OrgID: f.Org.ID, To: f.Member.Email, Kind: mail.AccountLocked, At: g.Now(),
+	return mail.Enqueue(ctx, g.Store, mail.Message{OrgID: f.Org.ID, To: f.Member.Email, Kind: mail.AccountLocked, At: g.Now(),
 		Data: mail.Data{Organisation: f.Org.Name, Name: f.Member.Name, Extra: map[string]string{
 			"attempts": strconv.Itoa(res.Failures),
 			"until":    res.LockedUntil.UTC().Format("15:04 UTC on 2 Jan 2006"),

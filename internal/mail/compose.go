@@ -109,9 +109,14 @@ func Render(kindName string, d Data) (subject, text, html string, err error) {
 	return strings.TrimSpace(subject), strings.TrimLeft(body, "\n"), hb.String(), nil
 }
 
-// Enqueue renders m and writes it to the outbox through tx, the
-// transaction of the change the message reports.
-func Enqueue(ctx context.Context, tx store.Store, m Message) error {
+// Queue is where Enqueue writes: the outbox.
+type Queue interface {
+	EnqueueMail(ctx context.Context, m *store.MailMessage) error
+}
+
+// Enqueue renders m and writes it to the outbox, inside the transaction of
+// the change the message reports when ctx carries one.
+func Enqueue(ctx context.Context, tx Queue, m Message) error {
 	if m.OrgID == 0 || m.To == "" || strings.ContainsAny(m.To, "\r\n") {
 		return errors.New("mail: a message needs an organisation and one recipient")
 	}

@@ -3,11 +3,11 @@
 // Sending an email is writing a row: call Enqueue with the transaction that
 // makes the change the email tells about, so both are committed or neither:
 //
-//	err := db.InTx(ctx, func(tx store.Store) error {
-//		if err := tx.SetPasswordHash(ctx, org.ID, m.ID, hash); err != nil {
+//	err := db.InTx(ctx, func(ctx context.Context) error {
+//		if err := db.SetPasswordHash(ctx, org.ID, m.ID, hash); err != nil {
 //			return err
 //		}
-//		return mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, To: m.Email,
+//		return mail.Enqueue(ctx, db, mail.Message{OrgID: org.ID, To: m.Email,
 //			Kind: mail.PasswordChanged, Data: mail.Data{Organisation: org.Name, Name: m.Name}})
 //	})
 //

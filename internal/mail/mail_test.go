@@ -37,8 +37,8 @@ func newSender(t testing.TB, srv *mailtest.Server) *mail.SMTP {
 
 func enqueue(t testing.TB, s store.Store, orgID int64, to string, at time.Time) {
 	t.Helper()
-	err := s.InTx(context.Background(), func(tx store.Store) error {
-		return mail.Enqueue(context.Background(), tx, mail.Message{OrgID: orgID, To: to, Kind: mail.PasswordReset, At: at,
+	err := s.InTx(context.Background(), func(ctx context.Context) error {
+		return mail.Enqueue(context.Background(), s, mail.Message{OrgID: orgID, To: to, Kind: mail.PasswordReset, At: at,
 			Data: mail.Data{Organisation: "Acme", Name: "Ana <b>Lima</b>", Link: "https://login.acme.example/reset-password?token=abc&x=1", ValidFor: "1 hour"}})
 	})
 	if err != nil {
@@ -74,7 +74,7 @@ func TestEnqueueRejectsBadMessagesAndWritesNothing(t *testing.T) {
 		{OrgID: o.ID, To: "a@acme.test\r\nBcc: x@evil.example", Kind: mail.PasswordChanged},
 		{OrgID: o.ID, To: "", Kind: mail.PasswordChanged},
 	} {
-		err := db.InTx(ctx, func(tx store.Store) error { return mail.Enqueue(ctx, tx, m) })
+		err := db.InTx(ctx, func(ctx context.Context) error { return mail.Enqueue(ctx, db, m) })
 		if err == nil {
 			t.Errorf("enqueued %+v", m)
 		}

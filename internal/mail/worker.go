@@ -18,9 +18,15 @@ type Sender interface {
 	Send(ctx context.Context, msgs []store.MailMessage) ([]error, error)
 }
 
+// Outbox is what the worker claims messages from and records outcomes in.
+type Outbox interface {
+	ClaimMail(ctx context.Context, claim string, now time.Time, lease time.Duration, limit int) ([]store.MailMessage, error)
+	RecordMailOutcome(ctx context.Context, id int64, claim string, o store.MailOutcome) error
+}
+
 // Worker delivers the outbox. Its zero durations take the defaults below.
 type Worker struct {
-	Store  store.Store
+	Store  Outbox
 	Sender Sender
 	Log    *slog.Logger
 	Now    func() time.Time

@@ -144,30 +144,30 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (store.Member, err
 		}
 		m.Status = store.StatusActive
 	}
-	err = s.Store.InTx(ctx, func(tx store.Store) error {
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		if m.Licensed {
-			if err := CheckLicenceFree(ctx, tx, org.ID); err != nil {
+			if err := CheckLicenceFree(ctx, s.Store, org.ID); err != nil {
 				return err
 			}
 		}
-		if err := tx.CreateMember(ctx, &m); err != nil {
+		if err := s.Store.CreateMember(ctx, &m); err != nil {
 			return err
 		}
 		actor := n.Actor
 		if actor == "" {
 			actor = audit.ActorCommandLine
 		}
-		if err := tx.AppendAuditEvent(ctx, &store.AuditEvent{OrgID: org.ID, At: m.CreatedAt, Kind: audit.MemberAdd,
+		if err := s.Store.AppendAuditEvent(ctx, &store.AuditEvent{OrgID: org.ID, At: m.CreatedAt, Kind: audit.MemberAdd,
 			MemberID: m.ID, Email: m.Email, Actor: actor, Detail: fmt.Sprintf("role %s, status %s", m.Role, m.Status)}); err != nil {
 			return err
 		}
 		if m.Status == store.StatusInvited {
-			if err := s.Invitations.Invite(ctx, tx, org, m); err != nil {
+			if err := s.Invitations.Invite(ctx, s.Store, org, m); err != nil {
 				return err
 			}
 		}
 		if org.Settings.NotifyAdminsNewMember {
-			return notifyAdministrators(ctx, tx, org, m, actor, s.Now())
+			return notifyAdministrators(ctx, s.Store, org, m, actor, s.Now())
 		}
 		return nil
 	})

@@ -33,11 +33,11 @@ func (s *Service) Unlock(ctx context.Context, organisation, email, actor string)
 		actor = audit.ActorCommandLine
 	}
 	guard := &lockout.Guard{Store: s.Store, Now: s.Now}
-	err = s.Store.InTx(ctx, func(tx store.Store) error {
-		if wasLocked, err = guard.Unlock(ctx, tx, lockout.Of(org.ID, m.Email)); err != nil || !wasLocked {
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		if wasLocked, err = guard.Unlock(ctx, lockout.Of(org.ID, m.Email)); err != nil || !wasLocked {
 			return err
 		}
-		return tx.AppendAuditEvent(ctx, &store.AuditEvent{OrgID: org.ID, At: s.Now(), Kind: audit.Unlock,
+		return s.Store.AppendAuditEvent(ctx, &store.AuditEvent{OrgID: org.ID, At: s.Now(), Kind: audit.Unlock,
 			MemberID: m.ID, Email: m.Email, Actor: actor})
 	})
 	return wasLocked, err

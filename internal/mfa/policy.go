@@ -44,17 +44,17 @@ func SavePolicy(ctx context.Context, st store.Store, orgID int64, p store.MFAPol
 	if err := ValidatePolicy(p); err != nil {
 		return err
 	}
-	return st.InTx(ctx, func(tx store.Store) error {
-		before, err := tx.MFAPolicy(ctx, orgID)
+	return st.InTx(ctx, func(ctx context.Context) error {
+		before, err := st.MFAPolicy(ctx, orgID)
 		if err != nil {
 			return err
 		}
-		if err := tx.SetMFAPolicy(ctx, orgID, p); err != nil {
+		if err := st.SetMFAPolicy(ctx, orgID, p); err != nil {
 			return err
 		}
 		e.OrgID, e.Kind = orgID, audit.SettingsChange
 		e.Detail = Describe(before) + " → " + Describe(p)
-		return tx.AppendAuditEvent(ctx, &e)
+		return st.AppendAuditEvent(ctx, &e)
 	})
 }
 

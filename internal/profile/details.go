@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -81,13 +82,13 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, si, name, about, errs)
 		return
 	}
-	err := h.Store.InTx(r.Context(), func(tx store.Store) error {
-		if err := tx.UpdateProfile(r.Context(), si.Organisation.ID, si.Member.ID, name, about); err != nil {
+	err := h.Store.InTx(r.Context(), func(ctx context.Context) error {
+		if err := h.Store.UpdateProfile(ctx, si.Organisation.ID, si.Member.ID, name, about); err != nil {
 			return err
 		}
 		e := audit.About(audit.Event(r, h.Now(), si.Organisation.ID, audit.MemberChange), si.Member)
 		e.Detail = "profile updated"
-		return tx.AppendAuditEvent(r.Context(), &e)
+		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 	if err != nil {
 		h.failDetails(w, si, err)
@@ -119,14 +120,14 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusUnprocessableEntity, err)
 		return
 	}
-	err = h.Store.InTx(r.Context(), func(tx store.Store) error {
-		if err := tx.SetPicture(r.Context(), si.Organisation.ID, si.Member.ID, store.Picture{ContentType: contentType,
+	err = h.Store.InTx(r.Context(), func(ctx context.Context) error {
+		if err := h.Store.SetPicture(ctx, si.Organisation.ID, si.Member.ID, store.Picture{ContentType: contentType,
 			Data: avatar, UpdatedAt: h.Now()}); err != nil {
 			return err
 		}
 		e := audit.About(audit.Event(r, h.Now(), si.Organisation.ID, audit.MemberChange), si.Member)
 		e.Detail = "profile picture changed"
-		return tx.AppendAuditEvent(r.Context(), &e)
+		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 	if err != nil {
 		h.failDetails(w, si, err)

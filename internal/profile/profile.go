@@ -4,6 +4,7 @@
 package profile
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -104,21 +105,21 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	err = h.Store.InTx(ctx, func(tx store.Store) error {
-		if err := tx.SetPasswordHash(ctx, org.ID, m.ID, hash); err != nil {
+	err = h.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := h.Store.SetPasswordHash(ctx, org.ID, m.ID, hash); err != nil {
 			return err
 		}
-		if err := tx.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
+		if err := h.Store.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
 			return err
 		}
-		if err := h.Lockout.Succeeded(ctx, tx, lockout.Of(org.ID, m.Email)); err != nil {
+		if err := h.Lockout.Succeeded(ctx, lockout.Of(org.ID, m.Email)); err != nil {
 			return err
 		}
 		e := audit.About(audit.Event(r, h.Now(), org.ID, audit.PasswordChange), m)
-		if err := tx.AppendAuditEvent(ctx, &e); err != nil {
+		if err := h.Store.AppendAuditEvent(ctx, &e); err != nil {
 			return err
 		}
-		return h.Links.PasswordChanged(ctx, tx, org, m, "changed")
+		return h.Links.PasswordChanged(ctx, h.Store, org, m, "changed")
 	})
 	if err != nil {
 		h.serverError(w, r, err)

@@ -108,16 +108,16 @@ func (h *SecurityHandler) render(w http.ResponseWriter, r *http.Request, status 
 
 // change runs fn and an audit entry in one transaction, then shows the page.
 func (h *SecurityHandler) change(w http.ResponseWriter, r *http.Request, detail, done string,
-	fn func(ctx context.Context, tx store.Store, si store.SignedIn) error, edit func(*web.SecurityPage)) {
-	si, _ := session.SignedInFrom(r.Context())
+	fn func(ctx context.Context, si store.SignedIn) error, edit func(*web.SecurityPage)) {
 	ctx := r.Context()
-	err := h.Store.InTx(ctx, func(tx store.Store) error {
-		if err := fn(ctx, tx, si); err != nil {
+	si, _ := session.SignedInFrom(ctx)
+	err := h.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := fn(ctx, si); err != nil {
 			return err
 		}
 		e := audit.About(audit.Event(r, h.Now(), si.Organisation.ID, audit.MFAChange), si.Member)
 		e.Detail = detail
-		return tx.AppendAuditEvent(ctx, &e)
+		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		h.render(w, r, http.StatusNotFound, web.Notice{Kind: "error", Text: "That item no longer exists."}, func(*web.SecurityPage) {})
@@ -206,20 +206,20 @@ func (h *SecurityHandler) confirmApp(w http.ResponseWriter, r *http.Request) {
 		name = name[:60]
 	}
 	h.change(w, r, "authenticator app added", "Your authenticator app is set up. You'll be asked for its code when you sign in.",
-		func(ctx context.Context, tx store.Store, si store.SignedIn) error {
-			err := h.Secrets.Confirm(ctx, tx, si.Organisation.ID, si.Member.ID, name, secret, r.PostFormValue("code"), h.Now())
+		func(ctx context.Context, si store.SignedIn) error {
+			err := h.Secrets.Confirm(ctx, h.Store, si.Organisation.ID, si.Member.ID, name, secret, r.PostFormValue("code"), h.Now())
 			if err != nil {
 				return err
 			}
-			return tx.DeleteOneTimeCode(ctx, si.Organisation.ID, si.Member.ID, totpEnrolChannel, []byte("pending"))
+			return h.Store.DeleteOneTimeCode(ctx, si.Organisation.ID, si.Member.ID, totpEnrolChannel, []byte("pending"))
 		}, func(*web.SecurityPage) {})
 }
 
 func (h *SecurityHandler) removeApp(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	h.change(w, r, "authenticator app removed", "The authenticator app was removed.",
-		func(ctx context.Context, tx store.Store, si store.SignedIn) error {
-			return deleteFactorOf(ctx, tx, si, totp.Name, id)
+		func(ctx context.Context, si store.SignedIn) error {
+			return deleteFactorOf(ctx, h.Store, si, totp.Name, id)
 		}, func(*web.SecurityPage) {})
 }
 
@@ -240,8 +240,8 @@ func deleteFactorOf(ctx context.Context, tx store.Store, si store.SignedIn, meth
 func (h *SecurityHandler) newBackupCodes(w http.ResponseWriter, r *http.Request) {
 	var codes []string
 	h.change(w, r, "backup codes generated", "New backup codes are ready; any older ones no longer work.",
-		func(ctx context.Context, tx store.Store, si store.SignedIn) (err error) {
-			codes, err = backup.Generate(ctx, tx, si.Organisation.ID, si.Member.ID, h.Now())
+		func(ctx context.Context, si store.SignedIn) (err error) {
+			codes, err = backup.Generate(ctx, h.Store, si.Organisation.ID, si.Member.ID, h.Now())
 			return err
 		}, func(p *web.SecurityPage) { p.NewBackupCodes = codes })
 }
@@ -249,15 +249,15 @@ func (h *SecurityHandler) newBackupCodes(w http.ResponseWriter, r *http.Request)
 func (h *SecurityHandler) forgetDevice(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	h.change(w, r, "remembered browser forgotten", "That browser will be asked for a second factor again.",
-		func(ctx context.Context, tx store.Store, si store.SignedIn) error {
-			return tx.DeleteTrustedDevice(ctx, si.Organisation.ID, si.Member.ID, id)
+		func(ctx context.Context, si store.SignedIn) error {
+			return h.Store.DeleteTrustedDevice(ctx, si.Organisation.ID, si.Member.ID, id)
 		}, func(*web.SecurityPage) {})
 }
 
 func (h *SecurityHandler) forgetAllDevices(w http.ResponseWriter, r *http.Request) {
 	h.change(w, r, "all remembered browsers forgotten", "Every browser will be asked for a second factor again.",
-		func(ctx context.Context, tx store.Store, si store.SignedIn) error {
-			_, err := tx.DeleteMemberTrustedDevices(ctx, si.Organisation.ID, si.Member.ID)
+		func(ctx context.Context, si store.SignedIn) error {
+			_, err := h.Store.DeleteMemberTrustedDevices(ctx, si.Organisation.ID, si.Member.ID)
 			return err
 		}, func(*web.SecurityPage) {})
 }
@@ -303,15 +303,15 @@ func (h *SecurityHandler) submitPhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.change(w, r, "mobile number "+sms.Mask(number)+" verified", "Your mobile number is verified.",
-		func(ctx context.Context, tx store.Store, si store.SignedIn) error {
-			return code.SetPhone(ctx, tx, si.Organisation.ID, si.Member.ID, number, h.Now())
+		func(ctx context.Context, si store.SignedIn) error {
+			return code.SetPhone(ctx, h.Store, si.Organisation.ID, si.Member.ID, number, h.Now())
 		}, func(*web.SecurityPage) {})
 }
 
 func (h *SecurityHandler) removePhone(w http.ResponseWriter, r *http.Request) {
 	h.change(w, r, "mobile number removed", "Your mobile number was removed.",
-		func(ctx context.Context, tx store.Store, si store.SignedIn) error {
-			_, err := tx.DeleteMemberMFAFactors(ctx, si.Organisation.ID, si.Member.ID, code.PhoneMethod)
+		func(ctx context.Context, si store.SignedIn) error {
+			_, err := h.Store.DeleteMemberMFAFactors(ctx, si.Organisation.ID, si.Member.ID, code.PhoneMethod)
 			return err
 		}, func(*web.SecurityPage) {})
 }

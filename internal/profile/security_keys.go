@@ -42,8 +42,8 @@ func (h *SecurityHandler) finishKey(w http.ResponseWriter, r *http.Request) {
 		name = name[:60]
 	}
 	h.change(w, r, "security key added", "Your security key is set up. You'll be asked for it when you sign in.",
-		func(ctx context.Context, tx store.Store, _ store.SignedIn) error {
-			err := h.Keys.FinishRegistration(ctx, tx, subj, name, r.PostFormValue("credential"))
+		func(ctx context.Context, _ store.SignedIn) error {
+			err := h.Keys.FinishRegistration(ctx, h.Store, subj, name, r.PostFormValue("credential"))
 			if errors.Is(err, mfa.ErrWrongCode) {
 				return refusal("The security key could not be added: its answer was missing, expired or not valid. Try again.")
 			}
@@ -54,8 +54,8 @@ func (h *SecurityHandler) finishKey(w http.ResponseWriter, r *http.Request) {
 func (h *SecurityHandler) removeKey(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	h.change(w, r, "security key removed", "The security key was removed.",
-		func(ctx context.Context, tx store.Store, si store.SignedIn) error {
-			return deleteFactorOf(ctx, tx, si, webauthn.Name, id)
+		func(ctx context.Context, si store.SignedIn) error {
+			return deleteFactorOf(ctx, h.Store, si, webauthn.Name, id)
 		}, func(*web.SecurityPage) {})
 }
 

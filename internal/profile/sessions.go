@@ -2,6 +2,7 @@
 package profile
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 // revoking one, and signing out everywhere.
 type SessionsHandler struct {
 	Sessions *session.Manager
+	Audit    audit.Log // records revocations in the transaction that makes them
 	Pages    *web.Renderer
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -54,13 +56,13 @@ func (h *SessionsHandler) revoke(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, si)
 		return
 	}
-	err = h.Sessions.Revoke(r.Context(), si, id, func(tx store.Store) error {
+	err = h.Sessions.Revoke(r.Context(), si, id, func(ctx context.Context) error {
 		e := audit.About(audit.Event(r, h.Now(), si.Session.OrgID, audit.SessionRevoke), si.Member)
 		e.Detail = "session " + strconv.FormatInt(id, 10)
 		if id == si.Session.ID {
 			e.Detail += " (this browser)"
 		}
-		return tx.AppendAuditEvent(r.Context(), &e)
+		return h.Audit.AppendAuditEvent(ctx, &e)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		h.notFound(w, si)
@@ -81,9 +83,9 @@ func (h *SessionsHandler) revoke(w http.ResponseWriter, r *http.Request) {
 
 func (h *SessionsHandler) everywhere(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(r.Context())
-	err := h.Sessions.EndEverywhere(w, r, si, func(tx store.Store) error {
+	err := h.Sessions.EndEverywhere(w, r, si, func(ctx context.Context) error {
 		e := audit.About(audit.Event(r, h.Now(), si.Session.OrgID, audit.SignoutEverywhere), si.Member)
-		return tx.AppendAuditEvent(r.Context(), &e)
+		return h.Audit.AppendAuditEvent(ctx, &e)
 	})
 	if err != nil {
 		h.serverError(w, r, err)

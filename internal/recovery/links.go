@@ -145,15 +145,15 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, f linkForm) {
 		h.serverError(w, r, err)
 		return
 	}
-	err = h.Store.InTx(ctx, func(tx store.Store) error {
-		if _, err := token.Redeem(ctx, tx, raw, f.purpose, h.Now()); err != nil {
+	err = h.Store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := token.Redeem(ctx, h.Store, raw, f.purpose, h.Now()); err != nil {
 			return err
 		}
-		if err := f.apply(ctx, tx, org, m, hash); err != nil {
+		if err := f.apply(ctx, h.Store, org, m, hash); err != nil {
 			return err
 		}
 		e := audit.About(audit.Event(r, h.Now(), org.ID, f.auditKind), m)
-		return tx.AppendAuditEvent(ctx, &e)
+		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) { // the invitation was accepted some other way

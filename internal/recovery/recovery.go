@@ -119,12 +119,12 @@ func (h *Handler) requestReset(ctx context.Context, r *http.Request, orgName, em
 		h.Log.Info("password reset requested again within a minute; nothing sent", "organisation", org.Name, "member", m.ID)
 		return nil
 	}
-	return h.Store.InTx(ctx, func(tx store.Store) error {
+	return h.Store.InTx(ctx, func(ctx context.Context) error {
 		switch m.Status {
 		case store.StatusActive:
-			return h.Links.Reset(ctx, tx, org, m)
+			return h.Links.Reset(ctx, h.Store, org, m)
 		case store.StatusInvited:
-			return h.Links.Invite(ctx, tx, org, m)
+			return h.Links.Invite(ctx, h.Store, org, m)
 		}
 		return nil
 	})

@@ -139,7 +139,7 @@ func TestUnlockLiftsTheLockAtOnce(t *testing.T) {
 		signInAs(c, "Acme", "ana@acme.test", wrong)
 	}
 	g := &lockout.Guard{Store: db, Now: env.Clock.Now}
-	if was, err := g.Unlock(context.Background(), db, lockout.Of(org.ID, "ana@acme.test")); !was || err != nil {
+	if was, err := g.Unlock(context.Background(), lockout.Of(org.ID, "ana@acme.test")); !was || err != nil {
 		t.Fatalf("unlock: %v, %v", was, err)
 	}
 	c.SignIn("Acme", "ana@acme.test")

@@ -159,7 +159,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		signIn,
 		&emailverify.ChangeHandler{Store: db, Sessions: sessions, Codes: codes, Pages: pages, Log: log},
 		&dashboard.Handler{Sessions: sessions, Pages: pages, Links: dashboardLinks},
-		&profile.SessionsHandler{Sessions: sessions, Pages: pages, Log: log, Now: opts.Now},
+		&profile.SessionsHandler{Sessions: sessions, Audit: db, Pages: pages, Log: log, Now: opts.Now},
 		&profile.SecurityHandler{Store: db, Sessions: sessions, Methods: methods, Keys: keys, Secrets: opts.Secrets,
 			Pages: pages, Log: log, Now: opts.Now},
 		&recovery.Handler{Store: db, Hasher: hasher, Pages: pages, Links: links, SignIn: signIn.Continue,

@@ -38,8 +38,8 @@ func TestSMSCodeArrivesThroughTwilio(t *testing.T) {
 	}})
 	requireMFA(t, app, "sms")
 	ctx := context.Background()
-	if err := app.DB.InTx(ctx, func(tx store.Store) error {
-		return tx.CreateMFAFactor(ctx, &store.MFAFactor{OrgID: app.Org.ID, MemberID: app.Member.ID, Method: "sms",
+	if err := app.DB.InTx(ctx, func(ctx context.Context) error {
+		return app.DB.CreateMFAFactor(ctx, &store.MFAFactor{OrgID: app.Org.ID, MemberID: app.Member.ID, Method: "sms",
 			Name: "+447400123456", Secret: []byte("+447400123456"), CreatedAt: app.Clock.Now()})
 	}); err != nil {
 		t.Fatal(err)

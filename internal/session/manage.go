@@ -35,13 +35,13 @@ func (m *Manager) Active(ctx context.Context, si store.SignedIn) ([]store.Sessio
 // Revoke ends one of the signed-in member's sessions, with also run in the
 // same transaction to record it. A session that is not the member's is
 // store.ErrNotFound, whoever it belongs to.
-func (m *Manager) Revoke(ctx context.Context, si store.SignedIn, id int64, also func(tx store.Store) error) error {
-	return m.store.InTx(ctx, func(tx store.Store) error {
-		if err := tx.DeleteMemberSession(ctx, si.Session.OrgID, si.Session.MemberID, id); err != nil {
+func (m *Manager) Revoke(ctx context.Context, si store.SignedIn, id int64, also func(ctx context.Context) error) error {
+	return m.store.InTx(ctx, func(ctx context.Context) error {
+		if err := m.store.DeleteMemberSession(ctx, si.Session.OrgID, si.Session.MemberID, id); err != nil {
 			return err
 		}
 		if also != nil {
-			return also(tx)
+			return also(ctx)
 		}
 		return nil
 	})
@@ -49,14 +49,14 @@ func (m *Manager) Revoke(ctx context.Context, si store.SignedIn, id int64, also 
 
 // EndEverywhere ends every session of the signed-in member, this one too,
 // with also run in the same transaction to record it.
-func (m *Manager) EndEverywhere(w http.ResponseWriter, r *http.Request, si store.SignedIn, also func(tx store.Store) error) error {
+func (m *Manager) EndEverywhere(w http.ResponseWriter, r *http.Request, si store.SignedIn, also func(ctx context.Context) error) error {
 	ctx := r.Context()
-	err := m.store.InTx(ctx, func(tx store.Store) error {
-		if err := tx.DeleteMemberSessions(ctx, si.Session.OrgID, si.Session.MemberID); err != nil {
+	err := m.store.InTx(ctx, func(ctx context.Context) error {
+		if err := m.store.DeleteMemberSessions(ctx, si.Session.OrgID, si.Session.MemberID); err != nil {
 			return err
 		}
 		if also != nil {
-			return also(tx)
+			return also(ctx)
 		}
 		return nil
 	})
@@ -105,16 +105,16 @@ func (m *Manager) RequireRecentAuth(back string, next http.Handler) http.Handler
 // Reauthenticated records that si's member has just proved who they are:
 // the session gets a new token (its identifier changes with the privilege)
 // and a new authentication time, with also run in the same transaction.
-func (m *Manager) Reauthenticated(w http.ResponseWriter, r *http.Request, si store.SignedIn, also func(tx store.Store) error) error {
+func (m *Manager) Reauthenticated(w http.ResponseWriter, r *http.Request, si store.SignedIn, also func(ctx context.Context) error) error {
 	ctx := r.Context()
 	token, hash := NewToken()
 	now := m.now()
-	err := m.store.InTx(ctx, func(tx store.Store) error {
-		if err := tx.RenewSession(ctx, si.Session.OrgID, si.Session.ID, hash, now); err != nil {
+	err := m.store.InTx(ctx, func(ctx context.Context) error {
+		if err := m.store.RenewSession(ctx, si.Session.OrgID, si.Session.ID, hash, now); err != nil {
 			return err
 		}
 		if also != nil {
-			return also(tx)
+			return also(ctx)
 		}
 		return nil
 	})

@@ -23,16 +23,22 @@ var ErrNoSession = errors.New("not signed in")
 // minute per session, so session checks are reads.
 const touchInterval = time.Minute
 
+// Store is what sessions are kept in.
+type Store interface {
+	store.Sessions
+	store.Transactor
+}
+
 // Manager starts, finds and ends sessions.
 type Manager struct {
-	store  store.Store
+	store  Store
 	secure bool
 	now    func() time.Time
 }
 
 // NewManager makes a Manager. With secure (an https public URL) the cookie
 // is "__Host-ims_session" and Secure; otherwise "ims_session" for local use.
-func NewManager(s store.Store, secure bool, now func() time.Time) *Manager {
+func NewManager(s Store, secure bool, now func() time.Time) *Manager {
 	return &Manager{store: s, secure: secure, now: now}
 }
 
@@ -67,14 +73,14 @@ func (m *Manager) Start(w http.ResponseWriter, r *http.Request, org store.Organi
 // StartWith is Start with also run in the same transaction as the new
 // session, to record the sign-in with it (nil for nothing).
 func (m *Manager) StartWith(w http.ResponseWriter, r *http.Request, org store.Organisation, member store.Member, persistent bool,
-	also func(tx store.Store, s store.Session) error) (store.Session, error) {
+	also func(ctx context.Context, s store.Session) error) (store.Session, error) {
 	return m.StartWithAMR(w, r, org, member, persistent, nil, also)
 }
 
 // StartWithAMR is StartWith recording how the member proved who they are
 // (RFC 8176 method references), for tokens issued from the session.
 func (m *Manager) StartWithAMR(w http.ResponseWriter, r *http.Request, org store.Organisation, member store.Member, persistent bool,
-	amr []string, also func(tx store.Store, s store.Session) error) (store.Session, error) {
+	amr []string, also func(ctx context.Context, s store.Session) error) (store.Session, error) {
 	now := m.now()
 	_, absolute := org.Settings.SessionLimits(persistent)
 	token, hash := NewToken()
@@ -83,15 +89,15 @@ func (m *Manager) StartWithAMR(w http.ResponseWriter, r *http.Request, org store
 		CreatedAt: now, LastSeenAt: now, AuthTime: now, ExpiresAt: now.Add(absolute),
 		UserAgent: truncate(r.UserAgent(), 512), Address: ClientAddress(r), AMR: amr,
 	}
-	err := m.store.InTx(r.Context(), func(tx store.Store) error {
-		if err := endRequestSession(r.Context(), tx, m.requestToken(r)); err != nil {
+	err := m.store.InTx(r.Context(), func(ctx context.Context) error {
+		if err := endRequestSession(ctx, m.store, m.requestToken(r)); err != nil {
 			return err
 		}
-		if err := tx.CreateSession(r.Context(), &s); err != nil {
+		if err := m.store.CreateSession(ctx, &s); err != nil {
 			return err
 		}
 		if also != nil {
-			return also(tx, s)
+			return also(ctx, s)
 		}
 		return nil
 	})
@@ -165,33 +171,33 @@ func (m *Manager) End(w http.ResponseWriter, r *http.Request) error {
 
 // EndWith is End with also run in the transaction that deletes the
 // session, to record the sign-out (not run when there was no session).
-func (m *Manager) EndWith(w http.ResponseWriter, r *http.Request, also func(tx store.Store, si store.SignedIn) error) error {
+func (m *Manager) EndWith(w http.ResponseWriter, r *http.Request, also func(ctx context.Context, si store.SignedIn) error) error {
 	m.clearCookie(w)
 	token := m.requestToken(r)
 	if token == "" {
 		return nil
 	}
 	ctx := r.Context()
-	return m.store.InTx(ctx, func(tx store.Store) error {
-		si, err := tx.SignedInByTokenHash(ctx, HashToken(token))
+	return m.store.InTx(ctx, func(ctx context.Context) error {
+		si, err := m.store.SignedInByTokenHash(ctx, HashToken(token))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteSession(ctx, si.Session.OrgID, si.Session.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := m.store.DeleteSession(ctx, si.Session.OrgID, si.Session.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		if also != nil {
-			return also(tx, si)
+			return also(ctx, si)
 		}
 		return nil
 	})
 }
 
 // endRequestSession deletes the session the request's token names, if any.
-func endRequestSession(ctx context.Context, tx store.Store, token string) error {
+func endRequestSession(ctx context.Context, tx Store, token string) error {
 	if token == "" {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -90,11 +91,11 @@ func (h *Handler) verifyReauth(w http.ResponseWriter, r *http.Request, si store.
 	if !ok {
 		return h.recordFailure(r, lockout.For(org, member, "re-authentication: wrong password"))
 	}
-	return h.Sessions.Reauthenticated(w, r, si, func(tx store.Store) error {
-		if err := h.Lockout.Succeeded(ctx, tx, id); err != nil {
+	return h.Sessions.Reauthenticated(w, r, si, func(ctx context.Context) error {
+		if err := h.Lockout.Succeeded(ctx, id); err != nil {
 			return err
 		}
 		e := audit.About(audit.Event(r, h.Now(), org.ID, audit.Reauthenticate), member)
-		return tx.AppendAuditEvent(ctx, &e)
+		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 }

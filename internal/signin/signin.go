@@ -256,10 +256,9 @@ func refusalFor(m store.Member) string {
 // transaction forgets earlier failures and writes the audit entry, and
 // notes the member's last sign-in for the next batch.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
-	ctx := r.Context()
-	started, err := h.Sessions.StartWithAMR(w, r, f.Organisation, f.Member, f.RememberMe, f.AMR, func(tx store.Store, s store.Session) error {
+	started, err := h.Sessions.StartWithAMR(w, r, f.Organisation, f.Member, f.RememberMe, f.AMR, func(ctx context.Context, s store.Session) error {
 		if !f.noFailures {
-			if err := h.Lockout.Succeeded(ctx, tx, lockout.Of(f.OrgID, f.Member.Email)); err != nil {
+			if err := h.Lockout.Succeeded(ctx, lockout.Of(f.OrgID, f.Member.Email)); err != nil {
 				return err
 			}
 		}
@@ -267,7 +266,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 		if f.RememberMe {
 			e.Detail = "keep me signed in"
 		}
-		return tx.AppendAuditEvent(ctx, &e)
+		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 	if err != nil {
 		h.serverError(w, r, err)
@@ -284,9 +283,9 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	err := h.Sessions.EndWith(w, r, func(tx store.Store, si store.SignedIn) error {
+	err := h.Sessions.EndWith(w, r, func(ctx context.Context, si store.SignedIn) error {
 		e := audit.About(audit.Event(r, h.Now(), si.Session.OrgID, audit.Signout), si.Member)
-		return tx.AppendAuditEvent(r.Context(), &e)
+		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 	if err != nil {
 		h.serverError(w, r, err)

@@ -25,9 +25,14 @@ type PermanentError struct{ Err error }
 func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
 
-// Enqueue writes a message to the outbox through tx, the transaction of
-// the change it reports.
-func Enqueue(ctx context.Context, tx store.Store, orgID int64, to, body string, at time.Time) error {
+// Queue is where Enqueue writes: the outbox.
+type Queue interface {
+	EnqueueSMS(ctx context.Context, m *store.SMSMessage) error
+}
+
+// Enqueue writes a message to the outbox, inside the transaction of the
+// change it reports when ctx carries one.
+func Enqueue(ctx context.Context, tx Queue, orgID int64, to, body string, at time.Time) error {
 	if orgID == 0 || !strings.HasPrefix(to, "+") {
 		return errors.New("sms: a message needs an organisation and an E.164 number")
 	}

@@ -68,8 +68,8 @@ func TestCodeArrivesThroughTwilioAndFailuresAreRetriedFromTheOutbox(t *testing.T
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	ctx := context.Background()
-	if err := db.InTx(ctx, func(tx store.Store) error {
-		return sms.Enqueue(ctx, tx, org.ID, "+447700900123", "123456 is your code", now)
+	if err := db.InTx(ctx, func(ctx context.Context) error {
+		return sms.Enqueue(ctx, db, org.ID, "+447700900123", "123456 is your code", now)
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,16 @@ import (
 	"imslogin/internal/store"
 )
 
+// Outbox is what the worker claims messages from and records outcomes in.
+type Outbox interface {
+	ClaimSMS(ctx context.Context, claim string, now time.Time, lease time.Duration, limit int) ([]store.SMSMessage, error)
+	RecordSMSOutcome(ctx context.Context, id int64, claim string, o store.MailOutcome) error
+}
+
 // Worker delivers the SMS outbox through a Provider, retrying failures
 // with doubling waits (outbox.Retry), as the mail worker does.
 type Worker struct {
-	Store       store.Store
+	Store       Outbox
 	Provider    Provider
 	Log         *slog.Logger
 	Now         func() time.Time

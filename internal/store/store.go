@@ -226,7 +226,9 @@ type SigninFlows interface {
 	DeleteSigninFlow(ctx context.Context, tokenHash []byte) error
 }
 
-// Store is the whole storage API.
+// Store is the whole storage API. Only the wiring (cmd/ims,
+// internal/server), the backends and the conformance suite see it; every
+// other package declares the few methods it calls (see aggregate_test.go).
 type Store interface {
 	Organisations
 	Members
@@ -245,7 +247,14 @@ type Store interface {
 	MFA
 	SecretsAtRest
 	SMSOutbox
-	// InTx runs fn with a Store whose calls share one transaction, committed
-	// when fn returns nil and rolled back otherwise.
-	InTx(ctx context.Context, fn func(Store) error) error
+	Transactor
+}
+
+// Transactor is the unit of work: InTx runs fn with a context whose store
+// calls share one transaction, committed when fn returns nil and rolled
+// back otherwise. A consumer takes it beside the narrow interfaces it
+// calls, and inside fn calls them with fn's context (named ctx, so the
+// outer one is shadowed). InTx within InTx joins the outer transaction.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }

@@ -21,9 +21,14 @@ var (
 	ErrReplaced = errors.New("a newer link was sent")
 )
 
+// Issuer stores links.
+type Issuer interface {
+	CreateLinkToken(ctx context.Context, t *store.LinkToken) error
+}
+
 // Issue stores a new link for member and returns the token to put in it.
 // Call it in the transaction that enqueues the email carrying the link.
-func Issue(ctx context.Context, tx store.Store, m store.Member, purpose store.LinkPurpose, now time.Time, lifetime time.Duration) (string, error) {
+func Issue(ctx context.Context, tx Issuer, m store.Member, purpose store.LinkPurpose, now time.Time, lifetime time.Duration) (string, error) {
 	raw, hash := session.NewToken()
 	t := store.LinkToken{TokenHash: hash, OrgID: m.OrgID, MemberID: m.ID, Purpose: purpose, CreatedAt: now,
 		ExpiresAt: now.Add(lifetime)}
@@ -33,8 +38,19 @@ func Issue(ctx context.Context, tx store.Store, m store.Member, purpose store.Li
 	return raw, nil
 }
 
+// Reader finds links by their hash.
+type Reader interface {
+	LinkTokenByHash(ctx context.Context, tokenHash []byte) (store.LinkToken, error)
+}
+
+// Redeemer uses links up.
+type Redeemer interface {
+	Reader
+	RedeemLinkToken(ctx context.Context, tokenHash []byte, purpose store.LinkPurpose, now time.Time) (store.LinkToken, error)
+}
+
 // Check reports whether raw is a live link of purpose, without using it.
-func Check(ctx context.Context, s store.Store, raw string, purpose store.LinkPurpose, now time.Time) (store.LinkToken, error) {
+func Check(ctx context.Context, s Reader, raw string, purpose store.LinkPurpose, now time.Time) (store.LinkToken, error) {
 	if !wellFormed(raw) {
 		return store.LinkToken{}, ErrInvalid
 	}
@@ -58,7 +74,7 @@ func Check(ctx context.Context, s store.Store, raw string, purpose store.LinkPur
 
 // Redeem uses the link once, inside tx: of concurrent redemptions exactly
 // one succeeds, and the others get the reason the link no longer works.
-func Redeem(ctx context.Context, tx store.Store, raw string, purpose store.LinkPurpose, now time.Time) (store.LinkToken, error) {
+func Redeem(ctx context.Context, tx Redeemer, raw string, purpose store.LinkPurpose, now time.Time) (store.LinkToken, error) {
 	if !wellFormed(raw) {
 		return store.LinkToken{}, ErrInvalid
 	}

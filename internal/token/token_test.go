@@ -27,8 +27,8 @@ func issue(t *testing.T, s store.Store, m store.Member, purpose store.LinkPurpos
 }
 
 func redeem(s store.Store, raw string, purpose store.LinkPurpose, at time.Time) error {
-	return s.InTx(context.Background(), func(tx store.Store) error {
-		_, err := token.Redeem(context.Background(), tx, raw, purpose, at)
+	return s.InTx(context.Background(), func(ctx context.Context) error {
+		_, err := token.Redeem(context.Background(), s, raw, purpose, at)
 		return err
 	})
 }

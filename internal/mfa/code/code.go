@@ -35,13 +35,13 @@ func issuer(now time.Time) *otpcode.Issuer {
 func Issue(ctx context.Context, st store.Store, orgID, memberID int64, purpose, destination string, now time.Time,
 	resend bool, deliver Deliver) error {
 	codes := issuer(now)
-	return st.InTx(ctx, func(tx store.Store) error {
+	return st.InTx(ctx, func(ctx context.Context) error {
 		if !resend {
-			if c, err := codes.Pending(ctx, tx, orgID, memberID, purpose); err == nil && c.Destination == destination {
+			if c, err := codes.Pending(ctx, st, orgID, memberID, purpose); err == nil && c.Destination == destination {
 				return nil
 			}
 		}
-		code, err := codes.Issue(ctx, tx, orgID, memberID, purpose, destination)
+		code, err := codes.Issue(ctx, st, orgID, memberID, purpose, destination)
 		var tooSoon *otpcode.TooSoonError
 		if errors.As(err, &tooSoon) {
 			return mfa.ErrTooSoon
@@ -49,7 +49,7 @@ func Issue(ctx context.Context, st store.Store, orgID, memberID int64, purpose, 
 		if err != nil {
 			return err
 		}
-		return deliver(ctx, tx, destination, code)
+		return deliver(ctx, st, destination, code)
 	})
 }
 

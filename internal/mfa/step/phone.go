@@ -120,11 +120,11 @@ func (p *Phone) Submit(w http.ResponseWriter, r *http.Request, f *signin.Flow) b
 		return false
 	}
 	if err == nil {
-		err = p.Store.InTx(ctx, func(tx store.Store) error {
-			if err := code.SetPhone(ctx, tx, f.OrgID, f.MemberID, number, now); err != nil {
+		err = p.Store.InTx(ctx, func(ctx context.Context) error {
+			if err := code.SetPhone(ctx, p.Store, f.OrgID, f.MemberID, number, now); err != nil {
 				return err
 			}
-			return auditMFA(ctx, tx, r, now, f.Member, "mobile number "+sms.Mask(number)+" verified at sign-in")
+			return auditMFA(ctx, p.Store, r, now, f.Member, "mobile number "+sms.Mask(number)+" verified at sign-in")
 		})
 	}
 	var subj mfa.Subject

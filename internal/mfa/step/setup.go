@@ -1,6 +1,7 @@
 package step
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"html/template"
@@ -80,15 +81,15 @@ func (s *Second) submitSetup(w http.ResponseWriter, r *http.Request, f *signin.F
 	ctx := r.Context()
 	secret, _, err := s.pendingSecret(r, f, subj)
 	if err == nil {
-		err = s.Store.InTx(ctx, func(tx store.Store) error {
-			err := s.Secrets.Confirm(ctx, tx, f.OrgID, f.MemberID, "Authenticator app", secret, r.PostFormValue("code"), subj.Now)
+		err = s.Store.InTx(ctx, func(ctx context.Context) error {
+			err := s.Secrets.Confirm(ctx, s.Store, f.OrgID, f.MemberID, "Authenticator app", secret, r.PostFormValue("code"), subj.Now)
 			if err != nil {
 				return err
 			}
-			if err := tx.DeleteOneTimeCode(ctx, f.OrgID, f.MemberID, setupPurpose, pendingMark); err != nil {
+			if err := s.Store.DeleteOneTimeCode(ctx, f.OrgID, f.MemberID, setupPurpose, pendingMark); err != nil {
 				return err
 			}
-			return auditMFA(ctx, tx, r, subj.Now, f.Member, "authenticator app set up at sign-in")
+			return auditMFA(ctx, s.Store, r, subj.Now, f.Member, "authenticator app set up at sign-in")
 		})
 	}
 	if errors.Is(err, mfa.ErrWrongCode) {

@@ -52,7 +52,7 @@ const (
 
 func (q *queries) CountActiveOwners(ctx context.Context, orgID int64) (int, error) {
 	var n int
-	err := q.r.QueryRowContext(ctx, q.bind(countActiveOwnersSQL), orgID).Scan(&n)
+	err := q.in(ctx).r.QueryRowContext(ctx, q.bind(countActiveOwnersSQL), orgID).Scan(&n)
 	return n, translate(err)
 }
 
@@ -83,7 +83,7 @@ func (q *queries) RoleByID(ctx context.Context, orgID, id int64) (store.CustomRo
 }
 
 func (q *queries) Roles(ctx context.Context, orgID int64) ([]store.CustomRole, error) {
-	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+roleColumns+` FROM roles WHERE org_id = ? ORDER BY name_key`), orgID)
+	rows, err := q.in(ctx).r.QueryContext(ctx, q.bind(`SELECT `+roleColumns+` FROM roles WHERE org_id = ? ORDER BY name_key`), orgID)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -106,7 +106,7 @@ func (q *queries) UpdateRole(ctx context.Context, r store.CustomRole) error {
 
 func (q *queries) DeleteRole(ctx context.Context, orgID, id int64) error {
 	var holders int
-	if err := q.w.QueryRowContext(ctx, q.bind(`SELECT COUNT(*) FROM members WHERE org_id = ? AND role_id = ?`), orgID, id).Scan(&holders); err != nil {
+	if err := q.in(ctx).w.QueryRowContext(ctx, q.bind(`SELECT COUNT(*) FROM members WHERE org_id = ? AND role_id = ?`), orgID, id).Scan(&holders); err != nil {
 		return translate(err)
 	}
 	if holders > 0 {
@@ -140,7 +140,7 @@ func (q *queries) APITokenByHash(ctx context.Context, tokenHash []byte) (store.A
 }
 
 func (q *queries) APITokens(ctx context.Context, orgID int64) ([]store.APIToken, error) {
-	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+apiTokenColumns+` FROM api_tokens WHERE org_id = ? ORDER BY created_at, id`), orgID)
+	rows, err := q.in(ctx).r.QueryContext(ctx, q.bind(`SELECT `+apiTokenColumns+` FROM api_tokens WHERE org_id = ? ORDER BY created_at, id`), orgID)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -179,7 +179,7 @@ func (q *queries) AuditDailyCounts(ctx context.Context, orgID int64, kinds []str
 	query := fmt.Sprintf(`SELECT at / %d AS day, kind, COUNT(*) FROM audit_events
 		WHERE org_id = ? AND at >= ? AND kind IN (?%s) GROUP BY at / %d, kind ORDER BY day, kind`,
 		dayMS, strings.Repeat(", ?", len(kinds)-1), dayMS)
-	rows, err := q.r.QueryContext(ctx, q.bind(query), args...)
+	rows, err := q.in(ctx).r.QueryContext(ctx, q.bind(query), args...)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -198,7 +198,7 @@ func (q *queries) AuditDailyCounts(ctx context.Context, orgID int64, kinds []str
 }
 
 func (q *queries) Administrators(ctx context.Context, orgID int64, limit int) ([]store.Member, error) {
-	rows, err := q.r.QueryContext(ctx, q.bind(administratorsSQL), orgID, limit)
+	rows, err := q.in(ctx).r.QueryContext(ctx, q.bind(administratorsSQL), orgID, limit)
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -53,13 +53,13 @@ func signInWithoutHash(ctx context.Context, db store.Store, orgName, email strin
 	}
 	_, hash := session.NewToken()
 	now := time.Now()
-	return db.InTx(ctx, func(tx store.Store) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
 		s := store.Session{TokenHash: hash, OrgID: o.ID, MemberID: m.ID, CreatedAt: now, LastSeenAt: now,
 			AuthTime: now, ExpiresAt: now.Add(time.Hour)}
-		if err := tx.CreateSession(ctx, &s); err != nil {
+		if err := db.CreateSession(ctx, &s); err != nil {
 			return err
 		}
-		return tx.AppendAuditEvent(ctx, &store.AuditEvent{OrgID: o.ID, At: now, Kind: "signin.success", MemberID: m.ID,
+		return db.AppendAuditEvent(ctx, &store.AuditEvent{OrgID: o.ID, At: now, Kind: "signin.success", MemberID: m.ID,
 			Email: m.Email, Address: "127.0.0.1", UserAgent: "bench"})
 	})
 }

@@ -30,8 +30,8 @@ func (db *DB) BulkCreateMembers(ctx context.Context, members []store.Member) err
 			args = append(args, m.OrgID, m.Email, m.Name, nameKey, string(m.Role), string(m.Status), m.Licensed, m.DataAccess,
 				m.EmailVerified, m.PasswordHash, ms(m.CreatedAt), ms(m.LastSignInAt), searchWords(nameKey), searchWords(m.Email))
 		}
-		err := db.InTx(ctx, func(tx store.Store) error {
-			_, err := tx.(*queries).exec(ctx, sb.String(), args...)
+		err := db.InTx(ctx, func(ctx context.Context) error {
+			_, err := db.exec(ctx, sb.String(), args...)
 			return err
 		})
 		if err != nil {

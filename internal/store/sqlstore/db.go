@@ -195,10 +195,23 @@ func (db *DB) RoundTrips() int64 { return db.roundTrips.Load() }
 
 var _ store.Store = (*queries)(nil)
 
-// InTx runs fn inside one transaction on the writer.
-func (q *queries) InTx(ctx context.Context, fn func(store.Store) error) error {
-	if q.tx != nil {
-		return fn(q)
+// txKey carries a transaction's queries in a context.
+type txKey struct{}
+
+// in returns the queries of the transaction ctx carries, if it is one of
+// this database's, or q.
+func (q *queries) in(ctx context.Context) *queries {
+	if tq, ok := ctx.Value(txKey{}).(*queries); ok && tq.roundTrips == q.roundTrips {
+		return tq
+	}
+	return q
+}
+
+// InTx runs fn inside one transaction on the writer; every call made with
+// the context fn receives joins it.
+func (q *queries) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if q.in(ctx).tx != nil {
+		return fn(ctx)
 	}
 	q.roundTrips.Add(2) // BEGIN and COMMIT or ROLLBACK
 	tx, err := q.w.(*sql.DB).BeginTx(ctx, nil)
@@ -210,7 +223,8 @@ func (q *queries) InTx(ctx context.Context, fn func(store.Store) error) error {
 		stmts.cache = q.wStmts
 	}
 	defer stmts.prepareMissing(ctx)
-	if err := fn(&queries{w: tx, r: tx, d: q.d, tx: stmts, roundTrips: q.roundTrips}); err != nil {
+	tq := &queries{w: tx, r: tx, d: q.d, tx: stmts, roundTrips: q.roundTrips}
+	if err := fn(context.WithValue(ctx, txKey{}, tq)); err != nil {
 		return errors.Join(err, ignoreDone(tx.Rollback()))
 	}
 	return tx.Commit()
@@ -224,6 +238,7 @@ func ignoreDone(err error) error {
 }
 
 func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	q = q.in(ctx)
 	q.roundTrips.Add(1)
 	query = q.bind(query)
 	stmt, err := q.statement(ctx, q.wStmts, query)
@@ -265,12 +280,14 @@ func (q *queries) execOne(ctx context.Context, query string, args ...any) error 
 
 // queryRow reads one row; Scan reports store.ErrNotFound through translate.
 func (q *queries) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	q = q.in(ctx)
 	q.roundTrips.Add(1)
 	return q.rowOn(ctx, q.r, q.rStmts, q.bind(query), args)
 }
 
 // query reads rows from the reader pool (or the transaction).
 func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q = q.in(ctx)
 	q.roundTrips.Add(1)
 	query = q.bind(query)
 	stmt, err := q.statement(ctx, q.rStmts, query)
@@ -285,6 +302,7 @@ func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Ro
 
 // insertID runs an INSERT … RETURNING id on the writer.
 func (q *queries) insertID(ctx context.Context, query string, args ...any) (int64, error) {
+	q = q.in(ctx)
 	q.roundTrips.Add(1)
 	var id int64
 	err := q.rowOn(ctx, q.w, q.wStmts, q.bind(query+" RETURNING id"), args).Scan(&id)
@@ -301,6 +319,10 @@ func (e errRow) Scan(...any) error { return e.err }
 // rowOn runs a statement returning one row on direct, the pool whose
 // statements cache keeps (inside a transaction, on the transaction).
 func (q *queries) rowOn(ctx context.Context, direct querier, cache *stmtCache, query string, args []any) rowScanner {
+	q = q.in(ctx)
+	if q.tx != nil {
+		direct = q.w
+	}
 	stmt, err := q.statement(ctx, cache, query)
 	if err != nil {
 		return errRow{err}

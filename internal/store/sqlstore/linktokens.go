@@ -8,14 +8,13 @@ import (
 )
 
 func (q *queries) CreateLinkToken(ctx context.Context, t *store.LinkToken) error {
-	return q.InTx(ctx, func(s store.Store) error {
-		tx := s.(*queries)
-		if _, err := tx.exec(ctx, `UPDATE link_tokens SET ended_at = ?, end_reason = ?
+	return q.InTx(ctx, func(ctx context.Context) error {
+		if _, err := q.exec(ctx, `UPDATE link_tokens SET ended_at = ?, end_reason = ?
 			WHERE org_id = ? AND member_id = ? AND purpose = ? AND end_reason = ''`,
 			ms(t.CreatedAt), store.LinkEndedReplaced, t.OrgID, t.MemberID, string(t.Purpose)); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `INSERT INTO link_tokens (token_hash, org_id, member_id, purpose, created_at, expires_at)
+		_, err := q.exec(ctx, `INSERT INTO link_tokens (token_hash, org_id, member_id, purpose, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?)`,
 			t.TokenHash, t.OrgID, t.MemberID, string(t.Purpose), ms(t.CreatedAt), ms(t.ExpiresAt))
 		return err
@@ -49,7 +48,7 @@ func (q *queries) LatestLinkToken(ctx context.Context, orgID, memberID int64, pu
 func (q *queries) RedeemLinkToken(ctx context.Context, tokenHash []byte, purpose store.LinkPurpose, now time.Time) (store.LinkToken, error) {
 	var t store.LinkToken
 	q.roundTrips.Add(1)
-	err := q.w.QueryRowContext(ctx, q.bind(`UPDATE link_tokens SET ended_at = ?, end_reason = ?
+	err := q.in(ctx).w.QueryRowContext(ctx, q.bind(`UPDATE link_tokens SET ended_at = ?, end_reason = ?
 		WHERE token_hash = ? AND purpose = ? AND end_reason = '' AND expires_at > ?
 		RETURNING `+linkTokenColumns),
 		ms(now), store.LinkEndedUsed, tokenHash, string(purpose), ms(now)).Scan(linkTokenTargets(&t)...)

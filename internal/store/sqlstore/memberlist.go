@@ -122,7 +122,7 @@ func (p *sqlParts) add(text string, args ...any) *sqlParts {
 }
 
 func (q *queries) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := q.r.QueryContext(ctx, q.bind(query), args...)
+	rows, err := q.in(ctx).r.QueryContext(ctx, q.bind(query), args...)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -148,7 +148,7 @@ func (q *queries) memberRows(ctx context.Context, orgID int64, ids []int64) (map
 	// rows, and the organisation still scopes them.
 	query := strings.Replace(memberRowQuery, "WHERE m.org_id = ?", "WHERE +m.org_id = ?", 1) +
 		` AND m.id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
-	rows, err := q.r.QueryContext(ctx, q.bind(query), args...)
+	rows, err := q.in(ctx).r.QueryContext(ctx, q.bind(query), args...)
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -166,7 +166,7 @@ func (q *queries) MembersMFAMethods(ctx context.Context, orgID int64, memberIDs 
 	for i, id := range memberIDs {
 		marks[i], args = "?", append(args, id)
 	}
-	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT DISTINCT member_id, method FROM mfa_factors
+	rows, err := q.in(ctx).r.QueryContext(ctx, q.bind(`SELECT DISTINCT member_id, method FROM mfa_factors
 		WHERE org_id = ? AND member_id IN (`+strings.Join(marks, ", ")+`) ORDER BY member_id, method`), args...)
 	q.roundTrips.Add(1)
 	if err != nil {

@@ -85,5 +85,5 @@ func (q *queries) LockOrganisation(ctx context.Context, orgID int64) (store.Orga
 	if q.d == dialectPostgres {
 		query += ` FOR UPDATE`
 	}
-	return scanOrganisation(q.w.QueryRowContext(ctx, q.bind(query), orgID))
+	return scanOrganisation(q.in(ctx).w.QueryRowContext(ctx, q.bind(query), orgID))
 }

@@ -58,7 +58,7 @@ func (q *queries) claim(ctx context.Context, table, columns, claim string, now t
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	q.roundTrips.Add(1)
-	rows, err := q.w.QueryContext(ctx, q.bind(`UPDATE `+table+` SET claimed_until = ?, claim = ?
+	rows, err := q.in(ctx).w.QueryContext(ctx, q.bind(`UPDATE `+table+` SET claimed_until = ?, claim = ?
 		WHERE id IN (SELECT id FROM `+table+`
 			WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
 			ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
@@ -86,7 +86,7 @@ func (q *queries) RecordMailOutcome(ctx context.Context, id int64, claim string,
 
 func (q *queries) OrganisationMail(ctx context.Context, orgID int64, limit int) ([]store.MailMessage, error) {
 	q.roundTrips.Add(1)
-	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+mailColumns+` FROM mail_outbox WHERE org_id = ? ORDER BY id DESC LIMIT ?`), orgID, limit)
+	rows, err := q.in(ctx).r.QueryContext(ctx, q.bind(`SELECT `+mailColumns+` FROM mail_outbox WHERE org_id = ? ORDER BY id DESC LIMIT ?`), orgID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (q *queries) OrganisationMail(ctx context.Context, orgID int64, limit int) 
 
 func (q *queries) RecentMail(ctx context.Context, limit int) ([]store.MailMessage, error) {
 	q.roundTrips.Add(1)
-	rows, err := q.r.QueryContext(ctx, q.bind(`SELECT `+mailColumns+` FROM mail_outbox ORDER BY id DESC LIMIT ?`), limit)
+	rows, err := q.in(ctx).r.QueryContext(ctx, q.bind(`SELECT `+mailColumns+` FROM mail_outbox ORDER BY id DESC LIMIT ?`), limit)
 	if err != nil {
 		return nil, err
 	}

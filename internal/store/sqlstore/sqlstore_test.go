@@ -91,12 +91,12 @@ func TestTransactionsReuseTheWritersStatements(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		createAndRead := func(name string, fail error) error {
-			return db.InTx(ctx, func(tx store.Store) error {
+			return db.InTx(ctx, func(ctx context.Context) error {
 				o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), CreatedAt: time.Now()}
-				if err := tx.CreateOrganisation(ctx, &o); err != nil {
+				if err := db.CreateOrganisation(ctx, &o); err != nil {
 					return err
 				}
-				if got, err := tx.OrganisationByName(ctx, name); err != nil || got.ID != o.ID {
+				if got, err := db.OrganisationByName(ctx, name); err != nil || got.ID != o.ID {
 					return fmt.Errorf("the transaction reads back %s: %+v, %v", name, got, err)
 				}
 				return fail

@@ -78,11 +78,11 @@ func testLinkTokenConcurrentRedemption(t *testing.T, s store.Store) {
 		go func() {
 			defer wg.Done()
 			<-start
-			err := s.InTx(ctx, func(tx store.Store) error {
-				if _, err := tx.RedeemLinkToken(ctx, lt.TokenHash, store.LinkReset, now); err != nil {
+			err := s.InTx(ctx, func(ctx context.Context) error {
+				if _, err := s.RedeemLinkToken(ctx, lt.TokenHash, store.LinkReset, now); err != nil {
 					return err
 				}
-				return tx.SetPasswordHash(ctx, o.ID, m.ID, "$argon2id$winner")
+				return s.SetPasswordHash(ctx, o.ID, m.ID, "$argon2id$winner")
 			})
 			switch {
 			case err == nil:

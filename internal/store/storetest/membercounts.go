@@ -53,12 +53,12 @@ func testMemberCounts(t *testing.T, s store.Store) {
 	}
 
 	boom := errors.New("boom")
-	err := s.InTx(ctx, func(tx store.Store) error {
-		NewMember(t, tx, o.ID, "half@acme.test")
-		if err := tx.SetMemberAccess(ctx, o.ID, unlicensed.ID, store.MemberAccess{Role: store.RoleMember}); err != nil {
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		newMemberIn(ctx, t, s, o.ID, "half@acme.test")
+		if err := s.SetMemberAccess(ctx, o.ID, unlicensed.ID, store.MemberAccess{Role: store.RoleMember}); err != nil {
 			return err
 		}
-		if m, l := countsOf(t, tx, o.ID); m != 4 || l != 2 {
+		if m, l := countsIn(ctx, t, s, o.ID); m != 4 || l != 2 {
 			t.Errorf("inside the transaction: %d members, %d licences, want 4 and 2", m, l)
 		}
 		return boom
@@ -74,11 +74,17 @@ func testMemberCounts(t *testing.T, s store.Store) {
 // countsOf reads the organisation's number of members and of licences in use.
 func countsOf(t *testing.T, s store.Store, orgID int64) (members, licensed int) {
 	t.Helper()
-	members, err := s.CountMembers(context.Background(), orgID, "", 0)
+	return countsIn(context.Background(), t, s, orgID)
+}
+
+// countsIn is countsOf with the context's transaction, if any.
+func countsIn(ctx context.Context, t *testing.T, s store.Store, orgID int64) (members, licensed int) {
+	t.Helper()
+	members, err := s.CountMembers(ctx, orgID, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	licensed, err = s.LicencesInUse(context.Background(), orgID)
+	licensed, err = s.LicencesInUse(ctx, orgID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,12 @@ import (
 // name, and checks the count agrees.
 func searchNames(t *testing.T, s store.Store, orgID int64, search string) []string {
 	t.Helper()
-	ctx := context.Background()
+	return searchNamesIn(context.Background(), t, s, orgID, search)
+}
+
+// searchNamesIn is searchNames with the context's transaction, if any.
+func searchNamesIn(ctx context.Context, t *testing.T, s store.Store, orgID int64, search string) []string {
+	t.Helper()
 	rows, err := s.ListMembers(ctx, orgID, store.MemberQuery{Search: search, Sort: store.SortName, Limit: 50})
 	if err != nil {
 		t.Fatal(err)
@@ -104,11 +109,11 @@ func testMemberSearchFollowsChanges(t *testing.T, s store.Store) {
 	}
 
 	boom := errors.New("boom")
-	err := s.InTx(ctx, func(tx store.Store) error {
-		if err := tx.UpdateProfile(ctx, o.ID, m.ID, "Carla Costa", ""); err != nil {
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.UpdateProfile(ctx, o.ID, m.ID, "Carla Costa", ""); err != nil {
 			return err
 		}
-		if got := searchNames(t, tx, o.ID, "carla"); !slices.Equal(got, []string{"Carla Costa"}) {
+		if got := searchNamesIn(ctx, t, s, o.ID, "carla"); !slices.Equal(got, []string{"Carla Costa"}) {
 			t.Errorf("inside the transaction: got %q, want Carla Costa", got)
 		}
 		return boom

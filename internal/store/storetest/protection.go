@@ -229,9 +229,9 @@ func testAuditInTransaction(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o := NewOrganisation(t, s, "Acme")
 	boom := errors.New("boom")
-	err := s.InTx(ctx, func(tx store.Store) error {
+	err := s.InTx(ctx, func(ctx context.Context) error {
 		e := auditEvent(o.ID, now, "member-add", "half@acme.test")
-		if err := tx.AppendAuditEvent(ctx, &e); err != nil {
+		if err := s.AppendAuditEvent(ctx, &e); err != nil {
 			return err
 		}
 		return boom

@@ -89,9 +89,15 @@ func NewOrganisation(t testing.TB, s store.Store, name string) store.Organisatio
 // NewMember creates an active, licensed member.
 func NewMember(t testing.TB, s store.Store, orgID int64, email string) store.Member {
 	t.Helper()
+	return newMemberIn(context.Background(), t, s, orgID, email)
+}
+
+// newMemberIn is NewMember with the context's transaction, if any.
+func newMemberIn(ctx context.Context, t testing.TB, s store.Store, orgID int64, email string) store.Member {
+	t.Helper()
 	m := store.Member{OrgID: orgID, Email: email, Name: "Member " + email, Role: store.RoleMember,
 		Status: store.StatusActive, Licensed: true, PasswordHash: "$argon2id$hash-of-" + email, CreatedAt: now}
-	if err := s.CreateMember(context.Background(), &m); err != nil {
+	if err := s.CreateMember(ctx, &m); err != nil {
 		t.Fatalf("create member %q: %v", email, err)
 	}
 	return m
@@ -315,8 +321,8 @@ func testTransactionRollsBack(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o := NewOrganisation(t, s, "Acme")
 	boom := errors.New("boom")
-	err := s.InTx(ctx, func(tx store.Store) error {
-		NewMember(t, tx, o.ID, "half@acme.test")
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		newMemberIn(ctx, t, s, o.ID, "half@acme.test")
 		return boom
 	})
 	if !errors.Is(err, boom) {
@@ -325,8 +331,8 @@ func testTransactionRollsBack(t *testing.T, s store.Store) {
 	if _, err := s.MemberByEmail(ctx, o.ID, "half@acme.test"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("member written by a rolled-back transaction: %v", err)
 	}
-	err = s.InTx(ctx, func(tx store.Store) error {
-		NewMember(t, tx, o.ID, "whole@acme.test")
+	err = s.InTx(ctx, func(ctx context.Context) error {
+		newMemberIn(ctx, t, s, o.ID, "whole@acme.test")
 		return nil
 	})
 	if err != nil {
@@ -349,15 +355,15 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- s.InTx(ctx, func(tx store.Store) error {
+			errs <- s.InTx(ctx, func(ctx context.Context) error {
 				m := store.Member{OrgID: o.ID, Email: fmt.Sprintf("m%d@acme.test", i), Name: "M", Role: store.RoleMember,
 					Status: store.StatusActive, CreatedAt: now}
-				if err := tx.CreateMember(ctx, &m); err != nil {
+				if err := s.CreateMember(ctx, &m); err != nil {
 					return err
 				}
 				sess := store.Session{TokenHash: tokenHash(fmt.Sprint(i)), OrgID: o.ID, MemberID: m.ID, CreatedAt: now,
 					LastSeenAt: now, AuthTime: now, ExpiresAt: now.Add(time.Hour)}
-				return tx.CreateSession(ctx, &sess)
+				return s.CreateSession(ctx, &sess)
 			})
 		}()
 	}

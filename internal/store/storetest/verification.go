@@ -71,8 +71,8 @@ func testOneTimeCodeConcurrentUse(t *testing.T, s store.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := s.InTx(ctx, func(tx store.Store) error {
-				return tx.DeleteOneTimeCode(ctx, o.ID, m.ID, c.Purpose, c.CodeHash)
+			err := s.InTx(ctx, func(ctx context.Context) error {
+				return s.DeleteOneTimeCode(ctx, o.ID, m.ID, c.Purpose, c.CodeHash)
 			})
 			if err == nil {
 				wins.Add(1)
