@@ -71,7 +71,7 @@ func (s *Service) Do(ctx context.Context, a Actor, id int64, action Action) (str
 
 // disable ends every session of the member in the same transaction, so
 // they are signed out everywhere the moment the change commits.
-func (s *Service) disable(ctx context.Context, tx store.Store, a Actor, m store.Member) (string, store.AuditEvent, error) {
+func (s *Service) disable(ctx context.Context, tx Store, a Actor, m store.Member) (string, store.AuditEvent, error) {
 	e := about(s.auditEvent(a, audit.MemberChange), m)
 	if m.ID == a.MemberID {
 		return "", e, refuse("", "You cannot disable your own account.")
@@ -92,7 +92,7 @@ func (s *Service) disable(ctx context.Context, tx store.Store, a Actor, m store.
 }
 
 // enable returns a member to active, or to invited if they never set a password.
-func (s *Service) enable(ctx context.Context, tx store.Store, a Actor, m store.Member) (string, store.AuditEvent, error) {
+func (s *Service) enable(ctx context.Context, tx Store, a Actor, m store.Member) (string, store.AuditEvent, error) {
 	e := about(s.auditEvent(a, audit.MemberChange), m)
 	if m.Status != store.StatusDisabled {
 		return "", e, refuse("", "%s is not disabled.", m.Name)
@@ -105,7 +105,7 @@ func (s *Service) enable(ctx context.Context, tx store.Store, a Actor, m store.M
 	return fmt.Sprintf("%s has been re-enabled.", m.Name), e, tx.SetMemberStatus(ctx, a.OrgID, m.ID, status)
 }
 
-func (s *Service) unlock(ctx context.Context, tx store.Store, a Actor, m store.Member) (string, store.AuditEvent, error) {
+func (s *Service) unlock(ctx context.Context, tx Store, a Actor, m store.Member) (string, store.AuditEvent, error) {
 	e := about(s.auditEvent(a, audit.Unlock), m)
 	locked, err := (&lockout.Guard{Store: tx, Now: s.Now}).Unlock(ctx, lockout.Of(a.OrgID, m.Email))
 	if err != nil {
@@ -118,7 +118,7 @@ func (s *Service) unlock(ctx context.Context, tx store.Store, a Actor, m store.M
 	return fmt.Sprintf("%s has been unlocked and can sign in again.", m.Name), e, nil
 }
 
-func (s *Service) passwordReset(ctx context.Context, tx store.Store, a Actor, org store.Organisation, m store.Member) (string, store.AuditEvent, error) {
+func (s *Service) passwordReset(ctx context.Context, tx Store, a Actor, org store.Organisation, m store.Member) (string, store.AuditEvent, error) {
 	e := about(s.auditEvent(a, audit.PasswordReset), m)
 	switch m.Status {
 	case store.StatusInvited:
@@ -130,7 +130,7 @@ func (s *Service) passwordReset(ctx context.Context, tx store.Store, a Actor, or
 	return fmt.Sprintf("A password reset email has been sent to %s.", m.Email), e, s.Links.Reset(ctx, tx, org, m)
 }
 
-func (s *Service) resendInvitation(ctx context.Context, tx store.Store, a Actor, org store.Organisation, m store.Member) (string, store.AuditEvent, error) {
+func (s *Service) resendInvitation(ctx context.Context, tx Store, a Actor, org store.Organisation, m store.Member) (string, store.AuditEvent, error) {
 	e := about(s.auditEvent(a, audit.MemberChange), m)
 	if m.Status != store.StatusInvited {
 		return "", e, refuse("", "%s has already accepted the invitation.", m.Name)

@@ -100,7 +100,7 @@ func (s *Service) Member(ctx context.Context, a Actor, id int64) (MemberDetail, 
 	return s.memberDetail(ctx, s.Store, a.OrgID, id)
 }
 
-func (s *Service) memberDetail(ctx context.Context, st store.Store, orgID, id int64) (MemberDetail, error) {
+func (s *Service) memberDetail(ctx context.Context, st Store, orgID, id int64) (MemberDetail, error) {
 	m, err := st.MemberByID(ctx, orgID, id)
 	if err != nil {
 		return MemberDetail{}, err
@@ -131,7 +131,7 @@ func RoleKey(m store.Member) string {
 
 // parseRoleKey reads a RoleKey: the built-in role, the custom role's ID,
 // the role's permissions and, for a custom role, its name.
-func parseRoleKey(ctx context.Context, st store.Store, orgID int64, key string) (store.Role, int64, access.Set, string, error) {
+func parseRoleKey(ctx context.Context, st Store, orgID int64, key string) (store.Role, int64, access.Set, string, error) {
 	unknown := refuse("role", "choose one of the roles listed")
 	if idText, ok := strings.CutPrefix(key, "role:"); ok {
 		id, err := strconv.ParseInt(idText, 10, 64)
@@ -264,7 +264,7 @@ func (s *Service) SetAccess(ctx context.Context, a Actor, id int64, in AccessInp
 }
 
 // keepAnOwner refuses a change that would leave no active Owner.
-func keepAnOwner(ctx context.Context, tx store.Store, orgID int64, m store.Member) error {
+func keepAnOwner(ctx context.Context, tx Store, orgID int64, m store.Member) error {
 	n, err := tx.CountActiveOwners(ctx, orgID)
 	if err != nil {
 		return err

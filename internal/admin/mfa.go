@@ -63,7 +63,7 @@ func (s *Service) SetMFASettings(ctx context.Context, a Actor, in MFASettings) e
 
 // resetMFA removes a member's second factors and remembered browsers and
 // tells them by email, in the action's transaction.
-func (s *Service) resetMFA(ctx context.Context, tx store.Store, a Actor, org store.Organisation, m store.Member) (string, store.AuditEvent, error) {
+func (s *Service) resetMFA(ctx context.Context, tx Store, a Actor, org store.Organisation, m store.Member) (string, store.AuditEvent, error) {
 	e := about(s.auditEvent(a, audit.MFAChange), m)
 	e.Detail = "second factors and remembered browsers reset by an administrator"
 	if err := mfa.ResetMember(ctx, tx, a.OrgID, m.ID); err != nil {
@@ -75,7 +75,7 @@ func (s *Service) resetMFA(ctx context.Context, tx store.Store, a Actor, org sto
 }
 
 // forgetBrowsers forgets every browser the member chose to remember.
-func (s *Service) forgetBrowsers(ctx context.Context, tx store.Store, a Actor, m store.Member) (string, store.AuditEvent, error) {
+func (s *Service) forgetBrowsers(ctx context.Context, tx Store, a Actor, m store.Member) (string, store.AuditEvent, error) {
 	e := about(s.auditEvent(a, audit.MFAChange), m)
 	n, err := tx.DeleteMemberTrustedDevices(ctx, a.OrgID, m.ID)
 	e.Detail = fmt.Sprintf("%d remembered browsers forgotten by an administrator", n)

@@ -106,7 +106,7 @@ func (s *Service) DeleteRole(ctx context.Context, a Actor, id int64) error {
 	})
 }
 
-func (s *Service) recordRole(ctx context.Context, tx store.Store, a Actor, detail string) error {
+func (s *Service) recordRole(ctx context.Context, tx Store, a Actor, detail string) error {
 	e := s.auditEvent(a, audit.SettingsChange)
 	e.Detail = detail
 	return tx.AppendAuditEvent(ctx, &e)

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"imslogin/internal/linkmail"
 	"imslogin/internal/lockout"
 	"imslogin/internal/membership"
+	"imslogin/internal/mfa"
 	"imslogin/internal/store"
 )
 
@@ -28,9 +30,30 @@ type Actor struct {
 // Can reports whether the actor holds p.
 func (a Actor) Can(p access.Permission) bool { return a.Perms.Has(p) }
 
+// Store is what Admin Settings and the admin API read and write. It is
+// the widest of the consumers' views: administration touches members,
+// roles, settings, tokens and the audit log, but never sessions' tokens,
+// sign-in flows, codes or the outbox's delivery.
+type Store interface {
+	OrganisationByID(ctx context.Context, id int64) (store.Organisation, error)
+	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
+	SetMemberStatus(ctx context.Context, orgID, memberID int64, status store.MemberStatus) error
+	DeleteMemberSessions(ctx context.Context, orgID, memberID int64) error
+	store.Roles
+	store.Administration
+	store.APITokens
+	store.AuditCounts
+	AuditEvents(ctx context.Context, orgID int64, f store.AuditFilter) ([]store.AuditEvent, error)
+	mfa.PolicyStore
+	mfa.MemberFactors
+	MembersMFAMethods(ctx context.Context, orgID int64, memberIDs []int64) (map[int64][]string, error)
+	linkmail.Outbox
+	lockout.Store
+}
+
 // Service applies the administration rules over the store.
 type Service struct {
-	Store   store.Store
+	Store   Store
 	Members *membership.Service
 	Links   *linkmail.Sender
 	Lockout *lockout.Guard

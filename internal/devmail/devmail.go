@@ -4,6 +4,7 @@
 package devmail
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -14,7 +15,10 @@ import (
 
 // Handler serves /dev/mail.
 type Handler struct {
-	Store store.Store
+	Store interface {
+		RecentMail(ctx context.Context, limit int) ([]store.MailMessage, error)
+		RecentSMS(ctx context.Context, limit int) ([]store.SMSMessage, error)
+	}
 	Pages *web.Renderer
 	Log   *slog.Logger
 }

@@ -66,7 +66,7 @@ func (h *ChangeHandler) verify(w http.ResponseWriter, r *http.Request) {
 
 // applyChange replaces the address, tells the old one and audits, through
 // tx: the member has a working address at every moment.
-func (h *ChangeHandler) applyChange(ctx context.Context, r *http.Request, tx store.Store, si store.SignedIn, to string) error {
+func (h *ChangeHandler) applyChange(ctx context.Context, r *http.Request, tx Store, si store.SignedIn, to string) error {
 	org, m := si.Organisation, si.Member
 	err := tx.ChangeMemberEmail(ctx, org.ID, m.ID, to)
 	if errors.Is(err, store.ErrConflict) {

@@ -19,7 +19,7 @@ const ProfilePath = "/profile/email"
 // ChangeHandler serves My Profile → Email Address: verify the current
 // address, or change it to a new one proved by a code.
 type ChangeHandler struct {
-	Store    store.Store
+	Store    Store
 	Sessions *session.Manager
 	Codes    *otpcode.Issuer
 	Pages    *web.Renderer
@@ -106,7 +106,7 @@ func (h *ChangeHandler) change(w http.ResponseWriter, r *http.Request) {
 	h.sent(w, r, err, keep)
 }
 
-func taken(ctx context.Context, s store.Store, orgID int64, email string) bool {
+func taken(ctx context.Context, s Store, orgID int64, email string) bool {
 	_, err := s.MemberByEmail(ctx, orgID, email)
 	return err == nil
 }

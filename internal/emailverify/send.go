@@ -3,11 +3,24 @@ package emailverify
 import (
 	"context"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/mail"
 	"imslogin/internal/otpcode"
 	"imslogin/internal/store"
 )
+
+// Store is what verifying and changing an email reads and writes: the
+// member, the codes, the outbox that sends them and the audit log.
+type Store interface {
+	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
+	MemberByEmail(ctx context.Context, orgID int64, email string) (store.Member, error)
+	store.EmailVerification
+	store.OneTimeCodes
+	mail.Queue
+	audit.Log
+	store.Transactor
+}
 
 // Purposes of the codes this package sends.
 const (
@@ -23,7 +36,7 @@ const MaxAttempts = 5
 
 // sendCode issues a code and queues its email through tx, so the code
 // exists exactly when its email will go.
-func sendCode(ctx context.Context, tx store.Store, codes *otpcode.Issuer, org store.Organisation, m store.Member, purpose, to string) error {
+func sendCode(ctx context.Context, tx Store, codes *otpcode.Issuer, org store.Organisation, m store.Member, purpose, to string) error {
 	code, err := codes.Issue(ctx, tx, org.ID, m.ID, purpose, to)
 	if err != nil {
 		return err

@@ -18,7 +18,7 @@ import (
 
 // Step is the "Verify your email" step of the sign-in.
 type Step struct {
-	Store store.Store
+	Store Store
 	Codes *otpcode.Issuer
 	Pages *web.Renderer
 	Log   *slog.Logger

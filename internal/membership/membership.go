@@ -14,14 +14,35 @@ import (
 	"imslogin/internal/access"
 	"imslogin/internal/audit"
 	"imslogin/internal/linkmail"
+	"imslogin/internal/lockout"
 	outbox "imslogin/internal/mail"
 	"imslogin/internal/password"
 	"imslogin/internal/store"
 )
 
+// Store is what creating organisations and members, and unlocking them,
+// reads and writes.
+type Store interface {
+	CreateOrganisation(ctx context.Context, o *store.Organisation) error
+	OrganisationByName(ctx context.Context, name string) (store.Organisation, error)
+	CreateMember(ctx context.Context, m *store.Member) error
+	MemberByEmail(ctx context.Context, orgID int64, email string) (store.Member, error)
+	RoleByID(ctx context.Context, orgID, id int64) (store.CustomRole, error)
+	Seats
+	Administrators(ctx context.Context, orgID int64, limit int) ([]store.Member, error)
+	linkmail.Outbox
+	lockout.Store
+}
+
+// Seats counts licences under the organisation's lock.
+type Seats interface {
+	LockOrganisation(ctx context.Context, orgID int64) (store.Organisation, error)
+	LicencesInUse(ctx context.Context, orgID int64) (int, error)
+}
+
 // Service applies the rules for creating organisations and members.
 type Service struct {
-	Store  store.Store
+	Store  Store
 	Hasher *password.Hasher
 	Now    func() time.Time
 	// Invitations sends the invitation email to a member added without a
@@ -209,7 +230,7 @@ func (s *Service) checkNewMember(ctx context.Context, org store.Organisation, m 
 // CheckLicenceFree refuses when every licence of the organisation is in
 // use. Call it inside the transaction that assigns the licence: it locks
 // the organisation, so two assignments cannot both take the last seat.
-func CheckLicenceFree(ctx context.Context, tx store.Store, orgID int64) error {
+func CheckLicenceFree(ctx context.Context, tx Seats, orgID int64) error {
 	org, err := tx.LockOrganisation(ctx, orgID)
 	if err != nil {
 		return err
@@ -230,7 +251,7 @@ const maxNotified = 50
 // notifyAdministrators tells the organisation's Owners and Administrators
 // (other than the new member) that a team member was added, through the
 // outbox in the transaction that adds them.
-func notifyAdministrators(ctx context.Context, tx store.Store, org store.Organisation, m store.Member, actor string, at time.Time) error {
+func notifyAdministrators(ctx context.Context, tx Store, org store.Organisation, m store.Member, actor string, at time.Time) error {
 	admins, err := tx.Administrators(ctx, org.ID, maxNotified)
 	if err != nil {
 		return err

@@ -103,7 +103,7 @@ func TestInvitationIsWrittenWithTheMember(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mails, _ := svc.Store.OrganisationMail(ctx, org.ID, 10)
+	mails, _ := svc.Store.(store.Store).OrganisationMail(ctx, org.ID, 10)
 	if len(mails) != 1 || mails[0].To != "bo@acme.test" || mails[0].Kind != "invitation" ||
 		!strings.Contains(mails[0].Text, "https://login.acme.example/invitation?token=") {
 		t.Fatalf("outbox after inviting %s: %+v", m.Email, mails)
@@ -111,7 +111,7 @@ func TestInvitationIsWrittenWithTheMember(t *testing.T) {
 	if _, err := svc.AddMember(ctx, n); err == nil {
 		t.Fatal("the same member was added twice")
 	}
-	if mails, _ := svc.Store.OrganisationMail(ctx, org.ID, 10); len(mails) != 1 {
+	if mails, _ := svc.Store.(store.Store).OrganisationMail(ctx, org.ID, 10); len(mails) != 1 {
 		t.Errorf("a refused member left %d invitations, want the first only", len(mails)-1)
 	}
 	svc.Invitations = nil

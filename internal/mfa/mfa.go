@@ -121,8 +121,13 @@ func (r *Registry) Usable(s Subject) []Method {
 	return list
 }
 
+// FactorReader reads a member's factors with their organisation's policy.
+type FactorReader interface {
+	MemberMFA(ctx context.Context, orgID, memberID int64) (store.MFAPolicy, []store.MFAFactor, error)
+}
+
 // Load reads what a Subject needs.
-func Load(ctx context.Context, st store.Store, org store.Organisation, m store.Member, now time.Time) (Subject, error) {
+func Load(ctx context.Context, st FactorReader, org store.Organisation, m store.Member, now time.Time) (Subject, error) {
 	p, factors, err := st.MemberMFA(ctx, org.ID, m.ID)
 	if err != nil {
 		return Subject{}, err

@@ -37,10 +37,18 @@ func Describe(p store.MFAPolicy) string {
 		int(p.TrustedDeviceDuration/(24*time.Hour)))
 }
 
+// PolicyStore keeps organisations' policies.
+type PolicyStore interface {
+	MFAPolicy(ctx context.Context, orgID int64) (store.MFAPolicy, error)
+	SetMFAPolicy(ctx context.Context, orgID int64, p store.MFAPolicy) error
+	audit.Log
+	store.Transactor
+}
+
 // SavePolicy validates p and stores it for the organisation with an audit
 // entry e (its Kind and Detail are filled in), in one transaction: the
 // settings page, the API and the command line all change it here.
-func SavePolicy(ctx context.Context, st store.Store, orgID int64, p store.MFAPolicy, e store.AuditEvent) error {
+func SavePolicy(ctx context.Context, st PolicyStore, orgID int64, p store.MFAPolicy, e store.AuditEvent) error {
 	if err := ValidatePolicy(p); err != nil {
 		return err
 	}
@@ -58,9 +66,16 @@ func SavePolicy(ctx context.Context, st store.Store, orgID int64, p store.MFAPol
 	})
 }
 
+// MemberFactors removes a member's factors and remembered browsers.
+type MemberFactors interface {
+	DeleteMemberMFAFactors(ctx context.Context, orgID, memberID int64, method string) (int64, error)
+	DeleteMemberTrustedDevices(ctx context.Context, orgID, memberID int64) (int64, error)
+	SetLastMFAMethod(ctx context.Context, orgID, memberID int64, method string) error
+}
+
 // ResetMember removes every second factor and remembered browser of a
-// member, through tx (an administrator's reset, audited by the caller).
-func ResetMember(ctx context.Context, tx store.Store, orgID, memberID int64) error {
+// member (an administrator's reset, audited by the caller).
+func ResetMember(ctx context.Context, tx MemberFactors, orgID, memberID int64) error {
 	if _, err := tx.DeleteMemberMFAFactors(ctx, orgID, memberID, ""); err != nil {
 		return err
 	}

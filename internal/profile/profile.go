@@ -13,15 +13,44 @@ import (
 	"imslogin/internal/audit"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/lockout"
+	"imslogin/internal/mfa"
+	"imslogin/internal/mfa/backup"
+	"imslogin/internal/mfa/code"
+	"imslogin/internal/mfa/webauthn"
 	"imslogin/internal/password"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/web"
 )
 
+// Store is what My Profile reads and writes: the member's details,
+// password and sessions, their second factors and remembered browsers,
+// and the audit log and outbox that record each change.
+type Store interface {
+	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
+	SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error
+	RoleByID(ctx context.Context, orgID, id int64) (store.CustomRole, error)
+	UpdateProfile(ctx context.Context, orgID, memberID int64, name, aboutMe string) error
+	SetPicture(ctx context.Context, orgID, memberID int64, p store.Picture) error
+	Picture(ctx context.Context, orgID, memberID int64) (store.Picture, error)
+	DeleteMemberSessions(ctx context.Context, orgID, memberID int64) error
+	mfa.FactorReader
+	MemberMFAFactors(ctx context.Context, orgID, memberID int64) ([]store.MFAFactor, error)
+	DeleteMFAFactor(ctx context.Context, orgID, memberID, id int64) error
+	MemberTrustedDevices(ctx context.Context, orgID, memberID int64) ([]store.TrustedDevice, error)
+	DeleteTrustedDevice(ctx context.Context, orgID, memberID, id int64) error
+	DeleteMemberTrustedDevices(ctx context.Context, orgID, memberID int64) (int64, error)
+	webauthn.Store
+	backup.Codes
+	code.SMSStore
+	code.Phones
+	linkmail.Outbox
+	audit.Log
+}
+
 // Handler serves the signed-in member's own pages.
 type Handler struct {
-	Store     store.Store
+	Store     Store
 	Hasher    *password.Hasher
 	Sessions  *session.Manager
 	Pages     *web.Renderer

@@ -30,7 +30,7 @@ const totpEnrolChannel = "mfa-totp-enrol"
 // factors and remembered browsers. Every change needs a recent password
 // and is audited.
 type SecurityHandler struct {
-	Store    store.Store
+	Store    Store
 	Sessions *session.Manager
 	Methods  *mfa.Registry
 	Keys     *webauthn.Method // security keys and passkeys
@@ -224,7 +224,7 @@ func (h *SecurityHandler) removeApp(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteFactorOf deletes the member's factor id only if it is of method.
-func deleteFactorOf(ctx context.Context, tx store.Store, si store.SignedIn, method string, id int64) error {
+func deleteFactorOf(ctx context.Context, tx Store, si store.SignedIn, method string, id int64) error {
 	list, err := tx.MemberMFAFactors(ctx, si.Organisation.ID, si.Member.ID)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ type linkForm struct {
 	path                  string
 	heading, intro, label string
 	// apply makes the change inside the transaction that uses the link.
-	apply func(ctx context.Context, tx store.Store, org store.Organisation, m store.Member, hash string) error
+	apply func(ctx context.Context, org store.Organisation, m store.Member, hash string) error
 	// done answers the browser once the change is committed.
 	done func(w http.ResponseWriter, r *http.Request, org store.Organisation, m store.Member)
 	// auditKind is the audit log entry written with the change.
@@ -31,18 +31,18 @@ func (h *Handler) resetForm() linkForm {
 		purpose: store.LinkReset, path: "/reset-password", heading: "Reset your password", label: "Reset password",
 		auditKind: audit.PasswordReset,
 		intro:     "Choose a new password. You will be signed out everywhere and can then sign in with it.",
-		apply: func(ctx context.Context, tx store.Store, org store.Organisation, m store.Member, hash string) error {
-			if err := tx.SetPasswordHash(ctx, org.ID, m.ID, hash); err != nil {
+		apply: func(ctx context.Context, org store.Organisation, m store.Member, hash string) error {
+			if err := h.Store.SetPasswordHash(ctx, org.ID, m.ID, hash); err != nil {
 				return err
 			}
-			if err := tx.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
+			if err := h.Store.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
 				return err
 			}
 			// Proving control of the email lifts a sign-in lock, as the lockout email says.
-			if _, err := tx.ClearSigninLockout(ctx, org.ID, m.Email); err != nil && !errors.Is(err, store.ErrNotFound) {
+			if _, err := h.Store.ClearSigninLockout(ctx, org.ID, m.Email); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			return h.Links.PasswordChanged(ctx, tx, org, m, "reset")
+			return h.Links.PasswordChanged(ctx, h.Store, org, m, "reset")
 		},
 		done: func(w http.ResponseWriter, r *http.Request, org store.Organisation, m store.Member) {
 			h.Log.Info("password reset", "organisation", org.Name, "member", m.ID)
@@ -57,8 +57,8 @@ func (h *Handler) invitationForm() linkForm {
 		purpose: store.LinkInvitation, path: "/invitation", heading: "Set up your account", label: "Set password and sign in",
 		auditKind: audit.InvitationAccept,
 		intro:     "Your email address is verified by this link. Choose the password you will sign in with.",
-		apply: func(ctx context.Context, tx store.Store, org store.Organisation, m store.Member, hash string) error {
-			return tx.AcceptInvitation(ctx, org.ID, m.ID, hash)
+		apply: func(ctx context.Context, org store.Organisation, m store.Member, hash string) error {
+			return h.Store.AcceptInvitation(ctx, org.ID, m.ID, hash)
 		},
 		done: func(w http.ResponseWriter, r *http.Request, org store.Organisation, m store.Member) {
 			h.Log.Info("invitation accepted", "organisation", org.Name, "member", m.ID)
@@ -149,7 +149,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, f linkForm) {
 		if _, err := token.Redeem(ctx, h.Store, raw, f.purpose, h.Now()); err != nil {
 			return err
 		}
-		if err := f.apply(ctx, h.Store, org, m, hash); err != nil {
+		if err := f.apply(ctx, org, m, hash); err != nil {
 			return err
 		}
 		e := audit.About(audit.Event(r, h.Now(), org.ID, f.auditKind), m)

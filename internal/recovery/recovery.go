@@ -10,16 +10,36 @@ import (
 	"strings"
 	"time"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/password"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
+	"imslogin/internal/token"
 	"imslogin/web"
 )
 
+// Store is what recovery reads and writes: members found by link or
+// email, their password and sessions, the links and the audit log.
+type Store interface {
+	OrganisationByID(ctx context.Context, id int64) (store.Organisation, error)
+	OrganisationByName(ctx context.Context, name string) (store.Organisation, error)
+	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
+	MemberByEmail(ctx context.Context, orgID int64, email string) (store.Member, error)
+	SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error
+	AcceptInvitation(ctx context.Context, orgID, memberID int64, hash string) error
+	DeleteMemberSessions(ctx context.Context, orgID, memberID int64) error
+	ClearSigninLockout(ctx context.Context, orgID int64, identifier string) (store.Lockout, error)
+	LatestLinkToken(ctx context.Context, orgID, memberID int64, purpose store.LinkPurpose) (store.LinkToken, error)
+	token.Redeemer
+	linkmail.Outbox
+	audit.Log
+	store.Transactor
+}
+
 // Handler serves the password recovery and invitation pages.
 type Handler struct {
-	Store  store.Store
+	Store  Store
 	Hasher *password.Hasher
 	Pages  *web.Renderer
 	Links  *linkmail.Sender

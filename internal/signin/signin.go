@@ -18,9 +18,19 @@ import (
 	"imslogin/web"
 )
 
+// Store is what the sign-in pages read and write: the password's subject, flows between steps, and the audit log.
+type Store interface {
+	PasswordSubject(ctx context.Context, orgName, email, lockoutIdentifier string) (store.PasswordSubject, error)
+	OrganisationByID(ctx context.Context, id int64) (store.Organisation, error)
+	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
+	SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error
+	store.SigninFlows
+	audit.Log
+}
+
 // Handler serves the sign-in and sign-out pages.
 type Handler struct {
-	Store    store.Store
+	Store    Store
 	Hasher   *password.Hasher
 	Sessions *session.Manager
 	Pages    *web.Renderer

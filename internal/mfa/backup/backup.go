@@ -24,7 +24,14 @@ const Name = "backup"
 const Count = 10
 
 // Method verifies backup codes.
-type Method struct{ Store store.Store }
+type Method struct{ Store Codes }
+
+// Codes keeps the codes, as factors.
+type Codes interface {
+	CreateMFAFactor(ctx context.Context, f *store.MFAFactor) error
+	AdvanceMFAFactor(ctx context.Context, orgID, memberID, id, counter int64, at time.Time) error
+	DeleteMemberMFAFactors(ctx context.Context, orgID, memberID int64, method string) (int64, error)
+}
 
 var _ mfa.Method = (*Method)(nil)
 
@@ -66,7 +73,7 @@ func Remaining(factors []store.MFAFactor) int {
 
 // Generate replaces the member's codes with a new set, through tx, and
 // returns the codes to show once.
-func Generate(ctx context.Context, tx store.Store, orgID, memberID int64, now time.Time) ([]string, error) {
+func Generate(ctx context.Context, tx Codes, orgID, memberID int64, now time.Time) ([]string, error) {
 	if _, err := tx.DeleteMemberMFAFactors(ctx, orgID, memberID, Name); err != nil {
 		return nil, err
 	}

@@ -21,8 +21,14 @@ const (
 	ResendAfter = otpcode.DefaultResendAfter
 )
 
-// Deliver queues a code to its destination through tx.
-type Deliver func(ctx context.Context, tx store.Store, destination, code string) error
+// Deliver queues a code to its destination, in the transaction ctx carries.
+type Deliver func(ctx context.Context, destination, code string) error
+
+// Codes is where codes are kept.
+type Codes interface {
+	store.OneTimeCodes
+	store.Transactor
+}
 
 func issuer(now time.Time) *otpcode.Issuer {
 	return &otpcode.Issuer{Now: func() time.Time { return now }, TTL: Lifetime, ResendAfter: ResendAfter}
@@ -32,7 +38,7 @@ func issuer(now time.Time) *otpcode.Issuer {
 // transaction. Without resend, a live code to the same destination is kept
 // and nothing is sent; a new code within ResendAfter of the last is
 // mfa.ErrTooSoon.
-func Issue(ctx context.Context, st store.Store, orgID, memberID int64, purpose, destination string, now time.Time,
+func Issue(ctx context.Context, st Codes, orgID, memberID int64, purpose, destination string, now time.Time,
 	resend bool, deliver Deliver) error {
 	codes := issuer(now)
 	return st.InTx(ctx, func(ctx context.Context) error {
@@ -49,13 +55,13 @@ func Issue(ctx context.Context, st store.Store, orgID, memberID int64, purpose, 
 		if err != nil {
 			return err
 		}
-		return deliver(ctx, st, destination, code)
+		return deliver(ctx, destination, code)
 	})
 }
 
 // Check accepts the purpose's newest code once, and returns where it was
 // sent; a wrong, malformed, expired or used code is mfa.ErrWrongCode.
-func Check(ctx context.Context, st store.Store, orgID, memberID int64, purpose, code string, now time.Time) (string, error) {
+func Check(ctx context.Context, st store.OneTimeCodes, orgID, memberID int64, purpose, code string, now time.Time) (string, error) {
 	c, err := issuer(now).Use(ctx, st, orgID, memberID, purpose, strings.TrimSpace(code))
 	for _, wrong := range []error{otpcode.ErrMalformed, otpcode.ErrNoCode, otpcode.ErrExpired, otpcode.ErrWrong} {
 		if errors.Is(err, wrong) {

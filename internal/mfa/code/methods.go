@@ -19,7 +19,13 @@ const (
 
 // Email sends the code to the member's email address. It needs no set-up,
 // so it is offered only when the organisation requires MFA and allows it.
-type Email struct{ Store store.Store }
+type Email struct{ Store EmailStore }
+
+// EmailStore keeps the codes and the outbox that carries them.
+type EmailStore interface {
+	Codes
+	mail.Queue
+}
 
 var _ mfa.Method = (*Email)(nil)
 
@@ -33,8 +39,8 @@ func (*Email) Usable(s mfa.Subject) bool {
 
 func (e *Email) Challenge(ctx context.Context, s mfa.Subject, resend bool) (mfa.Prompt, error) {
 	err := Issue(ctx, e.Store, s.Organisation.ID, s.Member.ID, EmailPurpose, s.Member.Email, s.Now, resend,
-		func(ctx context.Context, tx store.Store, to, code string) error {
-			return mail.Enqueue(ctx, tx, mail.Message{OrgID: s.Organisation.ID, To: to, Kind: mail.MFACode, At: s.Now,
+		func(ctx context.Context, to, code string) error {
+			return mail.Enqueue(ctx, e.Store, mail.Message{OrgID: s.Organisation.ID, To: to, Kind: mail.MFACode, At: s.Now,
 				Data: mail.Data{Organisation: s.Organisation.Name, Name: s.Member.Name, ValidFor: "10 minutes",
 					Extra: map[string]string{"code": code}}})
 		})
@@ -48,7 +54,13 @@ func (e *Email) Verify(ctx context.Context, s mfa.Subject, form url.Values) erro
 }
 
 // SMS sends the code to the member's verified phone.
-type SMS struct{ Store store.Store }
+type SMS struct{ Store SMSStore }
+
+// SMSStore keeps the codes and the outbox that carries them.
+type SMSStore interface {
+	Codes
+	sms.Queue
+}
 
 var _ mfa.Method = (*SMS)(nil)
 
@@ -74,7 +86,7 @@ func Phone(s mfa.Subject) string {
 
 func (m *SMS) Challenge(ctx context.Context, s mfa.Subject, resend bool) (mfa.Prompt, error) {
 	phone := Phone(s)
-	err := Issue(ctx, m.Store, s.Organisation.ID, s.Member.ID, SMSPurpose, phone, s.Now, resend, TextCode(s.Organisation, s.Now))
+	err := Issue(ctx, m.Store, s.Organisation.ID, s.Member.ID, SMSPurpose, phone, s.Now, resend, TextCode(m.Store, s.Organisation, s.Now))
 	return mfa.Prompt{CodeInput: true, CanResend: true,
 		Instructions: "We sent a 6-digit code by text message to " + sms.Mask(phone) + ". Enter it below; it works for 10 minutes."}, err
 }
@@ -85,14 +97,20 @@ func (m *SMS) Verify(ctx context.Context, s mfa.Subject, form url.Values) error 
 }
 
 // TextCode delivers a code through the SMS outbox.
-func TextCode(org store.Organisation, now time.Time) Deliver {
-	return func(ctx context.Context, tx store.Store, to, code string) error {
-		return sms.Enqueue(ctx, tx, org.ID, to, code+" is your IMS Login code for "+org.Name+". It works for 10 minutes.", now)
+func TextCode(q sms.Queue, org store.Organisation, now time.Time) Deliver {
+	return func(ctx context.Context, to, code string) error {
+		return sms.Enqueue(ctx, q, org.ID, to, code+" is your IMS Login code for "+org.Name+". It works for 10 minutes.", now)
 	}
 }
 
+// Phones keeps verified phones, as factors.
+type Phones interface {
+	DeleteMemberMFAFactors(ctx context.Context, orgID, memberID int64, method string) (int64, error)
+	CreateMFAFactor(ctx context.Context, f *store.MFAFactor) error
+}
+
 // SetPhone makes number the member's verified phone, replacing any other.
-func SetPhone(ctx context.Context, tx store.Store, orgID, memberID int64, number string, now time.Time) error {
+func SetPhone(ctx context.Context, tx Phones, orgID, memberID int64, number string, now time.Time) error {
 	if _, err := tx.DeleteMemberMFAFactors(ctx, orgID, memberID, PhoneMethod); err != nil {
 		return err
 	}

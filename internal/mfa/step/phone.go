@@ -67,7 +67,7 @@ func (p *Phone) render(w http.ResponseWriter, r *http.Request, f *signin.Flow, s
 }
 
 // PhonePage fills the phone form, saying where a pending code went.
-func PhonePage(ctx context.Context, st store.Store, orgID, memberID int64, now time.Time, number, region string) (web.PhonePage, error) {
+func PhonePage(ctx context.Context, st store.OneTimeCodes, orgID, memberID int64, now time.Time, number, region string) (web.PhonePage, error) {
 	page := web.PhonePage{Number: number}
 	c, err := st.OneTimeCode(ctx, orgID, memberID, PhoneChannel)
 	if err == nil && now.Before(c.ExpiresAt) {
@@ -86,12 +86,12 @@ func PhonePage(ctx context.Context, st store.Store, orgID, memberID int64, now t
 
 // SendPhoneCode validates the number in the form and texts it a code.
 // It returns a notice for the member when the number or timing is refused.
-func SendPhoneCode(ctx context.Context, st store.Store, org store.Organisation, memberID int64, r *http.Request, now time.Time) (web.Notice, error) {
+func SendPhoneCode(ctx context.Context, st code.SMSStore, org store.Organisation, memberID int64, r *http.Request, now time.Time) (web.Notice, error) {
 	number, err := sms.Normalise(r.PostFormValue("phone"), r.PostFormValue("country"))
 	if err != nil {
 		return web.Notice{Kind: "error", Text: err.Error()}, nil
 	}
-	err = code.Issue(ctx, st, org.ID, memberID, PhoneChannel, number, now, true, code.TextCode(org, now))
+	err = code.Issue(ctx, st, org.ID, memberID, PhoneChannel, number, now, true, code.TextCode(st, org, now))
 	if errors.Is(err, mfa.ErrTooSoon) {
 		return web.Notice{Kind: "info", Text: "A code was sent moments ago. Wait a minute before asking for another."}, nil
 	}

@@ -15,6 +15,7 @@ import (
 
 	"imslogin/internal/audit"
 	"imslogin/internal/mfa"
+	"imslogin/internal/mfa/code"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/mfa/trusted"
 	"imslogin/internal/signin"
@@ -26,9 +27,23 @@ import (
 // start again; each also counts towards the account lockout.
 const MaxAttempts = 5
 
+// Store is what the steps read and write beside the methods' own stores.
+type Store interface {
+	mfa.FactorReader
+	MFAPolicy(ctx context.Context, orgID int64) (store.MFAPolicy, error)
+	LastMFAMethod(ctx context.Context, orgID, memberID int64) (string, error)
+	SetLastMFAMethod(ctx context.Context, orgID, memberID int64, method string) error
+	code.SMSStore
+	code.Phones
+	audit.Log
+	DeleteSigninFlow(ctx context.Context, tokenHash []byte) error
+	UpdateSigninFlow(ctx context.Context, f *store.SigninFlow) error
+	totp.Confirmer
+}
+
 // Deps is what both steps use.
 type Deps struct {
-	Store   store.Store
+	Store   Store
 	Methods *mfa.Registry
 	Devices *trusted.Devices
 	Secrets *totp.Secrets // seals the secret of an app set up at sign-in
@@ -117,7 +132,7 @@ func (d *Deps) wrong(w http.ResponseWriter, r *http.Request, f *signin.Flow, rea
 }
 
 // auditMFA records a change of the member's second factors.
-func auditMFA(ctx context.Context, tx store.Store, r *http.Request, at time.Time, m store.Member, detail string) error {
+func auditMFA(ctx context.Context, tx audit.Log, r *http.Request, at time.Time, m store.Member, detail string) error {
 	e := audit.About(audit.Event(r, at, m.OrgID, audit.MFAChange), m)
 	e.Detail = detail
 	return tx.AppendAuditEvent(ctx, &e)

@@ -28,9 +28,19 @@ const period = 30
 
 var opts = totp.ValidateOpts{Period: period, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
+// Advancer records each code's time step, so none is accepted twice.
+type Advancer interface {
+	AdvanceMFAFactor(ctx context.Context, orgID, memberID, id, counter int64, at time.Time) error
+}
+
+// Confirmer stores a confirmed app.
+type Confirmer interface {
+	CreateMFAFactor(ctx context.Context, f *store.MFAFactor) error
+}
+
 // Method verifies authenticator-app codes.
 type Method struct {
-	Store   store.Store
+	Store   Advancer
 	Secrets *Secrets
 }
 
@@ -141,7 +151,7 @@ func QRCode(otpauthURL string) ([]byte, error) {
 
 // Confirm stores the secret, sealed, as the member's app once code matches
 // it; the matching step is recorded, so the code cannot then sign in.
-func (s *Secrets) Confirm(ctx context.Context, st store.Store, orgID, memberID int64, name, secret, code string, now time.Time) error {
+func (s *Secrets) Confirm(ctx context.Context, st Confirmer, orgID, memberID int64, name, secret, code string, now time.Time) error {
 	step, ok := Match(secret, strings.TrimSpace(code), now)
 	if !ok {
 		return mfa.ErrWrongCode

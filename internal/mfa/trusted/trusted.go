@@ -16,9 +16,15 @@ import (
 // CookieName is the trusted-device cookie.
 const CookieName = "ims_trusted"
 
+// Store keeps remembered browsers.
+type Store interface {
+	CreateTrustedDevice(ctx context.Context, d *store.TrustedDevice) error
+	TrustedDevice(ctx context.Context, orgID, memberID int64, tokenHash []byte) (store.TrustedDevice, error)
+}
+
 // Devices checks and sets trusted-device cookies.
 type Devices struct {
-	Store  store.Store
+	Store  Store
 	Secure bool
 }
 

@@ -36,9 +36,16 @@ const (
 // sessionMark stands in a kept challenge's code hash: nobody types it.
 var sessionMark = []byte("webauthn-ceremony")
 
+// Store keeps ceremonies (as one-time codes) and keys (as factors).
+type Store interface {
+	store.OneTimeCodes
+	CreateMFAFactor(ctx context.Context, f *store.MFAFactor) error
+	AdvanceMFAFactor(ctx context.Context, orgID, memberID, id, counter int64, at time.Time) error
+}
+
 // Method verifies security keys and passkeys.
 type Method struct {
-	Store store.Store
+	Store Store
 	rp    *wa.WebAuthn
 }
 
@@ -48,7 +55,7 @@ var _ mfa.Method = (*Method)(nil)
 // host is the RP ID and the URL is the only accepted origin. WebAuthn
 // needs a domain name (localhost included): at an IP address the method
 // is unavailable, and says so.
-func New(st store.Store, publicURL string) (*Method, error) {
+func New(st Store, publicURL string) (*Method, error) {
 	u, err := url.Parse(publicURL)
 	if err != nil {
 		return nil, err
@@ -115,7 +122,7 @@ func (m *Method) keep(ctx context.Context, s mfa.Subject, purpose string, sessio
 }
 
 // take removes, through st, and returns a live ceremony's session data: it works once.
-func take(ctx context.Context, st store.Store, s mfa.Subject, purpose string) (wa.SessionData, error) {
+func take(ctx context.Context, st store.OneTimeCodes, s mfa.Subject, purpose string) (wa.SessionData, error) {
 	var session wa.SessionData
 	c, err := st.OneTimeCode(ctx, s.Organisation.ID, s.Member.ID, purpose)
 	if errors.Is(err, store.ErrNotFound) {
@@ -203,7 +210,7 @@ func (m *Method) BeginRegistration(ctx context.Context, s mfa.Subject) (string, 
 
 // FinishRegistration checks the browser's attestation and stores the key
 // under name, through tx.
-func (m *Method) FinishRegistration(ctx context.Context, tx store.Store, s mfa.Subject, name, credential string) error {
+func (m *Method) FinishRegistration(ctx context.Context, tx Store, s mfa.Subject, name, credential string) error {
 	parsed, err := protocol.ParseCredentialCreationResponseBytes([]byte(credential))
 	if err != nil {
 		return mfa.ErrWrongCode
