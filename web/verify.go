@@ -31,3 +31,20 @@ func (r *Renderer) EmailAddress(w http.ResponseWriter, status int, p EmailAddres
 	p.Title = "Email Address"
 	r.render(w, status, "email-address", p)
 }
+
+// StepPage is the page of a sign-in step. A step returns one as data; the
+// sign-in flow renders it with Renderer.Step.
+type StepPage interface {
+	renderStep(r *Renderer, w http.ResponseWriter, status int)
+}
+
+// Step renders a sign-in step's page.
+func (r *Renderer) Step(w http.ResponseWriter, status int, p StepPage) { p.renderStep(r, w, status) }
+
+func (p VerifyEmailPage) renderStep(r *Renderer, w http.ResponseWriter, status int) {
+	r.VerifyEmail(w, status, p)
+}
+
+func (p PhonePage) renderStep(r *Renderer, w http.ResponseWriter, status int) { r.Phone(w, status, p) }
+
+func (p MFAPage) renderStep(r *Renderer, w http.ResponseWriter, status int) { r.MFA(w, status, p) }

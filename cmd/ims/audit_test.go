@@ -34,7 +34,7 @@ func lockAna(t *testing.T, url string) {
 	org, _ := db.OrganisationByName(ctx, "Acme")
 	g := &lockout.Guard{Store: db, Now: time.Now}
 	for range 5 {
-		if _, err := g.Fail(ctx, lockout.Of(org.ID, "ana@acme.test"), lockout.PolicyOf(org.Settings)); err != nil {
+		if _, err := g.Reserve(ctx, lockout.Of(org.ID, "ana@acme.test"), lockout.PolicyOf(org.Settings)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -224,7 +224,7 @@ func TestMemberActions(t *testing.T) {
 	}
 
 	// Unlock lifts a lock at once.
-	app.DB.RecordSigninFailure(ctx, app.Org.ID, bobM.Email, store.FailureRule{Now: app.Clock.Now(), Threshold: 1, LockFor: time.Hour, Forget: time.Hour})
+	app.DB.ReserveSigninAttempt(ctx, app.Org.ID, bobM.Email, store.FailureRule{Now: app.Clock.Now(), Threshold: 1, LockFor: time.Hour, Forget: time.Hour})
 	if _, body := app.Get(t, owner, "/admin/members?q=bob"); !strings.Contains(body, "status-locked") {
 		t.Error("Team Members does not show the lock")
 	}

@@ -56,14 +56,25 @@ const ActorCommandLine = "command line"
 // maxUserAgent bounds the user agent kept, as sessions do.
 const maxUserAgent = 512
 
-// Event starts an entry about a request at time at: its client address and
-// user agent filled in. The caller adds member, email, actor and detail.
-func Event(r *http.Request, at time.Time, orgID int64, kind string) store.AuditEvent {
+// Origin is where a request came from, as the audit log records it.
+type Origin struct {
+	Address   string // the client address (behind a trusted proxy, the one it reports)
+	UserAgent string // at most 512 bytes
+}
+
+// OriginOf reads a request's origin.
+func OriginOf(r *http.Request) Origin {
 	ua := r.UserAgent()
 	if len(ua) > maxUserAgent {
 		ua = ua[:maxUserAgent]
 	}
-	return store.AuditEvent{OrgID: orgID, At: at, Kind: kind, Address: clientaddr.Of(r), UserAgent: ua}
+	return Origin{Address: clientaddr.Of(r), UserAgent: ua}
+}
+
+// Event starts an entry about a request from o at time at. The caller adds
+// member, email, actor and detail.
+func Event(o Origin, at time.Time, orgID int64, kind string) store.AuditEvent {
+	return store.AuditEvent{OrgID: orgID, At: at, Kind: kind, Address: o.Address, UserAgent: o.UserAgent}
 }
 
 // About sets who the entry concerns; the member is also the actor.

@@ -41,7 +41,7 @@ func (h *ChangeHandler) verify(w http.ResponseWriter, r *http.Request) {
 		} else if err != nil {
 			return err
 		}
-		e := audit.About(audit.Event(r, h.Codes.Now(), si.Organisation.ID, audit.EmailVerify), si.Member)
+		e := audit.About(audit.Event(audit.OriginOf(r), h.Codes.Now(), si.Organisation.ID, audit.EmailVerify), si.Member)
 		e.Detail = "verified in My Profile"
 		return h.Store.AppendAuditEvent(ctx, &e)
 	})
@@ -79,7 +79,7 @@ func (h *ChangeHandler) applyChange(ctx context.Context, r *http.Request, tx Sto
 		Data: mail.Data{Organisation: org.Name, Name: m.Name, Extra: map[string]string{"new": to}}}); err != nil {
 		return err
 	}
-	e := audit.About(audit.Event(r, h.Codes.Now(), org.ID, audit.EmailChange), m)
+	e := audit.About(audit.Event(audit.OriginOf(r), h.Codes.Now(), org.ID, audit.EmailChange), m)
 	e.Detail = "from " + m.Email + " to " + to
 	return tx.AppendAuditEvent(ctx, &e)
 }

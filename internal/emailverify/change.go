@@ -2,14 +2,17 @@ package emailverify
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"imslogin/internal/membership"
 	"imslogin/internal/otpcode"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
+	"imslogin/internal/throttle"
 	"imslogin/web"
 )
 
@@ -113,8 +116,10 @@ func taken(ctx context.Context, s Store, orgID int64, email string) bool {
 
 // sent answers after sending a code: back to the page, which asks for it.
 func (h *ChangeHandler) sent(w http.ResponseWriter, r *http.Request, err error, edit func(*web.EmailAddressPage)) {
-	if n, status, ok := tooSoon(w, err); ok {
-		h.refuse(w, r, status, n.Text, edit)
+	var wait *otpcode.TooSoonError
+	if errors.As(err, &wait) {
+		w.Header().Set("Retry-After", strconv.Itoa(throttle.RetryAfterSeconds(wait.Wait)))
+		h.refuse(w, r, http.StatusTooManyRequests, tooSoonNotice(wait.Wait).Text, edit)
 		return
 	}
 	if err != nil {

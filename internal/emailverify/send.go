@@ -30,8 +30,9 @@ const (
 	PurposeChange = "change-email"
 )
 
-// MaxAttempts is how many wrong codes one sign-in or one change of
-// address may take; the last of them ends it.
+// MaxAttempts is how many wrong codes one change of address may take; the
+// last of them ends it. At sign-in the flow's own limit applies
+// (signin.MaxAttempts).
 const MaxAttempts = 5
 
 // sendCode issues a code and queues its email through tx, so the code

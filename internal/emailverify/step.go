@@ -3,10 +3,9 @@ package emailverify
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"imslogin/internal/audit"
 	"imslogin/internal/otpcode"
@@ -20,8 +19,6 @@ import (
 type Step struct {
 	Store Store
 	Codes *otpcode.Issuer
-	Pages *web.Renderer
-	Log   *slog.Logger
 }
 
 var (
@@ -33,7 +30,7 @@ var (
 func (s *Step) Name() string { return "verify-email" }
 
 // Needed reports whether the member must verify their email now.
-func (s *Step) Needed(ctx context.Context, f *signin.Flow) (bool, error) {
+func (s *Step) Needed(_ context.Context, f *signin.Flow, _ signin.Input) (bool, error) {
 	return f.Organisation.Settings.RequireVerifiedEmail && !f.Member.EmailVerified, nil
 }
 
@@ -50,33 +47,40 @@ func (s *Step) Enter(ctx context.Context, f *signin.Flow) error {
 	return err
 }
 
-// Show renders the code form.
-func (s *Step) Show(w http.ResponseWriter, r *http.Request, f *signin.Flow) {
-	s.render(w, http.StatusOK, f, web.TakeFlash(w, r))
+// Show returns the code form.
+func (s *Step) Show(_ context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
+	return signin.Show(http.StatusOK, page(f, in.Notice)), nil
 }
 
-func (s *Step) render(w http.ResponseWriter, status int, f *signin.Flow, n web.Notice) {
-	s.Pages.VerifyEmail(w, status, web.VerifyEmailPage{Layout: web.Layout{Notice: n}, Email: f.Member.Email,
-		AttemptsLeft: MaxAttempts - f.Attempts})
+func page(f *signin.Flow, n web.Notice) web.VerifyEmailPage {
+	return web.VerifyEmailPage{Layout: web.Layout{Notice: n}, Email: f.Member.Email,
+		AttemptsLeft: signin.MaxAttempts - f.Attempts}
+}
+
+// Guess: Verify Email with a well-formed code (the default form).
+func (s *Step) Guess(in signin.Input) bool {
+	switch in.Form.Get("action") {
+	case "resend", "skip":
+		return false
+	}
+	return true
 }
 
 // Submit handles the three forms of the page: Verify Email (the default),
 // Resend Code and Skip for now.
-func (s *Step) Submit(w http.ResponseWriter, r *http.Request, f *signin.Flow) bool {
-	switch r.PostFormValue("action") {
+func (s *Step) Submit(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
+	switch in.Form.Get("action") {
 	case "resend":
-		s.resend(w, r, f)
-		return false
+		return s.resend(ctx, f, in)
 	case "skip":
-		return s.skip(w, r, f)
+		return s.skip(ctx, f, in)
 	}
-	return s.verify(w, r, f)
+	return s.verify(ctx, f, in)
 }
 
-func (s *Step) verify(w http.ResponseWriter, r *http.Request, f *signin.Flow) bool {
-	ctx := r.Context()
+func (s *Step) verify(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.Codes.Use(ctx, s.Store, f.OrgID, f.MemberID, PurposeVerify, r.PostFormValue("code"))
+		c, err := s.Codes.Use(ctx, s.Store, f.OrgID, f.MemberID, PurposeVerify, in.Form.Get("code"))
 		if err != nil {
 			return err
 		}
@@ -85,29 +89,23 @@ func (s *Step) verify(w http.ResponseWriter, r *http.Request, f *signin.Flow) bo
 		} else if err != nil {
 			return err
 		}
-		e := audit.About(audit.Event(r, s.Codes.Now(), f.OrgID, audit.EmailVerify), f.Member)
+		e := audit.About(audit.Event(in.Origin, s.Codes.Now(), f.OrgID, audit.EmailVerify), f.Member)
 		e.Detail = "verified at sign-in"
 		return s.Store.AppendAuditEvent(ctx, &e)
 	})
 	if err == nil || errors.Is(err, otpcode.ErrNoCode) && s.verifiedMeanwhile(ctx, f) {
 		// The second of a double click finds the code used by the first.
 		f.Member.EmailVerified = true
-		return true
+		return signin.Passed(), nil
+	}
+	notice, status, known := codeNotice(err, signin.MaxAttempts-f.Attempts)
+	if !known {
+		return signin.Outcome{}, err
 	}
 	if errors.Is(err, otpcode.ErrWrong) {
-		f.Attempts++
-		if f.Attempts >= MaxAttempts {
-			f.Fail(fmt.Sprintf("%d wrong email codes", f.Attempts))
-			return false
-		}
+		return signin.Wrong("wrong email code", status, page(f, notice)), nil
 	}
-	notice, status, known := codeNotice(err, MaxAttempts-f.Attempts)
-	if !known {
-		s.serverError(w, err)
-		return false
-	}
-	s.render(w, status, f, notice)
-	return false
+	return signin.Show(status, page(f, notice)), nil
 }
 
 // verifiedMeanwhile reports whether the member's address, as the flow
@@ -137,49 +135,34 @@ func codeNotice(err error, attemptsLeft int) (n web.Notice, status int, known bo
 	return web.Notice{Kind: "error", Text: text}, http.StatusUnprocessableEntity, true
 }
 
-func (s *Step) resend(w http.ResponseWriter, r *http.Request, f *signin.Flow) {
-	ctx := r.Context()
+func (s *Step) resend(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
 		return sendCode(ctx, s.Store, s.Codes, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
 	})
-	if n, status, ok := tooSoon(w, err); ok {
-		s.render(w, status, f, n)
-		return
+	var wait *otpcode.TooSoonError
+	if errors.As(err, &wait) {
+		return signin.Show(http.StatusTooManyRequests, page(f, tooSoonNotice(wait.Wait))).RetryAfter(wait.Wait), nil
 	}
 	if err != nil {
-		s.serverError(w, err)
-		return
+		return signin.Outcome{}, err
 	}
-	web.SetFlash(w, "code-resent")
-	http.Redirect(w, r, "/login/"+s.Name(), http.StatusSeeOther)
+	return signin.Again("code-resent"), nil
 }
 
-// tooSoon answers a resend refused by the wait between codes.
-func tooSoon(w http.ResponseWriter, err error) (web.Notice, int, bool) {
-	var e *otpcode.TooSoonError
-	if !errors.As(err, &e) {
-		return web.Notice{}, 0, false
-	}
-	secs := throttle.RetryAfterSeconds(e.Wait)
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
+// tooSoonNotice answers a resend refused by the wait between codes.
+func tooSoonNotice(wait time.Duration) web.Notice {
+	secs := throttle.RetryAfterSeconds(wait)
 	return web.Notice{Kind: "error", Text: "We sent a code moments ago. Please wait " + plural(secs, "second") +
-		" before asking for another, and check your junk or spam folder meanwhile."}, http.StatusTooManyRequests, true
+		" before asking for another, and check your junk or spam folder meanwhile."}
 }
 
-func (s *Step) skip(w http.ResponseWriter, r *http.Request, f *signin.Flow) bool {
-	e := audit.About(audit.Event(r, s.Codes.Now(), f.OrgID, audit.EmailVerify), f.Member)
+func (s *Step) skip(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
+	e := audit.About(audit.Event(in.Origin, s.Codes.Now(), f.OrgID, audit.EmailVerify), f.Member)
 	e.Detail = "skipped at sign-in (Skip for now)"
-	if err := s.Store.AppendAuditEvent(r.Context(), &e); err != nil {
-		s.serverError(w, err)
-		return false
+	if err := s.Store.AppendAuditEvent(ctx, &e); err != nil {
+		return signin.Outcome{}, err
 	}
-	return true
-}
-
-func (s *Step) serverError(w http.ResponseWriter, err error) {
-	s.Log.Error("email verification", "err", err)
-	s.Pages.Error(w, http.StatusInternalServerError, web.ErrorPage{Heading: "Something went wrong",
-		Message: "We couldn't complete your sign-in because of a problem on our side. Please try again in a moment."})
+	return signin.Passed(), nil
 }
 
 func plural(n int, unit string) string {

@@ -4,11 +4,18 @@
 // organisation's threshold. Counting is one atomic statement, so nodes
 // sharing a database lock at exactly the threshold.
 //
+// An attempt is counted before its secret is checked (Reserve), and the
+// count refuses it once the identifier is locked: however many guesses
+// arrive at once, at most the threshold's worth is ever checked. A guess
+// that proves right clears the count (Succeeded); one that proves wrong is
+// recorded (Failed), and the one that locked also records the lockout and
+// emails the member.
+//
 // The identifier is what was typed, not a member, so an address that is no
 // member locks exactly like one that is, and "Account locked" tells nobody
 // who is a member. While locked, every attempt gets the same answer without
-// its password being checked. Later sign-in steps (email codes, second
-// factors) call Fail too, so guesses there count against the same lock.
+// its password being checked. Wrong answers at later sign-in steps (email
+// codes, second factors) are counted with Fail, against the same lock.
 package lockout
 
 import (
@@ -112,29 +119,50 @@ func (g *Guard) Judge(l store.Lockout) (lockedUntil time.Time) {
 	return l.LockedUntil
 }
 
-// Result is the state a failure left.
-type Result struct {
-	Failures int
-	// LockedUntil is when the lock lifts; zero if not locked.
+// Reservation is an attempt counted before its secret is checked.
+type Reservation struct {
+	ID       Identifier
+	Failures int // the count with this attempt
+	// Locks is set when this attempt's count set the lock: if its secret
+	// proves wrong, it records the lockout and tells the member.
+	Locks       bool
 	LockedUntil time.Time
-	// JustLocked is true for the one failure that locked: only it should
-	// record the lockout and send the email.
-	JustLocked bool
 }
 
-// Fail counts one failure, inside the transaction that also records it
-// when ctx carries one.
-func (g *Guard) Fail(ctx context.Context, id Identifier, p Policy) (Result, error) {
+// LockedError refuses an attempt while its identifier is locked.
+type LockedError struct{ Until time.Time }
+
+func (e *LockedError) Error() string {
+	return "account locked until " + e.Until.UTC().Format(time.RFC3339)
+}
+
+// Reserve counts an attempt at id before its secret is checked: the
+// reserve-then-check order is what keeps a burst of concurrent guesses from
+// passing the threshold. While id is locked it returns a *LockedError and
+// counts nothing. An attempt that proves right is forgotten by Succeeded;
+// one that proves wrong is recorded by Failed.
+func (g *Guard) Reserve(ctx context.Context, id Identifier, p Policy) (Reservation, error) {
 	now := g.Now()
-	l, err := g.Store.RecordSigninFailure(ctx, id.OrgID, id.Key,
+	l, reserved, err := g.Store.ReserveSigninAttempt(ctx, id.OrgID, id.Key,
 		store.FailureRule{Now: now, Threshold: p.Threshold, LockFor: p.Duration, Forget: Forget})
 	if err != nil {
-		return Result{}, err
+		return Reservation{}, err
 	}
-	if !l.Locked(now) {
-		return Result{Failures: l.Failures}, nil
+	if !reserved {
+		return Reservation{}, &LockedError{Until: l.LockedUntil}
 	}
-	return Result{Failures: l.Failures, LockedUntil: l.LockedUntil, JustLocked: l.Failures == p.Threshold}, nil
+	res := Reservation{ID: id, Failures: l.Failures}
+	if l.Locked(now) {
+		res.Locks, res.LockedUntil = true, l.LockedUntil
+	}
+	return res, nil
+}
+
+// Release gives back a reservation whose secret was never checked (the
+// hashing pool was busy), or proved right before the sign-in ended: the
+// failures before it stay counted until the whole sign-in succeeds.
+func (g *Guard) Release(ctx context.Context, res Reservation) error {
+	return g.Store.ReleaseSigninAttempt(ctx, res.ID.OrgID, res.ID.Key, res.Locks)
 }
 
 // Succeeded forgets id's failures after a complete sign-in.

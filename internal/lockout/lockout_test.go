@@ -2,6 +2,7 @@ package lockout_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -28,28 +29,38 @@ func TestPolicyValidate(t *testing.T) {
 	}
 }
 
-func TestFailLocksOnceAndLifts(t *testing.T) {
+// TestReserveLocksOnceAndLifts: the third reservation locks, later ones
+// are refused without being counted, and the lock lifts on time.
+func TestReserveLocksOnceAndLifts(t *testing.T) {
 	ctx := context.Background()
 	db := sqltest.NewSQLite(t)
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 	g := &lockout.Guard{Store: db, Now: func() time.Time { return now }}
 	id := lockout.Of(1, "ana@acme.test")
 	p := lockout.Policy{Threshold: 3, Duration: 15 * time.Minute}
-	var justLocked int
+	var locks, refused int
 	for i := 1; i <= 5; i++ {
-		r, err := g.Fail(ctx, id, p)
-		if err != nil {
+		r, err := g.Reserve(ctx, id, p)
+		var locked *lockout.LockedError
+		switch {
+		case errors.As(err, &locked):
+			refused++
+			if !locked.Until.Equal(now.Add(15 * time.Minute)) {
+				t.Errorf("attempt %d refused until %v", i, locked.Until)
+			}
+			continue
+		case err != nil:
 			t.Fatal(err)
 		}
-		if locked := !r.LockedUntil.IsZero(); locked != (i >= 3) {
-			t.Errorf("failure %d: locked %v", i, locked)
+		if r.Failures != i || r.Locks != (i == 3) {
+			t.Errorf("attempt %d: %+v, want count %d and locking only at 3", i, r, i)
 		}
-		if r.JustLocked {
-			justLocked++
+		if r.Locks {
+			locks++
 		}
 	}
-	if justLocked != 1 {
-		t.Errorf("%d failures reported locking, want exactly one", justLocked)
+	if locks != 1 || refused != 2 {
+		t.Errorf("%d attempts locked and %d were refused, want 1 and 2", locks, refused)
 	}
 	if until, _ := g.LockedUntil(ctx, id); !until.Equal(now.Add(15 * time.Minute)) {
 		t.Errorf("locked until %v", until)
@@ -79,7 +90,9 @@ func TestUnlock(t *testing.T) {
 	if was, err := g.Unlock(ctx, id); was || err != nil {
 		t.Errorf("unlock of nothing: %v, %v", was, err)
 	}
-	g.Fail(ctx, id, lockout.Policy{Threshold: 1, Duration: time.Hour})
+	if _, err := g.Reserve(ctx, id, lockout.Policy{Threshold: 1, Duration: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
 	if was, err := g.Unlock(ctx, id); !was || err != nil {
 		t.Errorf("unlock of a lock: %v, %v", was, err)
 	}

@@ -3,7 +3,6 @@ package lockout
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -29,34 +28,46 @@ func For(org store.Organisation, m store.Member, reason string) Failure {
 	return Failure{ID: Of(org.ID, m.Email), Policy: PolicyOf(org.Settings), Org: org, Member: m, Email: m.Email, Reason: reason}
 }
 
-// Record counts f and, for a real organisation, appends it to the audit
-// log, all in one transaction. The failure that locks also records the
-// lockout and queues the member's email in that transaction.
-func (g *Guard) Record(r *http.Request, f Failure) (Result, error) {
-	ctx := r.Context()
-	var res Result
-	err := g.Store.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		if res, err = g.Fail(ctx, f.ID, f.Policy); err != nil {
+// Failed records an attempt whose secret proved wrong, after Reserve
+// counted it: for a real organisation the audit entry and, when this
+// attempt locked, the lockout entry and the member's email, in one
+// transaction. It returns a *LockedError when the identifier is locked now.
+func (g *Guard) Failed(ctx context.Context, o audit.Origin, f Failure, res Reservation) error {
+	if f.Org.ID != 0 {
+		err := g.Store.InTx(ctx, func(ctx context.Context) error {
+			e := g.FailureEvent(o, f.Org, f.Member, f.Email, f.Reason)
+			if err := g.Store.AppendAuditEvent(ctx, &e); err != nil {
+				return err
+			}
+			if !res.Locks {
+				return nil
+			}
+			return g.recordLock(ctx, o, f, res)
+		})
+		if err != nil {
 			return err
 		}
-		if f.Org.ID == 0 {
-			return nil // no organisation's log to write to
-		}
-		e := g.FailureEvent(r, f.Org, f.Member, f.Email, f.Reason)
-		if err := g.Store.AppendAuditEvent(ctx, &e); err != nil {
-			return err
-		}
-		if !res.JustLocked {
-			return nil
-		}
-		return g.recordLock(ctx, r, f, res)
-	})
-	return res, err
+	}
+	if res.Locks {
+		return &LockedError{Until: res.LockedUntil}
+	}
+	return nil
 }
 
-func (g *Guard) recordLock(ctx context.Context, r *http.Request, f Failure, res Result) error {
-	e := g.FailureEvent(r, f.Org, f.Member, f.Email,
+// Fail counts and records a wrong answer that was checked without a
+// reservation of its own (a later sign-in step's, bounded by the flow's
+// attempts): Reserve, then Failed. It returns a *LockedError when the
+// identifier is locked now.
+func (g *Guard) Fail(ctx context.Context, o audit.Origin, f Failure) error {
+	res, err := g.Reserve(ctx, f.ID, f.Policy)
+	if err != nil {
+		return err
+	}
+	return g.Failed(ctx, o, f, res)
+}
+
+func (g *Guard) recordLock(ctx context.Context, o audit.Origin, f Failure, res Reservation) error {
+	e := g.FailureEvent(o, f.Org, f.Member, f.Email,
 		fmt.Sprintf("%d failed attempts; locked until %s", res.Failures, res.LockedUntil.UTC().Format(time.RFC3339)))
 	e.Kind = audit.Lockout
 	if err := g.Store.AppendAuditEvent(ctx, &e); err != nil {
@@ -74,8 +85,8 @@ func (g *Guard) recordLock(ctx context.Context, r *http.Request, f Failure, res 
 
 // FailureEvent is a sign-in failure entry. The person who typed the email
 // is not known to be its owner, so no actor is named.
-func (g *Guard) FailureEvent(r *http.Request, org store.Organisation, m store.Member, email, reason string) store.AuditEvent {
-	e := audit.Event(r, g.Now(), org.ID, audit.SigninFailure)
+func (g *Guard) FailureEvent(o audit.Origin, org store.Organisation, m store.Member, email, reason string) store.AuditEvent {
+	e := audit.Event(o, g.Now(), org.ID, audit.SigninFailure)
 	e.MemberID, e.Email, e.Detail = m.ID, email, reason
 	return e
 }

@@ -86,7 +86,7 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request) {
 		if err := h.Store.UpdateProfile(ctx, si.Organisation.ID, si.Member.ID, name, about); err != nil {
 			return err
 		}
-		e := audit.About(audit.Event(r, h.Now(), si.Organisation.ID, audit.MemberChange), si.Member)
+		e := audit.About(audit.Event(audit.OriginOf(r), h.Now(), si.Organisation.ID, audit.MemberChange), si.Member)
 		e.Detail = "profile updated"
 		return h.Store.AppendAuditEvent(ctx, &e)
 	})
@@ -125,7 +125,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 			Data: avatar, UpdatedAt: h.Now()}); err != nil {
 			return err
 		}
-		e := audit.About(audit.Event(r, h.Now(), si.Organisation.ID, audit.MemberChange), si.Member)
+		e := audit.About(audit.Event(audit.OriginOf(r), h.Now(), si.Organisation.ID, audit.MemberChange), si.Member)
 		e.Detail = "profile picture changed"
 		return h.Store.AppendAuditEvent(ctx, &e)
 	})

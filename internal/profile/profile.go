@@ -88,28 +88,26 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(ctx)
 	org, m := si.Organisation, si.Member
 	pw := r.PostFormValue("password")
-	if h.refuseIfLocked(w, r, si) {
-		return
-	}
 	withHash, err := h.Store.MemberByID(ctx, org.ID, m.ID)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
+	// The attempt is counted before the current password is checked, so a
+	// burst of guesses gets no more checked than the lockout allows.
+	failure := lockout.For(org, m, "change password: wrong current password")
+	res, err := h.Lockout.Reserve(ctx, failure.ID, failure.Policy)
+	if h.refused(w, r, si, err) {
+		return
+	}
 	ok, _, err := h.Hasher.Verify(ctx, r.PostFormValue("current_password"), withHash.PasswordHash)
 	if err != nil {
-		h.serverError(w, r, err)
+		h.serverError(w, r, errors.Join(err, h.Lockout.Release(ctx, res)))
 		return
 	}
 	var problems []string
 	if !ok {
-		res, err := h.Lockout.Record(r, lockout.For(org, m, "change password: wrong current password"))
-		if err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		if !res.LockedUntil.IsZero() {
-			h.locked(w, si, res.LockedUntil)
+		if h.refused(w, r, si, h.Lockout.Failed(ctx, audit.OriginOf(r), failure, res)) {
 			return
 		}
 		problems = append(problems, "your current password is not correct")
@@ -121,6 +119,11 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	problems = append(problems, password.Problems(err)...)
+	if ok && len(problems) > 0 { // the current password was right: its attempt is given back
+		if err := h.Lockout.Release(ctx, res); err != nil {
+			h.Log.Warn("give back a password attempt", "err", err)
+		}
+	}
 	if len(problems) > 0 {
 		page := h.page(si)
 		s := password.Estimate(pw, m.Email, m.Name, org.Name)
@@ -144,7 +147,7 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 		if err := h.Lockout.Succeeded(ctx, lockout.Of(org.ID, m.Email)); err != nil {
 			return err
 		}
-		e := audit.About(audit.Event(r, h.Now(), org.ID, audit.PasswordChange), m)
+		e := audit.About(audit.Event(audit.OriginOf(r), h.Now(), org.ID, audit.PasswordChange), m)
 		if err := h.Store.AppendAuditEvent(ctx, &e); err != nil {
 			return err
 		}
@@ -165,16 +168,18 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 
 // refuseIfLocked answers "Account locked" while the member's sign-in is
 // locked: the current password is not even checked then.
-func (h *Handler) refuseIfLocked(w http.ResponseWriter, r *http.Request, si store.SignedIn) bool {
-	until, err := h.Lockout.LockedUntil(r.Context(), lockout.Of(si.Organisation.ID, si.Member.Email))
-	if err != nil {
+// refused answers err, if any: "Account locked" for a *lockout.LockedError,
+// else a server error. It reports whether it answered.
+func (h *Handler) refused(w http.ResponseWriter, r *http.Request, si store.SignedIn, err error) bool {
+	var locked *lockout.LockedError
+	switch {
+	case errors.As(err, &locked):
+		h.locked(w, si, locked.Until)
+	case err != nil:
 		h.serverError(w, r, err)
-		return true
-	}
-	if until.IsZero() {
+	default:
 		return false
 	}
-	h.locked(w, si, until)
 	return true
 }
 

@@ -13,7 +13,7 @@ import (
 	"imslogin/internal/mfa"
 	"imslogin/internal/mfa/backup"
 	"imslogin/internal/mfa/code"
-	"imslogin/internal/mfa/step"
+	"imslogin/internal/mfa/phone"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/mfa/webauthn"
 	"imslogin/internal/session"
@@ -115,7 +115,7 @@ func (h *SecurityHandler) change(w http.ResponseWriter, r *http.Request, detail,
 		if err := fn(ctx, si); err != nil {
 			return err
 		}
-		e := audit.About(audit.Event(r, h.Now(), si.Organisation.ID, audit.MFAChange), si.Member)
+		e := audit.About(audit.Event(audit.OriginOf(r), h.Now(), si.Organisation.ID, audit.MFAChange), si.Member)
 		e.Detail = detail
 		return h.Store.AppendAuditEvent(ctx, &e)
 	})
@@ -268,7 +268,7 @@ func (h *SecurityHandler) showPhone(w http.ResponseWriter, r *http.Request) {
 
 func (h *SecurityHandler) renderPhone(w http.ResponseWriter, r *http.Request, status int, notice web.Notice, number, region string) {
 	si, _ := session.SignedInFrom(r.Context())
-	page, err := step.PhonePage(r.Context(), h.Store, si.Organisation.ID, si.Member.ID, h.Now(), number, region)
+	page, err := phone.Page(r.Context(), h.Store, si.Organisation.ID, si.Member.ID, h.Now(), number, region)
 	if err != nil {
 		h.serverError(w, err)
 		return
@@ -281,7 +281,7 @@ func (h *SecurityHandler) submitPhone(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(r.Context())
 	ctx := r.Context()
 	if r.PostFormValue("action") == "send" {
-		notice, err := step.SendPhoneCode(ctx, h.Store, si.Organisation, si.Member.ID, r, h.Now())
+		notice, err := phone.SendCode(ctx, h.Store, si.Organisation, si.Member.ID, r.PostForm, h.Now())
 		switch {
 		case err != nil:
 			h.serverError(w, err)
@@ -292,7 +292,7 @@ func (h *SecurityHandler) submitPhone(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	number, err := code.Check(ctx, h.Store, si.Organisation.ID, si.Member.ID, step.PhoneChannel, r.PostFormValue("code"), h.Now())
+	number, err := phone.Check(ctx, h.Store, si.Organisation.ID, si.Member.ID, r.PostFormValue("code"), h.Now())
 	if errors.Is(err, mfa.ErrWrongCode) {
 		h.renderPhone(w, r, http.StatusUnauthorized, web.Notice{Kind: "error",
 			Text: "That code is not right, or it has expired. Check it, or send a new one."}, "", "")

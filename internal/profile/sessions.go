@@ -57,7 +57,7 @@ func (h *SessionsHandler) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = h.Sessions.Revoke(r.Context(), si, id, func(ctx context.Context) error {
-		e := audit.About(audit.Event(r, h.Now(), si.Session.OrgID, audit.SessionRevoke), si.Member)
+		e := audit.About(audit.Event(audit.OriginOf(r), h.Now(), si.Session.OrgID, audit.SessionRevoke), si.Member)
 		e.Detail = "session " + strconv.FormatInt(id, 10)
 		if id == si.Session.ID {
 			e.Detail += " (this browser)"
@@ -84,7 +84,7 @@ func (h *SessionsHandler) revoke(w http.ResponseWriter, r *http.Request) {
 func (h *SessionsHandler) everywhere(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(r.Context())
 	err := h.Sessions.EndEverywhere(w, r, si, func(ctx context.Context) error {
-		e := audit.About(audit.Event(r, h.Now(), si.Session.OrgID, audit.SignoutEverywhere), si.Member)
+		e := audit.About(audit.Event(audit.OriginOf(r), h.Now(), si.Session.OrgID, audit.SignoutEverywhere), si.Member)
 		return h.Audit.AppendAuditEvent(ctx, &e)
 	})
 	if err != nil {

@@ -152,7 +152,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, f linkForm) {
 		if err := f.apply(ctx, org, m, hash); err != nil {
 			return err
 		}
-		e := audit.About(audit.Event(r, h.Now(), org.ID, f.auditKind), m)
+		e := audit.About(audit.Event(audit.OriginOf(r), h.Now(), org.ID, f.auditKind), m)
 		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 	if err != nil {

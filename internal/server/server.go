@@ -142,11 +142,11 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	methods := mfa.NewRegistry(&code.Email{Store: db}, &code.SMS{Store: db}, &totp.Method{Store: db, Secrets: opts.Secrets},
 		keys, &backup.Method{Store: db})
 	mfaSteps := &step.Deps{Store: db, Methods: methods, Devices: &trusted.Devices{Store: db, Secure: cfg.Secure()},
-		Secrets: opts.Secrets, Pages: pages, Log: log, Now: opts.Now}
+		Secrets: opts.Secrets}
 	// The steps of a sign-in after the password, in order: email
 	// verification, any given, then the second factor.
 	steps := append([]signin.Step{
-		&emailverify.Step{Store: db, Codes: codes, Pages: pages, Log: log},
+		&emailverify.Step{Store: db, Codes: codes},
 	}, opts.Steps...)
 	steps = append(steps, &step.Phone{Deps: mfaSteps}, &step.Second{Deps: mfaSteps})
 	dashboardLinks = append(dashboardLinks, web.Link{Title: "Security", Href: "/profile/security",

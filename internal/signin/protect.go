@@ -2,14 +2,13 @@ package signin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"imslogin/internal/lockout"
+	"imslogin/internal/audit"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/internal/throttle"
@@ -48,28 +47,9 @@ func throttled(w http.ResponseWriter, wait time.Duration) web.Notice {
 		Text: fmt.Sprintf("Too many sign-in attempts. Please wait %s and try again.", web.InWords(time.Duration(secs)*time.Second))}
 }
 
-// lockedError means the identifier is locked until Until.
-type lockedError struct{ Until time.Time }
-
-func (e *lockedError) Error() string { return "account locked until " + e.Until.String() }
-
-// recordFailure counts and records f (see lockout.Guard.Record). It
-// returns errWrongCredentials, or a *lockedError when the identifier is now
-// locked.
-func (h *Handler) recordFailure(r *http.Request, f lockout.Failure) error {
-	res, err := h.Lockout.Record(r, f)
-	if err != nil {
-		return err
-	}
-	if !res.LockedUntil.IsZero() {
-		return &lockedError{Until: res.LockedUntil}
-	}
-	return errWrongCredentials
-}
-
 // auditFailure is a sign-in failure entry (see lockout.Guard.FailureEvent).
-func (h *Handler) auditFailure(r *http.Request, org store.Organisation, m store.Member, email, reason string) store.AuditEvent {
-	return h.Lockout.FailureEvent(r, org, m, email, reason)
+func (h *Handler) auditFailure(o audit.Origin, org store.Organisation, m store.Member, email, reason string) store.AuditEvent {
+	return h.Lockout.FailureEvent(o, org, m, email, reason)
 }
 
 // appendAudit writes an entry that records no other change.
@@ -77,11 +57,4 @@ func (h *Handler) appendAudit(ctx context.Context, e store.AuditEvent) {
 	if err := h.Store.AppendAuditEvent(ctx, &e); err != nil {
 		h.Log.Error("audit", "kind", e.Kind, "err", err)
 	}
-}
-
-// asLocked finds a *lockedError in err.
-func asLocked(err error) (*lockedError, bool) {
-	var le *lockedError
-	ok := errors.As(err, &le)
-	return le, ok
 }

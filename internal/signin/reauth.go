@@ -45,15 +45,9 @@ func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
 		h.Pages.Reauth(w, http.StatusTooManyRequests, page)
 		return
 	}
-	org, member := si.Organisation, si.Member
-	id := lockout.Of(org.ID, member.Email)
-	err := h.refuseIfLocked(ctx, id, func() {
-		h.appendAudit(ctx, h.auditFailure(r, org, member, member.Email, "re-authentication: account locked"))
-	})
-	if err == nil {
-		err = h.verifyReauth(w, r, si, id, pw)
-	}
-	if locked, ok := asLocked(err); ok {
+	err := h.verifyReauth(w, r, si, pw)
+	var locked *lockout.LockedError
+	if errors.As(err, &locked) {
 		page.Notice = web.LockedNotice(locked.Until, h.Now())
 		h.Pages.Reauth(w, http.StatusLocked, page)
 		return
@@ -75,27 +69,35 @@ func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, page.ReturnTo, http.StatusSeeOther)
 }
 
-// verifyReauth checks the password; on success the session is renewed and
-// the re-authentication recorded in one transaction.
-func (h *Handler) verifyReauth(w http.ResponseWriter, r *http.Request, si store.SignedIn, id lockout.Identifier, pw string) error {
-	ctx := r.Context()
+// verifyReauth counts the attempt, then checks the password; on success
+// the session is renewed, the count cleared and the re-authentication
+// recorded in one transaction.
+func (h *Handler) verifyReauth(w http.ResponseWriter, r *http.Request, si store.SignedIn, pw string) error {
+	ctx, o := r.Context(), audit.OriginOf(r)
 	org := si.Organisation
 	member, err := h.Store.MemberByID(ctx, org.ID, si.Member.ID) // the session carries no password hash
 	if err != nil {
 		return err
 	}
-	ok, _, err := h.Hasher.Verify(ctx, pw, member.PasswordHash)
+	f := lockout.For(org, member, "re-authentication: wrong password")
+	res, err := h.reserve(ctx, f, func() {
+		h.appendAudit(ctx, h.auditFailure(o, org, member, member.Email, "re-authentication: account locked"))
+	})
 	if err != nil {
 		return err
 	}
+	ok, _, err := h.Hasher.Verify(ctx, pw, member.PasswordHash)
+	if err != nil {
+		return errors.Join(err, h.Lockout.Release(ctx, res))
+	}
 	if !ok {
-		return h.recordFailure(r, lockout.For(org, member, "re-authentication: wrong password"))
+		return h.failed(ctx, o, f, res)
 	}
 	return h.Sessions.Reauthenticated(w, r, si, func(ctx context.Context) error {
-		if err := h.Lockout.Succeeded(ctx, id); err != nil {
+		if err := h.Lockout.Succeeded(ctx, f.ID); err != nil {
 			return err
 		}
-		e := audit.About(audit.Event(r, h.Now(), org.ID, audit.Reauthenticate), member)
+		e := audit.About(audit.Event(o, h.Now(), org.ID, audit.Reauthenticate), member)
 		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 }

@@ -113,14 +113,14 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 		h.Pages.Login(w, http.StatusTooManyRequests, page)
 		return
 	}
-	org, member, counted, err := h.checkPassword(r, a)
-	if locked, ok := asLocked(err); ok {
+	org, member, res, err := h.checkPassword(r.Context(), audit.OriginOf(r), a)
+	var locked *lockout.LockedError
+	switch {
+	case errors.As(err, &locked):
 		h.Log.Info("sign-in refused: locked", "organisation", a.organisation, "address", session.ClientAddress(r))
 		page.Notice = web.LockedNotice(locked.Until, h.Now())
 		h.Pages.Login(w, http.StatusLocked, page)
 		return
-	}
-	switch {
 	case errors.Is(err, password.ErrBusy):
 		w.Header().Set("Retry-After", "2")
 		page.Notice = web.Notice{Kind: "error", Text: "Sign-in is very busy right now. Please try again in a few seconds."}
@@ -137,7 +137,10 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	// Only now, after a correct password, may the page say something specific.
 	if refusal := refusalFor(member); refusal != "" {
-		h.appendAudit(r.Context(), h.auditFailure(r, org, member, member.Email, refusal))
+		if err := h.Lockout.Release(r.Context(), res); err != nil {
+			h.Log.Warn("give back a sign-in attempt", "err", err)
+		}
+		h.appendAudit(r.Context(), h.auditFailure(audit.OriginOf(r), org, member, member.Email, refusal))
 		page.Notice = web.Notice{Kind: "error", Text: refusal}
 		h.Pages.Login(w, http.StatusForbidden, page)
 		return
@@ -147,7 +150,7 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 			AMR: []string{"pwd"}},
 		Organisation: org,
 		Member:       member,
-		noFailures:   !counted,
+		reservation:  &res,
 	}
 	h.advance(w, r, f, 0)
 }
@@ -169,84 +172,94 @@ func (h *Handler) Continue(w http.ResponseWriter, r *http.Request, org store.Org
 	h.advance(w, r, f, 0)
 }
 
-// checkPassword finds the member and verifies the password, unless the
-// identifier is locked: then every attempt gets the same *lockedError,
+// checkPassword finds the member and verifies the password. The attempt
+// is counted before the hash (lockout.Guard.Reserve), so however many
+// arrive at once no more than the threshold are checked; while the
+// identifier is locked every attempt gets the same *lockout.LockedError,
 // without a hash. An unknown organisation or email costs one hash all the
 // same and is counted and locked the same way, so neither timing nor the
-// lock reveals who is a member. counted reports whether earlier failures
-// are on record, for the sign-in to clear when it completes.
-func (h *Handler) checkPassword(r *http.Request, a attempt) (org store.Organisation, member store.Member, counted bool, err error) {
-	ctx := r.Context()
+// lock reveals who is a member. On success the attempt's reservation is
+// returned, for the sign-in to give back or clear.
+func (h *Handler) checkPassword(ctx context.Context, o audit.Origin, a attempt) (org store.Organisation, member store.Member,
+	res lockout.Reservation, err error) {
 	// The email's lockout key is the same in every organisation.
 	subject, err := h.Store.PasswordSubject(ctx, a.organisation, a.email, lockout.Of(0, a.email).Key)
 	if errors.Is(err, store.ErrNotFound) {
-		id := lockout.OfUnknownOrganisation(a.organisation, a.email)
-		if err := h.refuseIfLocked(ctx, id, nil); err != nil {
-			return org, member, false, err
-		}
-		if err := h.Hasher.VerifyDummy(ctx, a.password); err != nil {
-			return org, member, false, err
-		}
-		return org, member, false, h.recordFailure(r, lockout.Failure{ID: id, Policy: lockout.DefaultPolicy(), Email: a.email})
+		f := lockout.Failure{ID: lockout.OfUnknownOrganisation(a.organisation, a.email), Policy: lockout.DefaultPolicy(), Email: a.email}
+		return org, member, res, h.verifyUnknown(ctx, o, f, a.password)
 	}
 	if err != nil {
-		return org, member, false, err
+		return org, member, res, err
 	}
-	org, member, counted = subject.Organisation, subject.Member, subject.Counted
-	id, known := lockout.Of(org.ID, a.email), member.ID != 0
-	if err := refuseUntil(h.Lockout.Judge(subject.Lockout), func() {
-		h.appendAudit(ctx, h.auditFailure(r, org, member, a.email, "account locked"))
-	}); err != nil {
-		return org, member, counted, err
+	org, member = subject.Organisation, subject.Member
+	f := lockout.For(org, member, "wrong password")
+	f.ID, f.Email = lockout.Of(org.ID, a.email), a.email
+	switch {
+	case member.ID == 0:
+		f.Reason = "not a member"
+	case member.PasswordHash == "":
+		f.Reason = "no password set"
 	}
-	ok, upgraded := false, ""
-	if known {
+	refused := func() { h.appendAudit(ctx, h.auditFailure(o, org, member, a.email, "account locked")) }
+	if until := h.Lockout.Judge(subject.Lockout); !until.IsZero() {
+		refused()
+		return org, member, res, &lockout.LockedError{Until: until}
+	}
+	res, err = h.reserve(ctx, f, refused)
+	if err != nil {
+		return org, member, res, err
+	}
+	ok, upgraded, err := false, "", error(nil)
+	if member.ID != 0 {
 		ok, upgraded, err = h.Hasher.Verify(ctx, a.password, member.PasswordHash)
 	} else {
 		err = h.Hasher.VerifyDummy(ctx, a.password)
 	}
 	if err != nil {
-		return org, member, counted, err
+		return org, member, res, errors.Join(err, h.Lockout.Release(ctx, res))
 	}
 	if !ok {
-		reason := "wrong password"
-		switch {
-		case !known:
-			reason = "not a member"
-		case member.PasswordHash == "":
-			reason = "no password set"
-		}
-		return org, member, true, h.recordFailure(r, lockout.Failure{ID: id, Policy: lockout.PolicyOf(org.Settings), Org: org,
-			Member: member, Email: a.email, Reason: reason})
+		return org, member, res, h.failed(ctx, o, f, res)
 	}
 	if upgraded != "" {
 		if err := h.Store.SetPasswordHash(ctx, org.ID, member.ID, upgraded); err != nil {
 			h.Log.Warn("upgrade password hash", "member", member.ID, "err", err)
 		}
 	}
-	return org, member, counted, nil
+	return org, member, res, nil
 }
 
-// refuseIfLocked returns a *lockedError while id is locked, after calling
-// record (if any) to note the refused attempt.
-func (h *Handler) refuseIfLocked(ctx context.Context, id lockout.Identifier, record func()) error {
-	until, err := h.Lockout.LockedUntil(ctx, id)
+// verifyUnknown counts and checks a password for an identifier that names
+// no organisation: a dummy hash, so it costs what a real one does.
+func (h *Handler) verifyUnknown(ctx context.Context, o audit.Origin, f lockout.Failure, password string) error {
+	res, err := h.reserve(ctx, f, nil)
 	if err != nil {
 		return err
 	}
-	return refuseUntil(until, record)
+	if err := h.Hasher.VerifyDummy(ctx, password); err != nil {
+		return errors.Join(err, h.Lockout.Release(ctx, res))
+	}
+	return h.failed(ctx, o, f, res)
 }
 
-// refuseUntil returns a *lockedError when until (a lock's end) is set,
-// after calling record (if any) to note the refused attempt.
-func refuseUntil(until time.Time, record func()) error {
-	if until.IsZero() {
-		return nil
+// reserve counts an attempt before its secret is checked, calling refused
+// (if any) when the identifier is locked.
+func (h *Handler) reserve(ctx context.Context, f lockout.Failure, refused func()) (lockout.Reservation, error) {
+	res, err := h.Lockout.Reserve(ctx, f.ID, f.Policy)
+	var locked *lockout.LockedError
+	if errors.As(err, &locked) && refused != nil {
+		refused()
 	}
-	if record != nil {
-		record()
+	return res, err
+}
+
+// failed records a wrong password: errWrongCredentials, or the
+// *lockout.LockedError of the attempt that locked.
+func (h *Handler) failed(ctx context.Context, o audit.Origin, f lockout.Failure, res lockout.Reservation) error {
+	if err := h.Lockout.Failed(ctx, o, f, res); err != nil {
+		return err
 	}
-	return &lockedError{Until: until}
+	return errWrongCredentials
 }
 
 // refusalFor says why a member who knows their password may not sign in.
@@ -267,12 +280,10 @@ func refusalFor(m store.Member) string {
 // notes the member's last sign-in for the next batch.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 	started, err := h.Sessions.StartWithAMR(w, r, f.Organisation, f.Member, f.RememberMe, f.AMR, func(ctx context.Context, s store.Session) error {
-		if !f.noFailures {
-			if err := h.Lockout.Succeeded(ctx, lockout.Of(f.OrgID, f.Member.Email)); err != nil {
-				return err
-			}
+		if err := h.Lockout.Succeeded(ctx, lockout.Of(f.OrgID, f.Member.Email)); err != nil {
+			return err
 		}
-		e := audit.About(audit.Event(r, s.CreatedAt, f.OrgID, audit.SigninSuccess), f.Member)
+		e := audit.About(audit.Event(audit.OriginOf(r), s.CreatedAt, f.OrgID, audit.SigninSuccess), f.Member)
 		if f.RememberMe {
 			e.Detail = "keep me signed in"
 		}
@@ -294,7 +305,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	err := h.Sessions.EndWith(w, r, func(ctx context.Context, si store.SignedIn) error {
-		e := audit.About(audit.Event(r, h.Now(), si.Session.OrgID, audit.Signout), si.Member)
+		e := audit.About(audit.Event(audit.OriginOf(r), h.Now(), si.Session.OrgID, audit.Signout), si.Member)
 		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 	if err != nil {

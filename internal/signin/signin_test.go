@@ -15,6 +15,7 @@ import (
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
+	"imslogin/web"
 )
 
 func form(org, email, password string) url.Values {
@@ -306,19 +307,23 @@ func TestDisablingMemberEndsTheirSession(t *testing.T) {
 // fakeStep asks for the code "123456", standing in for later steps.
 type fakeStep struct{}
 
-func (fakeStep) Name() string                                             { return "fake-code" }
-func (fakeStep) Needed(ctx context.Context, f *signin.Flow) (bool, error) { return true, nil }
-func (fakeStep) Show(w http.ResponseWriter, r *http.Request, f *signin.Flow) {
-	fmt.Fprintf(w, "enter the code for %s, attempts %d", f.Member.Email, f.Attempts)
+func (fakeStep) Name() string { return "fake-code" }
+func (fakeStep) Needed(context.Context, *signin.Flow, signin.Input) (bool, error) {
+	return true, nil
 }
-func (fakeStep) Submit(w http.ResponseWriter, r *http.Request, f *signin.Flow) bool {
-	if r.PostFormValue("code") == "123456" {
-		return true
+func (fakeStep) Show(_ context.Context, f *signin.Flow, _ signin.Input) (signin.Outcome, error) {
+	return signin.Show(http.StatusOK, fakePage(f, fmt.Sprintf("enter the code, attempts %d", f.Attempts))), nil
+}
+func (fakeStep) Guess(signin.Input) bool { return true }
+func (fakeStep) Submit(_ context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
+	if in.Form.Get("code") == "123456" {
+		return signin.Passed(), nil
 	}
-	f.Attempts++
-	w.WriteHeader(http.StatusUnprocessableEntity)
-	fmt.Fprintf(w, "wrong code, attempts %d", f.Attempts)
-	return false
+	return signin.Wrong("wrong fake code", http.StatusUnprocessableEntity, fakePage(f, fmt.Sprintf("wrong code, attempts %d", f.Attempts))), nil
+}
+
+func fakePage(f *signin.Flow, text string) web.VerifyEmailPage {
+	return web.VerifyEmailPage{Layout: web.Layout{Notice: web.Notice{Kind: "info", Text: text}}, Email: f.Member.Email}
 }
 
 func TestLaterStepsPlugIntoTheFlow(t *testing.T) {

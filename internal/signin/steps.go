@@ -2,29 +2,34 @@ package signin
 
 import (
 	"context"
-	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"time"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/lockout"
-	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/web"
 )
 
-// Step is one stage of a sign-in after the password.
+// Step is one stage of a sign-in after the password: plain logic over the
+// flow and the request's data, returning an Outcome. Rendering, counting
+// attempts and wrong answers, ending flows and cookies are signin's alone.
 type Step interface {
 	// Name is the step's path segment: /login/{name}.
 	Name() string
 	// Needed reports whether this sign-in must pass the step.
-	Needed(ctx context.Context, f *Flow) (bool, error)
-	// Show renders the step's page.
-	Show(w http.ResponseWriter, r *http.Request, f *Flow)
-	// Submit handles the step's form. It returns true when the step is
-	// passed; otherwise it has written its own answer (the page again,
-	// with an error), or it called f.Fail and the flow answers. It may
-	// change f (attempts) and is then saved.
-	Submit(w http.ResponseWriter, r *http.Request, f *Flow) (passed bool)
+	Needed(ctx context.Context, f *Flow, in Input) (bool, error)
+	// Show returns the step's page.
+	Show(ctx context.Context, f *Flow, in Input) (Outcome, error)
+	// Guess reports whether in answers the step's secret (a code), so an
+	// attempt is reserved before Submit checks it: no burst of answers
+	// gets more than MaxAttempts checked.
+	Guess(in Input) bool
+	// Submit handles the step's form. It may change f (the methods
+	// passed, the method chosen); signin saves it.
+	Submit(ctx context.Context, f *Flow, in Input) (Outcome, error)
 }
 
 // Enterer is a Step that acts once when a flow reaches it, such as sending
@@ -33,20 +38,92 @@ type Enterer interface {
 	Enter(ctx context.Context, f *Flow) error
 }
 
-// Flow is a sign-in in progress with its organisation and member.
+// MaxAttempts is how many answers a flow may give at one step: the last
+// wrong one ends the sign-in. Each wrong answer also counts toward the
+// account lockout.
+const MaxAttempts = 5
+
+// Input is what a step sees of one request.
+type Input struct {
+	Form    url.Values
+	Origin  audit.Origin
+	Cookies []*http.Cookie
+	// Notice is carried over from the page before (a code was resent…).
+	Notice web.Notice
+	Now    time.Time
+}
+
+// Cookie returns the value of the request's cookie name, or "".
+func (in Input) Cookie(name string) string {
+	for _, c := range in.Cookies {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+type outcomeKind int
+
+const (
+	passed outcomeKind = iota
+	show
+	wrong
+	again
+	end
+)
+
+// Outcome is what a step decided; signin answers it.
+type Outcome struct {
+	kind       outcomeKind
+	status     int
+	page       web.StepPage
+	reason     string
+	notice     web.Notice
+	flash      string
+	cookies    []*http.Cookie
+	retryAfter time.Duration
+}
+
+// Passed: the step is done; the flow moves on. Cookies are set with the
+// answer (a remembered browser's).
+func Passed(cookies ...*http.Cookie) Outcome { return Outcome{kind: passed, cookies: cookies} }
+
+// Show answers with the step's page.
+func Show(status int, page web.StepPage) Outcome {
+	return Outcome{kind: show, status: status, page: page}
+}
+
+// Wrong is a wrong answer: it counts toward the flow's MaxAttempts and the
+// account lockout (audited with reason), and unless either ends the
+// sign-in, page is shown again.
+func Wrong(reason string, status int, page web.StepPage) Outcome {
+	return Outcome{kind: wrong, reason: reason, status: status, page: page}
+}
+
+// Again sends the browser back to the step's page, with the flash notice
+// named (a code was resent, a method chosen).
+func Again(flash string) Outcome { return Outcome{kind: again, flash: flash} }
+
+// End ends the sign-in: the flow goes and the sign-in page shows notice.
+func End(status int, notice web.Notice) Outcome {
+	return Outcome{kind: end, status: status, notice: notice}
+}
+
+// RetryAfter asks the browser to wait before trying again (a code was
+// sent moments ago).
+func (o Outcome) RetryAfter(d time.Duration) Outcome { o.retryAfter = d; return o }
+
+// Flow is a sign-in in progress with its organisation and member: data
+// only, read and saved by signin.
 type Flow struct {
 	store.SigninFlow
 	Organisation store.Organisation
 	Member       store.Member
-
-	fail        func(reason string) (time.Time, error)
-	lockedUntil func() (time.Time, error)
-	endLocked   func(w http.ResponseWriter, until time.Time)
-	// noFailures is set when the password step found no failed attempts
-	// on record, so finishing in the same request has none to clear. A flow
-	// read back for a later step leaves it false: that step may have failed.
-	noFailures bool
-	failed     string
+	// reservation is the password's counted attempt while it is still
+	// held: released if a step is needed, cleared with the count when the
+	// session starts at once.
+	reservation *lockout.Reservation
 	// welcome names the notice shown when the session starts in the same
 	// request ("signed-in" if empty).
 	welcome string
@@ -69,169 +146,14 @@ func (f *Flow) Memo(key any, load func() (any, error)) (any, error) {
 	return v, err
 }
 
-// Fail ends the sign-in as a failed attempt (too many wrong codes, say):
-// the flow is deleted, the failure is counted toward the account lockout
-// and audited with reason, and the member is sent back to sign in again.
-// A Step calls it from Submit and returns false.
-func (f *Flow) Fail(reason string) { f.failed = reason }
-
-// flowLifetime bounds how long a member may take over the remaining steps.
-const flowLifetime = 15 * time.Minute
-
-const flowCookie = "ims_signin"
-
-// advance sends the flow to the first needed step from index from on, or
-// finishes the sign-in when none is needed.
-func (h *Handler) advance(w http.ResponseWriter, r *http.Request, f *Flow, from int) {
-	h.bindFailures(r, f)
-	ctx := context.WithValue(r.Context(), requestKey{}, r)
-	f.memo = map[any]any{}
-	defer func() { f.memo = nil }()
-	for _, step := range h.Steps[from:] {
-		needed, err := step.Needed(ctx, f)
-		if err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		if !needed {
-			continue
-		}
-		f.Step, f.Attempts = step.Name(), 0
-		if err := h.saveFlow(w, r, f); err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		if e, ok := step.(Enterer); ok {
-			if err := e.Enter(r.Context(), f); err != nil {
-				h.serverError(w, r, err)
-				return
-			}
-		}
-		http.Redirect(w, r, "/login/"+step.Name(), http.StatusSeeOther)
-		return
-	}
-	if f.TokenHash != nil {
-		if err := h.Store.DeleteSigninFlow(r.Context(), f.TokenHash); err != nil && !errors.Is(err, store.ErrNotFound) {
-			h.serverError(w, r, err)
-			return
-		}
-		http.SetCookie(w, &http.Cookie{Name: flowCookie, Path: "/login", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	}
-	h.finish(w, r, f)
+// saved is what UpdateSigninFlow writes of a flow, to tell whether a step
+// changed it.
+func saved(f *Flow) store.SigninFlow {
+	s := f.SigninFlow
+	s.AMR = slices.Clone(f.AMR)
+	return s
 }
 
-// saveFlow writes the flow, creating it (and its cookie) the first time.
-func (h *Handler) saveFlow(w http.ResponseWriter, r *http.Request, f *Flow) error {
-	if f.TokenHash != nil {
-		return h.Store.UpdateSigninFlow(r.Context(), &f.SigninFlow)
-	}
-	token, hash := session.NewToken()
-	now := h.Now()
-	f.TokenHash, f.CreatedAt, f.ExpiresAt = hash, now, now.Add(flowLifetime)
-	if err := h.Store.CreateSigninFlow(r.Context(), &f.SigninFlow); err != nil {
-		return err
-	}
-	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: token, Path: "/login", MaxAge: int(flowLifetime / time.Second),
-		HttpOnly: true, Secure: h.Sessions.Secure(), SameSite: http.SameSiteLaxMode})
-	return nil
-}
-
-// currentFlow loads the request's flow if it is at the step named in the URL.
-func (h *Handler) currentFlow(r *http.Request) (*Flow, int, bool) {
-	index := -1
-	for i, s := range h.Steps {
-		if s.Name() == r.PathValue("step") {
-			index = i
-		}
-	}
-	c, err := r.Cookie(flowCookie)
-	if index < 0 || err != nil {
-		return nil, 0, false
-	}
-	ctx := r.Context()
-	sf, err := h.Store.SigninFlowByTokenHash(ctx, session.HashToken(c.Value))
-	if err != nil || sf.Step != h.Steps[index].Name() || !h.Now().Before(sf.ExpiresAt) {
-		return nil, 0, false
-	}
-	org, err := h.Store.OrganisationByID(ctx, sf.OrgID)
-	if err != nil {
-		return nil, 0, false
-	}
-	member, err := h.Store.MemberByID(ctx, sf.OrgID, sf.MemberID)
-	if err != nil || refusalFor(member) != "" {
-		return nil, 0, false
-	}
-	f := &Flow{SigninFlow: sf, Organisation: org, Member: member}
-	h.bindFailures(r, f)
-	return f, index, true
-}
-
-func (h *Handler) showStep(w http.ResponseWriter, r *http.Request) {
-	f, index, ok := h.currentFlow(r)
-	if !ok {
-		h.flowExpired(w)
-		return
-	}
-	h.Steps[index].Show(w, r, f)
-}
-
-func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
-	// Codes are guessed like passwords: the client address's bucket applies
-	// before anything is looked up.
-	if wait, ok := h.Throttle.allow(r, ""); !ok {
-		h.Pages.Login(w, http.StatusTooManyRequests, web.LoginPage{Layout: web.Layout{Notice: throttled(w, wait)}})
-		return
-	}
-	f, index, ok := h.currentFlow(r)
-	if !ok {
-		h.flowExpired(w)
-		return
-	}
-	if until, err := f.LockedUntil(); err != nil || !until.IsZero() {
-		h.endLocked(w, r, f, until, err)
-		return
-	}
-	before := f.Attempts
-	if !h.Steps[index].Submit(w, r, f) {
-		if f.failed != "" {
-			h.failFlow(w, r, f)
-			return
-		}
-		if f.Attempts != before {
-			if err := h.Store.UpdateSigninFlow(r.Context(), &f.SigninFlow); err != nil {
-				h.Log.Error("save sign-in attempts", "err", err)
-			}
-		}
-		return
-	}
-	h.advance(w, r, f, index+1)
-}
-
-// failFlow ends a flow a step failed: the flow row and cookie go, and the
-// failure counts like a wrong password toward the lockout of the member's
-// address. The answer is the sign-in page, saying why, or "Account locked".
-func (h *Handler) failFlow(w http.ResponseWriter, r *http.Request, f *Flow) {
-	if err := h.Store.DeleteSigninFlow(r.Context(), f.TokenHash); err != nil && !errors.Is(err, store.ErrNotFound) {
-		h.serverError(w, r, err)
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: flowCookie, Path: "/login", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	err := h.recordFailure(r, lockout.For(f.Organisation, f.Member, f.failed))
-	page := web.LoginPage{Organisation: f.Organisation.Name, Email: f.Member.Email}
-	if locked, ok := asLocked(err); ok {
-		page.Notice = web.LockedNotice(locked.Until, h.Now())
-		h.Pages.Login(w, http.StatusLocked, page)
-		return
-	}
-	if err != nil && !errors.Is(err, errWrongCredentials) {
-		h.serverError(w, r, err)
-		return
-	}
-	page.Notice = web.Notice{Kind: "error", Text: "Your sign-in has ended: " + f.failed + ". Sign in again to continue."}
-	h.Pages.Login(w, http.StatusUnauthorized, page)
-}
-
-func (h *Handler) flowExpired(w http.ResponseWriter) {
-	h.Pages.Login(w, http.StatusGone, web.LoginPage{Layout: web.Layout{Notice: web.Notice{Kind: "info",
-		Text: "Your sign-in has expired or was already completed. Please sign in again."}}})
+func changed(before store.SigninFlow, f *Flow) bool {
+	return before.Step != f.Step || before.MFAMethod != f.MFAMethod || !slices.Equal(before.AMR, f.AMR)
 }

@@ -35,11 +35,20 @@ type FailureRule struct {
 // Lockouts stores failed sign-in counts. Every change is one atomic
 // statement, so counts are exact across several nodes sharing a database.
 type Lockouts interface {
-	// RecordSigninFailure counts one failure and locks the identifier when
-	// the count reaches the threshold, in one atomic update; it returns the
-	// row as that update left it. A count whose lock has lifted, or whose
-	// last failure is older than Forget, starts again at one.
-	RecordSigninFailure(ctx context.Context, orgID int64, identifier string, rule FailureRule) (Lockout, error)
+	// ReserveSigninAttempt counts an attempt as a failure before its
+	// secret is checked, and locks the identifier when the count reaches
+	// the threshold, in one atomic statement; it returns the row as that
+	// statement left it and reserved true. While the identifier is locked
+	// nothing changes: it returns the row and reserved false. So of any
+	// number of concurrent attempts exactly Threshold are reserved before
+	// the lock refuses the rest. A count whose lock has lifted, or whose
+	// last failure is older than Forget, starts again at one. An attempt
+	// that proves right clears the count (ClearSigninLockout).
+	ReserveSigninAttempt(ctx context.Context, orgID int64, identifier string, rule FailureRule) (l Lockout, reserved bool, err error)
+	// ReleaseSigninAttempt gives back one reserved attempt whose secret
+	// was not found wrong, lifting the lock too when that attempt set it;
+	// earlier failures stay counted.
+	ReleaseSigninAttempt(ctx context.Context, orgID int64, identifier string, lockedByIt bool) error
 	// SigninLockout returns the identifier's count, or ErrNotFound.
 	SigninLockout(ctx context.Context, orgID int64, identifier string) (Lockout, error)
 	// ClearSigninLockout deletes the count and any lock, returning what it

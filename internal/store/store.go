@@ -218,12 +218,24 @@ type Sessions interface {
 	RenewSession(ctx context.Context, orgID, id int64, tokenHash []byte, authTime time.Time) error
 }
 
-// SigninFlows stores sign-ins between steps.
+// SigninFlows stores sign-ins between steps. A flow's Attempts belong to
+// the store: ReserveFlowAttempt and ReleaseFlowAttempt change them, and
+// UpdateSigninFlow only resets them to zero when the step changes.
 type SigninFlows interface {
 	CreateSigninFlow(ctx context.Context, f *SigninFlow) error
 	SigninFlowByTokenHash(ctx context.Context, tokenHash []byte) (SigninFlow, error)
+	// UpdateSigninFlow saves the step, methods passed and MFA method; a new
+	// step starts with no attempts.
 	UpdateSigninFlow(ctx context.Context, f *SigninFlow) error
 	DeleteSigninFlow(ctx context.Context, tokenHash []byte) error
+	// ReserveFlowAttempt counts an answer at the flow's step before it is
+	// checked, in one atomic statement, and returns the new count: of any
+	// number of concurrent answers at most limit are counted. ErrNotFound
+	// when limit answers are counted already, or the flow is gone.
+	ReserveFlowAttempt(ctx context.Context, tokenHash []byte, limit int) (int, error)
+	// ReleaseFlowAttempt gives back an attempt whose answer was no guess
+	// (a malformed or expired code).
+	ReleaseFlowAttempt(ctx context.Context, tokenHash []byte) error
 }
 
 // Store is the whole storage API. Only the wiring (cmd/ims,

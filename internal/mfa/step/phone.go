@@ -4,18 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"imslogin/internal/mfa"
 	"imslogin/internal/mfa/code"
+	"imslogin/internal/mfa/phone"
 	"imslogin/internal/signin"
 	"imslogin/internal/sms"
-	"imslogin/internal/store"
 	"imslogin/web"
 )
-
-// PhoneChannel is the one-time-code purpose of a number being verified.
-const PhoneChannel = "mfa-phone"
 
 // Phone is the "phone" sign-in step: a member of an organisation that
 // requires MFA by SMS, with no verified phone and no authenticator app or
@@ -27,11 +23,11 @@ var _ signin.Step = (*Phone)(nil)
 
 func (*Phone) Name() string { return "phone" }
 
-func (p *Phone) Needed(ctx context.Context, f *signin.Flow) (bool, error) {
+func (p *Phone) Needed(ctx context.Context, f *signin.Flow, in signin.Input) (bool, error) {
 	if passed(f) {
 		return false, nil
 	}
-	subj, err := p.neededSubject(ctx, f)
+	subj, err := p.neededSubject(ctx, f, in)
 	if err != nil {
 		return false, err
 	}
@@ -43,100 +39,57 @@ func (p *Phone) Needed(ctx context.Context, f *signin.Flow) (bool, error) {
 			return false, nil // the member has something stronger to use
 		}
 	}
-	trusted, err := p.trustedBrowser(ctx, f, subj)
+	trusted, err := p.trustedBrowser(ctx, f, in, subj)
 	return !trusted, err
 }
 
-func (p *Phone) Show(w http.ResponseWriter, r *http.Request, f *signin.Flow) {
-	p.render(w, r, f, http.StatusOK, web.Notice{}, "", "")
+func (p *Phone) Show(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
+	page, err := p.page(ctx, f, in, in.Notice, "", "")
+	return signin.Show(http.StatusOK, page), err
 }
 
-func (p *Phone) render(w http.ResponseWriter, r *http.Request, f *signin.Flow, status int, notice web.Notice, number, region string) {
-	policy, err := p.Store.MFAPolicy(r.Context(), f.OrgID)
+func (p *Phone) page(ctx context.Context, f *signin.Flow, in signin.Input, notice web.Notice, number, region string) (web.PhonePage, error) {
+	policy, err := p.Store.MFAPolicy(ctx, f.OrgID)
 	if err != nil {
-		p.serverError(w, err)
-		return
+		return web.PhonePage{}, err
 	}
-	page, err := PhonePage(r.Context(), p.Store, f.OrgID, f.MemberID, p.Now(), number, region)
-	if err != nil {
-		p.serverError(w, err)
-		return
-	}
+	page, err := phone.Page(ctx, p.Store, f.OrgID, f.MemberID, in.Now, number, region)
 	page.Notice, page.Action, page.RememberDays = notice, "/login/phone", rememberDays(policy)
-	p.Pages.Phone(w, status, page)
+	return page, err
 }
 
-// PhonePage fills the phone form, saying where a pending code went.
-func PhonePage(ctx context.Context, st store.OneTimeCodes, orgID, memberID int64, now time.Time, number, region string) (web.PhonePage, error) {
-	page := web.PhonePage{Number: number}
-	c, err := st.OneTimeCode(ctx, orgID, memberID, PhoneChannel)
-	if err == nil && now.Before(c.ExpiresAt) {
-		page.CodeSentTo = sms.Mask(c.Destination)
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return page, err
-	}
-	if region == "" {
-		region = "US"
-	}
-	for _, c := range sms.Countries {
-		page.Countries = append(page.Countries, web.CountryOption{Region: c.Region, Name: c.Name, Code: c.Code, Selected: c.Region == region})
-	}
-	return page, nil
-}
+// Guess: the code form, not the request for a text.
+func (*Phone) Guess(in signin.Input) bool { return isCode(in) }
 
-// SendPhoneCode validates the number in the form and texts it a code.
-// It returns a notice for the member when the number or timing is refused.
-func SendPhoneCode(ctx context.Context, st code.SMSStore, org store.Organisation, memberID int64, r *http.Request, now time.Time) (web.Notice, error) {
-	number, err := sms.Normalise(r.PostFormValue("phone"), r.PostFormValue("country"))
-	if err != nil {
-		return web.Notice{Kind: "error", Text: err.Error()}, nil
-	}
-	err = code.Issue(ctx, st, org.ID, memberID, PhoneChannel, number, now, true, code.TextCode(st, org, now))
-	if errors.Is(err, mfa.ErrTooSoon) {
-		return web.Notice{Kind: "info", Text: "A code was sent moments ago. Wait a minute before asking for another."}, nil
-	}
-	return web.Notice{}, err
-}
-
-func (p *Phone) Submit(w http.ResponseWriter, r *http.Request, f *signin.Flow) bool {
-	ctx := r.Context()
-	now := p.Now()
-	if r.PostFormValue("action") == "send" {
-		notice, err := SendPhoneCode(ctx, p.Store, f.Organisation, f.MemberID, r, now)
-		if err != nil {
-			p.serverError(w, err)
-		} else if notice.Text != "" {
-			p.render(w, r, f, http.StatusBadRequest, notice, r.PostFormValue("phone"), r.PostFormValue("country"))
-		} else {
-			http.Redirect(w, r, "/login/phone", http.StatusSeeOther)
+func (p *Phone) Submit(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
+	if in.Form.Get("action") == "send" {
+		notice, err := phone.SendCode(ctx, p.Store, f.Organisation, f.MemberID, in.Form, in.Now)
+		if err != nil || notice.Text == "" {
+			return signin.Again(""), err
 		}
-		return false
+		page, err := p.page(ctx, f, in, notice, in.Form.Get("phone"), in.Form.Get("country"))
+		return signin.Show(http.StatusBadRequest, page), err
 	}
-	number, err := code.Check(ctx, p.Store, f.OrgID, f.MemberID, PhoneChannel, r.PostFormValue("code"), now)
+	number, err := phone.Check(ctx, p.Store, f.OrgID, f.MemberID, in.Form.Get("code"), in.Now)
 	if errors.Is(err, mfa.ErrWrongCode) {
-		if notice, ok := p.wrong(w, r, f, "wrong phone verification code"); ok {
-			p.render(w, r, f, http.StatusUnauthorized, notice, "", "")
-		}
-		return false
-	}
-	if err == nil {
-		err = p.Store.InTx(ctx, func(ctx context.Context) error {
-			if err := code.SetPhone(ctx, p.Store, f.OrgID, f.MemberID, number, now); err != nil {
-				return err
-			}
-			return auditMFA(ctx, p.Store, r, now, f.Member, "mobile number "+sms.Mask(number)+" verified at sign-in")
-		})
-	}
-	var subj mfa.Subject
-	if err == nil {
-		subj, err = mfa.Load(ctx, p.Store, f.Organisation, f.Member, now)
-	}
-	if err == nil {
-		err = p.succeed(w, r, f, subj, "sms", "sms")
+		page, err := p.page(ctx, f, in, wrongCode, "", "")
+		return signin.Wrong("wrong phone verification code", http.StatusUnauthorized, page), err
 	}
 	if err != nil {
-		p.serverError(w, err)
-		return false
+		return signin.Outcome{}, err
 	}
-	return true
+	err = p.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := code.SetPhone(ctx, p.Store, f.OrgID, f.MemberID, number, in.Now); err != nil {
+			return err
+		}
+		return auditMFA(ctx, p.Store, in.Origin, in.Now, f.Member, "mobile number "+sms.Mask(number)+" verified at sign-in")
+	})
+	if err != nil {
+		return signin.Outcome{}, err
+	}
+	subj, err := mfa.Load(ctx, p.Store, f.Organisation, f.Member, in.Now)
+	if err != nil {
+		return signin.Outcome{}, err
+	}
+	return p.succeed(ctx, f, in, subj, "sms", "sms")
 }

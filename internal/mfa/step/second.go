@@ -19,23 +19,23 @@ func (*Second) Name() string { return "mfa" }
 
 // Needed when the organisation requires MFA or the member set a method up,
 // unless this sign-in already has a second factor or the browser is trusted.
-func (s *Second) Needed(ctx context.Context, f *signin.Flow) (bool, error) {
+func (s *Second) Needed(ctx context.Context, f *signin.Flow, in signin.Input) (bool, error) {
 	if passed(f) {
 		return false, nil
 	}
-	subj, err := s.neededSubject(ctx, f)
+	subj, err := s.neededSubject(ctx, f, in)
 	if err != nil {
 		return false, err
 	}
 	if !subj.Policy.Required && len(s.Methods.Usable(subj)) == 0 {
 		return false, nil
 	}
-	trusted, err := s.trustedBrowser(ctx, f, subj)
+	trusted, err := s.trustedBrowser(ctx, f, in, subj)
 	return !trusted, err
 }
 
 // current picks the flow's method: the one chosen, else the one the member
-// used last, else the first usable one.
+// used last, else the first usable one. The flow remembers it.
 func (s *Second) current(ctx context.Context, f *signin.Flow, usable []mfa.Method) (mfa.Method, error) {
 	pick := func(name string) mfa.Method {
 		for _, m := range usable {
@@ -57,45 +57,46 @@ func (s *Second) current(ctx context.Context, f *signin.Flow, usable []mfa.Metho
 		m = usable[0]
 	}
 	f.MFAMethod = m.Name()
-	return m, s.Store.UpdateSigninFlow(ctx, &f.SigninFlow)
+	return m, nil
 }
 
-func (s *Second) Show(w http.ResponseWriter, r *http.Request, f *signin.Flow) {
-	s.render(w, r, f, http.StatusOK, web.Notice{}, false)
+func (s *Second) Show(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
+	page, err := s.page(ctx, f, in, in.Notice, false)
+	if err != nil || page == nil {
+		return noMethod, err
+	}
+	return signin.Show(http.StatusOK, page), nil
 }
 
-// render shows the chosen method, challenging it first (sending a code
-// unless one is pending, or a new one if resend).
-func (s *Second) render(w http.ResponseWriter, r *http.Request, f *signin.Flow, status int, notice web.Notice, resend bool) {
-	ctx := r.Context()
-	subj, err := mfa.Load(ctx, s.Store, f.Organisation, f.Member, s.Now())
+// noMethod ends a sign-in whose member has no method the organisation allows.
+var noMethod = signin.End(http.StatusForbidden, web.Notice{Kind: "error", Text: "Your organisation requires a second factor, " +
+	"but none of the methods it allows is set up for your account. Ask your organisation's administrator for help."})
+
+// page shows the chosen method, challenging it first (sending a code
+// unless one is pending, or a new one if resend), or the set-up of an
+// authenticator app. A nil page means the member has no usable method.
+func (s *Second) page(ctx context.Context, f *signin.Flow, in signin.Input, notice web.Notice, resend bool) (web.StepPage, error) {
+	subj, err := mfa.Load(ctx, s.Store, f.Organisation, f.Member, in.Now)
 	if err != nil {
-		s.serverError(w, err)
-		return
+		return nil, err
 	}
 	usable := s.Methods.Usable(subj)
 	if mustSetUp(subj, usable) {
-		s.renderSetup(w, r, f, subj, status, notice)
-		return
+		return s.setupPage(ctx, f, subj, notice)
 	}
 	if len(usable) == 0 {
-		s.Pages.Login(w, http.StatusForbidden, web.LoginPage{Organisation: f.Organisation.Name, Email: f.Member.Email,
-			Layout: web.Layout{Notice: web.Notice{Kind: "error", Text: "Your organisation requires a second factor, " +
-				"but none of the methods it allows is set up for your account. Ask your organisation's administrator for help."}}})
-		return
+		return nil, nil
 	}
 	m, err := s.current(ctx, f, usable)
 	if err != nil {
-		s.serverError(w, err)
-		return
+		return nil, err
 	}
 	prompt, err := m.Challenge(ctx, subj, resend)
 	switch {
 	case errors.Is(err, mfa.ErrTooSoon):
 		notice = web.Notice{Kind: "info", Text: "A code was sent moments ago. Wait a minute before asking for another."}
 	case err != nil:
-		s.serverError(w, err)
-		return
+		return nil, err
 	}
 	page := web.MFAPage{Layout: web.Layout{Notice: notice}, Method: m.Name(), MethodLabel: m.Label(),
 		Instructions: prompt.Instructions, CodeInput: prompt.CodeInput, CanResend: prompt.CanResend,
@@ -105,52 +106,47 @@ func (s *Second) render(w http.ResponseWriter, r *http.Request, f *signin.Flow, 
 			page.Others = append(page.Others, web.MethodChoice{Name: o.Name(), Label: o.Label(), Weak: mfa.Weak(o.Name())})
 		}
 	}
-	s.Pages.MFA(w, status, page)
+	return page, nil
 }
 
-func (s *Second) Submit(w http.ResponseWriter, r *http.Request, f *signin.Flow) bool {
-	ctx := r.Context()
-	switch r.PostFormValue("action") {
+// Guess: an answer, not a choice of method or a resend.
+func (*Second) Guess(in signin.Input) bool { return isCode(in) }
+
+func (s *Second) Submit(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
+	switch in.Form.Get("action") {
 	case "choose":
-		f.MFAMethod = r.PostFormValue("method") // render falls back if it is not usable
-		if err := s.Store.UpdateSigninFlow(ctx, &f.SigninFlow); err != nil {
-			s.serverError(w, err)
-			return false
-		}
-		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
-		return false
+		f.MFAMethod = in.Form.Get("method") // page falls back if it is not usable
+		return signin.Again(""), nil
 	case "resend":
-		s.render(w, r, f, http.StatusOK, web.Notice{Kind: "success", Text: "We sent a new code. Only the newest code works."}, true)
-		return false
+		page, err := s.page(ctx, f, in, web.Notice{Kind: "success", Text: "We sent a new code. Only the newest code works."}, true)
+		if err != nil || page == nil {
+			return noMethod, err
+		}
+		return signin.Show(http.StatusOK, page), nil
 	}
-	subj, err := mfa.Load(ctx, s.Store, f.Organisation, f.Member, s.Now())
+	subj, err := mfa.Load(ctx, s.Store, f.Organisation, f.Member, in.Now)
 	if err != nil {
-		s.serverError(w, err)
-		return false
+		return signin.Outcome{}, err
 	}
-	if r.PostFormValue("method") == setupMethod && mustSetUp(subj, s.Methods.Usable(subj)) {
-		return s.submitSetup(w, r, f, subj)
+	if in.Form.Get("method") == setupMethod && mustSetUp(subj, s.Methods.Usable(subj)) {
+		return s.submitSetup(ctx, f, in, subj)
 	}
 	// The form names its method: any usable one may answer.
-	m, ok := s.Methods.Get(r.PostFormValue("method"))
+	m, ok := s.Methods.Get(in.Form.Get("method"))
 	if !ok || !m.Usable(subj) {
-		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
-		return false
+		return signin.Again(""), nil
 	}
 	f.MFAMethod = m.Name()
-	err = m.Verify(ctx, subj, r.PostForm)
+	err = m.Verify(ctx, subj, in.Form)
 	if errors.Is(err, mfa.ErrWrongCode) {
-		if notice, ok := s.wrong(w, r, f, "wrong "+m.Name()+" code"); ok {
-			s.render(w, r, f, http.StatusUnauthorized, notice, false)
+		page, err := s.page(ctx, f, in, wrongCode, false)
+		if err != nil || page == nil {
+			return noMethod, err
 		}
-		return false
-	}
-	if err == nil {
-		err = s.succeed(w, r, f, subj, m.Name(), m.AMR())
+		return signin.Wrong("wrong "+m.Name()+" code", http.StatusUnauthorized, page), nil
 	}
 	if err != nil {
-		s.serverError(w, err)
-		return false
+		return signin.Outcome{}, err
 	}
-	return true
+	return s.succeed(ctx, f, in, subj, m.Name(), m.AMR())
 }

@@ -32,8 +32,7 @@ func mustSetUp(s mfa.Subject, usable []mfa.Method) bool {
 }
 
 // pendingSecret returns the secret being set up, making one if none is.
-func (s *Second) pendingSecret(r *http.Request, f *signin.Flow, subj mfa.Subject) (secret, otpauthURL string, err error) {
-	ctx := r.Context()
+func (s *Second) pendingSecret(ctx context.Context, f *signin.Flow, subj mfa.Subject) (secret, otpauthURL string, err error) {
 	c, err := s.Store.OneTimeCode(ctx, f.OrgID, f.MemberID, setupPurpose)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", "", err
@@ -58,52 +57,45 @@ func (s *Second) pendingSecret(r *http.Request, f *signin.Flow, subj mfa.Subject
 // flowLifetimeForSetup outlives the sign-in flow that shows the secret.
 const flowLifetimeForSetup = 20 * time.Minute
 
-func (s *Second) renderSetup(w http.ResponseWriter, r *http.Request, f *signin.Flow, subj mfa.Subject, status int, notice web.Notice) {
-	secret, otpauthURL, err := s.pendingSecret(r, f, subj)
-	var png []byte
-	if err == nil {
-		png, err = totp.QRCode(otpauthURL)
-	}
+func (s *Second) setupPage(ctx context.Context, f *signin.Flow, subj mfa.Subject, notice web.Notice) (web.StepPage, error) {
+	secret, otpauthURL, err := s.pendingSecret(ctx, f, subj)
 	if err != nil {
-		s.serverError(w, err)
-		return
+		return nil, err
 	}
-	s.Pages.MFA(w, status, web.MFAPage{Layout: web.Layout{Notice: notice}, Method: setupMethod,
+	png, err := totp.QRCode(otpauthURL)
+	if err != nil {
+		return nil, err
+	}
+	return web.MFAPage{Layout: web.Layout{Notice: notice}, Method: setupMethod,
 		MethodLabel: "Set up an authenticator app", CodeInput: true, RememberDays: rememberDays(subj.Policy),
 		Instructions: "Your organisation requires an authenticator app. Scan this QR code with one (Google Authenticator, " +
 			"Authy, 1Password…), or type the key in, then enter the code it shows.",
-		SetupSecret: secret, SetupQR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))})
+		SetupSecret: secret, SetupQR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))}, nil
 }
 
 // submitSetup confirms the app with its first code; that code is the
 // sign-in's second factor.
-func (s *Second) submitSetup(w http.ResponseWriter, r *http.Request, f *signin.Flow, subj mfa.Subject) bool {
-	ctx := r.Context()
-	secret, _, err := s.pendingSecret(r, f, subj)
-	if err == nil {
-		err = s.Store.InTx(ctx, func(ctx context.Context) error {
-			err := s.Secrets.Confirm(ctx, s.Store, f.OrgID, f.MemberID, "Authenticator app", secret, r.PostFormValue("code"), subj.Now)
-			if err != nil {
-				return err
-			}
-			if err := s.Store.DeleteOneTimeCode(ctx, f.OrgID, f.MemberID, setupPurpose, pendingMark); err != nil {
-				return err
-			}
-			return auditMFA(ctx, s.Store, r, subj.Now, f.Member, "authenticator app set up at sign-in")
-		})
+func (s *Second) submitSetup(ctx context.Context, f *signin.Flow, in signin.Input, subj mfa.Subject) (signin.Outcome, error) {
+	secret, _, err := s.pendingSecret(ctx, f, subj)
+	if err != nil {
+		return signin.Outcome{}, err
 	}
-	if errors.Is(err, mfa.ErrWrongCode) {
-		if notice, ok := s.wrong(w, r, f, "wrong code while setting up an authenticator app"); ok {
-			s.renderSetup(w, r, f, subj, http.StatusUnauthorized, notice)
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		err := s.Secrets.Confirm(ctx, s.Store, f.OrgID, f.MemberID, "Authenticator app", secret, in.Form.Get("code"), subj.Now)
+		if err != nil {
+			return err
 		}
-		return false
-	}
-	if err == nil {
-		err = s.succeed(w, r, f, subj, totp.Name, "otp")
+		if err := s.Store.DeleteOneTimeCode(ctx, f.OrgID, f.MemberID, setupPurpose, pendingMark); err != nil {
+			return err
+		}
+		return auditMFA(ctx, s.Store, in.Origin, subj.Now, f.Member, "authenticator app set up at sign-in")
+	})
+	if errors.Is(err, mfa.ErrWrongCode) {
+		page, err := s.setupPage(ctx, f, subj, wrongCode)
+		return signin.Wrong("wrong code while setting up an authenticator app", http.StatusUnauthorized, page), err
 	}
 	if err != nil {
-		s.serverError(w, err)
-		return false
+		return signin.Outcome{}, err
 	}
-	return true
+	return s.succeed(ctx, f, in, subj, totp.Name, "otp")
 }

@@ -28,15 +28,15 @@ type Devices struct {
 	Secure bool
 }
 
-// Trusted reports whether the request comes from a browser the member
-// trusted less than lifetime ago (the organisation's current setting, so
-// shortening it applies to browsers already remembered).
-func (d *Devices) Trusted(ctx context.Context, r *http.Request, orgID, memberID int64, lifetime time.Duration, now time.Time) (bool, error) {
-	c, err := r.Cookie(CookieName)
-	if err != nil || c.Value == "" || lifetime <= 0 {
+// Trusted reports whether token, the value of a browser's CookieName
+// cookie, is one the member trusted less than lifetime ago (the
+// organisation's current setting, so shortening it applies to browsers
+// already remembered).
+func (d *Devices) Trusted(ctx context.Context, token string, orgID, memberID int64, lifetime time.Duration, now time.Time) (bool, error) {
+	if token == "" || lifetime <= 0 {
 		return false, nil
 	}
-	dev, err := d.Store.TrustedDevice(ctx, orgID, memberID, session.HashToken(c.Value))
+	dev, err := d.Store.TrustedDevice(ctx, orgID, memberID, session.HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
@@ -46,20 +46,15 @@ func (d *Devices) Trusted(ctx context.Context, r *http.Request, orgID, memberID 
 	return now.Before(dev.ExpiresAt) && now.Before(dev.CreatedAt.Add(lifetime)), nil
 }
 
-// Remember records the browser as trusted by the member for lifetime and
-// sets its cookie.
-func (d *Devices) Remember(ctx context.Context, w http.ResponseWriter, r *http.Request, orgID, memberID int64, lifetime time.Duration, now time.Time) error {
+// Remember records the browser, by its user agent (at most 512 bytes), as
+// trusted by the member for lifetime and returns the cookie to set.
+func (d *Devices) Remember(ctx context.Context, userAgent string, orgID, memberID int64, lifetime time.Duration, now time.Time) (*http.Cookie, error) {
 	token, hash := session.NewToken()
-	ua := r.UserAgent()
-	if len(ua) > 512 {
-		ua = ua[:512]
-	}
-	dev := store.TrustedDevice{TokenHash: hash, OrgID: orgID, MemberID: memberID, UserAgent: ua, CreatedAt: now,
+	dev := store.TrustedDevice{TokenHash: hash, OrgID: orgID, MemberID: memberID, UserAgent: userAgent, CreatedAt: now,
 		LastUsedAt: now, ExpiresAt: now.Add(lifetime)}
 	if err := d.Store.CreateTrustedDevice(ctx, &dev); err != nil {
-		return err
+		return nil, err
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/login", MaxAge: int(lifetime / time.Second),
-		HttpOnly: true, Secure: d.Secure, SameSite: http.SameSiteLaxMode})
-	return nil
+	return &http.Cookie{Name: CookieName, Value: token, Path: "/login", MaxAge: int(lifetime / time.Second),
+		HttpOnly: true, Secure: d.Secure, SameSite: http.SameSiteLaxMode}, nil
 }

@@ -2,37 +2,56 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"imslogin/internal/store"
 )
 
-// recordFailureQuery counts one failure in a single statement, so two nodes
-// counting at once each see the other's increment: the database serialises
-// the upsert on the row. Every SET expression reads the row as it was before
-// this update. Times are cast so PostgreSQL types them BIGINT.
-const recordFailureQuery = `INSERT INTO signin_lockouts AS l (org_id, identifier, failures, last_failure_at, locked_until)
+// reserveAttemptQuery counts one attempt in a single statement, so two
+// nodes counting at once each see the other's increment: the database
+// serialises the upsert on the row and checks the WHERE against its latest
+// version, so no attempt passes a lock another has just set. While locked
+// the update is skipped and no row returns. Every SET expression reads the
+// row as it was before this update; a lock_until in the past is a lock that
+// has lifted, so counting starts again. Times are cast so PostgreSQL types
+// them BIGINT.
+const reserveAttemptQuery = `INSERT INTO signin_lockouts AS l (org_id, identifier, failures, last_failure_at, locked_until)
 	VALUES (?, ?, 1, CAST(? AS BIGINT), CASE WHEN 1 >= ? THEN CAST(? AS BIGINT) ELSE 0 END)
 	ON CONFLICT (org_id, identifier) DO UPDATE SET
 	failures = CASE
-		WHEN l.locked_until > CAST(? AS BIGINT) THEN l.failures + 1
 		WHEN l.locked_until > 0 OR l.last_failure_at < CAST(? AS BIGINT) THEN 1
 		ELSE l.failures + 1 END,
 	locked_until = CASE
-		WHEN l.locked_until > CAST(? AS BIGINT) THEN l.locked_until
 		WHEN l.locked_until > 0 OR l.last_failure_at < CAST(? AS BIGINT) THEN CASE WHEN 1 >= ? THEN CAST(? AS BIGINT) ELSE 0 END
 		WHEN l.failures + 1 >= ? THEN CAST(? AS BIGINT)
 		ELSE 0 END,
 	last_failure_at = CAST(? AS BIGINT)
+	WHERE l.locked_until <= CAST(? AS BIGINT)
 	RETURNING org_id, identifier, failures, last_failure_at, locked_until`
 
-func (q *queries) RecordSigninFailure(ctx context.Context, orgID int64, identifier string, rule store.FailureRule) (store.Lockout, error) {
+func (q *queries) ReserveSigninAttempt(ctx context.Context, orgID int64, identifier string, rule store.FailureRule) (store.Lockout, bool, error) {
 	now, forgetBefore, lockedUntil := ms(rule.Now), ms(rule.Now.Add(-rule.Forget)), ms(rule.Now.Add(rule.LockFor))
-	return scanLockout(q.writeRow(ctx, recordFailureQuery,
+	l, err := scanLockout(q.writeRow(ctx, reserveAttemptQuery,
 		orgID, identifier, now, rule.Threshold, lockedUntil,
-		now, forgetBefore,
-		now, forgetBefore, rule.Threshold, lockedUntil, rule.Threshold, lockedUntil,
-		now))
+		forgetBefore,
+		forgetBefore, rule.Threshold, lockedUntil, rule.Threshold, lockedUntil,
+		now, now))
+	if err == nil {
+		return l, true, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return l, false, err
+	}
+	l, err = q.SigninLockout(ctx, orgID, identifier) // locked: the row as it stands
+	return l, false, err
+}
+
+func (q *queries) ReleaseSigninAttempt(ctx context.Context, orgID int64, identifier string, lockedByIt bool) error {
+	_, err := q.exec(ctx, `UPDATE signin_lockouts SET failures = failures - 1,
+		locked_until = CASE WHEN ? THEN 0 ELSE locked_until END
+		WHERE org_id = ? AND identifier = ? AND failures > 0`, lockedByIt, orgID, identifier)
+	return err
 }
 
 const lockoutColumns = `org_id, identifier, failures, last_failure_at, locked_until`

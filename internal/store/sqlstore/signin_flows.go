@@ -24,10 +24,25 @@ func (q *queries) SigninFlowByTokenHash(ctx context.Context, tokenHash []byte) (
 	return f, translate(err)
 }
 
+// UpdateSigninFlow leaves attempts to the reservations unless the step
+// changes: a saved copy read before a concurrent reservation must not undo it.
 func (q *queries) UpdateSigninFlow(ctx context.Context, f *store.SigninFlow) error {
-	return q.execOne(ctx, `UPDATE signin_flows SET step = ?, attempts = ?, amr = ?, mfa_method = ?
+	return q.execOne(ctx, `UPDATE signin_flows SET attempts = CASE WHEN step = ? THEN attempts ELSE 0 END,
+		step = ?, amr = ?, mfa_method = ?
 		WHERE token_hash = ? AND org_id = ?`,
-		f.Step, f.Attempts, words(f.AMR), f.MFAMethod, f.TokenHash, f.OrgID)
+		f.Step, f.Step, words(f.AMR), f.MFAMethod, f.TokenHash, f.OrgID)
+}
+
+func (q *queries) ReserveFlowAttempt(ctx context.Context, tokenHash []byte, limit int) (int, error) {
+	var n int
+	err := q.writeRow(ctx, `UPDATE signin_flows SET attempts = attempts + 1 WHERE token_hash = ? AND attempts < ?
+		RETURNING attempts`, tokenHash, limit).Scan(&n)
+	return n, translate(err)
+}
+
+func (q *queries) ReleaseFlowAttempt(ctx context.Context, tokenHash []byte) error {
+	_, err := q.exec(ctx, `UPDATE signin_flows SET attempts = attempts - 1 WHERE token_hash = ? AND attempts > 0`, tokenHash)
+	return err
 }
 
 func (q *queries) DeleteSigninFlow(ctx context.Context, tokenHash []byte) error {

@@ -184,7 +184,7 @@ func testMemberListing(t *testing.T, s store.Store) {
 	}
 
 	// A lock on a member's email shows in the list.
-	if _, err := s.RecordSigninFailure(ctx, o.ID, members[2].Email, store.FailureRule{Now: now, Threshold: 1,
+	if _, _, err := s.ReserveSigninAttempt(ctx, o.ID, members[2].Email, store.FailureRule{Now: now, Threshold: 1,
 		LockFor: time.Hour, Forget: time.Hour}); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,16 @@ func rule(at time.Time) store.FailureRule {
 	return store.FailureRule{Now: at, Threshold: 3, LockFor: 15 * time.Minute, Forget: 24 * time.Hour}
 }
 
+// reserve counts one attempt and fails the test on a database error.
+func reserve(t *testing.T, s store.Store, orgID int64, id string, r store.FailureRule) (store.Lockout, bool) {
+	t.Helper()
+	l, ok, err := s.ReserveSigninAttempt(context.Background(), orgID, id, r)
+	if err != nil {
+		t.Fatalf("reserve an attempt for %q: %v", id, err)
+	}
+	return l, ok
+}
+
 func testLockoutSettings(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o := store.Organisation{Name: "Strict", Settings: store.DefaultOrganisationSettings(), CreatedAt: now}
@@ -43,37 +53,32 @@ func testLockouts(t *testing.T, s store.Store) {
 		t.Fatalf("before any failure: got %v, want ErrNotFound", err)
 	}
 	for i, want := range []int{1, 2} {
-		l, err := s.RecordSigninFailure(ctx, o.ID, id, rule(now.Add(time.Duration(i)*time.Second)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if l.Failures != want || l.Locked(now.Add(time.Minute)) {
-			t.Fatalf("failure %d: got %+v, want count %d and no lock", i+1, l, want)
+		l, ok := reserve(t, s, o.ID, id, rule(now.Add(time.Duration(i)*time.Second)))
+		if !ok || l.Failures != want || l.Locked(now.Add(time.Minute)) {
+			t.Fatalf("attempt %d: got %+v, reserved %v; want count %d, reserved and no lock", i+1, l, ok, want)
 		}
 	}
-	l, err := s.RecordSigninFailure(ctx, o.ID, id, rule(now.Add(time.Minute)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, ok := reserve(t, s, o.ID, id, rule(now.Add(time.Minute)))
 	wantUntil := now.Add(16 * time.Minute)
-	if l.Failures != 3 || !l.LockedUntil.Equal(wantUntil) {
-		t.Fatalf("third failure: got %+v, want 3 and locked until %v", l, wantUntil)
+	if !ok || l.Failures != 3 || !l.LockedUntil.Equal(wantUntil) {
+		t.Fatalf("third attempt: got %+v, reserved %v; want reserved, 3 and locked until %v", l, ok, wantUntil)
 	}
-	// A failure during the lock (a race with it) never extends the lock.
-	l, _ = s.RecordSigninFailure(ctx, o.ID, id, rule(now.Add(2*time.Minute)))
-	if l.Failures != 4 || !l.LockedUntil.Equal(wantUntil) {
-		t.Errorf("failure during lock: got %+v, want 4, still until %v", l, wantUntil)
+	// An attempt during the lock is refused: nothing is counted, and the
+	// lock is neither extended nor shortened.
+	l, ok = reserve(t, s, o.ID, id, rule(now.Add(2*time.Minute)))
+	if ok || l.Failures != 3 || !l.LockedUntil.Equal(wantUntil) {
+		t.Errorf("attempt during lock: got %+v, reserved %v; want refused, 3, still until %v", l, ok, wantUntil)
 	}
 	if got, _ := s.SigninLockout(ctx, o.ID, id); !got.Locked(now.Add(15*time.Minute)) || got.Locked(wantUntil) {
 		t.Errorf("stored lock %+v: want locked just before %v and free at it", got, wantUntil)
 	}
 	// Once the lock has lifted, counting starts again.
-	l, _ = s.RecordSigninFailure(ctx, o.ID, id, rule(wantUntil))
-	if l.Failures != 1 || !l.LockedUntil.IsZero() {
+	l, ok = reserve(t, s, o.ID, id, rule(wantUntil))
+	if !ok || l.Failures != 1 || !l.LockedUntil.IsZero() {
 		t.Errorf("first failure after the lock: got %+v, want a fresh count of 1", l)
 	}
 	// Failures long ago are forgotten.
-	l, _ = s.RecordSigninFailure(ctx, o.ID, id, rule(wantUntil.Add(25*time.Hour)))
+	l, _ = reserve(t, s, o.ID, id, rule(wantUntil.Add(25*time.Hour)))
 	if l.Failures != 1 {
 		t.Errorf("failure a day later: got %d, want 1", l.Failures)
 	}
@@ -86,13 +91,13 @@ func testLockouts(t *testing.T, s store.Store) {
 	}
 	// An organisation name that does not exist counts under NoOrganisation.
 	for range 3 {
-		l, err = s.RecordSigninFailure(ctx, store.NoOrganisation, "nosuch\nana@acme.test", rule(now))
+		l, _ = reserve(t, s, store.NoOrganisation, "nosuch\nana@acme.test", rule(now))
 	}
-	if err != nil || !l.Locked(now) {
-		t.Errorf("unknown organisation: got %+v, %v; want locked", l, err)
+	if !l.Locked(now) {
+		t.Errorf("unknown organisation: got %+v; want locked", l)
 	}
 	// Pruning keeps live locks and recent counts.
-	s.RecordSigninFailure(ctx, o.ID, "old@acme.test", rule(now.Add(-48*time.Hour)))
+	reserve(t, s, o.ID, "old@acme.test", rule(now.Add(-48*time.Hour)))
 	n, err := s.PruneSigninLockouts(ctx, now.Add(-24*time.Hour))
 	if err != nil || n != 1 {
 		t.Errorf("prune: removed %d, %v; want only the stale count", n, err)
@@ -102,8 +107,41 @@ func testLockouts(t *testing.T, s store.Store) {
 	}
 }
 
-// testLockoutsConcurrent counts failures from many goroutines at once: no
-// increment is lost and exactly one of them locks.
+// testLockoutRelease gives back reservations: the count drops by one, and
+// the lock goes only when the released attempt set it.
+func testLockoutRelease(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := NewOrganisation(t, s, "Acme")
+	id := "ana@acme.test"
+	reserve(t, s, o.ID, id, rule(now))
+	reserve(t, s, o.ID, id, rule(now))
+	if err := s.ReleaseSigninAttempt(ctx, o.ID, id, false); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s.SigninLockout(ctx, o.ID, id); l.Failures != 1 {
+		t.Errorf("after a release: %+v, want 1 failure", l)
+	}
+	reserve(t, s, o.ID, id, rule(now))
+	if l, _ := reserve(t, s, o.ID, id, rule(now)); !l.Locked(now) {
+		t.Fatalf("third attempt did not lock: %+v", l)
+	}
+	if err := s.ReleaseSigninAttempt(ctx, o.ID, id, true); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s.SigninLockout(ctx, o.ID, id); l.Failures != 2 || l.Locked(now) {
+		t.Errorf("after releasing the attempt that locked: %+v, want 2 failures and no lock", l)
+	}
+	if err := s.ReleaseSigninAttempt(ctx, NewOrganisation(t, s, "Beta").ID, id, true); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s.SigninLockout(ctx, o.ID, id); l.Failures != 2 {
+		t.Errorf("another organisation's release changed Acme's count: %+v", l)
+	}
+}
+
+// testLockoutsConcurrent reserves attempts from many goroutines at once:
+// exactly threshold of them are reserved, each count once, the last of them
+// locks, and every other is refused.
 func testLockoutsConcurrent(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o := NewOrganisation(t, s, "Acme")
@@ -113,17 +151,25 @@ func testLockoutsConcurrent(t *testing.T, s store.Store) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var counts []int
+	refused := 0
 	for range attempts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l, err := s.RecordSigninFailure(ctx, o.ID, "ana@acme.test", r)
+			l, ok, err := s.ReserveSigninAttempt(ctx, o.ID, "ana@acme.test", r)
 			if err != nil {
-				t.Errorf("concurrent failure: %v", err)
+				t.Errorf("concurrent attempt: %v", err)
 				return
 			}
 			mu.Lock()
 			defer mu.Unlock()
+			if !ok {
+				refused++
+				if !l.Locked(now) || l.Failures != threshold {
+					t.Errorf("refused with %+v: want the lock at %d", l, threshold)
+				}
+				return
+			}
 			counts = append(counts, l.Failures)
 			if (l.Failures >= threshold) != l.Locked(now) {
 				t.Errorf("count %d with lock %v", l.Failures, l.LockedUntil)
@@ -132,9 +178,12 @@ func testLockoutsConcurrent(t *testing.T, s store.Store) {
 	}
 	wg.Wait()
 	sort.Ints(counts)
+	if len(counts) != threshold || refused != attempts-threshold {
+		t.Fatalf("%d reserved (%v) and %d refused: want %d and %d", len(counts), counts, refused, threshold, attempts-threshold)
+	}
 	for i, c := range counts {
 		if c != i+1 {
-			t.Fatalf("counts %v: want each of 1..%d exactly once", counts, attempts)
+			t.Fatalf("counts %v: want each of 1..%d exactly once", counts, threshold)
 		}
 	}
 }
@@ -143,7 +192,7 @@ func testLockoutIsolation(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	a, b := NewOrganisation(t, s, "Alpha"), NewOrganisation(t, s, "Beta")
 	for range 3 {
-		s.RecordSigninFailure(ctx, a.ID, "same@example.test", rule(now))
+		reserve(t, s, a.ID, "same@example.test", rule(now))
 	}
 	if _, err := s.SigninLockout(ctx, b.ID, "same@example.test"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Beta sees Alpha's lock: %v", err)
@@ -154,7 +203,7 @@ func testLockoutIsolation(t *testing.T, s store.Store) {
 	if l, _ := s.SigninLockout(ctx, a.ID, "same@example.test"); !l.Locked(now) {
 		t.Errorf("Alpha's lock is gone: %+v", l)
 	}
-	l, _ := s.RecordSigninFailure(ctx, b.ID, "same@example.test", rule(now))
+	l, _ := reserve(t, s, b.ID, "same@example.test", rule(now))
 	if l.Failures != 1 {
 		t.Errorf("Beta's count started at %d, want 1", l.Failures)
 	}
@@ -323,18 +372,12 @@ func testPasswordSubject(t *testing.T, s store.Store) {
 	NewMember(t, s, b.ID, "bo@beta.test")
 	var locked store.Lockout
 	for i := range 3 { // rule's threshold: a lock, with every time column set
-		l, err := s.RecordSigninFailure(ctx, a.ID, "ana@alpha.test", rule(now.Add(time.Duration(i)*time.Second)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		locked = l
+		locked, _ = reserve(t, s, a.ID, "ana@alpha.test", rule(now.Add(time.Duration(i)*time.Second)))
 	}
 	if !locked.Locked(now.Add(time.Minute)) {
 		t.Fatalf("three failures left %+v, want a lock", locked)
 	}
-	if _, err := s.RecordSigninFailure(ctx, b.ID, "eve@alpha.test", rule(now)); err != nil { // another organisation's count
-		t.Fatal(err)
-	}
+	reserve(t, s, b.ID, "eve@alpha.test", rule(now)) // another organisation's count
 
 	got, err := s.PasswordSubject(ctx, "  alpha WORKS ", "ana@alpha.test", "ana@alpha.test")
 	if err != nil {

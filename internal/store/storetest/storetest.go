@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -25,11 +26,13 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"OrganisationIsolation", testIsolation},
 		{"Sessions", testSessions},
 		{"SigninFlows", testSigninFlows},
+		{"FlowAttemptsConcurrent", testFlowAttemptsConcurrent},
 		{"TransactionRollsBack", testTransactionRollsBack},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"LockoutSettings", testLockoutSettings},
 		{"Lockouts", testLockouts},
 		{"LockoutsConcurrent", testLockoutsConcurrent},
+		{"LockoutRelease", testLockoutRelease},
 		{"LockoutIsolation", testLockoutIsolation},
 		{"PasswordSubject", testPasswordSubject},
 		{"AuditLog", testAuditLog},
@@ -298,7 +301,25 @@ func testSigninFlows(t *testing.T, s store.Store) {
 	if err := s.CreateSigninFlow(ctx, &f); err != nil {
 		t.Fatal(err)
 	}
-	f.Step, f.Attempts = "done", 3
+	for want := 1; want <= 3; want++ {
+		if n, err := s.ReserveFlowAttempt(ctx, f.TokenHash, 3); err != nil || n != want {
+			t.Fatalf("reservation %d: got %d, %v", want, n, err)
+		}
+	}
+	if _, err := s.ReserveFlowAttempt(ctx, f.TokenHash, 3); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a fourth reservation with a limit of 3: got %v, want ErrNotFound", err)
+	}
+	if err := s.ReleaseFlowAttempt(ctx, f.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	// Saving a copy read before the reservations keeps them at the same step.
+	if err := s.UpdateSigninFlow(ctx, &f); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.SigninFlowByTokenHash(ctx, f.TokenHash); got.Attempts != 2 {
+		t.Errorf("after a release and a save at the same step: %d attempts, want 2", got.Attempts)
+	}
+	f.Step = "done" // a new step starts with none
 	if err := s.UpdateSigninFlow(ctx, &f); err != nil {
 		t.Fatal(err)
 	}
@@ -314,6 +335,49 @@ func testSigninFlows(t *testing.T, s store.Store) {
 	}
 	if err := s.DeleteSigninFlow(ctx, tokenHash("flow")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second delete: got %v, want ErrNotFound", err)
+	}
+}
+
+// testFlowAttemptsConcurrent reserves answers at one step from many
+// goroutines: exactly the limit are counted, each count once.
+func testFlowAttemptsConcurrent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := NewOrganisation(t, s, "Acme")
+	m := NewMember(t, s, o.ID, "ana@acme.test")
+	f := store.SigninFlow{TokenHash: tokenHash("flow"), OrgID: o.ID, MemberID: m.ID, Step: "mfa",
+		CreatedAt: now, ExpiresAt: now.Add(15 * time.Minute)}
+	if err := s.CreateSigninFlow(ctx, &f); err != nil {
+		t.Fatal(err)
+	}
+	const answers, limit = 30, 5
+	results := make(chan int, answers)
+	var wg sync.WaitGroup
+	for range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := s.ReserveFlowAttempt(ctx, f.TokenHash, limit)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				results <- 0
+			case err != nil:
+				t.Errorf("reserve: %v", err)
+			default:
+				results <- n
+			}
+		}()
+	}
+	wg.Wait()
+	close(results)
+	var counted []int
+	for n := range results {
+		if n > 0 {
+			counted = append(counted, n)
+		}
+	}
+	sort.Ints(counted)
+	if fmt.Sprint(counted) != "[1 2 3 4 5]" {
+		t.Errorf("counted %v of %d concurrent answers, want [1 2 3 4 5]", counted, answers)
 	}
 }
 
