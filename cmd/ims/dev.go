@@ -35,8 +35,8 @@ func newDevSeedCommand() *cobra.Command {
 		Long: "Create the organisation if needed and add members member0000000@bench.test,\n" +
 			"member0000001@bench.test, … who all share one password (hashed once), in large batches.\n" +
 			"With --totp every member also gets an authenticator app with one shared secret, which\n" +
-			"`ims bench --scenario signin-totp` computes codes from. With --admin it also adds\n" +
-			"admin@bench.test, an administrator with the same password, for `ims bench --scenario members`.",
+			"`ims-bench --scenario signin-totp` computes codes from. With --admin it also adds\n" +
+			"admin@bench.test, an administrator with the same password, for `ims-bench --scenario members`.",
 		Example: "  ims dev seed --org Bench --members 1000000\n  ims dev seed --org Bench --members 10000 --totp",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
