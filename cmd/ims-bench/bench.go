@@ -13,9 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"imslogin/cmd/ims-bench/internal/loadgen"
 	"imslogin/internal/benchseed"
 	"imslogin/internal/config"
-	"imslogin/internal/loadgen"
 )
 
 func newBenchCommand() *cobra.Command {

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"imslogin/cmd/ims-bench/internal/loadgen"
 	"imslogin/internal/benchseed"
-	"imslogin/internal/loadgen"
 	"imslogin/internal/server/servertest"
 )
 

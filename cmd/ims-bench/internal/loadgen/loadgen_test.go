@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"imslogin/cmd/ims-bench/internal/loadgen"
 	"imslogin/internal/benchseed"
-	"imslogin/internal/loadgen"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
 )

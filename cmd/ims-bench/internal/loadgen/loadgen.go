@@ -1,6 +1,7 @@
 // Package loadgen drives the real HTTP flows against a running server and
 // measures what a person would feel (throughput, latency percentiles,
-// errors) and what the operator pays (server CPU and peak memory).
+// errors) and what the operator pays (server CPU and peak memory). It is
+// ims-bench's, under cmd/ims-bench/internal so that ims cannot link it.
 package loadgen
 
 import (
@@ -52,7 +53,7 @@ type Options struct {
 	ServerPID    int // 0: no server CPU or memory figures
 	// Windows splits Duration into this many measured windows (default 1).
 	// Between runs after each window but the last, once every flow of the
-	// window has ended: `ims bench` measures the raw argon2id rate there,
+	// window has ended: ims-bench measures the raw argon2id rate there,
 	// with the server idle, so a machine whose speed drifts during a run is
 	// compared with itself throughout the run.
 	Windows int
