@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"imslogin/internal/benchseed"
 	"imslogin/internal/config"
-	"imslogin/internal/loadgen"
 	"imslogin/internal/membership"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/password"
@@ -35,8 +35,8 @@ func newDevSeedCommand() *cobra.Command {
 		Long: "Create the organisation if needed and add members member0000000@bench.test,\n" +
 			"member0000001@bench.test, … who all share one password (hashed once), in large batches.\n" +
 			"With --totp every member also gets an authenticator app with one shared secret, which\n" +
-			"`ims bench --scenario signin-totp` computes codes from. With --admin it also adds\n" +
-			"admin@bench.test, an administrator with the same password, for `ims bench --scenario members`.",
+			"`ims-bench --scenario signin-totp` computes codes from. With --admin it also adds\n" +
+			"admin@bench.test, an administrator with the same password, for `ims-bench --scenario members`.",
 		Example: "  ims dev seed --org Bench --members 1000000\n  ims dev seed --org Bench --members 10000 --totp",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -75,11 +75,11 @@ func newDevSeedCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&orgName, "org", "Bench", "organisation to fill (created if missing)")
+	f.StringVar(&orgName, "org", benchseed.Organisation, "organisation to fill (created if missing)")
 	f.IntVar(&members, "members", 1000, "how many members to add")
-	f.StringVar(&pw, "password", "bench password 0001", "the password every seeded member gets")
+	f.StringVar(&pw, "password", benchseed.Password, "the password every seeded member gets")
 	f.BoolVar(&withTOTP, "totp", false, "give every member of the organisation an authenticator app (one shared secret)")
-	f.BoolVar(&withAdmin, "admin", false, "also add "+loadgen.AdminEmail+", an administrator with the same password")
+	f.BoolVar(&withAdmin, "admin", false, "also add "+benchseed.AdminEmail+", an administrator with the same password")
 	addDatabaseFlag(cmd, &cfg.DatabaseURL)
 	addArgon2Flags(cmd, &cfg)
 	cfg.BindSecretKeyFlag(f)
@@ -102,11 +102,11 @@ func seed(ctx context.Context, progress io.Writer, db *sqlstore.DB, cfg config.C
 	if err != nil {
 		return err
 	}
-	if _, err := db.MemberByEmail(ctx, org.ID, loadgen.MemberEmail(0)); err == nil {
-		return fmt.Errorf("%s already has seeded members (%s…): seed a fresh database or another --org", org.Name, loadgen.MemberEmail(0))
+	if _, err := db.MemberByEmail(ctx, org.ID, benchseed.MemberEmail(0)); err == nil {
+		return fmt.Errorf("%s already has seeded members (%s…): seed a fresh database or another --org", org.Name, benchseed.MemberEmail(0))
 	}
 	start := time.Now()
-	err = loadgen.SeedMembers(ctx, db, org.ID, n, hash, func(done int) {
+	err = benchseed.SeedMembers(ctx, db, org.ID, n, hash, func(done int) {
 		rate := float64(done) / time.Since(start).Seconds()
 		fmt.Fprintf(progress, "\r%s %d/%d members (%.0f/s)   ", bar(done, n), done, n, rate)
 	})
@@ -135,12 +135,12 @@ func seedAdmin(ctx context.Context, out io.Writer, db *sqlstore.DB, cfg config.C
 	if err != nil {
 		return err
 	}
-	admin := store.Member{OrgID: org.ID, Email: loadgen.AdminEmail, Name: "Bench Administrator", Role: store.RoleAdministrator,
+	admin := store.Member{OrgID: org.ID, Email: benchseed.AdminEmail, Name: "Bench Administrator", Role: store.RoleAdministrator,
 		Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash, CreatedAt: time.Now()}
 	if err := db.CreateMember(ctx, &admin); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Added the administrator %s.\n", loadgen.AdminEmail)
+	fmt.Fprintf(out, "Added the administrator %s.\n", benchseed.AdminEmail)
 	return nil
 }
 
@@ -162,11 +162,11 @@ func seedTOTP(ctx context.Context, out io.Writer, db *sqlstore.DB, secrets *totp
 	if err != nil {
 		return err
 	}
-	n, err := db.BulkAddTOTP(ctx, org.ID, secrets.Seal(org.ID, loadgen.TOTPSecret), time.Now())
+	n, err := db.BulkAddTOTP(ctx, org.ID, secrets.Seal(org.ID, benchseed.TOTPSecret), time.Now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%d members got an authenticator app with the secret %s.\n", n, loadgen.TOTPSecret)
+	fmt.Fprintf(out, "%d members got an authenticator app with the secret %s.\n", n, benchseed.TOTPSecret)
 	return nil
 }
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"imslogin/internal/benchseed"
 	"imslogin/internal/config"
-	"imslogin/internal/loadgen"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/secretbox"
 	"imslogin/internal/server"
@@ -38,7 +38,7 @@ func TestDevSeed(t *testing.T) {
 	ctx := context.Background()
 	db := sqltest.Open(t, url)
 	org, _ := db.OrganisationByName(ctx, "Bench")
-	admin, err := db.MemberByEmail(ctx, org.ID, loadgen.AdminEmail)
+	admin, err := db.MemberByEmail(ctx, org.ID, benchseed.AdminEmail)
 	if err != nil || admin.Role != store.RoleAdministrator || admin.PasswordHash == "" {
 		t.Errorf("administrator: %+v, %v", admin, err)
 	}
@@ -46,14 +46,14 @@ func TestDevSeed(t *testing.T) {
 		t.Errorf("%d members, want 3 and the administrator", n)
 	}
 	factors, _ := db.MemberMFAFactors(ctx, org.ID, admin.ID)
-	if len(factors) != 1 || strings.Contains(string(factors[0].Secret), loadgen.TOTPSecret) {
+	if len(factors) != 1 || strings.Contains(string(factors[0].Secret), benchseed.TOTPSecret) {
 		t.Fatalf("the administrator's factors: %+v", factors)
 	}
 	box, err := secretbox.LoadKey(filepath.Join(dir, "secret.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := totp.NewSecrets(box).Open(org.ID, factors[0].Secret); err != nil || got != loadgen.TOTPSecret {
+	if got, err := totp.NewSecrets(box).Open(org.ID, factors[0].Secret); err != nil || got != benchseed.TOTPSecret {
 		t.Errorf("the seeded secret opens as %q, %v", got, err)
 	}
 }
@@ -63,7 +63,7 @@ func TestDevSeed(t *testing.T) {
 // `ims serve` on that database does.
 func TestDevSeedTOTPSignsIn(t *testing.T) {
 	app, _ := serveSeeded(t, "--members", "2", "--totp")
-	signInWithApp(t, app, "Bench", loadgen.MemberEmail(1), "bench password 0001", loadgen.TOTPSecret)
+	signInWithApp(t, app, "Bench", benchseed.MemberEmail(1), "bench password 0001", benchseed.TOTPSecret)
 }
 
 // serveSeeded seeds a fresh SQLite database with `ims dev seed` and the

@@ -14,8 +14,8 @@ import (
 
 	otptotp "github.com/pquerna/otp/totp"
 
+	"imslogin/internal/benchseed"
 	"imslogin/internal/config"
-	"imslogin/internal/loadgen"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/secretbox"
 	"imslogin/internal/server"
@@ -158,7 +158,7 @@ func storedSecrets(t *testing.T, url string) string {
 	}
 	var all strings.Builder
 	for i := range 2 {
-		m, _ := db.MemberByEmail(ctx, org.ID, loadgen.MemberEmail(i))
+		m, _ := db.MemberByEmail(ctx, org.ID, benchseed.MemberEmail(i))
 		list, _ := db.MemberMFAFactors(ctx, org.ID, m.ID)
 		if len(list) != 1 || !secretbox.IsSealed(list[0].Secret) {
 			t.Fatalf("%s's apps: %+v", m.Email, list)

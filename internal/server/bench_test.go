@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"imslogin/internal/loadgen"
+	"imslogin/internal/benchseed"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store/sqlstore/sqltest"
 )
@@ -78,7 +78,7 @@ func BenchmarkSignInExcludingHash(b *testing.B) {
 	spent := make([]time.Duration, len(sizes))
 	signIn := func(i int) {
 		app, c := apps[i], apps[i].Browser(b)
-		email := loadgen.MemberEmail(rand.IntN(sizes[i]))
+		email := benchseed.MemberEmail(rand.IntN(sizes[i]))
 		start, hashing := time.Now(), app.Server.Hasher.Spent()
 		if resp, _ := app.Get(b, c, "/login"); resp.StatusCode != http.StatusOK {
 			b.Fatalf("sign-in form: %d", resp.StatusCode)
@@ -114,7 +114,7 @@ func seedMembers(b *testing.B, app *servertest.App, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := loadgen.SeedMembers(context.Background(), app.DB, app.Org.ID, n, hash, nil); err != nil {
+	if err := benchseed.SeedMembers(context.Background(), app.DB, app.Org.ID, n, hash, nil); err != nil {
 		b.Fatal(err)
 	}
 	if err := app.DB.RefreshStatistics(context.Background()); err != nil {

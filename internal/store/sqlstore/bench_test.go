@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"imslogin/internal/loadgen"
+	"imslogin/internal/benchseed"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
@@ -31,7 +31,7 @@ func BenchmarkSignInWithoutHash(b *testing.B) {
 			ctx := context.Background()
 			b.ResetTimer()
 			for b.Loop() {
-				if err := signInWithoutHash(ctx, db, org.Name, loadgen.MemberEmail(rand.IntN(n))); err != nil {
+				if err := signInWithoutHash(ctx, db, org.Name, benchseed.MemberEmail(rand.IntN(n))); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -94,7 +94,7 @@ func seedMembers(b testing.TB, db *sqlstore.DB, n int) store.Organisation {
 	if err := db.CreateOrganisation(ctx, &org); err != nil {
 		b.Fatal(err)
 	}
-	if err := loadgen.SeedMembers(ctx, db, org.ID, n, "$argon2id$x", nil); err != nil {
+	if err := benchseed.SeedMembers(ctx, db, org.ID, n, "$argon2id$x", nil); err != nil {
 		b.Fatal(err)
 	}
 	return org

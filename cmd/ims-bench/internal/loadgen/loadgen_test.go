@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -17,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"imslogin/internal/loadgen"
+	"imslogin/cmd/ims-bench/internal/loadgen"
+	"imslogin/internal/benchseed"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
 )
@@ -136,7 +135,7 @@ func seedMembers(t *testing.T, app *servertest.App, n int) []store.Member {
 	if err != nil {
 		t.Fatal(err)
 	}
-	members := loadgen.Members(app.Org.ID, 0, n, hash, time.Now())
+	members := benchseed.Members(app.Org.ID, 0, n, hash, time.Now())
 	if err := app.DB.BulkCreateMembers(context.Background(), members); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +182,7 @@ func TestTOTPSignIns(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	ctx := context.Background()
 	members := seedMembers(t, app, 2000)
-	if _, err := app.DB.BulkAddTOTP(ctx, app.Org.ID, servertest.Secrets.Seal(app.Org.ID, loadgen.TOTPSecret), time.Now()); err != nil {
+	if _, err := app.DB.BulkAddTOTP(ctx, app.Org.ID, servertest.Secrets.Seal(app.Org.ID, benchseed.TOTPSecret), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	run := func(n, first int) loadgen.Result {
@@ -225,7 +224,7 @@ func TestMembersScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := store.Member{OrgID: app.Org.ID, Email: loadgen.AdminEmail, Name: "Admin", Role: store.RoleAdministrator,
+	admin := store.Member{OrgID: app.Org.ID, Email: benchseed.AdminEmail, Name: "Admin", Role: store.RoleAdministrator,
 		Status: store.StatusActive, Licensed: true, EmailVerified: true, PasswordHash: hash, CreatedAt: time.Now()}
 	if err := app.DB.CreateMember(ctx, &admin); err != nil {
 		t.Fatal(err)
@@ -250,45 +249,4 @@ func TestMembersScenario(t *testing.T) {
 	if r.Completed != 0 || r.Errors["403"] == 0 {
 		t.Errorf("a plain member: %d completed, errors %v; want 403s", r.Completed, r.Errors)
 	}
-}
-
-// TestSeedMembersInBatches seeds 45,000 members: three transactions of
-// 20,000, 20,000 and 5,000, numbered without a gap, with progress after
-// each; a failing batch stops the seed with how many are in.
-func TestSeedMembersInBatches(t *testing.T) {
-	db := &batches{failAt: -1}
-	var progress []int
-	if err := loadgen.SeedMembers(context.Background(), db, 7, 45_000, "hash", func(done int) { progress = append(progress, done) }); err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(db.sizes) != "[20000 20000 5000]" || fmt.Sprint(progress) != "[20000 40000 45000]" {
-		t.Errorf("batches %v, progress %v", db.sizes, progress)
-	}
-	for i, m := range db.members {
-		if m.Email != loadgen.MemberEmail(i) || m.OrgID != 7 || m.PasswordHash != "hash" {
-			t.Fatalf("member %d: %+v", i, m)
-		}
-	}
-
-	db, progress = &batches{failAt: 1}, nil
-	err := loadgen.SeedMembers(context.Background(), db, 7, 45_000, "hash", func(done int) { progress = append(progress, done) })
-	if err == nil || !strings.Contains(err.Error(), "after 20000 members: disk full") || fmt.Sprint(progress) != "[20000]" {
-		t.Errorf("with the second batch failing: %v, progress %v", err, progress)
-	}
-}
-
-// batches records the batches it is given; the one numbered failAt fails.
-type batches struct {
-	failAt  int
-	sizes   []int
-	members []store.Member
-}
-
-func (b *batches) BulkCreateMembers(_ context.Context, members []store.Member) error {
-	if len(b.sizes) == b.failAt {
-		return errors.New("disk full")
-	}
-	b.sizes = append(b.sizes, len(members))
-	b.members = append(b.members, members...)
-	return nil
 }

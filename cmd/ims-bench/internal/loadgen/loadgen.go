@@ -1,6 +1,7 @@
 // Package loadgen drives the real HTTP flows against a running server and
 // measures what a person would feel (throughput, latency percentiles,
-// errors) and what the operator pays (server CPU and peak memory).
+// errors) and what the operator pays (server CPU and peak memory). It is
+// ims-bench's, under cmd/ims-bench/internal so that ims cannot link it.
 package loadgen
 
 import (
@@ -18,7 +19,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"imslogin/internal/store"
+	"imslogin/internal/benchseed"
 )
 
 // Scenarios the generator knows.
@@ -29,17 +30,9 @@ const (
 	ScenarioMembers    = "members"     // an administrator's Team Members pages: first page, a sort, a search
 )
 
-// AdminEmail is the administrator `ims dev seed --admin` adds, whom the
-// members scenario signs in as.
-const AdminEmail = "admin@bench.test"
-
 // membersPages are the Team Members requests the members scenario makes in
 // turn: the first page, the newest sign-ins first, a search.
 var membersPages = []string{"/admin/members", "/admin/members?sort=last_signin&desc=1", "/admin/members?q=member+12"}
-
-// TOTPSecret is the authenticator-app secret `ims dev seed --totp` gives
-// every seeded member, so the generator can compute their codes.
-const TOTPSecret = "IMSBENCHMARKSECRETIMSBENCHMARK22"
 
 // IsSignIn reports whether a scenario signs in with a password.
 func IsSignIn(scenario string) bool {
@@ -51,7 +44,7 @@ type Options struct {
 	BaseURL      string
 	Organisation string
 	Password     string
-	Members      int // members member0000000@bench.test … are used in turn
+	Members      int // seeded members member0000000@bench.test … are used in turn
 	FirstMember  int // where in that turn this run starts (Result.NextMember of the last run)
 	Scenario     string
 	Concurrency  int
@@ -60,53 +53,13 @@ type Options struct {
 	ServerPID    int // 0: no server CPU or memory figures
 	// Windows splits Duration into this many measured windows (default 1).
 	// Between runs after each window but the last, once every flow of the
-	// window has ended: `ims bench` measures the raw argon2id rate there,
+	// window has ended: ims-bench measures the raw argon2id rate there,
 	// with the server idle, so a machine whose speed drifts during a run is
 	// compared with itself throughout the run.
 	Windows int
 	Between func(ctx context.Context)
-	// EmailOf names member i; default MemberEmail.
+	// EmailOf names member i; default benchseed.MemberEmail.
 	EmailOf func(i int) string
-}
-
-// MemberEmail is the address `ims dev seed` gives member i.
-func MemberEmail(i int) string { return fmt.Sprintf("member%07d@bench.test", i) }
-
-// Members are n of the members `ims dev seed` adds to an organisation, from
-// member first on: active, licensed and verified, all with one password's
-// hash.
-func Members(orgID int64, first, n int, hash string, created time.Time) []store.Member {
-	list := make([]store.Member, n)
-	for i := range list {
-		list[i] = store.Member{OrgID: orgID, Email: MemberEmail(first + i), Name: fmt.Sprintf("Member %d", first+i),
-			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, EmailVerified: true,
-			PasswordHash: hash, CreatedAt: created}
-	}
-	return list
-}
-
-// BulkCreator inserts many members at once (sqlstore.DB.BulkCreateMembers).
-type BulkCreator interface {
-	BulkCreateMembers(ctx context.Context, members []store.Member) error
-}
-
-// SeedMembers adds n Members to the organisation in batches of 20,000, one
-// transaction each, and reports how many are in after each batch (progress
-// may be nil). A failed batch leaves the batches before it in place.
-func SeedMembers(ctx context.Context, db BulkCreator, orgID int64, n int, hash string, progress func(done int)) error {
-	const batch = 20_000
-	created := time.Now()
-	for done := 0; done < n; {
-		members := Members(orgID, done, min(batch, n-done), hash, created)
-		if err := db.BulkCreateMembers(ctx, members); err != nil {
-			return fmt.Errorf("after %d members: %w", done, err)
-		}
-		done += len(members)
-		if progress != nil {
-			progress(done)
-		}
-	}
-	return nil
 }
 
 // Result is what one run measured.
@@ -175,7 +128,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	if o.EmailOf == nil {
-		o.EmailOf = MemberEmail
+		o.EmailOf = benchseed.MemberEmail
 	}
 	workers := make([]*worker, o.Concurrency)
 	for i := range workers {
@@ -301,7 +254,7 @@ func (w *worker) prepare() error {
 	case ScenarioSession:
 		paths = []string{"/whoami"}
 	case ScenarioMembers:
-		paths, w.opts.EmailOf = membersPages, func(int) string { return AdminEmail }
+		paths, w.opts.EmailOf = membersPages, func(int) string { return benchseed.AdminEmail }
 	default:
 		return nil
 	}
@@ -329,7 +282,7 @@ func (w *worker) signIn() error {
 		if err := w.open("/login", form, "/login/mfa"); err != nil {
 			return err
 		}
-		code, err := totp.GenerateCode(TOTPSecret, time.Now())
+		code, err := totp.GenerateCode(benchseed.TOTPSecret, time.Now())
 		if err != nil {
 			return err
 		}

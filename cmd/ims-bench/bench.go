@@ -13,26 +13,27 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"imslogin/cmd/ims-bench/internal/loadgen"
+	"imslogin/internal/benchseed"
 	"imslogin/internal/config"
-	"imslogin/internal/loadgen"
 )
 
 func newBenchCommand() *cobra.Command {
 	cfg := config.Default()
-	o := loadgen.Options{BaseURL: "http://127.0.0.1:8080", Organisation: "Bench", Password: "bench password 0001",
+	o := loadgen.Options{BaseURL: "http://127.0.0.1:8080", Organisation: benchseed.Organisation, Password: benchseed.Password,
 		Members: 1000, Warmup: 2 * time.Second, Duration: 20 * time.Second}
 	var scenarios, levels, jsonPath string
 	var hashSeconds time.Duration
 	var cores, windows int
 	cmd := &cobra.Command{
-		Use:   "bench",
+		Use:   "ims-bench",
 		Short: "Drive sign-ins and session checks against a running server and measure them",
 		Long: "Drive the real HTTP flows against a running server (seed it first with `ims dev seed`).\n" +
 			"For each scenario and concurrency it prints throughput, latency percentiles, errors by status,\n" +
 			"and, with --pid, the server's CPU and peak memory. Around and between the measured windows of\n" +
 			"each sign-in run it measures this machine's raw argon2id rate with the server's parameters,\n" +
 			"with the server idle, and prints sign-in throughput ÷ that rate.",
-		Example: "  ims bench --pid $(pgrep -f 'ims serve') --scenario signin,session --concurrency 2,4,16,64",
+		Example: "  ims-bench --pid $(pgrep -f 'ims serve') --scenario signin,session --concurrency 2,4,16,64",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
