@@ -96,7 +96,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	if err != nil {
 		return nil, err
 	}
-	hasher, err := password.NewHasher(cfg.Argon2(), cfg.HashWorkers, cfg.HashQueueTimeout)
+	hasher, err := password.NewHasher(PasswordParams(cfg), cfg.HashWorkers, cfg.HashQueueTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,10 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	handler = limitBody(handler, 1<<20, map[string]int64{"/profile/picture": profile.MaxUploadBody})
 	handler = securityHeaders(handler, cfg.Secure())
 	handler = recoverPanics(handler, log)
-	provider, _ := sms.FromURL(cfg.SMSURL) // checked by Validate
+	provider, err := sms.FromURL(cfg.SMSURL)
+	if err != nil {
+		return nil, err
+	}
 	var smsWorker *sms.Worker
 	if provider != nil {
 		smsWorker = &sms.Worker{Store: db, Provider: provider, Log: log, Now: opts.Now}
@@ -189,6 +192,11 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	}
 	return &Server{Handler: handler, Sessions: sessions, Hasher: hasher, SMS: smsWorker, LastSignIns: lastSignIns,
 		cfg: cfg, log: log}, nil
+}
+
+// PasswordParams is the configured argon2id cost.
+func PasswordParams(cfg config.Config) password.Params {
+	return password.Params{MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: cfg.Argon2Threads}
 }
 
 // Run listens on the configured address until ctx ends, then lets
