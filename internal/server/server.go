@@ -1,13 +1,13 @@
-// Package server wires the domains' handlers onto one mux, wraps them in the
-// security middleware, and runs the HTTP server with timeouts and graceful
-// shutdown. It holds no logic of its own.
+// Package server wires the domains' handlers onto one mux and wraps them in
+// the security middleware (New); Lifecycle runs the HTTP server and every
+// background worker, and shuts them down in order before the database
+// closes. It holds no logic of its own.
 package server
 
 import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -15,6 +15,7 @@ import (
 	"imslogin/internal/lastsignin"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/lockout"
+	"imslogin/internal/mail"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/password"
 	"imslogin/internal/session"
@@ -45,26 +46,28 @@ type Options struct {
 	Steps          []signin.Step
 }
 
-// lastSignInInterval is how often members' last sign-in times are written.
-const lastSignInInterval = time.Second
-
-// Server is the configured HTTP handler and its dependencies.
+// Server is the configured HTTP handler, its dependencies and its
+// background workers; Lifecycle runs them.
 type Server struct {
 	Handler  http.Handler
 	Sessions *session.Manager
 	Hasher   *password.Hasher
+	// Mail delivers the email outbox; nil without an SMTP server.
+	Mail *mail.Worker
 	// SMS delivers the SMS outbox; nil with the development outbox.
 	SMS *sms.Worker
-	// LastSignIns writes members' last sign-in times every second; Run
-	// flushes it, and a test flushes it before reading them.
+	// LastSignIns writes members' last sign-in times every second; the
+	// lifecycle flushes it when it stops, and a test flushes it before
+	// reading them.
 	LastSignIns *lastsignin.Recorder
 	cfg         config.Config
 	log         *slog.Logger
 }
 
 // New builds the server: the handler with every route group behind the
-// middleware, and the background workers. It fails if a template is broken
-// or the configuration is invalid, before anything listens.
+// middleware, and the background workers, which Lifecycle runs. It fails if
+// a template is broken or the configuration is invalid, before anything
+// listens.
 func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -89,14 +92,11 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	}
 	s := &Server{Handler: middleware(mux, cfg, p.pages, log), Sessions: p.sessions, Hasher: p.hasher,
 		LastSignIns: p.lastSignIns, cfg: cfg, log: log}
-	provider, err := sms.FromURL(cfg.SMSURL)
-	if err != nil {
+	if s.Mail, err = newMailWorker(cfg, db, log, opts.Now); err != nil {
 		return nil, err
 	}
-	if provider != nil {
-		s.SMS = &sms.Worker{Store: db, Provider: provider, Log: log, Now: opts.Now}
-	} else {
-		log.Info("text messages stay in the SMS outbox: set IMS_SMS_URL to deliver them")
+	if s.SMS, err = newSMSWorker(cfg, db, log, opts.Now); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -143,52 +143,4 @@ func newParts(cfg config.Config, db Database, log *slog.Logger, opts Options) (*
 // PasswordParams is the configured argon2id cost.
 func PasswordParams(cfg config.Config) password.Params {
 	return password.Params{MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: cfg.Argon2Threads}
-}
-
-// Run listens on the configured address until ctx ends, then lets
-// in-flight requests finish within the shutdown timeout.
-func (s *Server) Run(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	// The workers outlive ctx until the requests in flight have finished,
-	// which may still sign members in and queue text messages. The last
-	// sign-ins are written before Run returns, with time of their own:
-	// requests may have used up the whole grace period.
-	workerCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
-	recorded := make(chan struct{})
-	defer func() {
-		stopWorkers()
-		<-recorded
-	}()
-	if s.SMS != nil {
-		go s.SMS.Run(workerCtx)
-	}
-	go func() {
-		defer close(recorded)
-		s.LastSignIns.Run(workerCtx, lastSignInInterval)
-	}()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	s.log.Info("shutting down", "grace", s.cfg.ShutdownTimeout)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }
