@@ -71,7 +71,7 @@ func seedDemo(ctx context.Context, out io.Writer, cfg config.Config, dataDir str
 		return err
 	}
 	defer db.Close()
-	hasher, err := password.NewHasher(cfg.Argon2(), 0, time.Minute)
+	hasher, err := password.NewHasher(server.PasswordParams(cfg), 0, time.Minute)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"imslogin/internal/membership"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/password"
+	"imslogin/internal/server"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
 )
@@ -87,7 +88,7 @@ func newDevSeedCommand() *cobra.Command {
 }
 
 func seed(ctx context.Context, progress io.Writer, db *sqlstore.DB, cfg config.Config, orgName string, n int, pw string) error {
-	hasher, err := password.NewHasher(cfg.Argon2(), 1, time.Minute)
+	hasher, err := password.NewHasher(server.PasswordParams(cfg), 1, time.Minute)
 	if err != nil {
 		return err
 	}
@@ -127,7 +128,7 @@ func seedAdmin(ctx context.Context, out io.Writer, db *sqlstore.DB, cfg config.C
 	if err != nil {
 		return err
 	}
-	hasher, err := password.NewHasher(cfg.Argon2(), 1, time.Minute)
+	hasher, err := password.NewHasher(server.PasswordParams(cfg), 1, time.Minute)
 	if err != nil {
 		return err
 	}

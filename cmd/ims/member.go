@@ -14,6 +14,7 @@ import (
 	"imslogin/internal/linkmail"
 	"imslogin/internal/membership"
 	"imslogin/internal/password"
+	"imslogin/internal/server"
 	"imslogin/internal/store"
 )
 
@@ -90,7 +91,7 @@ func newMemberAddCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			hasher, err := password.NewHasher(cfg.Argon2(), 0, time.Minute)
+			hasher, err := password.NewHasher(server.PasswordParams(cfg), 0, time.Minute)
 			if err != nil {
 				return err
 			}

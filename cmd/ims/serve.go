@@ -14,7 +14,6 @@ import (
 	"imslogin/internal/audit"
 	"imslogin/internal/config"
 	"imslogin/internal/lockout"
-	"imslogin/internal/mail"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/server"
 	"imslogin/internal/store/sqlstore"
@@ -55,38 +54,41 @@ func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	srv, ln, err := prepare(ctx, cfg, db, log, extra)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	log.Info("IMS Login is ready", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
+		"database", db.Dialect(), "hash_workers", srv.Hasher.Workers(), "startup", time.Since(started).Round(time.Millisecond))
+	// From here the lifecycle owns the database: it closes it last.
+	return srv.Lifecycle(db, housekeeper(db, cfg, log)).Run(ctx, ln)
+}
+
+// prepare builds the server on the open database and listens.
+func prepare(ctx context.Context, cfg config.Config, db *sqlstore.DB, log *slog.Logger, extra extras) (*server.Server, net.Listener, error) {
 	secrets, err := prepareSecrets(ctx, cfg, db, log)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	var opts server.Options
 	if extra != nil {
 		if opts, err = extra(db, log); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	opts.Secrets = secrets
 	srv, err := server.New(cfg, db, log, opts)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	limitMemory(srv.Hasher.Workers(), cfg.Argon2MemoryKiB)
 	debug.FreeOSMemory() // start-up garbage (the dummy hash, dictionaries' parsing) goes back to the OS
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return nil, nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	go housekeeping(ctx, db, cfg, log, time.Hour)
-	stopMail, err := startMail(ctx, cfg, db, log)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer stopMail()
-	log.Info("IMS Login is ready", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
-		"database", db.Dialect(), "hash_workers", srv.Hasher.Workers(), "startup", time.Since(started).Round(time.Millisecond))
-	return srv.Run(ctx, ln)
+	return srv, ln, nil
 }
 
 // prepareSecrets opens the key sealing authenticator-app secrets and seals
@@ -188,6 +190,13 @@ func addArgon2Flags(cmd *cobra.Command, cfg *config.Config) {
 	f.Uint8Var(&cfg.Argon2Threads, "argon2-threads", cfg.Argon2Threads, "argon2id lanes, as the server's")
 }
 
+// housekeeper is housekeeping every hour, for the lifecycle to run.
+func housekeeper(db *sqlstore.DB, cfg config.Config, log *slog.Logger) server.Worker {
+	return server.Worker{Name: "housekeeping", Run: func(ctx context.Context) {
+		housekeeping(ctx, db, cfg, log, time.Hour)
+	}}
+}
+
 // housekeeping prunes audit entries and finished outbox messages past their
 // retention periods, stale failed sign-in counts, and expired sessions and
 // sign-in flows, now and then every interval until ctx ends. Every node may
@@ -233,26 +242,4 @@ func pruneOutboxes(ctx context.Context, db *sqlstore.DB, before time.Time, log *
 	if mail+sms > 0 {
 		log.Info("pruned outboxes", "email", mail, "text_messages", sms, "before", before)
 	}
-}
-
-// startMail runs the outbox worker when a mail server is configured;
-// without one, mail waits in the outbox. The returned func stops the worker
-// and waits for its round to end.
-func startMail(ctx context.Context, cfg config.Config, db *sqlstore.DB, log *slog.Logger) (func(), error) {
-	if cfg.SMTPURL == "" {
-		log.Warn("no SMTP server configured (IMS_SMTP_URL): email is kept in the outbox and not sent")
-		return func() {}, nil
-	}
-	sender, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	w := &mail.Worker{Store: db, Sender: sender, Log: log.With("component", "mail")}
-	go func() {
-		defer close(done)
-		w.Run(ctx)
-	}()
-	return func() { cancel(); <-done }, nil
 }

@@ -5,8 +5,28 @@ import (
 	"net/http"
 	"runtime/debug"
 
+	"imslogin/internal/clientaddr"
+	"imslogin/internal/config"
+	"imslogin/internal/profile"
 	"imslogin/web"
 )
+
+// middleware is the chain every request passes, from the outside in:
+// panics become a 500, security headers, a cap on the body, cross-origin
+// protection, the client's address; then the routes, or the site's own
+// "Page not found".
+func middleware(mux *http.ServeMux, cfg config.Config, pages *web.Renderer, log *slog.Logger) http.Handler {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
+		pages.Error(w, http.StatusNotFound, web.ErrorPage{Heading: "Page not found",
+			Message: "There is no page at this address. Check the link, or start again from the sign-in page."})
+	}
+	handler := routeOrNotFound(mux, notFound)
+	handler = clientaddr.Middleware(cfg.TrustedProxyHeader, handler)
+	handler = crossOriginProtection(handler, cfg.PublicBaseURL(), pages)
+	handler = limitBody(handler, 1<<20, map[string]int64{"/profile/picture": profile.MaxUploadBody})
+	handler = securityHeaders(handler, cfg.Secure())
+	return recoverPanics(handler, log)
+}
 
 // contentSecurityPolicy allows no inline script or style and no framing.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +

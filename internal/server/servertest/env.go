@@ -77,7 +77,7 @@ func NewOrganisation(t testing.TB, db store.Store, name string, edit func(*store
 // AddMember adds an active member whose password is Password.
 func AddMember(t testing.TB, db store.Store, org store.Organisation, email, name string) store.Member {
 	t.Helper()
-	hasher, err := password.NewHasher(Config().Argon2(), 1, time.Minute)
+	hasher, err := password.NewHasher(server.PasswordParams(Config()), 1, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,130 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"imslogin/internal/admin"
+	"imslogin/internal/dashboard"
+	"imslogin/internal/emailverify"
+	"imslogin/internal/membership"
+	"imslogin/internal/mfa"
+	"imslogin/internal/mfa/backup"
+	"imslogin/internal/mfa/code"
+	"imslogin/internal/mfa/step"
+	"imslogin/internal/mfa/totp"
+	"imslogin/internal/mfa/trusted"
+	mfawebauthn "imslogin/internal/mfa/webauthn"
+	"imslogin/internal/otpcode"
+	"imslogin/internal/profile"
+	"imslogin/internal/recovery"
+	"imslogin/internal/session"
+	"imslogin/internal/signin"
+	"imslogin/internal/throttle"
+	"imslogin/web"
+)
+
+// routeGroups are the site's route groups, each mounting its own routes;
+// the deployment's extra ones (the demo's mailbox) come last.
+func (p *parts) routeGroups() ([]Mounter, error) {
+	codes := &otpcode.Issuer{Now: p.opts.Now}
+	keys, err := mfawebauthn.New(p.db, p.cfg.PublicBaseURL())
+	if err != nil {
+		return nil, err
+	}
+	methods := mfa.NewRegistry(&code.Email{Store: p.db}, &code.SMS{Store: p.db}, &totp.Method{Store: p.db, Secrets: p.opts.Secrets},
+		keys, &backup.Method{Store: p.db})
+	adminService := &admin.Service{Store: p.db, Links: p.links, Lockout: p.guard, Now: p.opts.Now,
+		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
+	signIn := p.signIn(p.signInSteps(codes, methods))
+	groups := []Mounter{
+		health{db: p.db, log: p.log},
+		static{},
+		whoAmI{sessions: p.sessions},
+		&admin.Handler{Service: adminService, Sessions: p.sessions, Pages: p.pages, Log: p.log},
+		signIn,
+		&emailverify.ChangeHandler{Store: p.db, Sessions: p.sessions, Codes: codes, Pages: p.pages, Log: p.log},
+		&dashboard.Handler{Sessions: p.sessions, Pages: p.pages, Links: p.dashboardLinks()},
+		&profile.SessionsHandler{Sessions: p.sessions, Audit: p.db, Pages: p.pages, Log: p.log, Now: p.opts.Now},
+		&profile.SecurityHandler{Store: p.db, Sessions: p.sessions, Methods: methods, Keys: keys, Secrets: p.opts.Secrets,
+			Pages: p.pages, Log: p.log, Now: p.opts.Now},
+		&recovery.Handler{Store: p.db, Hasher: p.hasher, Pages: p.pages, Links: p.links, SignIn: signIn.Continue,
+			Blocklist: p.blocklist, Log: p.log, Now: p.opts.Now, MinResponse: 250 * time.Millisecond},
+		&profile.Handler{Store: p.db, Hasher: p.hasher, Sessions: p.sessions, Pages: p.pages, Links: p.links,
+			Blocklist: p.blocklist, Lockout: p.guard, Log: p.log, Now: p.opts.Now},
+	}
+	return append(groups, p.opts.Extra...), nil
+}
+
+// maxThrottleKeys bounds each throttle's table (about 200 bytes a key).
+const maxThrottleKeys = 100_000
+
+// signIn is the sign-in handler, throttled per client address and per
+// organisation.
+func (p *parts) signIn(steps []signin.Step) *signin.Handler {
+	throttles := &signin.Throttle{
+		Address:      throttle.New(p.cfg.ThrottleAddressPerMinute, p.cfg.ThrottleAddressBurst, maxThrottleKeys, p.opts.Now),
+		Organisation: throttle.New(p.cfg.ThrottleOrganisationPerMinute, p.cfg.ThrottleOrganisationBurst, maxThrottleKeys, p.opts.Now),
+	}
+	return &signin.Handler{Store: p.db, Hasher: p.hasher, Sessions: p.sessions, Pages: p.pages, Log: p.log, Now: p.opts.Now,
+		Steps: steps, Lockout: p.guard, Throttle: throttles, LastSignIns: p.lastSignIns}
+}
+
+// signInSteps are the steps of a sign-in after the password, in order:
+// email verification, any given, then the second factor.
+func (p *parts) signInSteps(codes *otpcode.Issuer, methods *mfa.Registry) []signin.Step {
+	mfaSteps := &step.Deps{Store: p.db, Methods: methods, Devices: &trusted.Devices{Store: p.db, Secure: p.cfg.Secure()},
+		Secrets: p.opts.Secrets}
+	steps := append([]signin.Step{
+		&emailverify.Step{Store: p.db, Codes: codes},
+	}, p.opts.Steps...)
+	return append(steps, &step.Phone{Deps: mfaSteps}, &step.Second{Deps: mfaSteps})
+}
+
+// dashboardLinks are the Dashboard's tiles: the signed-in browsers, the
+// deployment's own, then Security.
+func (p *parts) dashboardLinks() []web.Link {
+	links := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
+		Description: "See the browsers signed in to your account and sign any of them out."}}, p.opts.DashboardLinks...)
+	return append(links, web.Link{Title: "Security", Href: "/profile/security",
+		Description: "Set up an authenticator app, a mobile number or backup codes, and manage remembered browsers."})
+}
+
+// health is the load balancer's checks: /healthz answers while the process
+// runs, /readyz only while the database answers too.
+type health struct {
+	db  pinger
+	log *slog.Logger
+}
+
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+func (h health) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", h.ready)
+}
+
+func (h health) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := h.db.Ping(ctx); err != nil {
+		h.log.Warn("readiness check", "err", err)
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// static serves the stylesheet and images.
+type static struct{}
+
+func (static) Mount(mux *http.ServeMux) { mux.Handle("GET /static/", web.Static()) }
+
+// whoAmI is the session check portals make.
+type whoAmI struct{ sessions *session.Manager }
+
+func (h whoAmI) Mount(mux *http.ServeMux) { mux.HandleFunc("GET /whoami", h.sessions.WhoAmI) }
