@@ -144,11 +144,18 @@ func openMigrated(ctx context.Context, databaseURL string) (*sqlstore.DB, error)
 
 func newMigrateCommand() *cobra.Command {
 	databaseURL := config.Default().DatabaseURL
+	var check bool
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Bring the database schema up to date and exit",
-		Args:  cobra.NoArgs,
+		Long: "Bring the database schema up to date and exit. A database a newer ims has migrated is\n" +
+			"refused, as ims serve refuses it: run the newer ims. With --check, list the pending\n" +
+			"migrations and change nothing; the exit status is 0 only when the schema is current.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if check {
+				return checkMigrations(cmd, databaseURL)
+			}
 			db, err := sqlstore.Open(cmd.Context(), databaseURL)
 			if err != nil {
 				return err
@@ -170,6 +177,7 @@ func newMigrateCommand() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&check, "check", false, "list the pending migrations and change nothing; exit non-zero if any are pending")
 	addDatabaseFlag(cmd, &databaseURL)
 	return cmd
 }

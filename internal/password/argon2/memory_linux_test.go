@@ -3,10 +3,12 @@ package argon2
 import (
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // TestMemoryIsReleased drops fifty 64 MiB memories: their mappings must be
@@ -65,4 +67,46 @@ func TestMemoryOutlivesItsHash(t *testing.T) {
 			t.Fatalf("key %x, want %x", got, want)
 		}
 	}
+}
+
+// TestMemoryIsLeftOutOfCoreDumps: every mapping the blocks lie in carries
+// the kernel's "dd" flag (MADV_DONTDUMP) in /proc/self/smaps, so a core
+// dump of the server holds no hash's working memory.
+func TestMemoryIsLeftOutOfCoreDumps(t *testing.T) {
+	m := NewMemory(4096)
+	start := uintptr(unsafe.Pointer(&m.blocks[0]))
+	end := start + uintptr(len(m.blocks))*unsafe.Sizeof(m.blocks[0])
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := start
+	var from, to uintptr // the mapping whose lines are being read
+	for _, line := range strings.Split(string(smaps), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		if lo, hi, ok := strings.Cut(fields[0], "-"); ok && !strings.HasSuffix(fields[0], ":") {
+			a, errA := strconv.ParseUint(lo, 16, 64)
+			b, errB := strconv.ParseUint(hi, 16, 64)
+			if errA == nil && errB == nil {
+				from, to = uintptr(a), uintptr(b)
+				continue
+			}
+		}
+		if fields[0] != "VmFlags:" || to <= start || from >= end {
+			continue
+		}
+		if !slices.Contains(fields[1:], "dd") {
+			t.Errorf("mapping %x-%x of the blocks %x-%x has flags %v, without dd (MADV_DONTDUMP)", from, to, start, end, fields[1:])
+		}
+		if from <= covered {
+			covered = max(covered, to)
+		}
+	}
+	if covered < end {
+		t.Errorf("/proc/self/smaps shows the blocks %x-%x mapped only up to %x", start, end, covered)
+	}
+	runtime.KeepAlive(m)
 }

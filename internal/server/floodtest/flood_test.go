@@ -27,7 +27,8 @@ const (
 // TestFlood sends 1,000 concurrent sign-ins, each from its own address
 // (through the trusted proxy header), with production hashing cost and
 // throttling. Every request must be answered with success, 429 or 503,
-// and the peak memory must stay under 300 MiB.
+// and the peak memory must stay under 300 MiB (not checked under the race
+// detector).
 func TestFlood(t *testing.T) {
 	db := sqltest.NewSQLite(t)
 	cfg := config.Default()
@@ -96,7 +97,7 @@ func TestFlood(t *testing.T) {
 	if statuses[http.StatusSeeOther] == 0 || statuses[http.StatusTooManyRequests] == 0 {
 		t.Errorf("statuses %v: want some sign-ins to succeed and the organisation's throttle to refuse others", statuses)
 	}
-	if peak >= maxPeakMiB {
+	if peak >= maxPeakMiB && !raceDetector {
 		t.Errorf("peak memory %d MiB, want under %d MiB", peak, maxPeakMiB)
 	}
 	// The server still works after the flood.

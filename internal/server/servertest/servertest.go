@@ -165,11 +165,27 @@ func (a *App) Browser(t testing.TB) *http.Client {
 // Post sends a form as a browser on this site would.
 func (a *App) Post(t testing.TB, c *http.Client, path string, form url.Values) (*http.Response, string) {
 	t.Helper()
+	resp, body, err := a.TryPost(c, path, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+// TryPost is Post returning an error instead of failing the test, for
+// goroutines other than the test's, which must not call t.Fatal.
+func (a *App) TryPost(c *http.Client, path string, form url.Values) (*http.Response, string, error) {
 	req, _ := http.NewRequest(http.MethodPost, a.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", a.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return do(t, c, req)
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, string(b), err
 }
 
 // Get fetches a page.

@@ -2,12 +2,29 @@ package sqlstore
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 )
 
 // MigrateTo applies the missing migrations up to version.
 func (db *DB) MigrateTo(ctx context.Context, version int) ([]string, error) {
 	return db.migrateTo(ctx, version)
+}
+
+// AppliedMigrations lists the versions of the migrations the database has,
+// in order; nil when it lacks even the table that records them.
+func (db *DB) AppliedMigrations(ctx context.Context) ([]int, error) {
+	conn, err := db.read.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if exists, err := db.hasMigrationsTable(ctx, conn); err != nil || !exists {
+		return nil, err
+	}
+	applied, err := appliedVersions(ctx, conn)
+	return slices.Sorted(maps.Keys(applied)), err
 }
 
 // Exec runs a statement with "?" placeholders, for changes no store method

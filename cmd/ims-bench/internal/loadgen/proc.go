@@ -63,7 +63,8 @@ type HashParams struct {
 
 // RawHashRate measures how many argon2id hashes per second this machine
 // computes on cores goroutines, with the server's own argon2id and reused
-// memory as its hash pool does: the physical limit for password sign-ins.
+// memory, wiped after each hash, as its hash pool does: the physical limit
+// for password sign-ins.
 // Each goroutine hashes once before the clock starts, as the server's warm
 // pool has, so first-touch page faults are not counted against the limit.
 // Each goroutine's rate is its hashes over the time to its last one, and the
@@ -87,6 +88,7 @@ func RawHashRate(ctx context.Context, p HashParams, cores int, d time.Duration) 
 			deadline, done := t0.Add(d), 0
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				argon2.IDKey(mem, password, salt, p.Time, p.MemoryKiB, p.Threads, 32)
+				mem.Wipe()
 				done++
 			}
 			rates[i] = float64(done) / time.Since(t0).Seconds()

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -55,7 +56,7 @@ func TestTwoAnswersOnOneConnection(t *testing.T) {
 // sets a cookie, deletes another and redirects: the browser follows with
 // the right cookies, on one connection.
 func TestBrowserKeepsCookiesAndFollowsRedirects(t *testing.T) {
-	var conns int
+	var conns atomic.Int64 // counted on the server's goroutine
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/start":
@@ -75,7 +76,7 @@ func TestBrowserKeepsCookiesAndFollowsRedirects(t *testing.T) {
 	}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
-			conns++
+			conns.Add(1)
 		}
 	}
 	srv.Start()
@@ -92,8 +93,8 @@ func TestBrowserKeepsCookiesAndFollowsRedirects(t *testing.T) {
 	if err != nil || a.status != 200 || page != "/done?x=1" {
 		t.Fatalf("post: %+v at %s, %v", a, page, err)
 	}
-	if len(b.cookies) != 1 || b.cookies[0] != (cookie{"session", "s1"}) || conns != 1 {
-		t.Errorf("cookies %v over %d connections; want only the session, on one", b.cookies, conns)
+	if len(b.cookies) != 1 || b.cookies[0] != (cookie{"session", "s1"}) || conns.Load() != 1 {
+		t.Errorf("cookies %v over %d connections; want only the session, on one", b.cookies, conns.Load())
 	}
 	if _, err := newBrowser("https://example.org"); err == nil {
 		t.Error("an https URL was accepted")
