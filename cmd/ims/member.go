@@ -99,12 +99,12 @@ func newMemberAddCommand() *cobra.Command {
 				return err
 			}
 			svc := &membership.Service{Store: db, Hasher: hasher, Now: time.Now}
-			if cmd.Flags().Changed("public-url") || hasPortalURL(cmd.Context(), db, n.Organisation) {
+			if cmd.Flags().Changed("public-url") || hasSignInURL(cmd.Context(), db, n.Organisation) {
 				svc.Invitations = &linkmail.Sender{PublicURL: cfg.PublicBaseURL(), InvitationLifetime: cfg.InvitationLifetime, Now: time.Now}
 			}
 			m, err := svc.AddMember(cmd.Context(), n)
 			if errors.Is(err, membership.ErrCannotInvite) {
-				return errors.New("inviting needs --public-url (or IMS_PUBLIC_URL), as the organisation has no portal URL: " +
+				return errors.New("inviting needs --public-url (or IMS_PUBLIC_URL), as the organisation has no sign-in URL: " +
 					"the invitation link is built from it; or add the member with --password-stdin")
 			}
 			if err != nil {
@@ -136,10 +136,10 @@ func newMemberAddCommand() *cobra.Command {
 	return cmd
 }
 
-// hasPortalURL reports whether the organisation has its own address for
+// hasSignInURL reports whether the organisation has its own address for
 // links. Without it, or a public URL given, an invitation link would point at
 // the built-in default, 127.0.0.1, which works on no one else's machine.
-func hasPortalURL(ctx context.Context, db store.Store, orgName string) bool {
+func hasSignInURL(ctx context.Context, db store.Store, orgName string) bool {
 	org, err := db.OrganisationByName(ctx, orgName)
-	return err == nil && org.PortalURL != ""
+	return err == nil && org.SignInURL != ""
 }

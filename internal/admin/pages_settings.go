@@ -17,7 +17,7 @@ var settingGroups = []struct {
 }{
 	{"Organisation", [][4]string{
 		{"name", "Organisation name", "Members type this name on the sign-in page.", ""},
-		{"portal_url", "Portal URL", "The official address of your sign-in page, used in every emailed link. Password resets are sent only to requests made there. Leave empty to use the server's address.", ""},
+		{"sign_in_url", "Sign-in URL", "The official address of your sign-in page, used in every emailed link. Password resets are sent only to requests made there. Leave empty to use the server's address.", ""},
 	}},
 	{"Password policy", [][4]string{
 		{"password_min_length", "Minimum password length", "At least 15 characters (NIST SP 800-63B); you may ask for more.", "characters"},
@@ -47,7 +47,7 @@ var notificationFields = [][2]string{
 // settingValues are the form's values by field name.
 func settingValues(s Settings) map[string]string {
 	return map[string]string{
-		"name": s.Name, "portal_url": s.PortalURL, "password_min_length": strconv.Itoa(s.PasswordMinLength),
+		"name": s.Name, "sign_in_url": s.SignInURL, "password_min_length": strconv.Itoa(s.PasswordMinLength),
 		"lockout_threshold": strconv.Itoa(s.LockoutThreshold), "lockout_minutes": strconv.Itoa(s.LockoutMinutes),
 		"session_idle_minutes": strconv.Itoa(s.SessionIdleMinutes), "session_absolute_hours": strconv.Itoa(s.SessionAbsoluteHours),
 		"remember_me_idle_days": strconv.Itoa(s.RememberMeIdleDays), "remember_me_days": strconv.Itoa(s.RememberMeDays),
@@ -120,7 +120,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, c request
 		}
 		return n
 	}
-	s := Settings{Name: r.PostFormValue("name"), PortalURL: strings.TrimSpace(r.PostFormValue("portal_url")),
+	s := Settings{Name: r.PostFormValue("name"), SignInURL: strings.TrimSpace(r.PostFormValue("sign_in_url")),
 		PasswordMinLength: num("password_min_length"), LockoutThreshold: num("lockout_threshold"),
 		LockoutMinutes: num("lockout_minutes"), SessionIdleMinutes: num("session_idle_minutes"),
 		SessionAbsoluteHours: num("session_absolute_hours"), RememberMeIdleDays: num("remember_me_idle_days"),
@@ -129,7 +129,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, c request
 		NotifyMemberLockout: r.PostFormValue("notify_member_lockout") == "on", NotifyPasswordChange: r.PostFormValue("notify_password_change") == "on",
 		NotifyAdminsNewMember: r.PostFormValue("notify_admins_new_member") == "on",
 		RequireVerifiedEmail:  r.PostFormValue("require_verified_email") == "on"}
-	values["name"], values["portal_url"] = s.Name, s.PortalURL
+	values["name"], values["sign_in_url"] = s.Name, s.SignInURL
 	var err error
 	if len(errs) == 0 {
 		err = h.Service.UpdateSettings(r.Context(), c.Actor, s)

@@ -138,18 +138,18 @@ func TestInvalidSettingsSaveNothing(t *testing.T) {
 	c := app.Browser(t)
 	app.SignIn(t, c, app.Member.Email)
 	_, page := app.Get(t, c, "/admin/settings")
-	if !strings.Contains(page, `value="15"`) || !strings.Contains(page, "Portal URL") {
+	if !strings.Contains(page, `value="15"`) || !strings.Contains(page, "Sign-in URL") {
 		t.Fatalf("settings page lacks the current values:\n%s", page)
 	}
 	before := organisation(t, app)
-	valid := url.Values{"name": {"Acme Labs"}, "portal_url": {"https://portal.acme.test"}, "password_min_length": {"16"},
+	valid := url.Values{"name": {"Acme Labs"}, "sign_in_url": {"https://portal.acme.test"}, "password_min_length": {"16"},
 		"lockout_threshold": {"5"}, "lockout_minutes": {"15"}, "session_idle_minutes": {"120"}, "session_absolute_hours": {"12"},
 		"remember_me_idle_days": {"7"}, "remember_me_days": {"30"}, "registration_hours": {"168"}, "unlinked_removal_days": {"30"},
 		"notify_member_lockout": {"on"}}
 	bad := map[string]string{
 		"lockout_minutes":     "0",
 		"password_min_length": "8",
-		"portal_url":          "javascript:alert(1)",
+		"sign_in_url":          "javascript:alert(1)",
 		"registration_hours":  "many",
 		"name":                "",
 	}
@@ -172,11 +172,11 @@ func TestInvalidSettingsSaveNothing(t *testing.T) {
 		t.Fatalf("valid settings: got %d\n%s", resp.StatusCode, body)
 	}
 	after := organisation(t, app)
-	if after.Name != "Acme Labs" || after.PortalURL != "https://portal.acme.test" || after.Settings.PasswordMinLength != 16 ||
+	if after.Name != "Acme Labs" || after.SignInURL != "https://portal.acme.test" || after.Settings.PasswordMinLength != 16 ||
 		after.Settings.NotifyPasswordChange || !after.Settings.NotifyMemberLockout {
 		t.Errorf("saved settings: got %+v", after)
 	}
-	if kinds := auditKinds(t, app, ""); len(kinds) == 0 || !strings.Contains(kinds[0], "settings-change: changed name, portal URL, password minimum length, notifications") {
+	if kinds := auditKinds(t, app, ""); len(kinds) == 0 || !strings.Contains(kinds[0], "settings-change: changed name, sign-in URL, password minimum length, notifications") {
 		t.Errorf("audit: got %v", kinds)
 	}
 	// The API refuses the same way, all or nothing.

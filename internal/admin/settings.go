@@ -18,7 +18,7 @@ import (
 // shows. The API reads and writes the same fields.
 type Settings struct {
 	Name                  string `json:"name"`
-	PortalURL             string `json:"portal_url"`
+	SignInURL             string `json:"sign_in_url"`
 	PasswordMinLength     int    `json:"password_min_length"`
 	LockoutThreshold      int    `json:"lockout_threshold"`
 	LockoutMinutes        int    `json:"lockout_minutes"`
@@ -38,7 +38,7 @@ type Settings struct {
 func SettingsOf(o store.Organisation) Settings {
 	s := o.Settings
 	return Settings{
-		Name: o.Name, PortalURL: o.PortalURL, PasswordMinLength: s.PasswordMinLength,
+		Name: o.Name, SignInURL: o.SignInURL, PasswordMinLength: s.PasswordMinLength,
 		LockoutThreshold: s.LockoutThreshold, LockoutMinutes: int(s.LockoutDuration / time.Minute),
 		SessionIdleMinutes: int(s.SessionIdleTimeout / time.Minute), SessionAbsoluteHours: int(s.SessionAbsoluteTimeout / time.Hour),
 		RememberMeIdleDays: int(s.RememberMeIdleTimeout / day), RememberMeDays: int(s.RememberMeDuration / day),
@@ -73,8 +73,8 @@ func (s Settings) Validate() map[string]string {
 	if err := membership.ValidateName("organisation name", strings.TrimSpace(s.Name)); err != nil {
 		errs["name"] = membership.Fields(err)["name"]
 	}
-	if msg := checkPortalURL(s.PortalURL); msg != "" {
-		errs["portal_url"] = msg
+	if msg := checkSignInURL(s.SignInURL); msg != "" {
+		errs["sign_in_url"] = msg
 	}
 	for field, v := range map[string]int{
 		"password_min_length": s.PasswordMinLength, "lockout_threshold": s.LockoutThreshold,
@@ -96,10 +96,10 @@ func (s Settings) Validate() map[string]string {
 	return errs
 }
 
-// checkPortalURL accepts an empty value (the server's address is used) or
+// checkSignInURL accepts an empty value (the server's address is used) or
 // an absolute https address with no path, query or credentials; plain http
 // only for this machine, during development.
-func checkPortalURL(raw string) string {
+func checkSignInURL(raw string) string {
 	if raw == "" {
 		return ""
 	}
@@ -110,14 +110,14 @@ func checkPortalURL(raw string) string {
 	host := u.Hostname()
 	local := host == "localhost" || net.ParseIP(host).IsLoopback()
 	if u.Scheme != "https" && !(u.Scheme == "http" && local) {
-		return "The portal URL must start with https://."
+		return "The sign-in URL must start with https://."
 	}
 	return ""
 }
 
 func (s Settings) apply(o *store.Organisation) {
 	o.Name = strings.TrimSpace(s.Name)
-	o.PortalURL = strings.TrimSuffix(s.PortalURL, "/")
+	o.SignInURL = strings.TrimSuffix(s.SignInURL, "/")
 	st := &o.Settings
 	st.PasswordMinLength = s.PasswordMinLength
 	st.LockoutThreshold = s.LockoutThreshold
@@ -174,7 +174,7 @@ func changedSettings(a, b Settings) string {
 		}
 	}
 	add("name", a.Name != b.Name)
-	add("portal URL", a.PortalURL != b.PortalURL)
+	add("sign-in URL", a.SignInURL != b.SignInURL)
 	add("password minimum length", a.PasswordMinLength != b.PasswordMinLength)
 	add("lockout", a.LockoutThreshold != b.LockoutThreshold || a.LockoutMinutes != b.LockoutMinutes)
 	add("session lifetimes", a.SessionIdleMinutes != b.SessionIdleMinutes || a.SessionAbsoluteHours != b.SessionAbsoluteHours ||

@@ -45,7 +45,7 @@ func TestDetailsSettingTurnsTheStepOff(t *testing.T) {
 	if !strings.Contains(body, `id="require_verified_email" type="checkbox" name="require_verified_email" value="on" checked`) {
 		t.Fatalf("the setting is not shown on by default:\n%s", body)
 	}
-	form := url.Values{"name": {"Acme"}, "portal_url": {""}, "password_min_length": {"15"}, "lockout_threshold": {"5"},
+	form := url.Values{"name": {"Acme"}, "sign_in_url": {""}, "password_min_length": {"15"}, "lockout_threshold": {"5"},
 		"lockout_minutes": {"15"}, "session_idle_minutes": {"120"}, "session_absolute_hours": {"12"},
 		"remember_me_idle_days": {"7"}, "remember_me_days": {"30"}, "registration_hours": {"168"},
 		"unlinked_removal_days": {"30"}, "notify_member_lockout": {"on"}, "notify_password_change": {"on"}}

@@ -31,17 +31,17 @@ type Outbox interface {
 // Sender composes the emails.
 type Sender struct {
 	// PublicURL is the server's configured address, used for organisations
-	// without a portal URL of their own.
+	// without a sign-in URL of their own.
 	PublicURL          string
 	InvitationLifetime time.Duration
 	ResetLifetime      time.Duration
 	Now                func() time.Time
 }
 
-// BaseURL is where links for org point: its portal URL, else the public URL.
+// BaseURL is where links for org point: its sign-in URL, else the public URL.
 func (s *Sender) BaseURL(org store.Organisation) string {
-	if org.PortalURL != "" {
-		return strings.TrimSuffix(org.PortalURL, "/")
+	if org.SignInURL != "" {
+		return strings.TrimSuffix(org.SignInURL, "/")
 	}
 	return strings.TrimSuffix(s.PublicURL, "/")
 }

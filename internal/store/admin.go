@@ -140,7 +140,7 @@ type Administration interface {
 	// transaction ends, so checks over many members (licences in use, the
 	// last Owner) cannot race with another node's change.
 	LockOrganisation(ctx context.Context, orgID int64) (Organisation, error)
-	// UpdateOrganisation saves the name, portal URL and settings.
+	// UpdateOrganisation saves the name, sign-in URL and settings.
 	UpdateOrganisation(ctx context.Context, o Organisation) error
 	SetLicences(ctx context.Context, orgID int64, licences int) error
 }

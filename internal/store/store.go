@@ -47,7 +47,7 @@ const (
 type Organisation struct {
 	ID        int64
 	Name      string
-	PortalURL string // official public address used in links; empty means the server's public URL
+	SignInURL string // official public address used in links; empty means the server's public URL
 	Settings  OrganisationSettings
 	Licences  int // seats operators sold the organisation; licensed members never exceed it (0 at creation: DefaultLicences)
 	CreatedAt time.Time

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,8 +97,23 @@ func TestMigrationCarriesMembersForward(t *testing.T) {
 		if _, err := db.MigrateTo(ctx, 6); err != nil {
 			t.Fatal(err)
 		}
-		org := storetest.NewOrganisation(t, db, "Acme")
-		other := storetest.NewOrganisation(t, db, "Globex")
+		// Organisations as the version-6 schema holds them: today's store
+		// writes columns that came later.
+		var ids []int64
+		for _, name := range []string{"Acme", "Globex"} {
+			err := db.Exec(ctx, `INSERT INTO organisations (name, name_key, session_idle_seconds, session_absolute_seconds,
+				remember_me_idle_seconds, remember_me_seconds, created_at) VALUES (?, ?, 7200, 43200, 604800, 2592000, 0)`,
+				name, strings.ToLower(name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := db.OrganisationIDByNameKey(ctx, strings.ToLower(name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, o)
+		}
+		org, other := store.Organisation{ID: ids[0]}, store.Organisation{ID: ids[1]}
 		type old struct {
 			orgID               int64
 			email, name, status string

@@ -104,3 +104,11 @@ var RoleQueries = map[string][]any{
 	countActiveOwnersSQL: nil,
 	administratorsSQL:    {10},
 }
+
+// OrganisationIDByNameKey finds an organisation's ID by its name key,
+// reading no other column: for schemas older than the store's queries.
+func (db *DB) OrganisationIDByNameKey(ctx context.Context, nameKey string) (int64, error) {
+	var id int64
+	err := db.queryRow(ctx, `SELECT id FROM organisations WHERE name_key = ?`, nameKey).Scan(&id)
+	return id, err
+}

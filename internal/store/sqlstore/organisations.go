@@ -16,12 +16,12 @@ func (q *queries) CreateOrganisation(ctx context.Context, o *store.Organisation)
 		o.Licences = store.DefaultLicences
 	}
 	id, err := q.insertID(ctx, `INSERT INTO organisations
-		(name, name_key, portal_url, session_idle_seconds, session_absolute_seconds, remember_me_idle_seconds,
+		(name, name_key, sign_in_url, session_idle_seconds, session_absolute_seconds, remember_me_idle_seconds,
 		remember_me_seconds, lockout_threshold, lockout_seconds, password_min_length, registration_seconds,
 		unlinked_removal_days, notify_member_lockout, notify_password_change, notify_admins_new_member,
 		require_verified_email, licences, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.Name, nameKey(o.Name), o.PortalURL, seconds(s.SessionIdleTimeout), seconds(s.SessionAbsoluteTimeout),
+		o.Name, nameKey(o.Name), o.SignInURL, seconds(s.SessionIdleTimeout), seconds(s.SessionAbsoluteTimeout),
 		seconds(s.RememberMeIdleTimeout), seconds(s.RememberMeDuration), s.LockoutThreshold, seconds(s.LockoutDuration),
 		s.PasswordMinLength, seconds(s.RegistrationLifetime), s.UnlinkedRemovalDays, s.NotifyMemberLockout,
 		s.NotifyPasswordChange, s.NotifyAdminsNewMember, s.RequireVerifiedEmail, o.Licences, ms(o.CreatedAt))
@@ -32,7 +32,7 @@ func (q *queries) CreateOrganisation(ctx context.Context, o *store.Organisation)
 	return nil
 }
 
-const organisationColumns = `id, name, portal_url, session_idle_seconds, session_absolute_seconds,
+const organisationColumns = `id, name, sign_in_url, session_idle_seconds, session_absolute_seconds,
 	remember_me_idle_seconds, remember_me_seconds, lockout_threshold, lockout_seconds, password_min_length,
 	registration_seconds, unlinked_removal_days, notify_member_lockout, notify_password_change,
 	notify_admins_new_member, require_verified_email, licences, created_at`
@@ -54,7 +54,7 @@ func scanOrganisation(row scanner) (store.Organisation, error) {
 // organisationTargets are the Scan destinations for organisationColumns.
 func organisationTargets(o *store.Organisation) []any {
 	s := &o.Settings
-	return []any{&o.ID, &o.Name, &o.PortalURL, secs{&s.SessionIdleTimeout}, secs{&s.SessionAbsoluteTimeout},
+	return []any{&o.ID, &o.Name, &o.SignInURL, secs{&s.SessionIdleTimeout}, secs{&s.SessionAbsoluteTimeout},
 		secs{&s.RememberMeIdleTimeout}, secs{&s.RememberMeDuration}, &s.LockoutThreshold, secs{&s.LockoutDuration},
 		&s.PasswordMinLength, secs{&s.RegistrationLifetime}, &s.UnlinkedRemovalDays, &s.NotifyMemberLockout,
 		&s.NotifyPasswordChange, &s.NotifyAdminsNewMember, &s.RequireVerifiedEmail, &o.Licences, msTime{&o.CreatedAt}}
@@ -62,12 +62,12 @@ func organisationTargets(o *store.Organisation) []any {
 
 func (q *queries) UpdateOrganisation(ctx context.Context, o store.Organisation) error {
 	s := o.Settings
-	return q.execOne(ctx, `UPDATE organisations SET name = ?, name_key = ?, portal_url = ?, session_idle_seconds = ?,
+	return q.execOne(ctx, `UPDATE organisations SET name = ?, name_key = ?, sign_in_url = ?, session_idle_seconds = ?,
 		session_absolute_seconds = ?, remember_me_idle_seconds = ?, remember_me_seconds = ?, lockout_threshold = ?,
 		lockout_seconds = ?, password_min_length = ?, registration_seconds = ?, unlinked_removal_days = ?,
 		notify_member_lockout = ?, notify_password_change = ?, notify_admins_new_member = ?, require_verified_email = ?
 		WHERE id = ?`,
-		o.Name, nameKey(o.Name), o.PortalURL, seconds(s.SessionIdleTimeout), seconds(s.SessionAbsoluteTimeout),
+		o.Name, nameKey(o.Name), o.SignInURL, seconds(s.SessionIdleTimeout), seconds(s.SessionAbsoluteTimeout),
 		seconds(s.RememberMeIdleTimeout), seconds(s.RememberMeDuration), s.LockoutThreshold, seconds(s.LockoutDuration),
 		s.PasswordMinLength, seconds(s.RegistrationLifetime), s.UnlinkedRemovalDays, s.NotifyMemberLockout,
 		s.NotifyPasswordChange, s.NotifyAdminsNewMember, s.RequireVerifiedEmail, o.ID)

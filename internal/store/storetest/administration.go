@@ -15,7 +15,7 @@ func testOrganisationUpdate(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o := NewOrganisation(t, s, "Acme")
 	o.Name = "Acme Research"
-	o.PortalURL = "https://portal.acme.test"
+	o.SignInURL = "https://portal.acme.test"
 	o.Settings.PasswordMinLength = 20
 	o.Settings.RegistrationLifetime = 48 * time.Hour
 	o.Settings.UnlinkedRemovalDays = 10
