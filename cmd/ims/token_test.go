@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"imslogin/internal/session"
 	"imslogin/internal/store/sqlstore/sqltest"
+	"imslogin/internal/token"
 )
 
 func TestOrgSetLicences(t *testing.T) {
@@ -38,12 +38,12 @@ func TestTokenCreatePrintsTheTokenOnce(t *testing.T) {
 	url := newDatabase(t)
 	t.Setenv("IMS_DATABASE_URL", url)
 	out, err := run(t, "", "token", "create", "--org", "Acme", "--name", "provisioning", "--permissions", "members.read,members.write")
-	token := regexp.MustCompile(`ims_[A-Za-z0-9_-]{43}`).FindString(out)
-	if err != nil || token == "" || !strings.Contains(out, "not shown again") {
+	printed := regexp.MustCompile(`ims_[A-Za-z0-9_-]{43}`).FindString(out)
+	if err != nil || printed == "" || !strings.Contains(out, "not shown again") {
 		t.Fatalf("token create: %v\n%s", err, out)
 	}
 	db := sqltest.Open(t, url)
-	stored, err := db.APITokenByHash(context.Background(), session.HashToken(strings.TrimPrefix(token, "ims_")))
+	stored, err := db.APITokenByHash(context.Background(), token.Hash(strings.TrimPrefix(printed, "ims_")))
 	if err != nil || strings.Join(stored.Permissions, " ") != "members.read members.write" || stored.CreatedBy != "command line" {
 		t.Errorf("stored token: %+v, %v", stored, err)
 	}

@@ -10,8 +10,8 @@ import (
 	"imslogin/internal/access"
 	"imslogin/internal/audit"
 	"imslogin/internal/membership"
-	"imslogin/internal/session"
 	"imslogin/internal/store"
+	"imslogin/internal/token"
 )
 
 // RoleInput is a custom role as a form or the API gives it.
@@ -128,7 +128,7 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, in TokenInput) (stri
 	if perms == 0 {
 		return "", store.APIToken{}, refuse("permissions", "Choose at least one permission.")
 	}
-	raw, hash := session.NewToken()
+	raw, hash := token.New()
 	t := store.APIToken{OrgID: a.OrgID, Name: name, TokenHash: hash, Permissions: perms.Names(), CreatedBy: a.Label,
 		CreatedAt: s.Now()}
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
@@ -167,7 +167,7 @@ func (s *Service) tokenActor(ctx context.Context, bearer string) (Actor, error) 
 	if !ok || len(raw) != 43 {
 		return Actor{}, store.ErrNotFound
 	}
-	t, err := s.Store.APITokenByHash(ctx, session.HashToken(raw))
+	t, err := s.Store.APITokenByHash(ctx, token.Hash(raw))
 	if err != nil {
 		return Actor{}, err
 	}

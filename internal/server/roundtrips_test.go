@@ -9,8 +9,8 @@ import (
 
 	"imslogin/internal/mfa/trusted"
 	"imslogin/internal/server/servertest"
-	"imslogin/internal/session"
 	"imslogin/internal/store"
+	"imslogin/internal/token"
 )
 
 // TestDatabaseRoundTrips pins how many statements the hot paths send, so a
@@ -52,7 +52,7 @@ func TestRememberedBrowserRoundTrips(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	requireMFA(t, app, "email", "sms")
 	c := app.Browser(t)
-	token, hash := session.NewToken()
+	token, hash := token.New()
 	now := app.Clock.Now()
 	dev := store.TrustedDevice{TokenHash: hash, OrgID: app.Org.ID, MemberID: app.Member.ID, CreatedAt: now, LastUsedAt: now,
 		ExpiresAt: now.Add(24 * time.Hour)}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"imslogin/internal/store"
+	"imslogin/internal/token"
 )
 
 // Active lists the member's sessions still within their limits, most
@@ -107,7 +108,7 @@ func (m *Manager) RequireRecentAuth(back string, next http.Handler) http.Handler
 // and a new authentication time, with also run in the same transaction.
 func (m *Manager) Reauthenticated(w http.ResponseWriter, r *http.Request, si store.SignedIn, also func(ctx context.Context) error) error {
 	ctx := r.Context()
-	token, hash := NewToken()
+	raw, hash := token.New()
 	now := m.now()
 	err := m.store.InTx(ctx, func(ctx context.Context) error {
 		if err := m.store.RenewSession(ctx, si.Session.OrgID, si.Session.ID, hash, now); err != nil {
@@ -121,6 +122,6 @@ func (m *Manager) Reauthenticated(w http.ResponseWriter, r *http.Request, si sto
 	if err != nil {
 		return err
 	}
-	m.setCookie(w, token, si.Session)
+	m.setCookie(w, raw, si.Session)
 	return nil
 }

@@ -4,9 +4,6 @@ package session
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,6 +11,7 @@ import (
 
 	"imslogin/internal/clientaddr"
 	"imslogin/internal/store"
+	"imslogin/internal/token"
 )
 
 // ErrNoSession means the request carries no valid session.
@@ -50,20 +48,6 @@ func (m *Manager) CookieName() string {
 	return "ims_session"
 }
 
-// NewToken returns 256 random bits, URL-safe, and their SHA-256.
-func NewToken() (token string, hash []byte) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, HashToken(token)
-}
-
-// HashToken is how tokens are stored: only their SHA-256.
-func HashToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
-
 // Start signs member in on this browser. Any session the request already
 // carries is ended first, so the identifier always changes at sign-in.
 func (m *Manager) Start(w http.ResponseWriter, r *http.Request, org store.Organisation, member store.Member, persistent bool) (store.Session, error) {
@@ -83,7 +67,7 @@ func (m *Manager) StartWithAMR(w http.ResponseWriter, r *http.Request, org store
 	amr []string, also func(ctx context.Context, s store.Session) error) (store.Session, error) {
 	now := m.now()
 	_, absolute := org.Settings.SessionLimits(persistent)
-	token, hash := NewToken()
+	raw, hash := token.New()
 	s := store.Session{
 		TokenHash: hash, OrgID: org.ID, MemberID: member.ID, Persistent: persistent,
 		CreatedAt: now, LastSeenAt: now, AuthTime: now, ExpiresAt: now.Add(absolute),
@@ -104,7 +88,7 @@ func (m *Manager) StartWithAMR(w http.ResponseWriter, r *http.Request, org store
 	if err != nil {
 		return s, err
 	}
-	m.setCookie(w, token, s)
+	m.setCookie(w, raw, s)
 	return s, nil
 }
 
@@ -140,7 +124,7 @@ func (m *Manager) valid(r *http.Request, lookup func(context.Context, []byte) (s
 		return store.SignedIn{}, ErrNoSession
 	}
 	ctx := r.Context()
-	si, err := lookup(ctx, HashToken(c.Value))
+	si, err := lookup(ctx, token.Hash(c.Value))
 	if errors.Is(err, store.ErrNotFound) {
 		return si, ErrNoSession
 	}
@@ -173,13 +157,13 @@ func (m *Manager) End(w http.ResponseWriter, r *http.Request) error {
 // session, to record the sign-out (not run when there was no session).
 func (m *Manager) EndWith(w http.ResponseWriter, r *http.Request, also func(ctx context.Context, si store.SignedIn) error) error {
 	m.clearCookie(w)
-	token := m.requestToken(r)
-	if token == "" {
+	raw := m.requestToken(r)
+	if raw == "" {
 		return nil
 	}
 	ctx := r.Context()
 	return m.store.InTx(ctx, func(ctx context.Context) error {
-		si, err := m.store.SignedInByTokenHash(ctx, HashToken(token))
+		si, err := m.store.SignedInByTokenHash(ctx, token.Hash(raw))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
@@ -197,11 +181,11 @@ func (m *Manager) EndWith(w http.ResponseWriter, r *http.Request, also func(ctx 
 }
 
 // endRequestSession deletes the session the request's token names, if any.
-func endRequestSession(ctx context.Context, tx Store, token string) error {
-	if token == "" {
+func endRequestSession(ctx context.Context, tx Store, raw string) error {
+	if raw == "" {
 		return nil
 	}
-	si, err := tx.SignedInByTokenHash(ctx, HashToken(token))
+	si, err := tx.SignedInByTokenHash(ctx, token.Hash(raw))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}

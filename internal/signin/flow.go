@@ -10,9 +10,9 @@ import (
 
 	"imslogin/internal/audit"
 	"imslogin/internal/lockout"
-	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/internal/throttle"
+	"imslogin/internal/token"
 	"imslogin/web"
 )
 
@@ -93,13 +93,13 @@ func (h *Handler) saveFlow(w http.ResponseWriter, r *http.Request, f *Flow) erro
 	if f.TokenHash != nil {
 		return h.Store.UpdateSigninFlow(r.Context(), &f.SigninFlow)
 	}
-	token, hash := session.NewToken()
+	raw, hash := token.New()
 	now := h.Now()
 	f.TokenHash, f.CreatedAt, f.ExpiresAt = hash, now, now.Add(flowLifetime)
 	if err := h.Store.CreateSigninFlow(r.Context(), &f.SigninFlow); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: token, Path: "/login", MaxAge: int(flowLifetime / time.Second),
+	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: raw, Path: "/login", MaxAge: int(flowLifetime / time.Second),
 		HttpOnly: true, Secure: h.Sessions.Secure(), SameSite: http.SameSiteLaxMode})
 	return nil
 }
@@ -121,7 +121,7 @@ func (h *Handler) currentFlow(r *http.Request) (*Flow, int, bool) {
 		return nil, 0, false
 	}
 	ctx := r.Context()
-	sf, err := h.Store.SigninFlowByTokenHash(ctx, session.HashToken(c.Value))
+	sf, err := h.Store.SigninFlowByTokenHash(ctx, token.Hash(c.Value))
 	if err != nil || sf.Step != h.Steps[index].Name() || !h.Now().Before(sf.ExpiresAt) {
 		return nil, 0, false
 	}

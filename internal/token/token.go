@@ -1,17 +1,35 @@
-// Package token issues and redeems single-use emailed links: 256 random
-// bits in the link, only their SHA-256 stored, an expiry, and a newer link
-// voiding older ones of the same purpose.
+// Package token makes the server's random tokens (sessions, sign-in flows,
+// remembered browsers, API tokens, emailed links): 256 random bits, only
+// their SHA-256 stored. It also issues and redeems single-use emailed
+// links: an expiry, and a newer link voiding older ones of the same purpose.
 package token
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"time"
 
-	"imslogin/internal/session"
 	"imslogin/internal/store"
 )
+
+// New returns 256 random bits, URL-safe, and their SHA-256.
+func New() (token string, hash []byte) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, Hash(token)
+}
+
+// Hash is how tokens are stored: only their SHA-256, so a copy of the
+// database signs nobody in. The tokens carry 256 random bits, so a fast
+// hash is enough.
+func Hash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
 
 // Why a link does not work, each with its own explanation for the member.
 var (
@@ -29,7 +47,7 @@ type Issuer interface {
 // Issue stores a new link for member and returns the token to put in it.
 // Call it in the transaction that enqueues the email carrying the link.
 func Issue(ctx context.Context, tx Issuer, m store.Member, purpose store.LinkPurpose, now time.Time, lifetime time.Duration) (string, error) {
-	raw, hash := session.NewToken()
+	raw, hash := New()
 	t := store.LinkToken{TokenHash: hash, OrgID: m.OrgID, MemberID: m.ID, Purpose: purpose, CreatedAt: now,
 		ExpiresAt: now.Add(lifetime)}
 	if err := tx.CreateLinkToken(ctx, &t); err != nil {
@@ -54,7 +72,7 @@ func Check(ctx context.Context, s Reader, raw string, purpose store.LinkPurpose,
 	if !wellFormed(raw) {
 		return store.LinkToken{}, ErrInvalid
 	}
-	t, err := s.LinkTokenByHash(ctx, session.HashToken(raw))
+	t, err := s.LinkTokenByHash(ctx, Hash(raw))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Purpose != purpose) {
 		return store.LinkToken{}, ErrInvalid
 	}
@@ -78,7 +96,7 @@ func Redeem(ctx context.Context, tx Redeemer, raw string, purpose store.LinkPurp
 	if !wellFormed(raw) {
 		return store.LinkToken{}, ErrInvalid
 	}
-	t, err := tx.RedeemLinkToken(ctx, session.HashToken(raw), purpose, now)
+	t, err := tx.RedeemLinkToken(ctx, Hash(raw), purpose, now)
 	if errors.Is(err, store.ErrNotFound) {
 		if _, why := Check(ctx, tx, raw, purpose, now); why != nil {
 			return t, why
@@ -88,7 +106,7 @@ func Redeem(ctx context.Context, tx Redeemer, raw string, purpose store.LinkPurp
 	return t, err
 }
 
-// wellFormed accepts only what NewToken makes: 43 base64url characters.
+// wellFormed accepts only what New makes: 43 base64url characters.
 func wellFormed(raw string) bool {
 	if len(raw) != 43 {
 		return false

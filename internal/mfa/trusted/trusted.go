@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"imslogin/internal/session"
 	"imslogin/internal/store"
+	"imslogin/internal/token"
 )
 
 // CookieName is the trusted-device cookie.
@@ -28,15 +28,15 @@ type Devices struct {
 	Secure bool
 }
 
-// Trusted reports whether token, the value of a browser's CookieName
+// Trusted reports whether raw, the value of a browser's CookieName
 // cookie, is one the member trusted less than lifetime ago (the
 // organisation's current setting, so shortening it applies to browsers
 // already remembered).
-func (d *Devices) Trusted(ctx context.Context, token string, orgID, memberID int64, lifetime time.Duration, now time.Time) (bool, error) {
-	if token == "" || lifetime <= 0 {
+func (d *Devices) Trusted(ctx context.Context, raw string, orgID, memberID int64, lifetime time.Duration, now time.Time) (bool, error) {
+	if raw == "" || lifetime <= 0 {
 		return false, nil
 	}
-	dev, err := d.Store.TrustedDevice(ctx, orgID, memberID, session.HashToken(token))
+	dev, err := d.Store.TrustedDevice(ctx, orgID, memberID, token.Hash(raw))
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
@@ -49,12 +49,12 @@ func (d *Devices) Trusted(ctx context.Context, token string, orgID, memberID int
 // Remember records the browser, by its user agent (at most 512 bytes), as
 // trusted by the member for lifetime and returns the cookie to set.
 func (d *Devices) Remember(ctx context.Context, userAgent string, orgID, memberID int64, lifetime time.Duration, now time.Time) (*http.Cookie, error) {
-	token, hash := session.NewToken()
+	raw, hash := token.New()
 	dev := store.TrustedDevice{TokenHash: hash, OrgID: orgID, MemberID: memberID, UserAgent: userAgent, CreatedAt: now,
 		LastUsedAt: now, ExpiresAt: now.Add(lifetime)}
 	if err := d.Store.CreateTrustedDevice(ctx, &dev); err != nil {
 		return nil, err
 	}
-	return &http.Cookie{Name: CookieName, Value: token, Path: "/login", MaxAge: int(lifetime / time.Second),
+	return &http.Cookie{Name: CookieName, Value: raw, Path: "/login", MaxAge: int(lifetime / time.Second),
 		HttpOnly: true, Secure: d.Secure, SameSite: http.SameSiteLaxMode}, nil
 }

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"imslogin/internal/benchseed"
-	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
 	"imslogin/internal/store/sqlstore/sqltest"
+	"imslogin/internal/token"
 )
 
 // BenchmarkSignInWithoutHash runs a password sign-in's database work, the
@@ -51,7 +51,7 @@ func signInWithoutHash(ctx context.Context, db store.Store, orgName, email strin
 	if _, _, err := db.MemberMFA(ctx, o.ID, m.ID); err != nil {
 		return err
 	}
-	_, hash := session.NewToken()
+	_, hash := token.New()
 	now := time.Now()
 	return db.InTx(ctx, func(ctx context.Context) error {
 		s := store.Session{TokenHash: hash, OrgID: o.ID, MemberID: m.ID, CreatedAt: now, LastSeenAt: now,
@@ -70,7 +70,7 @@ func BenchmarkSessionLookup(b *testing.B) {
 	org := seedMembers(b, db, 1000)
 	ctx := context.Background()
 	m, _ := db.MemberByEmail(ctx, org.ID, "member0000001@bench.test")
-	token, hash := session.NewToken()
+	raw, hash := token.New()
 	now := time.Now()
 	s := store.Session{TokenHash: hash, OrgID: org.ID, MemberID: m.ID, CreatedAt: now, LastSeenAt: now, AuthTime: now,
 		ExpiresAt: now.Add(time.Hour)}
@@ -80,7 +80,7 @@ func BenchmarkSessionLookup(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := db.SignedInByTokenHash(ctx, session.HashToken(token)); err != nil {
+			if _, err := db.SignedInByTokenHash(ctx, token.Hash(raw)); err != nil {
 				b.Fatal(err)
 			}
 		}
