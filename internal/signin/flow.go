@@ -179,7 +179,7 @@ func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 		f.Attempts = n
 	}
 	out, err := step.Submit(ctx, f, in)
-	if guess && err == nil && out.kind != wrong && out.kind != passed {
+	if guess && err == nil && out.kind != KindWrong && out.kind != KindPassed {
 		// Not a guess after all (a malformed or expired code): given back.
 		if err := h.Store.ReleaseFlowAttempt(ctx, f.TokenHash); err != nil {
 			h.Log.Warn("give back a sign-in attempt", "err", err)
@@ -199,11 +199,11 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, f *Flow, index 
 	for _, c := range out.cookies {
 		http.SetCookie(w, c)
 	}
-	if out.kind == passed {
+	if out.kind == KindPassed {
 		h.advance(w, r, f, index+1)
 		return
 	}
-	if out.kind == end {
+	if out.kind == KindEnd {
 		h.endFlow(w, r, f, out.status, out.notice)
 		return
 	}
@@ -217,12 +217,12 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, f *Flow, index 
 		w.Header().Set("Retry-After", strconv.Itoa(throttle.RetryAfterSeconds(out.retryAfter)))
 	}
 	switch out.kind {
-	case again:
+	case KindAgain:
 		if out.flash != "" {
 			web.SetFlash(w, out.flash)
 		}
 		http.Redirect(w, r, "/login/"+f.Step, http.StatusSeeOther)
-	case wrong:
+	case KindWrong:
 		h.wrongAnswer(w, r, f, out)
 	default:
 		h.Pages.Step(w, out.status, out.page)

@@ -391,10 +391,17 @@ func TestDoubleSubmitDoesNoHarm(t *testing.T) {
 
 // TestBusyHasherAnswers503 floods a one-slot pool that lets nobody wait:
 // the sign-ins that find the slot taken get 503 with Retry-After, at once.
+// Every attempt in flight is counted until its password is checked, so the
+// lockout threshold is raised above the flood: it is not under test here.
 func TestBusyHasherAnswers503(t *testing.T) {
 	app := servertest.New(t, servertest.Options{Config: func(c *config.Config) {
 		c.HashWorkers, c.HashQueueTimeout, c.Argon2Time = 1, time.Nanosecond, 4
 	}})
+	org := app.Org
+	org.Settings.LockoutThreshold = 100
+	if err := app.DB.UpdateOrganisation(context.Background(), org); err != nil {
+		t.Fatal(err)
+	}
 	const n = 24
 	type answer struct {
 		code       int
@@ -433,6 +440,10 @@ func TestBusyHasherAnswers503(t *testing.T) {
 	}
 	if busy == 0 {
 		t.Errorf("%d concurrent sign-ins on one slot: none was turned away", n)
+	}
+	// The turned-away attempts were given back: nothing stays counted.
+	if l, err := app.DB.SigninLockout(context.Background(), app.Org.ID, "ana@acme.test"); err == nil && l.Failures != 0 {
+		t.Errorf("after the flood of right passwords: %+v still counted", l)
 	}
 }
 

@@ -63,19 +63,24 @@ func (in Input) Cookie(name string) string {
 	return ""
 }
 
-type outcomeKind int
+// OutcomeKind is what a step decided.
+type OutcomeKind int
 
 const (
-	passed outcomeKind = iota
-	show
-	wrong
-	again
-	end
+	KindPassed OutcomeKind = iota // the step is done
+	KindShow                      // show the step's page
+	KindWrong                     // a wrong answer, counted
+	KindAgain                     // back to the step's page
+	KindEnd                       // the sign-in ends
 )
+
+var kindNames = [...]string{"passed", "show", "wrong", "again", "end"}
+
+func (k OutcomeKind) String() string { return kindNames[k] }
 
 // Outcome is what a step decided; signin answers it.
 type Outcome struct {
-	kind       outcomeKind
+	kind       OutcomeKind
 	status     int
 	page       web.StepPage
 	reason     string
@@ -87,28 +92,39 @@ type Outcome struct {
 
 // Passed: the step is done; the flow moves on. Cookies are set with the
 // answer (a remembered browser's).
-func Passed(cookies ...*http.Cookie) Outcome { return Outcome{kind: passed, cookies: cookies} }
+func Passed(cookies ...*http.Cookie) Outcome { return Outcome{kind: KindPassed, cookies: cookies} }
 
 // Show answers with the step's page.
 func Show(status int, page web.StepPage) Outcome {
-	return Outcome{kind: show, status: status, page: page}
+	return Outcome{kind: KindShow, status: status, page: page}
 }
 
 // Wrong is a wrong answer: it counts toward the flow's MaxAttempts and the
 // account lockout (audited with reason), and unless either ends the
 // sign-in, page is shown again.
 func Wrong(reason string, status int, page web.StepPage) Outcome {
-	return Outcome{kind: wrong, reason: reason, status: status, page: page}
+	return Outcome{kind: KindWrong, reason: reason, status: status, page: page}
 }
 
 // Again sends the browser back to the step's page, with the flash notice
 // named (a code was resent, a method chosen).
-func Again(flash string) Outcome { return Outcome{kind: again, flash: flash} }
+func Again(flash string) Outcome { return Outcome{kind: KindAgain, flash: flash} }
 
 // End ends the sign-in: the flow goes and the sign-in page shows notice.
 func End(status int, notice web.Notice) Outcome {
-	return Outcome{kind: end, status: status, notice: notice}
+	return Outcome{kind: KindEnd, status: status, notice: notice}
 }
+
+// Kind, Status, Page, Reason, Flash, Notice and Cookies read an outcome,
+// for tests and logs.
+func (o Outcome) Kind() OutcomeKind       { return o.kind }
+func (o Outcome) Status() int             { return o.status }
+func (o Outcome) Page() web.StepPage      { return o.page }
+func (o Outcome) Reason() string          { return o.reason }
+func (o Outcome) Flash() string           { return o.flash }
+func (o Outcome) Notice() web.Notice      { return o.notice }
+func (o Outcome) Cookies() []*http.Cookie { return o.cookies }
+func (o Outcome) Wait() time.Duration     { return o.retryAfter }
 
 // RetryAfter asks the browser to wait before trying again (a code was
 // sent moments ago).
