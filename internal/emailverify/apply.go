@@ -26,9 +26,24 @@ func (h *ChangeHandler) verify(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, http.StatusUnprocessableEntity, "There is no code waiting, or it has expired: start again below.", nil)
 		return
 	}
+	guess, attempts := r.PostFormValue("code"), 0
+	if otpcode.WellFormed(guess) {
+		// Reserve, then check: the guess is counted before it is compared,
+		// so a burst of guesses gets no more than MaxAttempts checked.
+		n, err := h.Store.CountOneTimeCodeFailure(ctx, si.Organisation.ID, si.Member.ID, pending.Purpose)
+		if errors.Is(err, store.ErrNotFound) || err == nil && n > MaxAttempts {
+			h.cancel(w, r, si, pending)
+			return
+		}
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		attempts = n
+	}
 	flash := "email-verified"
 	err := h.Store.InTx(ctx, func(ctx context.Context) error {
-		c, err := h.Codes.Use(ctx, h.Store, si.Organisation.ID, si.Member.ID, pending.Purpose, r.PostFormValue("code"))
+		c, err := h.Codes.Use(ctx, h.Store, si.Organisation.ID, si.Member.ID, pending.Purpose, guess)
 		if err != nil {
 			return err
 		}
@@ -53,7 +68,7 @@ func (h *ChangeHandler) verify(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errTaken):
 		h.refuse(w, r, http.StatusConflict, "That address is already used by another member of your organisation.", nil)
 	case errors.Is(err, otpcode.ErrWrong):
-		h.wrongCode(w, r, si, pending)
+		h.wrongCode(w, r, si, pending, attempts)
 	default:
 		notice, status, known := codeNotice(err, 0)
 		if !known {
@@ -84,24 +99,20 @@ func (h *ChangeHandler) applyChange(ctx context.Context, r *http.Request, tx Sto
 	return tx.AppendAuditEvent(ctx, &e)
 }
 
-// wrongCode counts a wrong guess on the pending code (the count survives
-// resends); the last allowed one cancels the pending code.
-func (h *ChangeHandler) wrongCode(w http.ResponseWriter, r *http.Request, si store.SignedIn, c store.OneTimeCode) {
-	ctx := r.Context()
-	n, err := h.Store.CountOneTimeCodeFailure(ctx, si.Organisation.ID, si.Member.ID, c.Purpose)
-	if errors.Is(err, store.ErrNotFound) {
-		n, err = MaxAttempts, nil
-	}
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	if n < MaxAttempts {
-		notice, status, _ := codeNotice(otpcode.ErrWrong, MaxAttempts-n)
+// wrongCode answers a wrong guess, already counted on the pending code
+// (the count survives resends); the last allowed one cancels the code.
+func (h *ChangeHandler) wrongCode(w http.ResponseWriter, r *http.Request, si store.SignedIn, c store.OneTimeCode, attempts int) {
+	if attempts < MaxAttempts {
+		notice, status, _ := codeNotice(otpcode.ErrWrong, MaxAttempts-attempts)
 		h.refuse(w, r, status, notice.Text, nil)
 		return
 	}
-	err = h.Store.DeleteOneTimeCode(ctx, si.Organisation.ID, si.Member.ID, c.Purpose, c.CodeHash)
+	h.cancel(w, r, si, c)
+}
+
+// cancel ends a pending code whose guesses are spent.
+func (h *ChangeHandler) cancel(w http.ResponseWriter, r *http.Request, si store.SignedIn, c store.OneTimeCode) {
+	err := h.Store.DeleteOneTimeCode(r.Context(), si.Organisation.ID, si.Member.ID, c.Purpose, c.CodeHash)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.serverError(w, r, err)
 		return

@@ -184,3 +184,4 @@ func TestVerifyCurrentAddressFromProfile(t *testing.T) {
 		t.Error("the banner stays after verifying")
 	}
 }
+

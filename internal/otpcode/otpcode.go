@@ -118,6 +118,11 @@ func Normalise(guess string) string {
 	}, guess)
 }
 
+// WellFormed reports whether guess, normalised, has the shape of a code:
+// only such a guess is checked against the secret, so only it needs to be
+// counted before the check.
+func WellFormed(guess string) bool { return wellFormed(Normalise(guess)) }
+
 func wellFormed(s string) bool {
 	if len(s) != Length {
 		return false
