@@ -184,4 +184,3 @@ func TestVerifyCurrentAddressFromProfile(t *testing.T) {
 		t.Error("the banner stays after verifying")
 	}
 }
-
