@@ -179,6 +179,9 @@ func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 		f.Attempts = n
 	}
 	out, err := step.Submit(ctx, f, in)
+	if err != nil {
+		err = fmt.Errorf("%s step: %w", step.Name(), err)
+	}
 	if guess && err == nil && out.kind != KindWrong && out.kind != KindPassed {
 		// Not a guess after all (a malformed or expired code): given back.
 		if err := h.Store.ReleaseFlowAttempt(ctx, f.TokenHash); err != nil {
@@ -199,53 +202,62 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, f *Flow, index 
 	for _, c := range out.cookies {
 		http.SetCookie(w, c)
 	}
-	if out.kind == KindPassed {
+	switch out.kind {
+	case KindPassed:
 		h.advance(w, r, f, index+1)
 		return
-	}
-	if out.kind == KindEnd {
+	case KindEnd:
 		h.endFlow(w, r, f, out.status, out.notice)
 		return
+	case KindWrong:
+		// Counted first: a request that ended the flow meanwhile must not
+		// keep this checked answer from the lockout.
+		if !h.countWrong(w, r, f, out) {
+			return
+		}
 	}
 	if changed(before, f) {
-		if err := h.Store.UpdateSigninFlow(r.Context(), &f.SigninFlow); err != nil {
-			h.serverError(w, r, err)
+		err := h.Store.UpdateSigninFlow(r.Context(), &f.SigninFlow)
+		if errors.Is(err, store.ErrNotFound) { // ended by a request at once (the last allowed answer)
+			h.endFlow(w, r, f, http.StatusUnauthorized, tooManyNotice)
+			return
+		}
+		if err != nil {
+			h.serverError(w, r, fmt.Errorf("save the sign-in flow: %w", err))
 			return
 		}
 	}
 	if out.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(throttle.RetryAfterSeconds(out.retryAfter)))
 	}
-	switch out.kind {
-	case KindAgain:
+	if out.kind == KindAgain {
 		if out.flash != "" {
 			web.SetFlash(w, out.flash)
 		}
 		http.Redirect(w, r, "/login/"+f.Step, http.StatusSeeOther)
-	case KindWrong:
-		h.wrongAnswer(w, r, f, out)
-	default:
-		h.Pages.Step(w, out.status, out.page)
+		return
 	}
+	h.Pages.Step(w, out.status, out.page)
 }
 
-// wrongAnswer counts a wrong answer toward the account lockout, then ends
-// the flow if it locked the account or was the flow's last allowed answer,
-// or shows the step's page again.
-func (h *Handler) wrongAnswer(w http.ResponseWriter, r *http.Request, f *Flow, out Outcome) {
+// countWrong counts a wrong answer toward the account lockout, then ends
+// the flow if it locked the account or was the flow's last allowed answer.
+// It reports whether the flow goes on (its page is shown again).
+func (h *Handler) countWrong(w http.ResponseWriter, r *http.Request, f *Flow, out Outcome) bool {
 	err := h.Lockout.Fail(r.Context(), audit.OriginOf(r), lockout.For(f.Organisation, f.Member, out.reason))
 	var locked *lockout.LockedError
 	switch {
 	case errors.As(err, &locked):
 		h.endLocked(w, r, f, locked.Until, nil)
 	case err != nil:
-		h.serverError(w, r, err)
+		h.serverError(w, r, fmt.Errorf("count a wrong answer: %w", err))
 	case f.Attempts >= MaxAttempts:
 		h.endFlow(w, r, f, http.StatusUnauthorized, web.Notice{Kind: "error",
 			Text: fmt.Sprintf("Your sign-in has ended: %d wrong codes. Sign in again to get a new one.", f.Attempts)})
 	default:
-		h.Pages.Step(w, out.status, out.page)
+		return true
 	}
+	return false
 }
 
 // endFlow deletes the flow and its cookie and shows the sign-in page.
