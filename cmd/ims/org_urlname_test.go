@@ -18,8 +18,8 @@ func TestOrgURLName(t *testing.T) {
 	// Bad input is refused before the database is even opened.
 	for msg, args := range map[string][]string{
 		`--url-name: URL name "Acme" may contain only lower-case letters a-z, digits and hyphens, such as "acme"`: {"--url-name", "Acme"},
-		`--url-name: URL name "admin" is reserved`:                                                               {"--url-name", "admin"},
-		"--url-name: URL name must not be empty":                                                                {"--url-name", ""},
+		`--url-name: URL name "admin" is reserved`:                                                                {"--url-name", "admin"},
+		"--url-name: URL name must not be empty":                                                                  {"--url-name", ""},
 	} {
 		_, err := run(t, "", append([]string{"org", "create", "--name", "Acme", "--database-url", db}, args...)...)
 		if err == nil || !strings.Contains(err.Error(), msg) {
@@ -48,7 +48,7 @@ func TestOrgURLName(t *testing.T) {
 		t.Fatalf("org set --url-name: %v\n%s", err, out)
 	}
 	for msg, args := range map[string][]string{
-		`--url-name: URL name "acme_corp" may contain only`:          {"--name", "Acme Corp", "--url-name", "acme_corp"},
+		`--url-name: URL name "acme_corp" may contain only`:         {"--name", "Acme Corp", "--url-name", "acme_corp"},
 		`--url-name: URL name "login" is reserved`:                  {"--name", "Acme Corp", "--url-name", "login", "--licences", "5"},
 		`URL name "gx" belongs to another organisation`:             {"--name", "Acme Corp", "--url-name", "gx"},
 		`no organisation named "Nope"`:                              {"--name", "Nope", "--url-name", "nope"},
