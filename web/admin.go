@@ -147,7 +147,10 @@ type AdminSettingsPage struct {
 	RequireVerifiedEmail Checkbox
 	CanWrite             bool
 	Used, Licences       int
-	MFA                  MFASection
+	// URLName and the address of the organisation's own sign-in page are
+	// shown, not edited: operators set the URL name.
+	URLName, SignInPage string
+	MFA                 MFASection
 }
 
 // SettingGroup is a titled group of fields.

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -109,10 +110,24 @@ type Notice struct {
 type LoginPage struct {
 	Layout
 	Organisation string
-	Email        string
-	RememberMe   bool
-	ReturnTo     string
+	// URLName is set on an organisation's own sign-in page: the
+	// organisation is shown, not asked, and the form posts there.
+	URLName    string
+	Email      string
+	RememberMe bool
+	ReturnTo   string
 }
+
+// Action is where the sign-in form posts.
+func (p LoginPage) Action() string {
+	if p.URLName != "" {
+		return OrganisationSignInPath(p.URLName)
+	}
+	return "/login"
+}
+
+// OrganisationSignInPath is the path of an organisation's own sign-in page.
+func OrganisationSignInPath(urlName string) string { return "/o/" + url.PathEscape(urlName) + "/login" }
 
 // Login renders the sign-in page.
 func (r *Renderer) Login(w http.ResponseWriter, status int, p LoginPage) {
@@ -156,6 +171,12 @@ func (r *Renderer) Error(w http.ResponseWriter, status int, p ErrorPage) {
 		p.Title = p.Heading
 	}
 	r.render(w, status, "error", p)
+}
+
+// NotFound renders the site's "Page not found" (404).
+func (r *Renderer) NotFound(w http.ResponseWriter) {
+	r.Error(w, http.StatusNotFound, ErrorPage{Heading: "Page not found",
+		Message: "There is no page at this address. Check the link, or start again from the sign-in page."})
 }
 
 func initials(name string) string {

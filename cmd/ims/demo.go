@@ -101,8 +101,8 @@ func seedDemo(ctx context.Context, out io.Writer, cfg config.Config, dataDir str
 	if err != nil {
 		pw = "(unknown: " + demoPasswordFile + " is missing)"
 	}
-	fmt.Fprintf(out, "\n  Sign in at   %s/login\n  Organisation %s\n  Email        %s\n  Password     %s  (the initial one)\n  Mailbox      %s/dev/mail  (every email the demo sends)\n\n",
-		cfg.PublicBaseURL(), demoOrganisation, demoOwnerEmail, pw, cfg.PublicBaseURL())
+	fmt.Fprintf(out, "\n  Sign in at   %s%s\n  Organisation %s\n  Email        %s\n  Password     %s  (the initial one)\n  Mailbox      %s/dev/mail  (every email the demo sends)\n\n",
+		cfg.PublicBaseURL(), web.OrganisationSignInPath(org.URLName), demoOrganisation, demoOwnerEmail, pw, cfg.PublicBaseURL())
 	return nil
 }
 

@@ -112,14 +112,15 @@ func TestDemoSeedsOnceAndReuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := out.String()
-	if !strings.Contains(first, "Created the demo") || !strings.Contains(first, "owner@demo.test") {
+	if !strings.Contains(first, "Created the demo") || !strings.Contains(first, "owner@demo.test") ||
+		!strings.Contains(first, "Sign in at   http://127.0.0.1:8080/o/demo/login") {
 		t.Fatalf("first run:\n%s", first)
 	}
 	out.Reset()
 	if err := seedDemo(context.Background(), &out, cfg, dir); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "Reusing the demo data") {
+	if !strings.Contains(out.String(), "Reusing the demo data") || !strings.Contains(out.String(), "/o/demo/login") {
 		t.Errorf("second run:\n%s", out.String())
 	}
 	pw := func(s string) string { _, after, _ := strings.Cut(s, "Password"); return strings.Fields(after)[0] }

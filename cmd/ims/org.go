@@ -11,6 +11,7 @@ import (
 	"imslogin/internal/config"
 	"imslogin/internal/membership"
 	"imslogin/internal/store"
+	"imslogin/web"
 )
 
 func newOrgCommand() *cobra.Command {
@@ -21,47 +22,69 @@ func newOrgCommand() *cobra.Command {
 
 func newOrgCreateCommand() *cobra.Command {
 	databaseURL := config.Default().DatabaseURL
-	var name string
+	var name, urlName string
 	cmd := &cobra.Command{
-		Use:     "create --name NAME",
-		Short:   "Create an organisation",
-		Example: `  ims org create --name "Acme Research"`,
-		Args:    cobra.NoArgs,
+		Use:   "create --name NAME [--url-name URL-NAME]",
+		Short: "Create an organisation",
+		Example: `  ims org create --name "Acme Research"
+  ims org create --name "Acme Research" --url-name acme`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkURLNameFlag(cmd, urlName); err != nil {
+				return err
+			}
 			db, err := openMigrated(cmd.Context(), databaseURL)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
 			svc := &membership.Service{Store: db, Now: time.Now}
-			org, err := svc.CreateOrganisation(cmd.Context(), name)
+			org, err := svc.AddOrganisation(cmd.Context(), membership.NewOrganisation{Name: name, URLName: urlName})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created organisation %q (id %d).\n", org.Name, org.ID)
+			fmt.Fprintf(cmd.OutOrStdout(), "Created organisation %q (id %d) with the URL name %s: its sign-in page is %s on the public URL.\n",
+				org.Name, org.ID, org.URLName, web.OrganisationSignInPath(org.URLName))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "organisation name members type when signing in (required)")
+	cmd.Flags().StringVar(&urlName, "url-name", "", "URL name (lower-case letters, digits, hyphens) naming the organisation in addresses; default: derived from the name")
 	cmd.MarkFlagRequired("name")
 	addDatabaseFlag(cmd, &databaseURL)
 	return cmd
 }
 
+// checkURLNameFlag validates --url-name, when given, before anything is
+// opened or written.
+func checkURLNameFlag(cmd *cobra.Command, urlName string) error {
+	if !cmd.Flags().Changed("url-name") {
+		return nil
+	}
+	if err := store.ValidURLName(urlName); err != nil {
+		return fmt.Errorf("--url-name: %w", err)
+	}
+	return nil
+}
+
 func newOrgSetCommand() *cobra.Command {
 	databaseURL := config.Default().DatabaseURL
-	var name string
+	var name, urlName string
 	var licences int
 	var mfaChange *mfaFlags
 	cmd := &cobra.Command{
-		Use:   "set --name NAME [--licences N] [--mfa on|off] [--mfa-methods email,sms,totp,webauthn] [--mfa-remember-days N]",
-		Short: "Change an organisation: its number of licences, its multi-factor authentication",
+		Use:   "set --name NAME [--url-name URL-NAME] [--licences N] [--mfa on|off] [--mfa-methods email,sms,totp,webauthn] [--mfa-remember-days N]",
+		Short: "Change an organisation: its URL name, its number of licences, its multi-factor authentication",
 		Example: `  ims org set --name "Acme Research" --licences 50
+  ims org set --name "Acme Research" --url-name acme-research
   ims org set --name "Acme Research" --mfa on --mfa-methods totp,webauthn,email`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !cmd.Flags().Changed("licences") && !mfaChange.changed() {
-				return errors.New("nothing to change: give --licences N or --mfa, --mfa-methods, --mfa-remember-days")
+			if !cmd.Flags().Changed("licences") && !cmd.Flags().Changed("url-name") && !mfaChange.changed() {
+				return errors.New("nothing to change: give --url-name, --licences N or --mfa, --mfa-methods, --mfa-remember-days")
+			}
+			if err := checkURLNameFlag(cmd, urlName); err != nil {
+				return err
 			}
 			if err := mfaChange.check(); err != nil {
 				return err
@@ -78,6 +101,14 @@ func newOrgSetCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			svc := &admin.Service{Store: db, Now: time.Now}
+			if cmd.Flags().Changed("url-name") {
+				if err := svc.SetURLName(cmd.Context(), org.ID, urlName); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s now has the URL name %s: its sign-in page is %s on the public URL.\n",
+					org.Name, urlName, web.OrganisationSignInPath(urlName))
+			}
 			if mfaChange.changed() {
 				if err := mfaChange.apply(cmd.Context(), db, org, cmd.OutOrStdout()); err != nil {
 					return err
@@ -86,7 +117,6 @@ func newOrgSetCommand() *cobra.Command {
 			if !cmd.Flags().Changed("licences") {
 				return nil
 			}
-			svc := &admin.Service{Store: db, Now: time.Now}
 			if err := svc.SetLicences(cmd.Context(), org.ID, licences); err != nil {
 				return err
 			}
@@ -96,6 +126,7 @@ func newOrgSetCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "the organisation's name (required)")
+	cmd.Flags().StringVar(&urlName, "url-name", "", "the organisation's URL name (lower-case letters, digits, hyphens), naming it in addresses")
 	cmd.Flags().IntVar(&licences, "licences", 0, "total licences the organisation may assign")
 	mfaChange = addMFAFlags(cmd)
 	cmd.MarkFlagRequired("name")

@@ -320,7 +320,12 @@ func (h *Handler) apiUpdateSettings(w http.ResponseWriter, r *http.Request, a Ac
 		h.apiError(w, err)
 		return
 	}
+	urlName := s.URLName
 	if !decode(w, r, &s) {
+		return
+	}
+	if s.URLName != urlName {
+		h.apiError(w, refuse("url_name", "The URL name is read only: the IMS team sets it."))
 		return
 	}
 	if err := h.Service.UpdateSettings(r.Context(), a, s); err != nil {

@@ -77,6 +77,10 @@ func (h *Handler) renderSettingsWith(w http.ResponseWriter, r *http.Request, c r
 		return
 	}
 	p := web.AdminSettingsPage{Layout: l, Nav: nav(c.Actor, "settings"), CanWrite: c.Can(access.SettingsWrite), Used: used, Licences: total}
+	if p.URLName, p.SignInPage, err = h.Service.SignInPage(r.Context(), c.Actor); err != nil {
+		h.fail(w, c, err)
+		return
+	}
 	for _, g := range settingGroups {
 		group := web.SettingGroup{Title: g.Title}
 		for _, f := range g.Fields {

@@ -12,12 +12,14 @@ import (
 	"imslogin/internal/audit"
 	"imslogin/internal/membership"
 	"imslogin/internal/store"
+	"imslogin/web"
 )
 
 // Settings are the Details an administrator edits, in the units the page
 // shows. The API reads and writes the same fields.
 type Settings struct {
 	Name                  string `json:"name"`
+	URLName               string `json:"url_name"` // read only: operators set it (ims org set --url-name)
 	SignInURL             string `json:"sign_in_url"`
 	PasswordMinLength     int    `json:"password_min_length"`
 	LockoutThreshold      int    `json:"lockout_threshold"`
@@ -38,7 +40,7 @@ type Settings struct {
 func SettingsOf(o store.Organisation) Settings {
 	s := o.Settings
 	return Settings{
-		Name: o.Name, SignInURL: o.SignInURL, PasswordMinLength: s.PasswordMinLength,
+		Name: o.Name, URLName: o.URLName, SignInURL: o.SignInURL, PasswordMinLength: s.PasswordMinLength,
 		LockoutThreshold: s.LockoutThreshold, LockoutMinutes: int(s.LockoutDuration / time.Minute),
 		SessionIdleMinutes: int(s.SessionIdleTimeout / time.Minute), SessionAbsoluteHours: int(s.SessionAbsoluteTimeout / time.Hour),
 		RememberMeIdleDays: int(s.RememberMeIdleTimeout / day), RememberMeDays: int(s.RememberMeDuration / day),
@@ -190,6 +192,20 @@ func changedSettings(a, b Settings) string {
 	return "changed " + strings.Join(changed, ", ")
 }
 
+// SignInPage returns the organisation's URL name and the address of its
+// own sign-in page, on its official address (as emailed links are).
+func (s *Service) SignInPage(ctx context.Context, a Actor) (urlName, address string, err error) {
+	o, err := s.Store.OrganisationByID(ctx, a.OrgID)
+	if err != nil {
+		return "", "", err
+	}
+	path := web.OrganisationSignInPath(o.URLName)
+	if s.Links == nil {
+		return o.URLName, path, nil
+	}
+	return o.URLName, s.Links.BaseURL(o) + path, nil
+}
+
 // Licences reports the seats in use and the organisation's total.
 func (s *Service) Licences(ctx context.Context, a Actor) (used, total int, err error) {
 	o, err := s.Store.OrganisationByID(ctx, a.OrgID)
@@ -225,4 +241,29 @@ func (s *Service) SetLicences(ctx context.Context, orgID int64, n int) error {
 			Detail: fmt.Sprintf("licences %d → %d", o.Licences, n)}
 		return s.Store.AppendAuditEvent(ctx, &e)
 	})
+}
+
+// SetURLName is the operators' command: the organisation's URL name, which
+// names it in addresses (its sign-in page, its issuer), so administrators
+// cannot change it. The change is recorded in the audit log.
+func (s *Service) SetURLName(ctx context.Context, orgID int64, urlName string) error {
+	if err := store.ValidURLName(urlName); err != nil {
+		return refuse("url_name", "%v", err)
+	}
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		o, err := s.Store.LockOrganisation(ctx, orgID)
+		if err != nil || o.URLName == urlName {
+			return err
+		}
+		if err := s.Store.SetURLName(ctx, orgID, urlName); err != nil {
+			return err
+		}
+		e := store.AuditEvent{OrgID: orgID, At: s.Now(), Kind: audit.SettingsChange, Actor: audit.ActorCommandLine,
+			Detail: fmt.Sprintf("URL name %s → %s", o.URLName, urlName)}
+		return s.Store.AppendAuditEvent(ctx, &e)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return refuse("url_name", "URL name %q belongs to another organisation", urlName)
+	}
+	return err
 }

@@ -25,6 +25,7 @@ import (
 type Store interface {
 	CreateOrganisation(ctx context.Context, o *store.Organisation) error
 	OrganisationByName(ctx context.Context, name string) (store.Organisation, error)
+	OrganisationByURLName(ctx context.Context, urlName string) (store.Organisation, error)
 	CreateMember(ctx context.Context, m *store.Member) error
 	MemberByEmail(ctx context.Context, orgID int64, email string) (store.Member, error)
 	RoleByID(ctx context.Context, orgID, id int64) (store.CustomRole, error)
@@ -99,19 +100,57 @@ func Fields(err error) map[string]string {
 	return out
 }
 
-// CreateOrganisation creates an organisation with default settings.
+// CreateOrganisation creates an organisation with default settings and a
+// URL name derived from its name.
 func (s *Service) CreateOrganisation(ctx context.Context, name string) (store.Organisation, error) {
-	name = strings.TrimSpace(name)
-	if err := ValidateName("organisation name", name); err != nil {
-		return store.Organisation{}, err
+	return s.AddOrganisation(ctx, NewOrganisation{Name: name})
+}
+
+// NewOrganisation is what an operator gives to create an organisation.
+type NewOrganisation struct {
+	Name string
+	// URLName, when set, is the organisation's URL name, refused if
+	// invalid or taken; empty derives it from the name (store.URLNameOf),
+	// with -2, -3… when that is taken.
+	URLName string
+}
+
+// AddOrganisation validates everything, then creates the organisation with
+// default settings.
+func (s *Service) AddOrganisation(ctx context.Context, n NewOrganisation) (store.Organisation, error) {
+	name, urlName := strings.TrimSpace(n.Name), strings.TrimSpace(n.URLName)
+	o := store.Organisation{Name: name, URLName: urlName, Settings: store.DefaultOrganisationSettings(),
+		Licences: store.DefaultLicences, CreatedAt: s.Now()}
+	if problems := s.checkNewOrganisation(ctx, o, n.URLName != ""); len(problems) > 0 {
+		return o, errors.Join(problems...)
 	}
-	o := store.Organisation{Name: name, Settings: store.DefaultOrganisationSettings(), Licences: store.DefaultLicences,
-		CreatedAt: s.Now()}
 	err := s.Store.CreateOrganisation(ctx, &o)
-	if errors.Is(err, store.ErrConflict) {
-		return o, invalid("an organisation named %q already exists", name)
+	if errors.Is(err, store.ErrConflict) { // another creation came first
+		if _, byName := s.Store.OrganisationByName(ctx, name); byName == nil {
+			return o, fieldInvalid("name", "an organisation named %q already exists", name)
+		}
+		return o, fieldInvalid("url_name", "another organisation has just taken the URL name: try again")
 	}
 	return o, err
+}
+
+func (s *Service) checkNewOrganisation(ctx context.Context, o store.Organisation, explicitURLName bool) []error {
+	var problems []error
+	if err := ValidateName("organisation name", o.Name); err != nil {
+		problems = append(problems, err)
+	} else if _, err := s.Store.OrganisationByName(ctx, o.Name); err == nil {
+		problems = append(problems, fieldInvalid("name", "an organisation named %q already exists", o.Name))
+	}
+	if !explicitURLName {
+		return problems
+	}
+	if err := store.ValidURLName(o.URLName); err != nil {
+		return append(problems, fieldInvalid("url_name", "%v", err))
+	}
+	if other, err := s.Store.OrganisationByURLName(ctx, o.URLName); err == nil {
+		problems = append(problems, fieldInvalid("url_name", "URL name %q is taken by the organisation %q", o.URLName, other.Name))
+	}
+	return problems
 }
 
 // NewMember is what an operator or administrator gives to add a member.

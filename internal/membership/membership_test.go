@@ -89,6 +89,45 @@ func TestCreateOrganisationNamesAreUniqueIgnoringCase(t *testing.T) {
 	}
 }
 
+// TestAddOrganisationURLName: the URL name is derived, the next free one
+// when taken; one given is validated and must be free; a refused
+// organisation is not stored.
+func TestAddOrganisationURLName(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	for name, want := range map[string]string{"Acme Corp": "acme-corp", "Demo": "demo"} {
+		if org, err := svc.CreateOrganisation(ctx, name); err != nil || org.URLName != want {
+			t.Errorf("%s: URL name %q, %v; want %q", name, org.URLName, err, want)
+		}
+	}
+	if org, err := svc.CreateOrganisation(ctx, "ACME corp!"); err != nil || org.URLName != "acme-corp-2" {
+		t.Errorf("a second Acme Corp: URL name %q, %v; want acme-corp-2", org.URLName, err)
+	}
+	if org, err := svc.AddOrganisation(ctx, membership.NewOrganisation{Name: "Globex", URLName: " gx "}); err != nil || org.URLName != "gx" {
+		t.Errorf("given gx: URL name %q, %v", org.URLName, err)
+	}
+	for _, c := range []struct{ name, urlName, field, want string }{
+		{"Initech", "Initech", "url_name", `such as "initech"`},
+		{"Initech", "acme-corp", "url_name", `URL name "acme-corp" is taken by the organisation "Acme Corp"`},
+		{"Initech", "login", "url_name", `"login" is reserved`},
+		{"Initech", "-x-", "url_name", "must start and end with a letter or digit"},
+		{"Initech", "   ", "url_name", "URL name must not be empty"},
+		{"acme corp", "initech", "name", `an organisation named "acme corp" already exists`},
+	} {
+		_, err := svc.AddOrganisation(ctx, membership.NewOrganisation{Name: c.name, URLName: c.urlName})
+		if msg := membership.Fields(err)[c.field]; !errors.Is(err, membership.ErrInvalid) || !strings.Contains(msg, c.want) {
+			t.Errorf("%q, %q: got %v, want %s: %q", c.name, c.urlName, err, c.field, c.want)
+		}
+	}
+	both := membership.NewOrganisation{Name: "", URLName: "Bad Name"}
+	if fields := membership.Fields(func() error { _, err := svc.AddOrganisation(ctx, both); return err }()); fields["name"] == "" || fields["url_name"] == "" {
+		t.Errorf("an empty name and a bad URL name: %v, want both reported", fields)
+	}
+	if _, err := svc.Store.OrganisationByName(ctx, "Initech"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused organisation was stored: %v", err)
+	}
+}
+
 // TestInvitationIsWrittenWithTheMember: the member row and the invitation
 // email are one transaction, so neither exists without the other.
 func TestInvitationIsWrittenWithTheMember(t *testing.T) {

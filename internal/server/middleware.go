@@ -16,10 +16,7 @@ import (
 // protection, the client's address; then the routes, or the site's own
 // "Page not found".
 func middleware(mux *http.ServeMux, cfg config.Config, pages *web.Renderer, log *slog.Logger) http.Handler {
-	notFound := func(w http.ResponseWriter, r *http.Request) {
-		pages.Error(w, http.StatusNotFound, web.ErrorPage{Heading: "Page not found",
-			Message: "There is no page at this address. Check the link, or start again from the sign-in page."})
-	}
+	notFound := func(w http.ResponseWriter, r *http.Request) { pages.NotFound(w) }
 	handler := routeOrNotFound(mux, notFound)
 	handler = clientaddr.Middleware(cfg.TrustedProxyHeader, handler)
 	handler = crossOriginProtection(handler, cfg.PublicBaseURL(), pages)

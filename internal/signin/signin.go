@@ -22,6 +22,7 @@ import (
 type Store interface {
 	PasswordSubject(ctx context.Context, orgName, email, lockoutIdentifier string) (store.PasswordSubject, error)
 	OrganisationByID(ctx context.Context, id int64) (store.Organisation, error)
+	OrganisationByURLName(ctx context.Context, urlName string) (store.Organisation, error)
 	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
 	SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error
 	store.SigninFlows
@@ -49,6 +50,8 @@ type Handler struct {
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", h.showLogin)
 	mux.HandleFunc("POST /login", h.submitPassword)
+	mux.HandleFunc("GET /o/{urlname}/login", h.showOrganisationLogin)
+	mux.HandleFunc("POST /o/{urlname}/login", h.submitOrganisationPassword)
 	mux.HandleFunc("GET /login/{step}", h.showStep)
 	mux.HandleFunc("POST /login/{step}", h.submitStep)
 	mux.HandleFunc("POST /logout", h.logout)
@@ -70,16 +73,41 @@ var failureNotice = web.Notice{
 }
 
 func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
-	returnTo := SafeReturnPath(r.URL.Query().Get("return_to"))
+	h.renderLogin(w, r, web.LoginPage{Organisation: strings.TrimSpace(r.URL.Query().Get("organisation"))})
+}
+
+// showOrganisationLogin is an organisation's own sign-in page: the
+// organisation is shown, not asked.
+func (h *Handler) showOrganisationLogin(w http.ResponseWriter, r *http.Request) {
+	if org, ok := h.organisationOfPath(w, r); ok {
+		h.renderLogin(w, r, web.LoginPage{Organisation: org.Name, URLName: org.URLName})
+	}
+}
+
+func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, page web.LoginPage) {
+	page.ReturnTo = SafeReturnPath(r.URL.Query().Get("return_to"))
 	if _, err := h.Sessions.Current(r); err == nil {
-		http.Redirect(w, r, orDashboard(returnTo), http.StatusSeeOther)
+		http.Redirect(w, r, orDashboard(page.ReturnTo), http.StatusSeeOther)
 		return
 	}
-	h.Pages.Login(w, http.StatusOK, web.LoginPage{
-		Layout:       web.Layout{Notice: web.TakeFlash(w, r)},
-		Organisation: strings.TrimSpace(r.URL.Query().Get("organisation")),
-		ReturnTo:     returnTo,
-	})
+	page.Notice = web.TakeFlash(w, r)
+	h.Pages.Login(w, http.StatusOK, page)
+}
+
+// organisationOfPath finds the organisation /o/{urlname}/… names, or
+// answers the site's 404 page. URL names are public (they are in every
+// address of the organisation), so the 404 reveals nothing.
+func (h *Handler) organisationOfPath(w http.ResponseWriter, r *http.Request) (store.Organisation, bool) {
+	org, err := h.Store.OrganisationByURLName(r.Context(), r.PathValue("urlname"))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		h.Pages.NotFound(w)
+		return org, false
+	case err != nil:
+		h.serverError(w, r, err)
+		return org, false
+	}
+	return org, true
 }
 
 // attempt is what the sign-in form sent.
@@ -100,10 +128,32 @@ func readAttempt(r *http.Request) attempt {
 }
 
 func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
+	h.signIn(w, r, readAttempt(r), "")
+}
+
+// submitOrganisationPassword is the sign-in of an organisation's own page:
+// the organisation comes from the address, never from the form.
+func (h *Handler) submitOrganisationPassword(w http.ResponseWriter, r *http.Request) {
+	org, ok := h.organisationOfPath(w, r)
+	if !ok {
+		return
+	}
 	a := readAttempt(r)
-	page := web.LoginPage{Organisation: a.organisation, Email: a.email, RememberMe: a.rememberMe, ReturnTo: a.returnTo}
+	a.organisation = org.Name
+	h.signIn(w, r, a, org.URLName)
+}
+
+// signIn checks the password of an attempt and starts its flow; any page
+// it answers with is the sign-in page the attempt came from (urlName: an
+// organisation's own).
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlName string) {
+	page := web.LoginPage{Organisation: a.organisation, URLName: urlName, Email: a.email, RememberMe: a.rememberMe,
+		ReturnTo: a.returnTo}
 	if a.organisation == "" || a.email == "" || a.password == "" {
 		page.Notice = web.Notice{Kind: "error", Text: "Enter your organisation name, email address and password."}
+		if urlName != "" {
+			page.Notice.Text = "Enter your email address and password."
+		}
 		h.Pages.Login(w, http.StatusBadRequest, page)
 		return
 	}

@@ -140,9 +140,13 @@ type Administration interface {
 	// transaction ends, so checks over many members (licences in use, the
 	// last Owner) cannot race with another node's change.
 	LockOrganisation(ctx context.Context, orgID int64) (Organisation, error)
-	// UpdateOrganisation saves the name, sign-in URL and settings.
+	// UpdateOrganisation saves the name, sign-in URL and settings (not the
+	// URL name, which operators set with SetURLName).
 	UpdateOrganisation(ctx context.Context, o Organisation) error
 	SetLicences(ctx context.Context, orgID int64, licences int) error
+	// SetURLName changes the organisation's URL name (the caller validates
+	// it); ErrConflict when another organisation has it.
+	SetURLName(ctx context.Context, orgID int64, urlName string) error
 }
 
 // APIToken is an organisation's credential for the /api/v1 REST API. Only

@@ -43,10 +43,13 @@ const (
 	StatusDisabled MemberStatus = "disabled"
 )
 
-// Organisation is a tenant. Its Name is unique regardless of letter case.
+// Organisation is a tenant. Its Name is unique regardless of letter case;
+// its URLName (acme-corp) is unique and names it in addresses: its own
+// sign-in page {public URL}/o/{url-name}/login and its issuer.
 type Organisation struct {
 	ID        int64
 	Name      string
+	URLName   string // see URLNameOf and ValidURLName; set by operators only
 	SignInURL string // official public address used in links; empty means the server's public URL
 	Settings  OrganisationSettings
 	Licences  int // seats operators sold the organisation; licensed members never exceed it (0 at creation: DefaultLicences)
@@ -159,10 +162,17 @@ type SigninFlow struct {
 
 // Organisations stores tenants.
 type Organisations interface {
+	// CreateOrganisation stores a new organisation. An empty URLName is
+	// derived from the name (URLNameOf), with -2, -3… until it is free, and
+	// set on o; a URLName given is stored as it is (the caller validates
+	// it). ErrConflict when the name or the URL name is taken.
 	CreateOrganisation(ctx context.Context, o *Organisation) error
 	OrganisationByID(ctx context.Context, id int64) (Organisation, error)
 	// OrganisationByName finds an organisation by name, ignoring letter case.
 	OrganisationByName(ctx context.Context, name string) (Organisation, error)
+	// OrganisationByURLName finds an organisation by its URL name, exactly
+	// (URL names are lower-case); ErrNotFound when none has it.
+	OrganisationByURLName(ctx context.Context, urlName string) (Organisation, error)
 }
 
 // Members stores team members, always within one organisation.

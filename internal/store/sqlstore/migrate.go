@@ -217,6 +217,12 @@ func (db *DB) migrateTo(ctx context.Context, version int) (applied []string, err
 			tx.Rollback()
 			return applied, fmt.Errorf("migration %s: %w", m.name, err)
 		}
+		if step := migrationSteps[m.version]; step != nil {
+			if err := step(ctx, tx, db.d); err != nil {
+				tx.Rollback()
+				return applied, fmt.Errorf("migration %s: %w", m.name, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, (&queries{d: db.d}).bind(`INSERT INTO schema_migrations (version, name) VALUES (?, ?)`), m.version, m.name); err != nil {
 			tx.Rollback()
 			return applied, fmt.Errorf("record migration %s: %w", m.name, err)

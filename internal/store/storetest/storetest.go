@@ -22,6 +22,9 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		run  func(t *testing.T, s store.Store)
 	}{
 		{"Organisations", testOrganisations},
+		{"URLNames", testURLNames},
+		{"URLNameChange", testURLNameChange},
+		{"URLNamesConcurrent", testURLNamesConcurrent},
 		{"Members", testMembers},
 		{"OrganisationIsolation", testIsolation},
 		{"Sessions", testSessions},
