@@ -61,7 +61,7 @@ func newEnv(t *testing.T) *env {
 	reg := &registry{portals: map[string]oidc.Portal{
 		"spa": {ClientID: "spa", Name: "Team Board", RedirectURIs: []string{redirectURI},
 			PostLogoutRedirectURIs: []string{"http://127.0.0.1:9/bye"}, FirstParty: true},
-		"web": {ClientID: "web", Name: "Payroll", RedirectURIs: []string{redirectURI}, Confidential: true, FirstParty: true},
+		"web":   {ClientID: "web", Name: "Payroll", RedirectURIs: []string{redirectURI}, Confidential: true, FirstParty: true},
 		"other": {ClientID: "other", Name: "Partner App", RedirectURIs: []string{redirectURI}, Confidential: true},
 	}, secrets: map[string]string{"web": "web-secret", "other": "other-secret"}, denied: map[string]bool{}}
 	app := servertest.New(t, servertest.Options{Server: server.Options{Portals: reg}})

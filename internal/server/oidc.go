@@ -47,7 +47,9 @@ type noPortals struct{}
 func (noPortals) PortalByClientID(context.Context, int64, string) (oidc.Portal, error) {
 	return oidc.Portal{}, store.ErrNotFound
 }
-func (noPortals) CheckPortalSecret(context.Context, int64, string, string) error { return store.ErrNotFound }
+func (noPortals) CheckPortalSecret(context.Context, int64, string, string) error {
+	return store.ErrNotFound
+}
 func (noPortals) MayUse(context.Context, int64, oidc.Portal, store.Member) (bool, error) {
 	return false, nil
 }
