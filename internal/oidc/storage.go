@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -259,5 +258,3 @@ func (s *storage) ValidateJWTProfileScopes(ctx context.Context, userID string, s
 }
 
 func (s *storage) Health(ctx context.Context) error { return nil }
-
-func formatID(id int64) string { return strconv.FormatInt(id, 10) }

@@ -245,3 +245,43 @@ func TestPromptLoginAsksForPasswordAgain(t *testing.T) {
 		t.Error("prompt=none with a session gave no code")
 	}
 }
+
+func TestEndSession(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	conf := e.config("spa")
+	c, verifier, code := e.login(t, conf)
+	tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hint := tok.Extra("id_token").(string)
+	endSession := func(q url.Values) *http.Response {
+		resp, err := c.Get(e.issuer + "/end_session?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	bye := "http://127.0.0.1:9/bye"
+	if resp := endSession(url.Values{"client_id": {"spa"}, "post_logout_redirect_uri": {bye}}); strings.HasPrefix(resp.Header.Get("Location"), bye) {
+		t.Error("without id_token_hint the browser went to the portal")
+	}
+	if resp := endSession(url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {bye + "/altered"}}); strings.HasPrefix(resp.Header.Get("Location"), "http://127.0.0.1:9") {
+		t.Error("an unregistered post_logout_redirect_uri was followed")
+	}
+	if _, err := e.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err != nil {
+		t.Fatalf("the session ended without a valid request: %v", err)
+	}
+	resp := endSession(url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {bye}, "state": {"x"}})
+	if resp.Header.Get("Location") != bye+"?state=x" {
+		t.Errorf("logout went to %q, want %q", resp.Header.Get("Location"), bye+"?state=x")
+	}
+	if _, err := e.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+		t.Error("the access token outlived the session it was issued in")
+	}
+	if resp, _ := e.app.Get(t, c, "/dashboard"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("dashboard after logout: %d, want a redirect to sign in", resp.StatusCode)
+	}
+}
