@@ -13,7 +13,6 @@ type AccessDeniedPage struct {
 	// SwitchAction signs this browser out and comes back to the portal's
 	// sign-in, to try another account.
 	SwitchAction string
-	ReturnTo     string
 }
 
 // AccessDenied renders the "Access Denied" page (HTTP 403).
