@@ -20,8 +20,11 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 		"login":     func(w http.ResponseWriter) { r.Login(w, 200, LoginPage{Organisation: evil, Email: evil}) },
 		"dashboard": func(w http.ResponseWriter) { r.Dashboard(w, DashboardPage{Layout: Layout{Member: member}}) },
 		"error":     func(w http.ResponseWriter) { r.Error(w, 404, ErrorPage{Layout: Layout{Member: member}, Heading: evil}) },
+		"access-denied": func(w http.ResponseWriter) {
+			r.AccessDenied(w, AccessDeniedPage{Email: evil, Organisation: evil, Portal: evil, Reason: evil, SwitchAction: "/o/acme/authorize/switch?id=x"})
+		},
 		"reauth": func(w http.ResponseWriter) {
-			r.Reauth(w, 200, ReauthPage{Layout: Layout{Member: member}, ReturnTo: evil})
+			r.Reauth(w, 200, ReauthPage{Layout: Layout{Member: member}})
 		},
 		"mfa": func(w http.ResponseWriter) {
 			r.MFA(w, 200, MFAPage{Layout: Layout{Member: member}, MethodLabel: evil, Instructions: evil, CodeInput: true,

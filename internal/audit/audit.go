@@ -34,12 +34,19 @@ const (
 	MemberAdd         = "member-add"
 	MemberChange      = "member-change"
 	SettingsChange    = "settings-change"
+	// Single sign-on for portals (Detail names the portal's client ID).
+	PortalSignin       = "portal-signin"        // a portal received a sign-in
+	PortalDenied       = "portal-denied"        // a member not allowed into a portal
+	TokenReuse         = "token-reuse"          // a used code or rotated refresh token came again: its tokens revoked
+	PortalSignout      = "portal-signout"       // RP-initiated logout ended a session
+	SigningKeyRotation = "signing-key-rotation" // a new signing key was scheduled
 )
 
 // Kinds lists every kind, for checking a filter.
 func Kinds() []string {
 	return []string{SigninSuccess, SigninFailure, Lockout, Unlock, Signout, SessionRevoke, SignoutEverywhere,
-		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange}
+		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange,
+		PortalSignin, PortalDenied, TokenReuse, PortalSignout, SigningKeyRotation}
 }
 
 // ValidKind reports whether kind is one of Kinds.

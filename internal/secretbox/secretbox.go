@@ -7,7 +7,9 @@ package secretbox
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -37,7 +39,10 @@ var (
 )
 
 // Box seals and opens with one key.
-type Box struct{ aead cipher.AEAD }
+type Box struct {
+	aead cipher.AEAD
+	key  []byte
+}
 
 // New returns a box for a 32-byte key.
 func New(key []byte) (*Box, error) {
@@ -52,7 +57,16 @@ func New(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Box{aead: aead}, nil
+	return &Box{aead: aead, key: append([]byte(nil), key...)}, nil
+}
+
+// DeriveKey returns a 32-byte key for one purpose, named by label
+// (HMAC-SHA256 of the label under the box's key): every node with the same
+// key derives the same one, and no purpose's key reveals the box's.
+func (b *Box) DeriveKey(label string) []byte {
+	mac := hmac.New(sha256.New, b.key)
+	mac.Write([]byte("imslogin derived key: " + label))
+	return mac.Sum(nil)
 }
 
 // Seal returns the version byte, a random nonce, and plain encrypted and

@@ -113,3 +113,17 @@ func TestLoadKeyRejectsMalformedFiles(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestDeriveKey(t *testing.T) {
+	a, _ := secretbox.New(bytes.Repeat([]byte{1}, secretbox.KeySize))
+	b, _ := secretbox.New(bytes.Repeat([]byte{2}, secretbox.KeySize))
+	if !bytes.Equal(a.DeriveKey("x"), a.DeriveKey("x")) {
+		t.Error("the same label gave two keys")
+	}
+	if bytes.Equal(a.DeriveKey("x"), a.DeriveKey("y")) || bytes.Equal(a.DeriveKey("x"), b.DeriveKey("x")) {
+		t.Error("another label or box gave the same key")
+	}
+	if got := len(a.DeriveKey("x")); got != 32 {
+		t.Errorf("got %d bytes, want 32", got)
+	}
+}

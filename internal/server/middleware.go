@@ -7,6 +7,7 @@ import (
 
 	"imslogin/internal/clientaddr"
 	"imslogin/internal/config"
+	"imslogin/internal/oidc"
 	"imslogin/internal/profile"
 	"imslogin/web"
 )
@@ -51,6 +52,9 @@ func securityHeaders(next http.Handler, secure bool) http.Handler {
 func crossOriginProtection(next http.Handler, publicURL string, pages *web.Renderer) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.AddTrustedOrigin(publicURL)
+	for _, pattern := range oidc.BypassPatterns {
+		cop.AddInsecureBypassPattern(pattern)
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pages.Error(w, http.StatusForbidden, web.ErrorPage{Heading: "Request refused",
 			Message: "This form was sent from another website, so it was refused to protect your account. Open the page on this site and try again."})

@@ -39,12 +39,17 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 	adminService := &admin.Service{Store: p.db, Links: p.links, Lockout: p.guard, Now: p.opts.Now,
 		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
 	signIn := p.signIn(p.signInSteps(codes, methods))
+	provider, err := p.oidcProvider()
+	if err != nil {
+		return nil, err
+	}
 	groups := []Mounter{
 		health{db: p.db, log: p.log},
 		static{},
 		whoAmI{sessions: p.sessions},
 		&admin.Handler{Service: adminService, Sessions: p.sessions, Pages: p.pages, Log: p.log},
 		signIn,
+		provider,
 		&emailverify.ChangeHandler{Store: p.db, Sessions: p.sessions, Codes: codes, Pages: p.pages, Log: p.log},
 		&dashboard.Handler{Sessions: p.sessions, Pages: p.pages, Links: p.dashboardLinks()},
 		&profile.SessionsHandler{Sessions: p.sessions, Audit: p.db, Pages: p.pages, Log: p.log, Now: p.opts.Now},

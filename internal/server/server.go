@@ -17,6 +17,7 @@ import (
 	"imslogin/internal/lockout"
 	"imslogin/internal/mail"
 	"imslogin/internal/mfa/totp"
+	"imslogin/internal/oidc"
 	"imslogin/internal/password"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
@@ -28,6 +29,8 @@ import (
 // Database is the store plus the health check /readyz needs.
 type Database interface {
 	store.Store
+	store.SigningKeys
+	store.Grants
 	Ping(ctx context.Context) error
 }
 
@@ -44,6 +47,8 @@ type Options struct {
 	Extra          []Mounter
 	DashboardLinks []web.Link
 	Steps          []signin.Step
+	// Portals is the portal registry single sign-on serves; nil: none.
+	Portals oidc.Portals
 }
 
 // Server is the configured HTTP handler, its dependencies and its

@@ -137,3 +137,7 @@ func (s *Secrets) SealStored(ctx context.Context, st store.SecretsAtRest) (apps,
 	}
 	return apps, pending, nil
 }
+
+// Box is the server's secret key, for other secrets sealed or derived
+// from it (the OpenID Connect provider's signing keys).
+func (s *Secrets) Box() *secretbox.Box { return s.box }

@@ -193,7 +193,11 @@ func newQueries(write, read *sql.DB, d dialect) *queries {
 // begin and commit included), so tests can pin the cost of a request.
 func (db *DB) RoundTrips() int64 { return db.roundTrips.Load() }
 
-var _ store.Store = (*queries)(nil)
+var (
+	_ store.Store       = (*queries)(nil)
+	_ store.SigningKeys = (*queries)(nil)
+	_ store.Grants      = (*queries)(nil)
+)
 
 // txKey carries a transaction's queries in a context.
 type txKey struct{}

@@ -150,3 +150,11 @@ func TestWriteAheadLogStaysBounded(t *testing.T) {
 		t.Errorf("the write-ahead log is %d MB after 2,000 transactions", info.Size()>>20)
 	}
 }
+
+func TestOIDCSQLite(t *testing.T) {
+	storetest.RunOIDC(t, func(t *testing.T) storetest.OIDCStore { return sqltest.NewSQLite(t) })
+}
+
+func TestOIDCPostgres(t *testing.T) {
+	storetest.RunOIDC(t, func(t *testing.T) storetest.OIDCStore { return sqltest.NewPostgres(t) })
+}

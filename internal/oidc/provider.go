@@ -1,0 +1,213 @@
+// Package oidc makes every organisation an OpenID Connect provider for its
+// portals, with github.com/zitadel/oidc/v3/pkg/op doing the protocol: one
+// op.Provider serves every organisation, each request carrying its
+// organisation (found by the URL name in /o/{url-name}/) on its context,
+// and storage scoped to it. This package stores what the library leaves to
+// storage, and joins the authorization request to IMS Login's sign-in.
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"imslogin/internal/secretbox"
+	"imslogin/internal/session"
+	"imslogin/internal/store"
+	"imslogin/web"
+)
+
+// Organisations finds an organisation by its URL name.
+type Organisations interface {
+	OrganisationByURLName(ctx context.Context, urlName string) (store.Organisation, error)
+}
+
+// Paths of the provider's own steps, under the issuer.
+const (
+	continuePath = "/authorize/continue" // after the authorization request: find or ask for a sign-in
+	switchPath   = "/authorize/switch"   // Access Denied's "Sign in with a different account"
+	bindCookie   = "ims_authorize"       // binds authorization requests to the browser
+)
+
+// Deps are what the provider is built from.
+type Deps struct {
+	Orgs      Organisations
+	Store     Store
+	Portals   Portals
+	Sessions  *session.Manager
+	Keys      *Keys
+	Box       *secretbox.Box // the server's secret key: derives the token and subject keys
+	Pages     *web.Renderer
+	Log       *slog.Logger
+	Now       func() time.Time
+	PublicURL string // without a trailing slash
+	// SignInPath is the organisation's sign-in page, coming back to returnTo.
+	SignInPath func(org store.Organisation, urlName, returnTo string) string
+}
+
+// Provider serves /o/{url-name}/ for every organisation.
+type Provider struct {
+	d  Deps
+	st *storage
+	op *op.Provider
+}
+
+// New builds the provider.
+func New(d Deps) (*Provider, error) {
+	if d.SignInPath == nil {
+		d.SignInPath = func(org store.Organisation, urlName, returnTo string) string {
+			return "/login?organisation=" + url.QueryEscape(org.Name) + "&return_to=" + url.QueryEscape(returnTo)
+		}
+	}
+	insecure := strings.HasPrefix(d.PublicURL, "http://")
+	st := &storage{store: d.Store, portals: d.Portals, keys: d.Keys, subKey: d.Box.DeriveKey("oidc subjects"),
+		insecure: insecure, now: d.Now, log: d.Log}
+	cfg := &op.Config{
+		CryptoKey:                [32]byte(d.Box.DeriveKey("oidc opaque tokens")),
+		CodeMethodS256:           true,
+		AuthMethodPost:           true,
+		GrantTypeRefreshToken:    true,
+		SupportedScopes:          Scopes,
+		SupportedClaims:          append(append([]string{}, op.DefaultSupportedClaims...), "org", "roles", "sid"),
+		DefaultLogoutRedirectURI: "/login",
+	}
+	var opts []op.Option
+	if insecure {
+		opts = append(opts, op.WithAllowInsecure())
+	}
+	issuer := func(bool) (op.IssuerFromRequest, error) {
+		return func(r *http.Request) string { return tenantFrom(r.Context()).issuer }, nil
+	}
+	o, err := op.NewProvider(cfg, st, issuer, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Provider{d: d, st: st, op: o}, nil
+}
+
+// Mount serves every organisation's issuer.
+func (p *Provider) Mount(mux *http.ServeMux) { mux.Handle("/o/{org}/", p) }
+
+// BypassPatterns are the endpoints portals' back ends and browser apps
+// call from other origins without cookies: cross-origin protection, which
+// guards cookie-authenticated forms, does not apply to them.
+var BypassPatterns = []string{"/o/{org}/oauth/token", "/o/{org}/oauth/introspect", "/o/{org}/revoke", "/o/{org}/userinfo"}
+
+// Issuer is an organisation's issuer URL.
+func (p *Provider) Issuer(urlName string) string { return p.d.PublicURL + "/o/" + urlName }
+
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	urlName := r.PathValue("org")
+	org, err := p.d.Orgs.OrganisationByURLName(r.Context(), urlName)
+	if errors.Is(err, store.ErrNotFound) {
+		p.d.Pages.Error(w, http.StatusNotFound, web.ErrorPage{Heading: "Page not found",
+			Message: "There is no organisation at this address. Check the link you were given."})
+		return
+	}
+	if err != nil {
+		p.unavailable(w, err)
+		return
+	}
+	t := &tenant{org: org, urlName: urlName, issuer: p.Issuer(urlName), r: r,
+		signedOut: p.d.SignInPath(org, urlName, "/dashboard")}
+	if c, err := r.Cookie(bindCookie); err == nil && c.Value != "" {
+		t.browser = hashOf(c.Value)
+	}
+	t.endSession = func(sub string) { p.endSession(w, r, org, sub) }
+	rest := strings.TrimPrefix(r.URL.Path, "/o/"+urlName)
+	if rest == "/authorize" && r.ParseForm() == nil && r.Form.Has("request_uri") {
+		t.requestURI = true
+	}
+	inner := r.Clone(withTenant(r.Context(), t))
+	inner.URL.Path, inner.URL.RawPath = rest, ""
+	w = &issWriter{ResponseWriter: w, issuer: t.issuer, on: rest == "/authorize" || strings.HasPrefix(rest, "/authorize/")}
+	switch rest {
+	case continuePath:
+		p.continueAuthorization(w, inner, t)
+	case switchPath:
+		p.switchAccount(w, inner, t)
+	case "/.well-known/openid-configuration":
+		p.discovery(w, inner)
+	default:
+		p.op.ServeHTTP(w, inner)
+	}
+}
+
+func (p *Provider) unavailable(w http.ResponseWriter, err error) {
+	p.d.Log.Error("oidc", "err", err)
+	p.d.Pages.Error(w, http.StatusServiceUnavailable, web.ErrorPage{Heading: "Service unavailable",
+		Message: "The service is unavailable. Please try again shortly."})
+}
+
+// endSession signs the browser out if its session is sub's in org.
+func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, org store.Organisation, sub string) {
+	si, err := p.d.Sessions.Current(r)
+	if err != nil || si.Organisation.ID != org.ID || p.st.subject(org.ID, si.Member.ID) != sub {
+		return
+	}
+	if err := p.d.Sessions.End(w, r); err != nil {
+		p.d.Log.Error("oidc: end session", "err", err)
+	}
+}
+
+// discovery adds what the library's document lacks: the authorization
+// response carries iss (RFC 9207), and only query responses are made.
+func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	p.op.ServeHTTP(rec, r)
+	var doc map[string]any
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
+		copyResponse(w, rec)
+		return
+	}
+	doc["authorization_response_iss_parameter_supported"] = true
+	doc["response_modes_supported"] = []string{"query"}
+	doc["code_challenge_methods_supported"] = []string{"S256"}
+	doc["request_parameter_supported"] = false
+	doc["request_uri_parameter_supported"] = false
+	body, _ := json.Marshal(doc)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "max-age=300")
+	w.Write(body)
+}
+
+func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
+}
+
+// issWriter adds iss (RFC 9207) to every authorization response a portal
+// receives (with a code or an error): each organisation is its own issuer,
+// so a portal using several can tell which answered.
+type issWriter struct {
+	http.ResponseWriter
+	issuer string
+	on     bool
+}
+
+func (w *issWriter) WriteHeader(status int) {
+	if w.on && status >= 300 && status < 400 {
+		if loc := w.Header().Get("Location"); loc != "" && !strings.HasPrefix(loc, "/") {
+			if u, err := url.Parse(loc); err == nil {
+				q := u.Query()
+				if q.Has("code") || q.Has("error") {
+					q.Set("iss", w.issuer)
+					u.RawQuery = q.Encode()
+					w.Header().Set("Location", u.String())
+				}
+			}
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
+}

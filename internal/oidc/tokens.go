@@ -1,0 +1,312 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"imslogin/internal/audit"
+	"imslogin/internal/store"
+)
+
+// refreshPrefix marks a refresh token's ID for RevokeToken, which is
+// given either an access token's ID or a refresh token.
+const refreshPrefix = "refresh:"
+
+// CreateAccessToken stores an opaque access token: its ID is random, only
+// its hash is kept, and the op package encrypts ID and subject into the
+// bearer string the portal receives.
+func (s *storage) CreateAccessToken(ctx context.Context, request op.TokenRequest) (string, time.Time, error) {
+	t, err := s.newToken(ctx, request, store.TokenAccess)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	id := randomID(32)
+	t.Hash = hashOf(id)
+	return id, t.ExpiresAt, s.store.CreateToken(ctx, &t)
+}
+
+// CreateAccessAndRefreshTokens issues an access token and a refresh token
+// of the same family. Given the refresh token being exchanged, it first
+// rotates it in one conditional write: of concurrent uses one wins, and a
+// token used before revokes its whole family.
+func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, request op.TokenRequest, current string) (string, string, time.Time, error) {
+	org := tenantFrom(ctx).org.ID
+	if current != "" {
+		err := s.store.RotateRefreshToken(ctx, org, hashOf(current), s.now())
+		if errors.Is(err, store.ErrNotFound) {
+			s.reuseDetected(ctx, current)
+			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token used before")
+		}
+		if err != nil {
+			return "", "", time.Time{}, err
+		}
+	}
+	access, err := s.newToken(ctx, request, store.TokenAccess)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	refresh := access
+	refresh.Kind, refresh.SessionID = store.TokenRefresh, 0
+	p, err := s.portal(ctx, access.ClientID)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	refresh.ExpiresAt = s.now().Add(p.refreshLifetime())
+	if rr, ok := request.(*refreshRequest); ok {
+		refresh.ExpiresAt = rr.t.ExpiresAt // rotation does not extend the family's life
+	}
+	accessID, refreshToken := randomID(32), randomID(32)
+	access.Hash, refresh.Hash = hashOf(accessID), hashOf(refreshToken)
+	if err := s.store.CreateToken(ctx, &access); err != nil {
+		return "", "", time.Time{}, err
+	}
+	if err := s.store.CreateToken(ctx, &refresh); err != nil {
+		return "", "", time.Time{}, err
+	}
+	return accessID, refreshToken, access.ExpiresAt, nil
+}
+
+// reuseDetected revokes the family of a refresh token used again.
+func (s *storage) reuseDetected(ctx context.Context, token string) {
+	org := tenantFrom(ctx).org.ID
+	t, err := s.store.TokenByHash(ctx, org, store.TokenRefresh, hashOf(token))
+	if err != nil {
+		return // gone already: revoked before
+	}
+	n, err := s.store.RevokeFamily(ctx, org, t.Family)
+	if err != nil {
+		s.log.Error("revoke a reused refresh token's family", "err", err)
+		return
+	}
+	s.audit(ctx, audit.TokenReuse, t.MemberID, fmt.Sprintf("%s: refresh token used again; %d tokens revoked", t.ClientID, n))
+}
+
+// newToken fills a token from what it is issued for.
+func (s *storage) newToken(ctx context.Context, request op.TokenRequest, kind string) (store.Token, error) {
+	now := s.now()
+	t := store.Token{OrgID: tenantFrom(ctx).org.ID, Kind: kind, Scopes: request.GetScopes(), CreatedAt: now}
+	switch r := request.(type) {
+	case *authRequest:
+		t.Family, t.ClientID, t.MemberID, t.AMR, t.AuthTime = r.a.ID, r.a.ClientID, r.a.MemberID, r.a.AMR, r.a.AuthTime
+		if !hasScope(r.a.Scopes, oidc.ScopeOfflineAccess) {
+			t.SessionID = r.a.SessionID // ends with the member's session
+		}
+	case *refreshRequest:
+		t.Family, t.ClientID, t.MemberID, t.AMR, t.AuthTime = r.t.Family, r.t.ClientID, r.t.MemberID, r.t.AMR, r.t.AuthTime
+	case *portalRequest:
+		t.Family, t.ClientID = randomID(18), r.clientID
+	default:
+		return t, fmt.Errorf("token request of type %T is not supported", request)
+	}
+	p, err := s.portal(ctx, t.ClientID)
+	if err != nil {
+		return t, err
+	}
+	t.ExpiresAt = now.Add(p.accessLifetime())
+	return t, nil
+}
+
+// TokenRequestByRefreshToken reads a live refresh token. One rotated
+// already is reuse: its family is revoked.
+func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
+	org := tenantFrom(ctx).org.ID
+	t, err := s.store.TokenByHash(ctx, org, store.TokenRefresh, hashOf(token))
+	if err != nil {
+		return nil, op.ErrInvalidRefreshToken
+	}
+	if !t.RotatedAt.IsZero() {
+		s.reuseDetected(ctx, token)
+		return nil, errors.New("refresh token used before")
+	}
+	if !s.now().Before(t.ExpiresAt) {
+		return nil, errors.New("refresh token expired")
+	}
+	if _, err := s.activeMember(ctx, org, t.MemberID); err != nil {
+		return nil, err
+	}
+	return &refreshRequest{t: t, sub: s.subject(org, t.MemberID), scopes: t.Scopes}, nil
+}
+
+// activeMember is the member a token speaks for, if they may still sign in.
+func (s *storage) activeMember(ctx context.Context, orgID, memberID int64) (store.Member, error) {
+	m, err := s.store.MemberByID(ctx, orgID, memberID)
+	if err != nil {
+		return m, err
+	}
+	if m.Status != store.StatusActive || !m.Licensed {
+		return m, errors.New("the member may no longer sign in")
+	}
+	return m, nil
+}
+
+// liveAccessToken is a stored access token still valid: not expired, its
+// session (if bound to one) still on, its member still allowed to sign in.
+func (s *storage) liveAccessToken(ctx context.Context, tokenID string) (store.Token, store.Member, error) {
+	org := tenantFrom(ctx).org.ID
+	t, err := s.store.TokenByHash(ctx, org, store.TokenAccess, hashOf(tokenID))
+	if err != nil {
+		return t, store.Member{}, err
+	}
+	now := s.now()
+	if !now.Before(t.ExpiresAt) {
+		return t, store.Member{}, errors.New("access token expired")
+	}
+	if t.SessionID != 0 {
+		alive, err := s.store.SessionAlive(ctx, org, t.SessionID, now)
+		if err != nil {
+			return t, store.Member{}, err
+		}
+		if !alive {
+			return t, store.Member{}, errors.New("the session the token was issued in has ended")
+		}
+	}
+	if t.MemberID == 0 {
+		return t, store.Member{}, nil
+	}
+	m, err := s.activeMember(ctx, org, t.MemberID)
+	return t, m, err
+}
+
+func (s *storage) SetUserinfoFromScopes(ctx context.Context, info *oidc.UserInfo, userID, clientID string, scopes []string) error {
+	return nil // SetUserinfoFromRequest does it
+}
+
+// SetUserinfoFromRequest fills the ID token's claims.
+func (s *storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, request op.IDTokenRequest, scopes []string) error {
+	org := tenantFrom(ctx).org.ID
+	var memberID, sessionID int64
+	switch r := request.(type) {
+	case *authRequest:
+		memberID, sessionID = r.a.MemberID, r.a.SessionID
+	case *refreshRequest:
+		memberID = r.t.MemberID
+	default:
+		return fmt.Errorf("ID token for a request of type %T", request)
+	}
+	m, err := s.activeMember(ctx, org, memberID)
+	if err != nil {
+		return err
+	}
+	s.fill(ctx, info, m, scopes)
+	if sessionID != 0 {
+		info.AppendClaims("sid", s.opaque("sid", org, sessionID))
+	}
+	return nil
+}
+
+// fill sets the member's claims the scopes ask for.
+func (s *storage) fill(ctx context.Context, info *oidc.UserInfo, m store.Member, scopes []string) {
+	t := tenantFrom(ctx)
+	info.Subject = s.subject(m.OrgID, m.ID)
+	info.AppendClaims("org", t.urlName)
+	if hasScope(scopes, oidc.ScopeEmail) {
+		info.Email, info.EmailVerified = m.Email, oidc.Bool(m.EmailVerified)
+	}
+	if hasScope(scopes, oidc.ScopeProfile) {
+		info.Name = m.Name
+	}
+	if hasScope(scopes, ScopeRoles) {
+		info.AppendClaims("roles", []string{string(m.Role)})
+	}
+}
+
+func (s *storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, origin string) error {
+	t, m, err := s.liveAccessToken(ctx, tokenID)
+	if err != nil {
+		return err
+	}
+	if t.MemberID == 0 {
+		return errors.New("a portal's own token has no user")
+	}
+	s.fill(ctx, info, m, t.Scopes)
+	return nil
+}
+
+// SetIntrospectionFromToken answers a confidential portal of the
+// organisation (the op package authenticated it).
+func (s *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
+	t, m, err := s.liveAccessToken(ctx, tokenID)
+	if err != nil {
+		return err
+	}
+	resp.Scope, resp.ClientID, resp.TokenType = t.Scopes, t.ClientID, oidc.BearerToken
+	resp.Expiration, resp.IssuedAt = oidc.FromTime(t.ExpiresAt), oidc.FromTime(t.CreatedAt)
+	resp.Audience, resp.Issuer = []string{t.ClientID}, tenantFrom(ctx).issuer
+	resp.Subject = t.ClientID
+	if t.MemberID != 0 {
+		info := new(oidc.UserInfo)
+		s.fill(ctx, info, m, t.Scopes)
+		resp.SetUserInfo(info)
+		resp.AuthTime, resp.AuthenticationMethodsReferences = oidc.FromTime(t.AuthTime), t.AMR
+	}
+	return nil
+}
+
+func (s *storage) GetPrivateClaimsFromScopes(ctx context.Context, userID, clientID string, scopes []string) (map[string]any, error) {
+	return nil, nil // access tokens are opaque: no claims
+}
+
+// GetRefreshTokenInfo tells the revocation endpoint whose refresh token it is.
+func (s *storage) GetRefreshTokenInfo(ctx context.Context, clientID, token string) (string, string, error) {
+	org := tenantFrom(ctx).org.ID
+	t, err := s.store.TokenByHash(ctx, org, store.TokenRefresh, hashOf(token))
+	if err != nil {
+		return "", "", op.ErrInvalidRefreshToken
+	}
+	return s.subject(org, t.MemberID), refreshPrefix + token, nil
+}
+
+// RevokeToken revokes a portal's own token (RFC 7009): a refresh token
+// with its family, an access token alone. Unknown tokens are no error.
+func (s *storage) RevokeToken(ctx context.Context, tokenOrID, userID, clientID string) *oidc.Error {
+	org := tenantFrom(ctx).org.ID
+	kind, id := store.TokenAccess, tokenOrID
+	if rest, ok := strings.CutPrefix(tokenOrID, refreshPrefix); ok {
+		kind, id = store.TokenRefresh, rest
+	}
+	t, err := s.store.TokenByHash(ctx, org, kind, hashOf(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	if t.ClientID != clientID {
+		return oidc.ErrInvalidClient().WithDescription("the token was issued to another portal")
+	}
+	if kind == store.TokenRefresh {
+		_, err = s.store.RevokeFamily(ctx, org, t.Family)
+	} else {
+		err = s.store.DeleteToken(ctx, org, kind, t.Hash)
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	return nil
+}
+
+func (s *storage) TerminateSession(ctx context.Context, userID, clientID string) error {
+	return errors.New("not used: TerminateSessionFromRequest ends sessions")
+}
+
+// TerminateSessionFromRequest ends the browser's session for RP-initiated
+// logout, only with a valid id_token_hint naming the session's member;
+// without one nothing ends and the browser goes to the sign-in page, never
+// to the portal's post_logout_redirect_uri.
+func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
+	t := tenantFrom(ctx)
+	if req.IDTokenHintClaims == nil {
+		return t.signedOut, nil
+	}
+	if t.endSession != nil {
+		t.endSession(req.UserID)
+	}
+	s.audit(ctx, audit.PortalSignout, 0, req.ClientID)
+	return req.RedirectURI, nil
+}

@@ -1,0 +1,55 @@
+package server
+
+import (
+	"context"
+	"strings"
+
+	"imslogin/internal/oidc"
+	"imslogin/internal/store"
+)
+
+// oidcProvider makes every organisation an OpenID Connect provider at
+// /o/{url-name}, signing with keys sealed by the server's secret key.
+func (p *parts) oidcProvider() (*oidc.Provider, error) {
+	portals := p.opts.Portals
+	if portals == nil {
+		portals = noPortals{}
+	}
+	box := p.opts.Secrets.Box()
+	return oidc.New(oidc.Deps{Orgs: urlNames{p.db}, Store: p.db, Portals: portals, Sessions: p.sessions,
+		Keys: &oidc.Keys{Store: p.db, Box: box, Now: p.opts.Now}, Box: box, Pages: p.pages, Log: p.log,
+		Now: p.opts.Now, PublicURL: p.cfg.PublicBaseURL()})
+}
+
+// URLName is an organisation's URL name until organisations store their
+// own: the name lower-cased, with hyphens between words.
+func URLName(orgName string) string {
+	return strings.Join(strings.Fields(strings.ToLower(orgName)), "-")
+}
+
+// urlNames finds an organisation by the URL name its name gives.
+type urlNames struct{ orgs store.Organisations }
+
+func (u urlNames) OrganisationByURLName(ctx context.Context, urlName string) (store.Organisation, error) {
+	org, err := u.orgs.OrganisationByName(ctx, strings.ReplaceAll(urlName, "-", " "))
+	if err != nil {
+		return org, err
+	}
+	if URLName(org.Name) != urlName {
+		return store.Organisation{}, store.ErrNotFound
+	}
+	return org, nil
+}
+
+// noPortals is the registry of a server without one: no client is known.
+type noPortals struct{}
+
+func (noPortals) PortalByClientID(context.Context, int64, string) (oidc.Portal, error) {
+	return oidc.Portal{}, store.ErrNotFound
+}
+func (noPortals) CheckPortalSecret(context.Context, int64, string, string) error {
+	return store.ErrNotFound
+}
+func (noPortals) MayUse(context.Context, int64, oidc.Portal, store.Member) (bool, error) {
+	return false, nil
+}

@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// SigningKey is one of an organisation's keys for signing ID tokens. The
+// private key is sealed with the server's secret key before it is stored.
+// A key is published from CreatedAt, signs from ActiveFrom (the newest key
+// whose ActiveFrom has come signs), and is deleted once what it signed has
+// expired.
+type SigningKey struct {
+	ID         string // the JWK "kid", random
+	OrgID      int64
+	Algorithm  string // "ES256" or "RS256"
+	Public     []byte // PKIX DER
+	Private    []byte // sealed PKCS #8 DER
+	CreatedAt  time.Time
+	ActiveFrom time.Time
+}
+
+// SigningKeys stores organisations' signing keys.
+type SigningKeys interface {
+	// CreateSigningKey stores a key; ErrConflict if the organisation has a
+	// key of that algorithm with the same ActiveFrom (another node made it).
+	CreateSigningKey(ctx context.Context, k *SigningKey) error
+	// SigningKeys lists an organisation's keys, newest ActiveFrom first.
+	SigningKeys(ctx context.Context, orgID int64) ([]SigningKey, error)
+	DeleteSigningKey(ctx context.Context, orgID int64, id string) error
+}
+
+// AuthRequest is an OpenID Connect authorization request between the
+// portal's redirect and the code exchange. It is bound to the browser that
+// first continued it (BrowserHash) and, once the member is signed in, to
+// their session.
+type AuthRequest struct {
+	ID                  string // random; named in the continue URL
+	OrgID               int64
+	ClientID            string
+	RedirectURI         string
+	State               string
+	Nonce               string
+	Scopes              []string
+	ResponseType        string
+	ResponseMode        string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	Prompt              []string
+	MaxAge              int64 // seconds; -1 when the portal sent none
+	ACRValues           []string
+	IDTokenHintSubject  string
+	BrowserHash         []byte
+	// Set when the member is signed in (Done).
+	SessionID int64
+	MemberID  int64
+	AuthTime  time.Time
+	AMR       []string
+	Done      bool
+	// The authorization code: only its SHA-256, single use.
+	CodeHash      []byte
+	CodeExpiresAt time.Time
+	CodeUsedAt    time.Time
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+}
+
+// Token kinds.
+const (
+	TokenAccess  = "access"
+	TokenRefresh = "refresh"
+)
+
+// Token is an access or refresh token. Only the SHA-256 of its secret is
+// kept. Tokens issued from one authorization (a code and every refresh
+// after it) share a Family, which is revoked as a whole when a code or a
+// rotated refresh token is used again.
+type Token struct {
+	ID        int64
+	OrgID     int64
+	Kind      string
+	Hash      []byte
+	Family    string
+	ClientID  string
+	MemberID  int64 // 0 for a portal's own token (client credentials)
+	SessionID int64 // the session the token ends with; 0 for offline access
+	Scopes    []string
+	AMR       []string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RotatedAt time.Time // a refresh token used once already
+}
+
+// Grants stores authorization requests and the tokens issued from them,
+// always within one organisation.
+type Grants interface {
+	CreateAuthRequest(ctx context.Context, a *AuthRequest) error
+	AuthRequestByID(ctx context.Context, orgID int64, id string) (AuthRequest, error)
+	// BindAuthRequest binds a request to a browser unless it is bound
+	// already; ErrNotFound when it is bound to another or has expired.
+	BindAuthRequest(ctx context.Context, orgID int64, id string, browserHash []byte, now time.Time) error
+	// CompleteAuthRequest records the signed-in member, once.
+	CompleteAuthRequest(ctx context.Context, a AuthRequest, now time.Time) error
+	SaveAuthCode(ctx context.Context, orgID int64, id string, codeHash []byte, expires time.Time) error
+	// UseAuthCode marks a live code used and returns its request, in one
+	// conditional write: of concurrent uses one succeeds. A code used
+	// before returns the request with CodeUsedAt set and ErrConflict.
+	UseAuthCode(ctx context.Context, orgID int64, codeHash []byte, now time.Time) (AuthRequest, error)
+	DeleteAuthRequest(ctx context.Context, orgID int64, id string) error
+
+	CreateToken(ctx context.Context, t *Token) error
+	TokenByHash(ctx context.Context, orgID int64, kind string, hash []byte) (Token, error)
+	// RotateRefreshToken marks a current refresh token used, in one
+	// conditional write; ErrNotFound if it was rotated already or is gone.
+	RotateRefreshToken(ctx context.Context, orgID int64, hash []byte, now time.Time) error
+	// RevokeFamily deletes every token of a family and returns how many.
+	RevokeFamily(ctx context.Context, orgID int64, family string) (int64, error)
+	DeleteToken(ctx context.Context, orgID int64, kind string, hash []byte) error
+	// DeleteMemberTokens ends a member's tokens for one portal ("" for all).
+	DeleteMemberTokens(ctx context.Context, orgID, memberID int64, clientID string) (int64, error)
+	// SessionAlive reports whether the session exists and has not passed
+	// its absolute end.
+	SessionAlive(ctx context.Context, orgID, sessionID int64, now time.Time) (bool, error)
+}
