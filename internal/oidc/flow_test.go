@@ -102,18 +102,19 @@ func (e *env) follow(t *testing.T, c *http.Client, target string) (*http.Respons
 	return nil, ""
 }
 
-// signInPage posts the sign-in form the authorization sent the browser to.
+// signIn posts the form of the organisation's own sign-in page, where the
+// authorization sent the browser.
 func (e *env) signIn(t *testing.T, c *http.Client, loginURL string) string {
 	t.Helper()
 	u, err := url.Parse(loginURL)
-	if err != nil || u.Path != "/login" {
-		t.Fatalf("sent to %q, want the sign-in page", loginURL)
+	if err != nil || u.Path != "/o/acme/login" {
+		t.Fatalf("sent to %q, want the organisation's sign-in page", loginURL)
 	}
 	q := u.Query()
-	if q.Get("organisation") != "Acme" {
-		t.Errorf("sign-in page for %q, want the organisation filled in", q.Get("organisation"))
+	if _, page := e.app.Get(t, c, u.RequestURI()); !strings.Contains(page, "Acme") {
+		t.Errorf("the sign-in page does not show the organisation:\n%s", page)
 	}
-	resp, body := e.app.Post(t, c, "/login", url.Values{"organisation": {q.Get("organisation")}, "email": {"ana@acme.test"},
+	resp, body := e.app.Post(t, c, u.Path, url.Values{"email": {"ana@acme.test"},
 		"password": {servertest.Password}, "return_to": {q.Get("return_to")}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in: %d\n%s", resp.StatusCode, body)
@@ -149,7 +150,7 @@ func (e *env) login(t *testing.T, conf *oauth2.Config, opts ...oauth2.AuthCodeOp
 	verifier := oauth2.GenerateVerifier()
 	authURL := conf.AuthCodeURL("state-1", append(opts, oauth2.S256ChallengeOption(verifier))...)
 	resp, _ := e.follow(t, c, authURL)
-	if resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+	if resp.StatusCode == http.StatusSeeOther && strings.HasSuffix(resp.Header.Get("Location"), "/login") {
 		t.Fatal("follow stopped at the sign-in page")
 	}
 	if resp.StatusCode != http.StatusOK {

@@ -64,7 +64,7 @@ type Provider struct {
 func New(d Deps) (*Provider, error) {
 	if d.SignInPath == nil {
 		d.SignInPath = func(org store.Organisation, urlName, returnTo string) string {
-			return "/login?organisation=" + url.QueryEscape(org.Name) + "&return_to=" + url.QueryEscape(returnTo)
+			return web.OrganisationSignInPath(urlName) + "?return_to=" + url.QueryEscape(returnTo)
 		}
 	}
 	insecure := strings.HasPrefix(d.PublicURL, "http://")

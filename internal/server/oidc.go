@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"strings"
 
 	"imslogin/internal/oidc"
 	"imslogin/internal/store"
@@ -16,29 +15,9 @@ func (p *parts) oidcProvider() (*oidc.Provider, error) {
 		portals = noPortals{}
 	}
 	box := p.opts.Secrets.Box()
-	return oidc.New(oidc.Deps{Orgs: urlNames{p.db}, Store: p.db, Portals: portals, Sessions: p.sessions,
+	return oidc.New(oidc.Deps{Orgs: p.db, Store: p.db, Portals: portals, Sessions: p.sessions,
 		Keys: &oidc.Keys{Store: p.db, Box: box, Now: p.opts.Now}, Box: box, Pages: p.pages, Log: p.log,
 		Now: p.opts.Now, PublicURL: p.cfg.PublicBaseURL()})
-}
-
-// URLName is an organisation's URL name until organisations store their
-// own: the name lower-cased, with hyphens between words.
-func URLName(orgName string) string {
-	return strings.Join(strings.Fields(strings.ToLower(orgName)), "-")
-}
-
-// urlNames finds an organisation by the URL name its name gives.
-type urlNames struct{ orgs store.Organisations }
-
-func (u urlNames) OrganisationByURLName(ctx context.Context, urlName string) (store.Organisation, error) {
-	org, err := u.orgs.OrganisationByName(ctx, strings.ReplaceAll(urlName, "-", " "))
-	if err != nil {
-		return org, err
-	}
-	if URLName(org.Name) != urlName {
-		return store.Organisation{}, store.ErrNotFound
-	}
-	return org, nil
 }
 
 // noPortals is the registry of a server without one: no client is known.
