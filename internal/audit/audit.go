@@ -34,12 +34,14 @@ const (
 	MemberAdd         = "member-add"
 	MemberChange      = "member-change"
 	SettingsChange    = "settings-change"
+	PortalChange      = "portal-change" // a portal registered, changed or deleted, or its secret rotated
 )
 
 // Kinds lists every kind, for checking a filter.
 func Kinds() []string {
 	return []string{SigninSuccess, SigninFailure, Lockout, Unlock, Signout, SessionRevoke, SignoutEverywhere,
-		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange}
+		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange,
+		PortalChange}
 }
 
 // ValidKind reports whether kind is one of Kinds.
