@@ -72,6 +72,12 @@ func (s *Service) Issuer(ctx context.Context, orgID int64) (string, error) {
 	return Issuer(s.PublicURL, org), nil
 }
 
+// Check validates input as Create and Update would, writing nothing.
+func (s *Service) Check(ctx context.Context, orgID int64, in Input) error {
+	_, err := s.resolve(ctx, orgID, in)
+	return err
+}
+
 // Create registers a portal with a new client ID and, if confidential, a
 // client secret, returned once.
 func (s *Service) Create(ctx context.Context, by By, in Input) (store.Portal, Credentials, error) {
