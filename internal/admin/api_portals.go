@@ -10,8 +10,9 @@ import (
 	"imslogin/internal/store"
 )
 
-// apiPortal is a portal in API answers; lifetimes are in seconds.
-type apiPortal struct {
+// PortalView is a portal as the API and `ims portal --json` show it;
+// lifetimes are in seconds.
+type PortalView struct {
 	ID                     int64     `json:"id"`
 	ClientID               string    `json:"client_id"`
 	ClientSecret           string    `json:"client_secret,omitempty"` // only in the answer that made it
@@ -35,8 +36,10 @@ type apiPortal struct {
 	UpdatedAt              time.Time `json:"updated_at"`
 }
 
-func portalJSON(p store.Portal, issuer, secret string) apiPortal {
-	return apiPortal{ID: p.ID, ClientID: p.ClientID, ClientSecret: secret, Issuer: issuer, Name: p.Name,
+// PortalViewOf shows p with the organisation's issuer and, only in the
+// answer that made it, its client secret.
+func PortalViewOf(p store.Portal, issuer, secret string) PortalView {
+	return PortalView{ID: p.ID, ClientID: p.ClientID, ClientSecret: secret, Issuer: issuer, Name: p.Name,
 		RedirectURIs: nonNil(p.RedirectURIs), PostLogoutRedirectURIs: nonNil(p.PostLogoutRedirectURIs),
 		BackchannelLogoutURI: p.BackchannelLogoutURI, HomeURL: p.HomeURL, Confidential: p.Confidential, FirstParty: p.FirstParty,
 		Access: string(p.Access), Roles: nonNil(p.Roles), MemberIDs: nonNil(p.MemberIDs),
@@ -101,9 +104,9 @@ func (h *Handler) apiPortals(w http.ResponseWriter, r *http.Request, a Actor) {
 		h.apiError(w, err)
 		return
 	}
-	out := []apiPortal{}
+	out := []PortalView{}
 	for _, p := range list {
-		out = append(out, portalJSON(p, issuer, ""))
+		out = append(out, PortalViewOf(p, issuer, ""))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"portals": out, "issuer": issuer})
 }
@@ -120,7 +123,7 @@ func (h *Handler) apiPortal(w http.ResponseWriter, r *http.Request, a Actor) {
 		h.apiError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, portalJSON(p, issuer, ""))
+	writeJSON(w, http.StatusOK, PortalViewOf(p, issuer, ""))
 }
 
 // apiCreatePortal answers 201 with the client secret, its only showing.
@@ -134,7 +137,7 @@ func (h *Handler) apiCreatePortal(w http.ResponseWriter, r *http.Request, a Acto
 		h.apiError(w, portalRefusal(err))
 		return
 	}
-	writeJSON(w, http.StatusCreated, portalJSON(p, creds.Issuer, creds.Secret))
+	writeJSON(w, http.StatusCreated, PortalViewOf(p, creds.Issuer, creds.Secret))
 }
 
 // apiUpdatePortal applies the fields given onto the portal's current
@@ -161,7 +164,7 @@ func (h *Handler) apiUpdatePortal(w http.ResponseWriter, r *http.Request, a Acto
 		h.apiError(w, portalRefusal(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, portalJSON(p, creds.Issuer, creds.Secret))
+	writeJSON(w, http.StatusOK, PortalViewOf(p, creds.Issuer, creds.Secret))
 }
 
 func (h *Handler) apiDeletePortal(w http.ResponseWriter, r *http.Request, a Actor) {
