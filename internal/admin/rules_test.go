@@ -149,7 +149,7 @@ func TestInvalidSettingsSaveNothing(t *testing.T) {
 	bad := map[string]string{
 		"lockout_minutes":     "0",
 		"password_min_length": "8",
-		"sign_in_url":          "javascript:alert(1)",
+		"sign_in_url":         "javascript:alert(1)",
 		"registration_hours":  "many",
 		"name":                "",
 	}
