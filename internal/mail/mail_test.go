@@ -38,7 +38,7 @@ func newSender(t testing.TB, srv *mailtest.Server) *mail.SMTP {
 func enqueue(t testing.TB, s store.Store, orgID int64, to string, at time.Time) {
 	t.Helper()
 	err := s.InTx(context.Background(), func(ctx context.Context) error {
-		return mail.Enqueue(context.Background(), s, mail.Message{OrgID: orgID, To: to, Kind: mail.PasswordReset, At: at,
+		return mail.Enqueue(ctx, s, mail.Message{OrgID: orgID, To: to, Kind: mail.PasswordReset, At: at,
 			Data: mail.Data{Organisation: "Acme", Name: "Ana <b>Lima</b>", Link: "https://login.acme.example/reset-password?token=abc&x=1", ValidFor: "1 hour"}})
 	})
 	if err != nil {

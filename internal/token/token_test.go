@@ -28,7 +28,7 @@ func issue(t *testing.T, s store.Store, m store.Member, purpose store.LinkPurpos
 
 func redeem(s store.Store, raw string, purpose store.LinkPurpose, at time.Time) error {
 	return s.InTx(context.Background(), func(ctx context.Context) error {
-		_, err := token.Redeem(context.Background(), s, raw, purpose, at)
+		_, err := token.Redeem(ctx, s, raw, purpose, at)
 		return err
 	})
 }
