@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"time"
@@ -156,8 +157,20 @@ func (h *Handler) apiUpdatePortal(w http.ResponseWriter, r *http.Request, a Acto
 		AccessTokenLifetime: int64(cur.AccessTokenLifetime / time.Second), IDTokenLifetime: int64(cur.IDTokenLifetime / time.Second),
 		RefreshTokenLifetime: int64(cur.RefreshTokenLifetime / time.Second), RefreshGrace: int64(cur.RefreshGrace / time.Second),
 		SigningAlgorithm: cur.SigningAlgorithm}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		h.apiError(w, err)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	if !decode(w, r, &in) {
 		return
+	}
+	// The chosen members given by email replace the current ones, as
+	// member_ids would.
+	var given map[string]json.RawMessage
+	if json.Unmarshal(body, &given) == nil && given["member_emails"] != nil && given["member_ids"] == nil {
+		in.MemberIDs = nil
 	}
 	p, creds, err := h.Portals.Update(r.Context(), by(a), id, in.portal())
 	if err != nil {

@@ -279,6 +279,16 @@ func TestPortalsAPI(t *testing.T) {
 		out["access_token_lifetime"] != 300.0 {
 		t.Errorf("partial update: %d %v", status, out)
 	}
+	bo := app.AddMember(t, "bo@acme.test", nil)
+	status, out = callAPI(t, app, token, "PUT", path, `{"access": "members", "member_ids": [`+fmt.Sprint(app.Member.ID)+`]}`)
+	if status != http.StatusOK || fmt.Sprint(out["member_ids"]) != fmt.Sprintf("[%d]", app.Member.ID) {
+		t.Errorf("members by ID: %d %v", status, out)
+	}
+	status, out = callAPI(t, app, token, "PUT", path, `{"member_emails": ["bo@acme.test"]}`)
+	if status != http.StatusOK || fmt.Sprint(out["member_ids"]) != fmt.Sprintf("[%d]", bo.ID) {
+		t.Errorf("members by email replace the chosen members: %d %v", status, out)
+	}
+	callAPI(t, app, token, "PUT", path, `{"access": "roles", "roles": ["administrator"]}`)
 	status, out = callAPI(t, app, token, "PUT", path, `{"redirect_uris": ["https://*.acme.test/cb"], "refresh_grace": 3600}`)
 	fields, _ := out["fields"].(map[string]any)
 	if status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(fields["redirect_uris"]), "wildcards") ||
@@ -313,7 +323,7 @@ func TestPortalsAPI(t *testing.T) {
 	if status, _ := callAPI(t, app, token, "GET", path, ""); status != http.StatusNotFound {
 		t.Errorf("get after delete: %d, want 404", status)
 	}
-	if got := portalAudit(t, app); len(got) != 5 || !strings.HasPrefix(got[0], "API token provisioning: ") {
+	if got := portalAudit(t, app); len(got) != 8 || !strings.HasPrefix(got[0], "API token provisioning: ") {
 		t.Errorf("audit: %q", got)
 	}
 }
