@@ -7,7 +7,7 @@ import (
 
 // adminPageNames are the Admin Settings and My Profile pages.
 var adminPageNames = []string{"admin_members", "admin_member", "admin_member_new", "admin_roles", "admin_settings",
-	"admin_audit", "admin_tokens", "profile"}
+	"admin_audit", "admin_tokens", "profile", "admin_portals", "admin_portal", "admin_portal_delete"}
 
 // adminFlashes are the confirmations of admin and My Profile actions,
 // shown after the redirect that follows each form; their keys all start
@@ -26,14 +26,16 @@ var adminFlashes = map[string]Notice{
 	"admin-role-deleted":      {Kind: "success", Text: "The role has been deleted."},
 	"admin-settings-saved":    {Kind: "success", Text: "The settings have been saved."},
 	"admin-token-revoked":     {Kind: "success", Text: "The API token has been revoked and no longer works."},
+	"admin-portal-saved":      {Kind: "success", Text: "The portal has been saved."},
+	"admin-portal-deleted":    {Kind: "success", Text: "The portal has been deleted: its client ID and secrets no longer work."},
 	"admin-profile-saved":     {Kind: "success", Text: "Your profile has been saved."},
 	"admin-picture-saved":     {Kind: "success", Text: "Your profile picture has been updated."},
 }
 
 // AdminNav is the Admin Settings tab bar: only the sections the member may open.
 type AdminNav struct {
-	Current                                 string
-	Members, Roles, Settings, Audit, Tokens bool
+	Current                                          string
+	Members, Roles, Settings, Audit, Tokens, Portals bool
 }
 
 // Option is a choice in a select list.

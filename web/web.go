@@ -143,6 +143,11 @@ type DashboardPage struct {
 	SignedInAt time.Time
 	// EmailUnverified shows the banner that points to My Profile.
 	EmailUnverified bool
+	// Portals are the portals the member may open, each linking to its
+	// home URL.
+	Portals []Link
+	// PortalsUnavailable says the portals could not be listed just now.
+	PortalsUnavailable bool
 	// Links are further pages other features add to the Dashboard.
 	Links []Link
 }

@@ -16,9 +16,10 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 	}
 	evil := `<script>alert(1)</script>`
 	member := &MemberView{Name: evil, Email: "a@b.test", Organisation: evil, Role: "Owner"}
+	dashboard := DashboardPage{Layout: Layout{Member: member}, Portals: []Link{{Title: evil, Href: "javascript:alert(1)"}}}
 	pages := map[string]func(w http.ResponseWriter){
 		"login":     func(w http.ResponseWriter) { r.Login(w, 200, LoginPage{Organisation: evil, Email: evil}) },
-		"dashboard": func(w http.ResponseWriter) { r.Dashboard(w, DashboardPage{Layout: Layout{Member: member}}) },
+		"dashboard": func(w http.ResponseWriter) { r.Dashboard(w, dashboard) },
 		"error":     func(w http.ResponseWriter) { r.Error(w, 404, ErrorPage{Layout: Layout{Member: member}, Heading: evil}) },
 		"access-denied": func(w http.ResponseWriter) {
 			r.AccessDenied(w, AccessDeniedPage{Email: evil, Organisation: evil, Portal: evil, Reason: evil, SwitchAction: "/o/acme/authorize/switch?id=x"})

@@ -52,6 +52,21 @@ func latestVersion(t *testing.T, url string) int {
 	return v
 }
 
+// migrationCount is how many migrations the dialect of url has: fewer than
+// the latest version when features number theirs ahead of one another.
+func migrationCount(t *testing.T, url string) int {
+	t.Helper()
+	dialect := "postgres"
+	if strings.HasPrefix(url, "sqlite:") {
+		dialect = "sqlite"
+	}
+	files, err := filepath.Glob(filepath.Join("..", "..", "internal", "store", "sqlstore", "migrations", dialect, "*.sql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no %s migrations found: %v", dialect, err)
+	}
+	return len(files)
+}
+
 // eachDatabase runs fn on an empty SQLite database (not yet a file) in dir
 // and on an empty PostgreSQL database.
 func eachDatabase(t *testing.T, fn func(t *testing.T, url, dir string)) {
@@ -77,11 +92,12 @@ func TestMigrateCheck(t *testing.T) {
 			}
 		}
 		latest := latestVersion(t, url) // opening makes an empty SQLite database
+		count := migrationCount(t, url)
 		out, err := run(t, "", "migrate", "--check", "--database-url", url)
-		if want := fmt.Sprintf("%d migrations are pending", latest); err == nil || !strings.Contains(err.Error(), want) {
+		if want := fmt.Sprintf("%d migrations are pending", count); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("check on an empty schema: %v; want %q", err, want)
 		}
-		if !strings.Contains(out, "pending 0001_foundation.sql (version 1)\n") || strings.Count(out, "pending ") != latest {
+		if !strings.Contains(out, "pending 0001_foundation.sql (version 1)\n") || strings.Count(out, "pending ") != count {
 			t.Errorf("check on an empty schema printed:\n%s", out)
 		}
 		if again, _ := run(t, "", "migrate", "--check", "--database-url", url); again != out {

@@ -136,6 +136,12 @@ func (h *Handler) mountAPI(mux *http.ServeMux) {
 	h.api(mux, "GET /api/v1/settings/mfa", access.SettingsRead, h.apiMFASettings)
 	h.api(mux, "PUT /api/v1/settings/mfa", access.SettingsWrite, h.apiSetMFASettings)
 	h.api(mux, "GET /api/v1/audit", access.AuditRead, h.apiAudit)
+	h.api(mux, "GET /api/v1/portals", access.PortalsManage, h.apiPortals)
+	h.api(mux, "POST /api/v1/portals", access.PortalsManage, h.apiCreatePortal)
+	h.api(mux, "GET /api/v1/portals/{id}", access.PortalsManage, h.apiPortal)
+	h.api(mux, "PUT /api/v1/portals/{id}", access.PortalsManage, h.apiUpdatePortal)
+	h.api(mux, "DELETE /api/v1/portals/{id}", access.PortalsManage, h.apiDeletePortal)
+	h.api(mux, "POST /api/v1/portals/{id}/rotate-secret", access.PortalsManage, h.apiRotatePortalSecret)
 }
 
 func (h *Handler) apiListMembers(w http.ResponseWriter, r *http.Request, a Actor) {

@@ -8,6 +8,7 @@ import (
 
 	"imslogin/internal/access"
 	"imslogin/internal/clientaddr"
+	"imslogin/internal/portal"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/web"
@@ -16,6 +17,7 @@ import (
 // Handler serves Admin Settings and the REST API.
 type Handler struct {
 	Service  *Service
+	Portals  *portal.Service
 	Sessions *session.Manager
 	Pages    *web.Renderer
 	Log      *slog.Logger
@@ -78,7 +80,8 @@ func (h *Handler) layout(w http.ResponseWriter, r *http.Request, c request) web.
 
 func nav(a Actor, current string) web.AdminNav {
 	return web.AdminNav{Current: current, Members: a.Can(access.MembersRead), Roles: a.Can(access.RolesManage),
-		Settings: a.Can(access.SettingsRead), Audit: a.Can(access.AuditRead), Tokens: a.Can(access.TokensManage)}
+		Settings: a.Can(access.SettingsRead), Audit: a.Can(access.AuditRead), Tokens: a.Can(access.TokensManage),
+		Portals: a.Can(access.PortalsManage)}
 }
 
 func (h *Handler) forbidden(w http.ResponseWriter, c request, msg string) {
@@ -94,7 +97,7 @@ func (h *Handler) fail(w http.ResponseWriter, c request, err error) {
 		h.forbidden(w, c, forbiddenMessage(err))
 	case errors.Is(err, store.ErrNotFound):
 		h.Pages.Error(w, http.StatusNotFound, web.ErrorPage{Layout: web.Layout{Member: web.MemberViewOf(c.si)},
-			Heading: "Not found", Message: "There is no such team member, role or token in your organisation."})
+			Heading: "Not found", Message: "There is no such team member, role, token or portal in your organisation."})
 	default:
 		h.Log.Error("admin", "err", err)
 		h.Pages.Error(w, http.StatusInternalServerError, web.ErrorPage{Layout: web.Layout{Member: web.MemberViewOf(c.si)},
@@ -148,6 +151,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.page(mux, "GET /admin/tokens", access.TokensManage, h.tokens)
 	h.sensitive(mux, "POST /admin/tokens", access.TokensManage, "/admin/tokens", h.createToken)
 	h.page(mux, "POST /admin/tokens/{id}/revoke", access.TokensManage, h.revokeToken)
+	h.mountPortals(mux)
 	h.mountAPI(mux)
 }
 
@@ -165,6 +169,8 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, c request) {
 		target = "/admin/audit"
 	case n.Tokens:
 		target = "/admin/tokens"
+	case n.Portals:
+		target = "/admin/portals"
 	default:
 		h.forbidden(w, c, "Your role has no Admin Settings section you may open.")
 		return

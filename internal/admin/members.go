@@ -121,13 +121,9 @@ func (s *Service) memberDetail(ctx context.Context, st Store, orgID, id int64) (
 }
 
 // RoleKey names a member's role in forms and the API: "owner",
-// "administrator", "member", or "role:ID" for a custom role.
-func RoleKey(m store.Member) string {
-	if m.RoleID != 0 {
-		return "role:" + strconv.FormatInt(m.RoleID, 10)
-	}
-	return string(m.Role)
-}
+// "administrator", "member", or "role:ID" for a custom role, as portals
+// name roles too.
+func RoleKey(m store.Member) string { return store.RoleKey(m) }
 
 // parseRoleKey reads a RoleKey: the built-in role, the custom role's ID,
 // the role's permissions and, for a custom role, its name.

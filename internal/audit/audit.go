@@ -40,13 +40,14 @@ const (
 	TokenReuse         = "token-reuse"          // a used code or rotated refresh token came again: its tokens revoked
 	PortalSignout      = "portal-signout"       // RP-initiated logout ended a session
 	SigningKeyRotation = "signing-key-rotation" // a new signing key was scheduled
+	PortalChange       = "portal-change"        // a portal registered, changed or deleted, or its secret rotated
 )
 
 // Kinds lists every kind, for checking a filter.
 func Kinds() []string {
 	return []string{SigninSuccess, SigninFailure, Lockout, Unlock, Signout, SessionRevoke, SignoutEverywhere,
 		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange,
-		PortalSignin, PortalDenied, TokenReuse, PortalSignout, SigningKeyRotation}
+		PortalSignin, PortalDenied, TokenReuse, PortalSignout, SigningKeyRotation, PortalChange}
 }
 
 // ValidKind reports whether kind is one of Kinds.

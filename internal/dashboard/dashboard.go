@@ -2,16 +2,27 @@
 package dashboard
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 
+	"imslogin/internal/portal"
 	"imslogin/internal/session"
+	"imslogin/internal/store"
 	"imslogin/web"
 )
+
+// PortalLister lists an organisation's portals.
+type PortalLister interface {
+	Portals(ctx context.Context, orgID int64) ([]store.Portal, error)
+}
 
 // Handler serves the Dashboard.
 type Handler struct {
 	Sessions *session.Manager
+	Portals  PortalLister
 	Pages    *web.Renderer
+	Log      *slog.Logger
 	// Links are shown as tiles, for pages other features add (the
 	// development mailbox in the demo, for example).
 	Links []web.Link
@@ -27,10 +38,19 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(r.Context())
-	h.Pages.Dashboard(w, web.DashboardPage{
+	p := web.DashboardPage{
 		Layout:          web.Layout{Notice: web.TakeFlash(w, r), Member: web.MemberViewOf(si)},
 		SignedInAt:      si.Session.AuthTime,
 		EmailUnverified: !si.Member.EmailVerified,
 		Links:           h.Links,
-	})
+	}
+	list, err := h.Portals.Portals(r.Context(), si.Organisation.ID)
+	if err != nil {
+		h.Log.Error("dashboard portals", "err", err)
+		p.PortalsUnavailable = true
+	}
+	for _, pt := range portal.Launchable(list, si.Member) {
+		p.Portals = append(p.Portals, web.Link{Title: pt.Name, Href: pt.HomeURL})
+	}
+	h.Pages.Dashboard(w, p)
 }

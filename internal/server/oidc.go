@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"imslogin/internal/oidc"
+	"imslogin/internal/portal"
 	"imslogin/internal/store"
 )
 
@@ -12,7 +15,7 @@ import (
 func (p *parts) oidcProvider() (*oidc.Provider, error) {
 	portals := p.opts.Portals
 	if portals == nil {
-		portals = noPortals{}
+		portals = registry{store: p.db, now: p.opts.Now}
 	}
 	box := p.opts.Secrets.Box()
 	return oidc.New(oidc.Deps{Orgs: p.db, Store: p.db, Portals: portals, Sessions: p.sessions,
@@ -20,15 +23,55 @@ func (p *parts) oidcProvider() (*oidc.Provider, error) {
 		Now: p.opts.Now, PublicURL: p.cfg.PublicBaseURL()})
 }
 
-// noPortals is the registry of a server without one: no client is known.
-type noPortals struct{}
+// registry is the portal registry as the provider reads it: the store's
+// portals, their secrets and their access rules.
+type registry struct {
+	store interface {
+		PortalByClientID(ctx context.Context, clientID string) (store.Portal, error)
+		portal.SecretReader
+	}
+	now func() time.Time
+}
 
-func (noPortals) PortalByClientID(context.Context, int64, string) (oidc.Portal, error) {
-	return oidc.Portal{}, store.ErrNotFound
+// portal finds a client of the organisation: a client ID of another
+// organisation is not found.
+func (g registry) portal(ctx context.Context, orgID int64, clientID string) (store.Portal, error) {
+	p, err := g.store.PortalByClientID(ctx, clientID)
+	if err == nil && p.OrgID != orgID {
+		return store.Portal{}, store.ErrNotFound
+	}
+	return p, err
 }
-func (noPortals) CheckPortalSecret(context.Context, int64, string, string) error {
-	return store.ErrNotFound
+
+func (g registry) PortalByClientID(ctx context.Context, orgID int64, clientID string) (oidc.Portal, error) {
+	p, err := g.portal(ctx, orgID, clientID)
+	if err != nil {
+		return oidc.Portal{}, err
+	}
+	return oidc.Portal{ClientID: p.ClientID, Name: p.Name, RedirectURIs: p.RedirectURIs,
+		PostLogoutRedirectURIs: p.PostLogoutRedirectURIs, Confidential: p.Confidential, FirstParty: p.FirstParty,
+		AccessTokenLifetime: p.AccessTokenLifetime, RefreshTokenLifetime: p.RefreshTokenLifetime,
+		IDTokenLifetime: p.IDTokenLifetime, SigningAlgorithm: p.SigningAlgorithm}, nil
 }
-func (noPortals) MayUse(context.Context, int64, oidc.Portal, store.Member) (bool, error) {
-	return false, nil
+
+func (g registry) CheckPortalSecret(ctx context.Context, orgID int64, clientID, secret string) error {
+	p, err := g.portal(ctx, orgID, clientID)
+	if err != nil {
+		return err
+	}
+	ok, err := portal.CheckSecret(ctx, g.store, p, secret, g.now())
+	if err == nil && !ok {
+		err = errWrongSecret
+	}
+	return err
+}
+
+var errWrongSecret = errors.New("wrong client secret")
+
+func (g registry) MayUse(ctx context.Context, orgID int64, op oidc.Portal, m store.Member) (bool, error) {
+	p, err := g.portal(ctx, orgID, op.ClientID)
+	if err != nil {
+		return false, err
+	}
+	return portal.MayUse(p, m), nil
 }

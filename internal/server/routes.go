@@ -18,6 +18,7 @@ import (
 	"imslogin/internal/mfa/trusted"
 	mfawebauthn "imslogin/internal/mfa/webauthn"
 	"imslogin/internal/otpcode"
+	"imslogin/internal/portal"
 	"imslogin/internal/profile"
 	"imslogin/internal/recovery"
 	"imslogin/internal/session"
@@ -38,6 +39,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		keys, &backup.Method{Store: p.db})
 	adminService := &admin.Service{Store: p.db, Links: p.links, Lockout: p.guard, Now: p.opts.Now,
 		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
+	portals := &portal.Service{Store: p.db, PublicURL: p.cfg.PublicBaseURL(), Now: p.opts.Now}
 	signIn := p.signIn(p.signInSteps(codes, methods))
 	provider, err := p.oidcProvider()
 	if err != nil {
@@ -47,11 +49,11 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		health{db: p.db, log: p.log},
 		static{},
 		whoAmI{sessions: p.sessions},
-		&admin.Handler{Service: adminService, Sessions: p.sessions, Pages: p.pages, Log: p.log},
+		&admin.Handler{Service: adminService, Portals: portals, Sessions: p.sessions, Pages: p.pages, Log: p.log},
 		signIn,
 		provider,
 		&emailverify.ChangeHandler{Store: p.db, Sessions: p.sessions, Codes: codes, Pages: p.pages, Log: p.log},
-		&dashboard.Handler{Sessions: p.sessions, Pages: p.pages, Links: p.dashboardLinks()},
+		&dashboard.Handler{Sessions: p.sessions, Portals: p.db, Pages: p.pages, Log: p.log, Links: p.dashboardLinks()},
 		&profile.SessionsHandler{Sessions: p.sessions, Audit: p.db, Pages: p.pages, Log: p.log, Now: p.opts.Now},
 		&profile.SecurityHandler{Store: p.db, Sessions: p.sessions, Methods: methods, Keys: keys, Secrets: p.opts.Secrets,
 			Pages: p.pages, Log: p.log, Now: p.opts.Now},

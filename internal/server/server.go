@@ -26,11 +26,13 @@ import (
 	"imslogin/web"
 )
 
-// Database is the store plus the health check /readyz needs.
+// Database is the store, the domains kept apart from it (portals), and
+// the health check /readyz needs.
 type Database interface {
 	store.Store
 	store.SigningKeys
 	store.Grants
+	store.Portals
 	Ping(ctx context.Context) error
 }
 

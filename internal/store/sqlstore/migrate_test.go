@@ -39,19 +39,24 @@ func TestPendingListsWhatMigrateWouldApply(t *testing.T) {
 	eachURL(t, func(t *testing.T, url string) {
 		db := openUnmigrated(t, url)
 		latest, err := db.LatestVersion()
-		if err != nil || latest < 2 {
-			t.Fatalf("latest version %d, %v", latest, err)
+		// Versions ascend but need not be contiguous: features number their
+		// migrations ahead of one another.
+		files, _ := filepath.Glob(filepath.Join("migrations", db.Dialect(), "*.sql"))
+		if err != nil || latest < 2 || len(files) < 2 {
+			t.Fatalf("latest version %d of %d files, %v", latest, len(files), err)
 		}
 		pending, err := db.Pending(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(pending) != latest || pending[0] != (sqlstore.Migration{Version: 1, Name: "0001_foundation.sql"}) {
-			t.Fatalf("pending on an empty database: %v; want the %d migrations from 0001_foundation.sql", pending, latest)
+		if len(pending) != len(files) || pending[0] != (sqlstore.Migration{Version: 1, Name: "0001_foundation.sql"}) ||
+			pending[len(pending)-1].Version != latest {
+			t.Fatalf("pending on an empty database: %v; want the %d migrations from 0001_foundation.sql to version %d",
+				pending, len(files), latest)
 		}
 		for i, m := range pending {
-			if m.Version != i+1 || !strings.HasPrefix(m.Name, fmt.Sprintf("%04d_", i+1)) {
-				t.Errorf("pending[%d] = %+v, want version %d", i, m, i+1)
+			if i > 0 && m.Version <= pending[i-1].Version || !strings.HasPrefix(m.Name, fmt.Sprintf("%04d_", m.Version)) {
+				t.Errorf("pending[%d] = %+v: want ascending versions, each file named by its own", i, m)
 			}
 		}
 		if applied, err := db.AppliedMigrations(ctx); applied != nil || err != nil {
@@ -62,8 +67,8 @@ func TestPendingListsWhatMigrateWouldApply(t *testing.T) {
 			t.Fatal(err)
 		}
 		pending, err = db.Pending(ctx)
-		if err != nil || len(pending) != latest-1 || pending[0].Version != 2 || pending[len(pending)-1].Version != latest {
-			t.Errorf("pending at version 1: %v, %v; want versions 2 to %d", pending, err, latest)
+		if err != nil || len(pending) != len(files)-1 || pending[0].Version <= 1 || pending[len(pending)-1].Version != latest {
+			t.Errorf("pending at version 1: %v, %v; want every later version to %d", pending, err, latest)
 		}
 
 		if _, err := db.Migrate(ctx); err != nil {

@@ -24,6 +24,14 @@ func TestPostgres(t *testing.T) {
 	storetest.RunTests(t, func(t *testing.T) store.Store { return sqltest.NewPostgres(t) })
 }
 
+func TestPortalsSQLite(t *testing.T) {
+	storetest.RunPortals(t, func(t *testing.T) storetest.PortalStore { return sqltest.NewSQLite(t) })
+}
+
+func TestPortalsPostgres(t *testing.T) {
+	storetest.RunPortals(t, func(t *testing.T) storetest.PortalStore { return sqltest.NewPostgres(t) })
+}
+
 // TestMigrationsReachSameVersion keeps the dialects' migrations in step.
 func TestMigrationsReachSameVersion(t *testing.T) {
 	ctx := context.Background()
