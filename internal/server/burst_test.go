@@ -55,11 +55,12 @@ func TestBurstOfWrongPasswordsChecksAtMostN(t *testing.T) {
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		for range attempts {
+			c := app.Browser(t)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				<-start
-				resp, _, err := app.TryPost(app.Browser(t), "/login", url.Values{"organisation": {"Acme"},
+				resp, _, err := app.TryPost(c, "/login", url.Values{"organisation": {"Acme"},
 					"email": {app.Member.Email}, "password": {"not the password at all"}})
 				mu.Lock()
 				defer mu.Unlock()
