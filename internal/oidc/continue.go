@@ -12,6 +12,7 @@ import (
 
 	"imslogin/internal/audit"
 	"imslogin/internal/session"
+	"imslogin/internal/signin"
 	"imslogin/internal/store"
 	"imslogin/web"
 )
@@ -93,24 +94,15 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, t *tenant, a s
 		op.AuthRequestError(w, r, req, oidc.ErrLoginRequired().WithDescription("another member is signed in"), p.op)
 	case stepUp && promptNone:
 		op.AuthRequestError(w, r, req, oidc.ErrInteractionRequired().WithDescription("a second factor is required"), p.op)
-	case stepUp && r.URL.Query().Get(StepUpUnavailable) != "":
+	case stepUp && r.URL.Query().Get(signin.StepUpUnavailable) != "":
 		op.AuthRequestError(w, r, req, &oidc.Error{ErrorType: "unmet_authentication_requirements",
 			Description: "the member has no second factor to pass"}, p.op)
 	case stepUp:
-		http.Redirect(w, r, StepUpPath+"?return_to="+url.QueryEscape(back), http.StatusSeeOther)
+		http.Redirect(w, r, signin.StepUpPath+"?return_to="+url.QueryEscape(back), http.StatusSeeOther)
 	default:
 		p.issue(w, r, t, req, portal, si, promptNone, decision)
 	}
 }
-
-// StepUpPath is the sign-in's second factor for a signed-in member whose
-// session used a password alone; it comes back to return_to with a new
-// session, or with StepUpUnavailable set when the member has no second
-// factor to pass.
-const (
-	StepUpPath        = "/step-up"
-	StepUpUnavailable = "step_up_unavailable"
-)
 
 // wantsMultiFactor reports whether acr_values asks for a second factor:
 // "mfa" is listed and "pwd", which a password alone satisfies, is not.
