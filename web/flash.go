@@ -16,6 +16,7 @@ var flashes = map[string]Notice{
 	"email-verified":        {Kind: "success", Text: "Your email address is verified."},
 	"email-changed":         {Kind: "success", Text: "Your email address is changed and verified. Sign in with it from now on."},
 	"invitation-accepted":   {Kind: "success", Text: "Your email address is verified and your password is set. Welcome!"},
+	"portal-revoked":        {Kind: "success", Text: "The portal's access is revoked: it is signed out and must ask again the next time you open it."},
 }
 
 const flashCookie = "ims_flash"

@@ -24,6 +24,14 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 		"access-denied": func(w http.ResponseWriter) {
 			r.AccessDenied(w, AccessDeniedPage{Email: evil, Organisation: evil, Portal: evil, Reason: evil, SwitchAction: "/o/acme/authorize/switch?id=x"})
 		},
+		"consent": func(w http.ResponseWriter) {
+			r.Consent(w, ConsentPage{Layout: Layout{Member: member}, Portal: evil, Organisation: evil, Email: evil,
+				Asked: []string{evil}, Granted: []string{evil}, Action: "/o/acme/authorize/consent?id=x"})
+		},
+		"portals": func(w http.ResponseWriter) {
+			r.Portals(w, PortalsPage{Layout: Layout{Member: member}, Portals: []PortalUseView{{ClientID: evil, Name: evil,
+				Consented: true, Receives: []string{evil}}}})
+		},
 		"reauth": func(w http.ResponseWriter) {
 			r.Reauth(w, 200, ReauthPage{Layout: Layout{Member: member}})
 		},

@@ -41,13 +41,17 @@ const (
 	PortalSignout      = "portal-signout"       // RP-initiated logout ended a session
 	SigningKeyRotation = "signing-key-rotation" // a new signing key was scheduled
 	PortalChange       = "portal-change"        // a portal registered, changed or deleted, or its secret rotated
+	ConsentGiven       = "consent-given"        // a member let a portal have the scopes named
+	ConsentRefused     = "consent-refused"      // a member refused a portal's request
+	PortalRevoke       = "portal-revoke"        // a member revoked a portal's access (its tokens and consent)
 )
 
 // Kinds lists every kind, for checking a filter.
 func Kinds() []string {
 	return []string{SigninSuccess, SigninFailure, Lockout, Unlock, Signout, SessionRevoke, SignoutEverywhere,
 		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange,
-		PortalSignin, PortalDenied, TokenReuse, PortalSignout, SigningKeyRotation, PortalChange}
+		PortalSignin, PortalDenied, TokenReuse, PortalSignout, SigningKeyRotation, PortalChange,
+		ConsentGiven, ConsentRefused, PortalRevoke}
 }
 
 // ValidKind reports whether kind is one of Kinds.

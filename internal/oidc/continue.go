@@ -12,25 +12,39 @@ import (
 
 	"imslogin/internal/audit"
 	"imslogin/internal/session"
+	"imslogin/internal/signin"
 	"imslogin/internal/store"
 	"imslogin/web"
 )
 
 // continueAuthorization is where an authorization request goes once
-// stored: with a session of the organisation that is fresh enough, and a
-// member allowed into the portal, the code is issued at once; otherwise
-// the member signs in (or again) and comes back here.
+// stored: with a session of the organisation that is fresh and strong
+// enough, a member allowed into the portal and, for a portal that is not
+// first-party, their consent, the code is issued at once; otherwise the
+// member signs in (again, or with a second factor), or is asked, and
+// comes back here.
 func (p *Provider) continueAuthorization(w http.ResponseWriter, r *http.Request, t *tenant) {
-	ctx := r.Context()
-	id := r.URL.Query().Get("id")
 	if t.browser == nil {
 		token := randomID(32)
 		http.SetCookie(w, &http.Cookie{Name: bindCookie, Value: token, Path: "/o/" + t.urlName + "/", HttpOnly: true,
 			Secure: p.d.Sessions.Secure(), SameSite: http.SameSiteLaxMode})
 		t.browser = hashOf(token)
 	}
-	now := p.d.Now()
-	err := p.d.Store.BindAuthRequest(ctx, t.org.ID, id, t.browser, now)
+	if a, portal, ok := p.boundRequest(w, r, t); ok {
+		p.decide(w, r, t, a, portal, "")
+	}
+}
+
+// boundRequest binds the request named by ?id= to this browser (or finds
+// it bound to it already) and loads it with its portal; another browser,
+// or a request expired or used, gets "This sign-in has expired".
+func (p *Provider) boundRequest(w http.ResponseWriter, r *http.Request, t *tenant) (store.AuthRequest, Portal, bool) {
+	ctx := r.Context()
+	id := r.URL.Query().Get("id")
+	err := store.ErrNotFound
+	if t.browser != nil {
+		err = p.d.Store.BindAuthRequest(ctx, t.org.ID, id, t.browser, p.d.Now())
+	}
 	var a store.AuthRequest
 	if err == nil {
 		a, err = p.d.Store.AuthRequestByID(ctx, t.org.ID, id)
@@ -38,26 +52,35 @@ func (p *Provider) continueAuthorization(w http.ResponseWriter, r *http.Request,
 	if errors.Is(err, store.ErrNotFound) || (err == nil && a.Done) {
 		p.d.Pages.Error(w, http.StatusBadRequest, web.ErrorPage{Heading: "This sign-in has expired",
 			Message: "This sign-in link has expired, was used already, or was opened in another browser. Go back to the portal and open it again."})
-		return
+		return a, Portal{}, false
 	}
 	if err != nil {
 		p.unavailable(w, err)
-		return
+		return a, Portal{}, false
 	}
 	portal, err := p.st.portal(ctx, a.ClientID)
 	if err != nil {
 		p.unavailable(w, err)
-		return
+		return a, Portal{}, false
 	}
+	return a, portal, true
+}
+
+// decide answers a bound request: sign in, again, or with a second
+// factor; or go on to the portal's checks with the member's consent
+// decision ("allow", "deny", or "" when none was posted).
+func (p *Provider) decide(w http.ResponseWriter, r *http.Request, t *tenant, a store.AuthRequest, portal Portal, decision string) {
+	now := p.d.Now()
 	req := &authRequest{a: a}
 	promptNone := slices.Contains(a.Prompt, oidc.PromptNone)
-	back := "/o/" + t.urlName + continuePath + "?id=" + url.QueryEscape(id)
+	back := "/o/" + t.urlName + continuePath + "?id=" + url.QueryEscape(a.ID)
 	si, err := p.d.Sessions.Current(r)
 	if err != nil && !errors.Is(err, session.ErrNoSession) {
 		p.unavailable(w, err)
 		return
 	}
 	signedIn := err == nil && si.Organisation.ID == t.org.ID
+	stepUp := signedIn && wantsMultiFactor(a.ACRValues) && acrOf(si.Session.AMR) != ACRMultiFactor
 	switch {
 	case !signedIn && promptNone:
 		op.AuthRequestError(w, r, req, oidc.ErrLoginRequired(), p.op)
@@ -69,9 +92,22 @@ func (p *Provider) continueAuthorization(w http.ResponseWriter, r *http.Request,
 		http.Redirect(w, r, session.ReauthPath+"?return_to="+url.QueryEscape(back), http.StatusSeeOther)
 	case promptNone && a.IDTokenHintSubject != "" && a.IDTokenHintSubject != p.st.subject(t.org.ID, si.Member.ID):
 		op.AuthRequestError(w, r, req, oidc.ErrLoginRequired().WithDescription("another member is signed in"), p.op)
+	case stepUp && promptNone:
+		op.AuthRequestError(w, r, req, oidc.ErrInteractionRequired().WithDescription("a second factor is required"), p.op)
+	case stepUp && r.URL.Query().Get(signin.StepUpUnavailable) != "":
+		op.AuthRequestError(w, r, req, &oidc.Error{ErrorType: "unmet_authentication_requirements",
+			Description: "the member has no second factor to pass"}, p.op)
+	case stepUp:
+		http.Redirect(w, r, signin.StepUpPath+"?return_to="+url.QueryEscape(back), http.StatusSeeOther)
 	default:
-		p.issue(w, r, t, req, portal, si, promptNone)
+		p.issue(w, r, t, req, portal, si, promptNone, decision)
 	}
+}
+
+// wantsMultiFactor reports whether acr_values asks for a second factor:
+// "mfa" is listed and "pwd", which a password alone satisfies, is not.
+func wantsMultiFactor(acrValues []string) bool {
+	return slices.Contains(acrValues, ACRMultiFactor) && !slices.Contains(acrValues, ACRPassword)
 }
 
 // fresh reports whether the session's authentication satisfies the
@@ -87,41 +123,43 @@ func fresh(a store.AuthRequest, authTime, now time.Time) bool {
 	return true
 }
 
-// issue checks the member may use the portal, records the sign-in on the
-// request and sends the code to the portal.
-func (p *Provider) issue(w http.ResponseWriter, r *http.Request, t *tenant, req *authRequest, portal Portal, si store.SignedIn, promptNone bool) {
+// issue checks the member may use the portal and, for a portal that is
+// not first-party, has consented to what it asks; then records the
+// sign-in on the request and sends the code to the portal.
+func (p *Provider) issue(w http.ResponseWriter, r *http.Request, t *tenant, req *authRequest, portal Portal, si store.SignedIn,
+	promptNone bool, decision string) {
 	ctx := r.Context()
 	allowed, err := p.d.Portals.MayUse(ctx, t.org.ID, portal, si.Member)
 	if err != nil {
 		p.unavailable(w, err)
 		return
 	}
-	denied := func(reason string) {
-		p.st.audit(ctx, audit.PortalDenied, si.Member.ID, portal.ClientID)
-		p.d.Pages.AccessDenied(w, web.AccessDeniedPage{Email: si.Member.Email, Organisation: si.Organisation.Name,
-			Portal: portal.Name, Reason: reason, SwitchAction: "/o/" + t.urlName + switchPath + "?id=" + url.QueryEscape(req.a.ID)})
-	}
 	switch {
 	case !allowed && promptNone:
 		op.AuthRequestError(w, r, req, oidc.ErrAccessDenied(), p.op)
+		return
 	case !allowed:
-		denied("")
-	case !portal.FirstParty && promptNone:
-		op.AuthRequestError(w, r, req, &oidc.Error{ErrorType: "consent_required",
-			Description: "consent is not available yet: only first-party portals are served"}, p.op)
-	case !portal.FirstParty:
-		denied("It is not one of the organisation's own portals, and IMS Login cannot yet ask for your consent to share your details with it.")
-	default:
-		a := req.a
-		a.SessionID, a.MemberID, a.AuthTime, a.AMR = si.Session.ID, si.Member.ID, si.Session.AuthTime, si.Session.AMR
-		if err := p.d.Store.CompleteAuthRequest(ctx, a, p.d.Now()); err != nil {
-			p.unavailable(w, err)
-			return
-		}
-		a.Done = true
-		p.st.audit(ctx, audit.PortalSignin, si.Member.ID, portal.ClientID)
-		op.AuthResponse(&authRequest{a: a, sub: p.st.subject(t.org.ID, si.Member.ID)}, p.op, w, r)
+		p.st.audit(ctx, audit.PortalDenied, si.Member.ID, portal.ClientID)
+		p.d.Pages.AccessDenied(w, web.AccessDeniedPage{Email: si.Member.Email, Organisation: si.Organisation.Name,
+			Portal: portal.Name, SwitchAction: "/o/" + t.urlName + switchPath + "?id=" + url.QueryEscape(req.a.ID)})
+		return
 	}
+	if !portal.FirstParty && !p.consented(w, r, t, req, portal, si, promptNone, decision) {
+		return
+	}
+	a := req.a
+	a.SessionID, a.MemberID, a.AuthTime, a.AMR = si.Session.ID, si.Member.ID, si.Session.AuthTime, si.Session.AMR
+	now := p.d.Now()
+	if err := p.d.Store.CompleteAuthRequest(ctx, a, now); err != nil {
+		p.unavailable(w, err)
+		return
+	}
+	a.Done = true
+	if err := p.d.Store.RecordPortalUse(ctx, t.org.ID, si.Member.ID, portal.ClientID, a.Scopes, now); err != nil {
+		p.d.Log.Warn("oidc: record a portal's use", "err", err) // My Profile's list only: the sign-in goes on
+	}
+	p.st.audit(ctx, audit.PortalSignin, si.Member.ID, portal.ClientID)
+	op.AuthResponse(&authRequest{a: a, sub: p.st.subject(t.org.ID, si.Member.ID)}, p.op, w, r)
 }
 
 // switchAccount signs the browser out and sends it to sign in again,

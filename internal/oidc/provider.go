@@ -134,6 +134,8 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.continueAuthorization(w, inner, t)
 	case switchPath:
 		p.switchAccount(w, inner, t)
+	case consentPath:
+		p.consentDecision(w, inner, t)
 	case "/.well-known/openid-configuration":
 		p.discovery(w, inner)
 	default:
@@ -173,6 +175,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	doc["code_challenge_methods_supported"] = []string{"S256"}
 	doc["request_parameter_supported"] = false
 	doc["request_uri_parameter_supported"] = false
+	doc["acr_values_supported"] = []string{ACRPassword, ACRMultiFactor}
 	body, _ := json.Marshal(doc)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "max-age=300")

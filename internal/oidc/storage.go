@@ -22,6 +22,7 @@ import (
 type Store interface {
 	store.Grants
 	store.SigningKeys
+	store.Consents
 	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
 	AppendAuditEvent(ctx context.Context, e *store.AuditEvent) error
 }

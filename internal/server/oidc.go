@@ -12,15 +12,20 @@ import (
 
 // oidcProvider makes every organisation an OpenID Connect provider at
 // /o/{url-name}, signing with keys sealed by the server's secret key.
-func (p *parts) oidcProvider() (*oidc.Provider, error) {
-	portals := p.opts.Portals
-	if portals == nil {
-		portals = registry{store: p.db, now: p.opts.Now}
-	}
+func (p *parts) oidcProvider(portals oidc.Portals) (*oidc.Provider, error) {
 	box := p.opts.Secrets.Box()
 	return oidc.New(oidc.Deps{Orgs: p.db, Store: p.db, Portals: portals, Sessions: p.sessions,
 		Keys: &oidc.Keys{Store: p.db, Box: box, Now: p.opts.Now}, Box: box, Pages: p.pages, Log: p.log,
 		Now: p.opts.Now, PublicURL: p.cfg.PublicBaseURL()})
+}
+
+// portalRegistry is the portals the provider and My Profile read: the
+// store's, unless the options bring their own (tests).
+func (p *parts) portalRegistry() oidc.Portals {
+	if p.opts.Portals != nil {
+		return p.opts.Portals
+	}
+	return registry{store: p.db, now: p.opts.Now}
 }
 
 // registry is the portal registry as the provider reads it: the store's

@@ -41,7 +41,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
 	portals := &portal.Service{Store: p.db, PublicURL: p.cfg.PublicBaseURL(), Now: p.opts.Now}
 	signIn := p.signIn(p.signInSteps(codes, methods))
-	provider, err := p.oidcProvider()
+	provider, err := p.oidcProvider(p.portalRegistry())
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +57,8 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		&profile.SessionsHandler{Sessions: p.sessions, Audit: p.db, Pages: p.pages, Log: p.log, Now: p.opts.Now},
 		&profile.SecurityHandler{Store: p.db, Sessions: p.sessions, Methods: methods, Keys: keys, Secrets: p.opts.Secrets,
 			Pages: p.pages, Log: p.log, Now: p.opts.Now},
+		&profile.PortalsHandler{Store: p.db, Portals: p.portalRegistry(), Sessions: p.sessions, Pages: p.pages, Log: p.log,
+			Now: p.opts.Now},
 		&recovery.Handler{Store: p.db, Hasher: p.hasher, Pages: p.pages, Links: p.links, SignIn: signIn.Continue,
 			Blocklist: p.blocklist, Log: p.log, Now: p.opts.Now, MinResponse: 250 * time.Millisecond},
 		&profile.Handler{Store: p.db, Hasher: p.hasher, Sessions: p.sessions, Pages: p.pages, Links: p.links,
@@ -96,7 +98,9 @@ func (p *parts) dashboardLinks() []web.Link {
 	links := append([]web.Link{{Title: "Where you're signed in", Href: "/profile/sessions",
 		Description: "See the browsers signed in to your account and sign any of them out."}}, p.opts.DashboardLinks...)
 	return append(links, web.Link{Title: "Security", Href: "/profile/security",
-		Description: "Set up an authenticator app, a mobile number or backup codes, and manage remembered browsers."})
+		Description: "Set up an authenticator app, a mobile number or backup codes, and manage remembered browsers."},
+		web.Link{Title: "Portals", Href: "/profile/portals",
+			Description: "See the portals you have signed in to and what they receive, and revoke their access."})
 }
 
 // health is the load balancer's checks: /healthz answers while the process

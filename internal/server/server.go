@@ -32,6 +32,7 @@ type Database interface {
 	store.Store
 	store.SigningKeys
 	store.Grants
+	store.Consents
 	store.Portals
 	Ping(ctx context.Context) error
 }

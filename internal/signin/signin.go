@@ -57,6 +57,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.Handle("GET "+session.ReauthPath, h.Sessions.RequireSignIn(http.HandlerFunc(h.showReauth)))
 	mux.Handle("POST "+session.ReauthPath, h.Sessions.RequireSignIn(http.HandlerFunc(h.submitReauth)))
+	mux.Handle("GET "+StepUpPath, h.Sessions.RequireSignIn(http.HandlerFunc(h.stepUp)))
 }
 
 // failureNotice is the one answer for a wrong organisation, email or

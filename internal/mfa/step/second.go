@@ -34,6 +34,19 @@ func (s *Second) Needed(ctx context.Context, f *signin.Flow, in signin.Input) (b
 	return !trusted, err
 }
 
+var _ signin.StepUpper = (*Second)(nil)
+
+// CanStepUp: the member has a usable method, or the organisation has them
+// set up an authenticator app at this step.
+func (s *Second) CanStepUp(ctx context.Context, f *signin.Flow, in signin.Input) (bool, error) {
+	subj, err := mfa.Load(ctx, s.Store, f.Organisation, f.Member, in.Now)
+	if err != nil {
+		return false, err
+	}
+	usable := s.Methods.Usable(subj)
+	return len(usable) > 0 || mustSetUp(subj, usable), nil
+}
+
 // current picks the flow's method: the one chosen, else the one the member
 // used last, else the first usable one. The flow remembers it.
 func (s *Second) current(ctx context.Context, f *signin.Flow, usable []mfa.Method) (mfa.Method, error) {

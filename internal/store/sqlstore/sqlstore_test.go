@@ -166,3 +166,11 @@ func TestOIDCSQLite(t *testing.T) {
 func TestOIDCPostgres(t *testing.T) {
 	storetest.RunOIDC(t, func(t *testing.T) storetest.OIDCStore { return sqltest.NewPostgres(t) })
 }
+
+func TestConsentsSQLite(t *testing.T) {
+	storetest.RunConsents(t, func(t *testing.T) storetest.ConsentStore { return sqltest.NewSQLite(t) })
+}
+
+func TestConsentsPostgres(t *testing.T) {
+	storetest.RunConsents(t, func(t *testing.T) storetest.ConsentStore { return sqltest.NewPostgres(t) })
+}

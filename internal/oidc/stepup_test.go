@@ -1,0 +1,111 @@
+package oidc_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/pquerna/otp/totp"
+)
+
+var acrMFA = oauth2.SetAuthURLParam("acr_values", "mfa")
+
+// setUpApp turns on an authenticator app for the signed-in member in My
+// Profile → Security and returns its secret.
+func (e *env) setUpApp(t *testing.T, c *http.Client) string {
+	t.Helper()
+	_, body := e.app.Post(t, c, "/profile/security/totp", nil)
+	secret := regexp.MustCompile(`class="secret">([A-Z2-7]+)<`).FindStringSubmatch(body)
+	if secret == nil {
+		t.Fatalf("no authenticator secret shown\n%s", body)
+	}
+	code, _ := totp.GenerateCode(secret[1], e.app.Clock.Now())
+	if resp, body := e.app.Post(t, c, "/profile/security/totp/confirm", url.Values{"code": {code}, "name": {"Phone"}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("confirm the app: %d\n%s", resp.StatusCode, body)
+	}
+	return secret[1]
+}
+
+func (e *env) sessionCookie(t *testing.T, c *http.Client) string {
+	t.Helper()
+	u, _ := url.Parse(e.app.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == "ims_session" {
+			return ck.Value
+		}
+	}
+	t.Fatal("no session cookie")
+	return ""
+}
+
+func TestStepUpWithoutSecondFactor(t *testing.T) {
+	e := newEnv(t)
+	conf := e.config("spa")
+	c, verifier, _ := e.login(t, conf)
+	pkce := oauth2.S256ChallengeOption(verifier)
+	resp, _ := e.follow(t, c, conf.AuthCodeURL("s1", pkce, acrMFA))
+	if got := errorOf(t, resp); got.Get("error") != "unmet_authentication_requirements" || got.Get("state") != "s1" || got.Get("iss") != e.issuer {
+		t.Errorf("acr_values=mfa without a second factor: %v, want unmet_authentication_requirements with state and iss", got)
+	}
+	resp, _ = e.follow(t, c, conf.AuthCodeURL("s2", pkce, oauth2.SetAuthURLParam("acr_values", "mfa pwd")))
+	if code := e.codeFrom(t, resp, "s2"); code == "" {
+		t.Error("acr_values accepting pwd gave no code")
+	}
+}
+
+func TestStepUpPassesSecondFactorAndRenewsSession(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	conf := e.config("spa")
+	c, verifier, _ := e.login(t, conf)
+	pkce := oauth2.S256ChallengeOption(verifier)
+	secret := e.setUpApp(t, c)
+
+	resp, _ := e.follow(t, c, conf.AuthCodeURL("s0", pkce, acrMFA, oauth2.SetAuthURLParam("prompt", "none")))
+	if got := errorOf(t, resp); got.Get("error") != "interaction_required" {
+		t.Errorf("prompt=none needing a second factor: %v, want interaction_required", got)
+	}
+	before := e.sessionCookie(t, c)
+	resp, body := e.follow(t, c, conf.AuthCodeURL("s1", pkce, acrMFA))
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/login/mfa" || !strings.Contains(body, "Authenticator") {
+		t.Fatalf("acr_values=mfa after a password alone: ended at %s (%d), want the second factor\n%s", resp.Request.URL, resp.StatusCode, body)
+	}
+	e.app.Clock.Advance(30 * time.Second)
+	code, _ := totp.GenerateCode(secret, e.app.Clock.Now())
+	resp, body = e.app.Post(t, c, "/login/mfa", url.Values{"method": {"totp"}, "code": {code}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/o/acme/authorize/continue") {
+		t.Fatalf("second factor: %d to %q, want back to the authorization\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	if after := e.sessionCookie(t, c); after == before {
+		t.Error("the session was not renewed after the second factor")
+	}
+	resp, _ = e.follow(t, c, resp.Header.Get("Location"))
+	tok, err := conf.Exchange(ctx, e.codeFrom(t, resp, "s1"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt, err := e.provider.Verifier(&gooidc.Config{ClientID: "spa"}).Verify(ctx, tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		ACR string   `json:"acr"`
+		AMR []string `json:"amr"`
+	}
+	idt.Claims(&claims)
+	if claims.ACR != "mfa" || !slices.Contains(claims.AMR, "mfa") || !slices.Contains(claims.AMR, "otp") || !slices.Contains(claims.AMR, "pwd") {
+		t.Errorf("after step-up: acr %q amr %v, want mfa with pwd, otp, mfa", claims.ACR, claims.AMR)
+	}
+	resp, _ = e.follow(t, c, conf.AuthCodeURL("s2", pkce, acrMFA))
+	if code := e.codeFrom(t, resp, "s2"); code == "" {
+		t.Error("a session with a second factor was asked for it again")
+	}
+}
