@@ -41,13 +41,14 @@ const (
 	PortalSignout      = "portal-signout"       // RP-initiated logout ended a session
 	SigningKeyRotation = "signing-key-rotation" // a new signing key was scheduled
 	PortalChange       = "portal-change"        // a portal registered, changed or deleted, or its secret rotated
+	TokensEnded        = "tokens-ended"         // a member's tokens ended with every session (disabled, reset, signed out everywhere)
 )
 
 // Kinds lists every kind, for checking a filter.
 func Kinds() []string {
 	return []string{SigninSuccess, SigninFailure, Lockout, Unlock, Signout, SessionRevoke, SignoutEverywhere,
 		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange,
-		PortalSignin, PortalDenied, TokenReuse, PortalSignout, SigningKeyRotation, PortalChange}
+		PortalSignin, PortalDenied, TokenReuse, PortalSignout, SigningKeyRotation, PortalChange, TokensEnded}
 }
 
 // ValidKind reports whether kind is one of Kinds.

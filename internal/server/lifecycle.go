@@ -55,6 +55,9 @@ func (s *Server) workers() []Worker {
 	if s.SMS != nil {
 		ws = append(ws, Worker{Name: "SMS outbox", Run: s.SMS.Run})
 	}
+	if s.Logouts != nil {
+		ws = append(ws, Worker{Name: "back-channel logout outbox", Run: s.Logouts.Run})
+	}
 	return append(ws, Worker{Name: "last sign-ins", Run: func(ctx context.Context) {
 		s.LastSignIns.Run(ctx, lastSignInInterval)
 	}})
