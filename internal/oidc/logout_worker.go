@@ -67,13 +67,21 @@ func (w *LogoutWorker) defaults() {
 	if w.Batch <= 0 {
 		w.Batch = 20
 	}
-	w.Lease = orDefault(w.Lease, 2*time.Minute)
+	if w.Lease <= 0 {
+		w.Lease = 2 * time.Minute
+	}
 	if w.MaxAttempts <= 0 {
 		w.MaxAttempts = 12
 	}
-	w.FirstRetry = orDefault(w.FirstRetry, 30*time.Second)
-	w.MaxRetry = orDefault(w.MaxRetry, time.Hour)
-	w.Poll = orDefault(w.Poll, time.Second)
+	if w.FirstRetry <= 0 {
+		w.FirstRetry = 30 * time.Second
+	}
+	if w.MaxRetry <= 0 {
+		w.MaxRetry = time.Hour
+	}
+	if w.Poll <= 0 {
+		w.Poll = time.Second
+	}
 	if w.Now == nil {
 		w.Now = time.Now
 	}
