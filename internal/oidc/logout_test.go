@@ -19,6 +19,7 @@ import (
 	"imslogin/internal/oidc"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore/sqltest"
 )
 
 // portal is a test portal's back-channel logout endpoint: it keeps every
@@ -330,5 +331,56 @@ func TestLogoutIsRetriedWhileThePortalIsDown(t *testing.T) {
 	list, err := e.app.DB.OrganisationLogouts(context.Background(), e.app.Org.ID, 10)
 	if err != nil || len(list) != 1 || list[0].Attempts != 2 || list[0].Status != store.MailSent {
 		t.Errorf("outbox %+v, %v; want one message sent at the second attempt", list, err)
+	}
+}
+
+// TestTwoWorkersDeliverEachLogoutOnce: two nodes' workers on one
+// PostgreSQL database, running at once, deliver every queued logout
+// exactly once between them.
+func TestTwoWorkersDeliverEachLogoutOnce(t *testing.T) {
+	e := newEnvOn(t, sqltest.NewPostgres(t))
+	spaPortal, _ := e.withPortals(t)
+	ctx := context.Background()
+	const messages = 40
+	for i := range messages {
+		m := store.LogoutMessage{OrgID: e.app.Org.ID, ClientID: "spa", MemberID: e.app.Member.ID, SessionID: int64(i + 1),
+			JTI: "jti-" + strconv.Itoa(i), NextAttemptAt: e.app.Clock.Now(), CreatedAt: e.app.Clock.Now()}
+		if err := e.app.DB.EnqueueLogout(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for range 2 {
+		w := *e.app.Server.Logouts // another node's worker: its own claims, the same database
+		w.Batch = 3
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, err := w.RunOnce(ctx)
+				if err != nil {
+					t.Errorf("worker: %v", err)
+					return
+				}
+				if n == 0 {
+					return
+				}
+				total.Add(int64(n))
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for _, raw := range spaPortal.received() {
+		seen[e.verifyLogout(t, raw, "spa").Jti]++
+	}
+	if total.Load() != messages || len(seen) != messages {
+		t.Errorf("delivered %d, %d distinct; want %d", total.Load(), len(seen), messages)
+	}
+	for jti, n := range seen {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", jti, n)
+		}
 	}
 }

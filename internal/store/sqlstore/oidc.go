@@ -170,7 +170,7 @@ func (q *queries) SessionAlive(ctx context.Context, orgID, sessionID int64, now 
 
 func (q *queries) DeleteSessionTokens(ctx context.Context, orgID, memberID, sessionID int64) (int64, error) {
 	res, err := q.exec(ctx, `DELETE FROM oidc_tokens WHERE org_id = ? AND member_id = ?
-		AND (session_id = ? OR (? = 0 AND session_id <> 0))`, orgID, memberID, sessionID, sessionID)
+		AND session_id <> 0 AND (? = 0 OR session_id = ?)`, orgID, memberID, sessionID, sessionID)
 	if err != nil {
 		return 0, err
 	}

@@ -166,3 +166,11 @@ func TestOIDCSQLite(t *testing.T) {
 func TestOIDCPostgres(t *testing.T) {
 	storetest.RunOIDC(t, func(t *testing.T) storetest.OIDCStore { return sqltest.NewPostgres(t) })
 }
+
+func TestLogoutsSQLite(t *testing.T) {
+	storetest.RunLogouts(t, func(t *testing.T) storetest.LogoutStore { return sqltest.NewSQLite(t) })
+}
+
+func TestLogoutsPostgres(t *testing.T) {
+	storetest.RunLogouts(t, func(t *testing.T) storetest.LogoutStore { return sqltest.NewPostgres(t) })
+}
