@@ -35,8 +35,8 @@ type Lifecycle struct {
 
 // Lifecycle returns the owner of a process serving s. It runs first
 // (stops last) the given workers, such as housekeeping, then the server's
-// own: the email and SMS outboxes and the last-sign-in recorder. It closes
-// db once they have all returned.
+// own: the email, SMS and back-channel logout outboxes and the last-sign-in
+// recorder. It closes db once they have all returned.
 func (s *Server) Lifecycle(db io.Closer, first ...Worker) *Lifecycle {
 	return &Lifecycle{server: s, workers: slices.Concat(first, s.workers()), db: db}
 }
