@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"imslogin/internal/config"
 	"imslogin/internal/mfa/totp"
@@ -12,12 +13,19 @@ import (
 	"imslogin/internal/store"
 )
 
+// sealedAtRest is what holds secrets sealed with the server's key:
+// authenticator apps and organisations' signing keys.
+type sealedAtRest interface {
+	store.SecretsAtRest
+	CountSigningKeys(ctx context.Context) (int64, error)
+}
+
 // openSecrets reads the key that seals authenticator-app secrets. With
 // SQLite (one node) a missing key is made on the first start; with
 // PostgreSQL the operator makes it, since every node must read the same
 // one and two nodes would otherwise each make their own. A missing key is
 // never replaced while sealed secrets need it. created reports a new key.
-func openSecrets(ctx context.Context, cfg config.Config, db store.SecretsAtRest) (secrets *totp.Secrets, created bool, err error) {
+func openSecrets(ctx context.Context, cfg config.Config, db sealedAtRest) (secrets *totp.Secrets, created bool, err error) {
 	path, err := cfg.SecretKeyPath()
 	if err != nil {
 		return nil, false, err
@@ -47,17 +55,22 @@ func openSecrets(ctx context.Context, cfg config.Config, db store.SecretsAtRest)
 }
 
 // refuseNewKey says why no key may be made in place of the missing one.
-func refuseNewKey(ctx context.Context, cfg config.Config, db store.SecretsAtRest, path string) error {
-	sealed, err := totp.CountSealed(ctx, db)
+func refuseNewKey(ctx context.Context, cfg config.Config, db sealedAtRest, path string) error {
+	apps, err := totp.CountSealed(ctx, db)
 	if err != nil {
 		return err
 	}
-	if sealed > 0 && !cfg.SecretKeyLost {
+	keys, err := db.CountSigningKeys(ctx)
+	if err != nil {
+		return err
+	}
+	if apps+keys > 0 && !cfg.SecretKeyLost {
 		return fmt.Errorf("the secret key file %s is missing, but %s in the database sealed with the key it held: "+
 			"restore the file from the backup made with the database (IMS_SECRET_KEY_FILE names it). "+
-			"A new key would make every one of those apps stop working, so none was made and nothing was changed "+
+			"A new key would make every one of those stop working (authenticator apps, and portals' signed-in "+
+			"members and tokens), so none was made and nothing was changed "+
 			"(if that key is lost for good, start with --secret-key-lost)",
-			path, sealedApps(sealed))
+			path, sealedThings(apps, keys))
 	}
 	if !cfg.SQLite() {
 		return fmt.Errorf("the secret key file %s is missing: make it once (for example `openssl rand -hex 32 > %s`, "+
@@ -66,11 +79,28 @@ func refuseNewKey(ctx context.Context, cfg config.Config, db store.SecretsAtRest
 	return nil
 }
 
-func sealedApps(n int64) string {
-	if n == 1 {
-		return "1 authenticator app is"
+// sealedThings names what is sealed: "2 authenticator apps are", "1
+// signing key is", "1 authenticator app and 3 signing keys are".
+func sealedThings(apps, keys int64) string {
+	var parts []string
+	if apps > 0 {
+		parts = append(parts, plural(apps, "authenticator app"))
 	}
-	return fmt.Sprintf("%d authenticator apps are", n)
+	if keys > 0 {
+		parts = append(parts, plural(keys, "organisation signing key"))
+	}
+	verb := " are"
+	if apps+keys == 1 {
+		verb = " is"
+	}
+	return strings.Join(parts, " and ") + verb
+}
+
+func plural(n int64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // sealStoredSecrets seals the authenticator-app secrets stored before

@@ -246,3 +246,34 @@ func signInWithApp(t *testing.T, app *servertest.App, org, email, password, secr
 		t.Fatalf("app code: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 }
+
+// TestStartUpRefusesANewKeyForSigningKeys: no authenticator app, but an
+// organisation's signing key sealed with the missing key file: the server
+// does not start, names the key, makes no file and keeps the key.
+func TestStartUpRefusesANewKeyForSigningKeys(t *testing.T) {
+	ctx := context.Background()
+	url := newDatabase(t)
+	db := sqltest.Open(t, url)
+	org, err := db.OrganisationByName(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	k := store.SigningKey{ID: "k1", OrgID: org.ID, Algorithm: "ES256", Public: []byte("public"), Private: []byte("sealed"),
+		CreatedAt: now, ActiveFrom: now}
+	if err := db.CreateSigningKey(ctx, &k); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(filepath.Dir(strings.TrimPrefix(url, "sqlite:")), "secret.key")
+	err = serveUntilRefused(t, url)
+	if err == nil || !strings.Contains(err.Error(), "1 organisation signing key is in the database sealed") ||
+		!strings.Contains(err.Error(), keyFile) {
+		t.Fatalf("got %v, want a refusal naming the file and the signing key", err)
+	}
+	if _, err := os.Stat(keyFile); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a key file was made: %v", err)
+	}
+	if n, err := db.CountSigningKeys(ctx); n != 1 || err != nil {
+		t.Errorf("signing keys after the refusal: %d, %v; want the one", n, err)
+	}
+}

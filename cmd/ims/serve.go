@@ -205,9 +205,10 @@ func housekeeper(db *sqlstore.DB, cfg config.Config, log *slog.Logger) server.Wo
 	}}
 }
 
-// housekeeping prunes audit entries and finished outbox messages past their
-// retention periods, stale failed sign-in counts, and expired sessions and
-// sign-in flows, now and then every interval until ctx ends. Every node may
+// housekeeping prunes audit entries and finished outbox messages (email,
+// text, back-channel logout) past their retention periods, stale failed
+// sign-in counts, and expired sessions, sign-in flows, authorization
+// requests, tokens and records of the portals sessions signed in to, now and then every interval until ctx ends. Every node may
 // run it: each prune is one idempotent DELETE.
 func housekeeping(ctx context.Context, db *sqlstore.DB, cfg config.Config, log *slog.Logger, every time.Duration) {
 	ticker := time.NewTicker(every)
@@ -225,6 +226,9 @@ func housekeeping(ctx context.Context, db *sqlstore.DB, cfg config.Config, log *
 		if _, _, err := db.PruneExpired(ctx, now); err != nil {
 			log.Warn("prune expired sessions", "err", err)
 		}
+		if _, err := db.PruneGrants(ctx, now); err != nil {
+			log.Warn("prune expired authorization requests and tokens", "err", err)
+		}
 		if cfg.MailRetention > 0 {
 			pruneOutboxes(ctx, db, now.Add(-cfg.MailRetention), log)
 		}
@@ -236,8 +240,8 @@ func housekeeping(ctx context.Context, db *sqlstore.DB, cfg config.Config, log *
 	}
 }
 
-// pruneOutboxes deletes email and text messages sent or failed before
-// before.
+// pruneOutboxes deletes email, text and back-channel logout messages sent
+// or failed before before, and records of sessions that have ended.
 func pruneOutboxes(ctx context.Context, db *sqlstore.DB, before time.Time, log *slog.Logger) {
 	mail, err := db.PruneMail(ctx, before)
 	if err != nil {
@@ -247,7 +251,11 @@ func pruneOutboxes(ctx context.Context, db *sqlstore.DB, before time.Time, log *
 	if err != nil {
 		log.Warn("prune text message outbox", "err", err)
 	}
-	if mail+sms > 0 {
-		log.Info("pruned outboxes", "email", mail, "text_messages", sms, "before", before)
+	logouts, err := db.PruneLogouts(ctx, before)
+	if err != nil {
+		log.Warn("prune back-channel logout outbox", "err", err)
+	}
+	if mail+sms+logouts > 0 {
+		log.Info("pruned outboxes", "email", mail, "text_messages", sms, "logouts", logouts, "before", before)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"imslogin/internal/access"
 	"imslogin/internal/audit"
 	"imslogin/internal/lockout"
+	"imslogin/internal/session"
 	"imslogin/internal/store"
 )
 
@@ -49,7 +50,7 @@ func (s *Service) Do(ctx context.Context, a Actor, id int64, action Action) (str
 		case ActionSignOut:
 			e = about(s.auditEvent(a, audit.SignoutEverywhere), m)
 			e.Detail = "by an administrator"
-			done, err = fmt.Sprintf("%s has been signed out everywhere.", m.Name), s.Store.DeleteMemberSessions(ctx, a.OrgID, m.ID)
+			done, err = fmt.Sprintf("%s has been signed out everywhere.", m.Name), s.endEverywhere(ctx, a.OrgID, m.ID)
 		case ActionPasswordReset:
 			done, e, err = s.passwordReset(ctx, s.Store, a, org, m)
 		case ActionResendInvitation:
@@ -88,7 +89,16 @@ func (s *Service) disable(ctx context.Context, tx Store, a Actor, m store.Member
 		return "", e, err
 	}
 	e.Detail = "disabled; every session ended"
-	return fmt.Sprintf("%s has been disabled and signed out everywhere.", m.Name), e, tx.DeleteMemberSessions(ctx, a.OrgID, m.ID)
+	return fmt.Sprintf("%s has been disabled and signed out everywhere.", m.Name), e, s.endEverywhere(ctx, a.OrgID, m.ID)
+}
+
+// endEverywhere ends every session and token of the member, inside the
+// action's transaction, and has their portals told.
+func (s *Service) endEverywhere(ctx context.Context, orgID, memberID int64) error {
+	if err := s.Store.DeleteMemberSessions(ctx, orgID, memberID); err != nil {
+		return err
+	}
+	return session.Notify(ctx, s.Ended, session.Ended{OrgID: orgID, MemberID: memberID, Everything: true})
 }
 
 // enable returns a member to active, or to invited if they never set a password.

@@ -253,6 +253,11 @@ func (s *Service) SetAccess(ctx context.Context, a Actor, id int64, in AccessInp
 		if err := s.Store.SetMemberAccess(ctx, a.OrgID, id, next); err != nil {
 			return err
 		}
+		if old.Licensed && !in.Licensed { // without a licence nothing they signed in to may go on
+			if err := s.endEverywhere(ctx, a.OrgID, id); err != nil {
+				return err
+			}
+		}
 		e := about(s.auditEvent(a, audit.MemberChange), old.Member)
 		e.Detail = describeAccess(old.Member, next, roleName(old.Role, old.RoleName), roleName(role, newRoleName))
 		return s.Store.AppendAuditEvent(ctx, &e)

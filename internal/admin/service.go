@@ -12,6 +12,7 @@ import (
 	"imslogin/internal/lockout"
 	"imslogin/internal/membership"
 	"imslogin/internal/mfa"
+	"imslogin/internal/session"
 	"imslogin/internal/store"
 )
 
@@ -58,6 +59,9 @@ type Service struct {
 	Links   *linkmail.Sender
 	Lockout *lockout.Guard
 	Now     func() time.Time
+	// Ended is told when an action ends a member's sessions (single
+	// sign-on ends their tokens and tells the portals); nil for nothing.
+	Ended session.Hook
 }
 
 // ErrForbidden is an action the actor's permissions do not allow.

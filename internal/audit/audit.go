@@ -44,6 +44,7 @@ const (
 	ConsentGiven       = "consent-given"        // a member let a portal have the scopes named
 	ConsentRefused     = "consent-refused"      // a member refused a portal's request
 	PortalRevoke       = "portal-revoke"        // a member revoked a portal's access (its tokens and consent)
+	TokensEnded        = "tokens-ended"         // a member's tokens ended with every session (disabled, reset, signed out everywhere)
 )
 
 // Kinds lists every kind, for checking a filter.
@@ -51,7 +52,7 @@ func Kinds() []string {
 	return []string{SigninSuccess, SigninFailure, Lockout, Unlock, Signout, SessionRevoke, SignoutEverywhere,
 		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange,
 		PortalSignin, PortalDenied, TokenReuse, PortalSignout, SigningKeyRotation, PortalChange,
-		ConsentGiven, ConsentRefused, PortalRevoke}
+		ConsentGiven, ConsentRefused, PortalRevoke, TokensEnded}
 }
 
 // ValidKind reports whether kind is one of Kinds.

@@ -111,7 +111,7 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&c.ThrottleOrganisationPerMinute, "throttle-organisation-per-minute", c.ThrottleOrganisationPerMinute, "password attempts a minute for one organisation")
 	fs.IntVar(&c.ThrottleOrganisationBurst, "throttle-organisation-burst", c.ThrottleOrganisationBurst, "password attempts at once for one organisation")
 	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention, "how long audit log entries are kept (0: forever)")
-	fs.DurationVar(&c.MailRetention, "mail-retention", c.MailRetention, "how long sent and failed messages stay in the outbox (0: forever)")
+	fs.DurationVar(&c.MailRetention, "mail-retention", c.MailRetention, "how long sent and failed messages (email, text, back-channel logout) stay in their outboxes (0: forever)")
 	fs.StringVar(&c.SMSURL, "sms-url", c.SMSURL,
 		"SMS provider: twilio://SID:TOKEN@default?from=%2B15550100, webhook+https://:SECRET@host/path, or dev:// (kept for /dev/mail)")
 	fs.String(ConfigFileFlag, "", "file of IMS_NAME=value lines, read after flags and environment")

@@ -25,6 +25,7 @@ type Portal struct {
 	RefreshTokenLifetime   time.Duration
 	IDTokenLifetime        time.Duration
 	SigningAlgorithm       string // ES256 (default) or RS256
+	BackchannelLogoutURI   string // told when a session that signed in to it ends; "" for never
 }
 
 // Portals is the portal registry the provider reads.

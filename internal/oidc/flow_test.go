@@ -18,6 +18,7 @@ import (
 	"imslogin/internal/server"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore"
 )
 
 const redirectURI = "http://127.0.0.1:9/callback"
@@ -56,7 +57,10 @@ type env struct {
 	reg      *registry
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvOn(t, nil) }
+
+// newEnvOn is newEnv on db (nil: a fresh SQLite database).
+func newEnvOn(t *testing.T, db *sqlstore.DB) *env {
 	t.Helper()
 	reg := &registry{portals: map[string]oidc.Portal{
 		"spa": {ClientID: "spa", Name: "Team Board", RedirectURIs: []string{redirectURI},
@@ -64,7 +68,7 @@ func newEnv(t *testing.T) *env {
 		"web":   {ClientID: "web", Name: "Payroll", RedirectURIs: []string{redirectURI}, Confidential: true, FirstParty: true},
 		"other": {ClientID: "other", Name: "Partner App", RedirectURIs: []string{redirectURI}, Confidential: true},
 	}, secrets: map[string]string{"web": "web-secret", "other": "other-secret"}, denied: map[string]bool{}}
-	app := servertest.New(t, servertest.Options{Server: server.Options{Portals: reg}})
+	app := servertest.New(t, servertest.Options{DB: db, Server: server.Options{Portals: reg}})
 	issuer := app.URL + "/o/acme"
 	provider, err := gooidc.NewProvider(context.Background(), issuer)
 	if err != nil {

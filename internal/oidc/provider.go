@@ -93,6 +93,18 @@ func New(d Deps) (*Provider, error) {
 	return &Provider{d: d, st: st, op: o}, nil
 }
 
+// Logout is the session.Hook that ends sessions' tokens and queues the
+// back-channel logout of their portals.
+func (p *Provider) Logout() *Logout {
+	return &Logout{Store: p.d.Store, Portals: p.d.Portals, Now: p.d.Now, Log: p.d.Log}
+}
+
+// LogoutWorker delivers the back-channel logouts queued by Logout.
+func (p *Provider) LogoutWorker(orgs OrganisationsByID) *LogoutWorker {
+	return &LogoutWorker{Store: p.d.Store, Orgs: orgs, Portals: p.d.Portals, Keys: p.d.Keys, Log: p.d.Log,
+		Now: p.d.Now, PublicURL: p.d.PublicURL, opaque: p.st.opaque}
+}
+
 // Mount serves every organisation's issuer.
 func (p *Provider) Mount(mux *http.ServeMux) { mux.Handle("/o/{org}/", p) }
 
@@ -121,7 +133,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(bindCookie); err == nil && c.Value != "" {
 		t.browser = hashOf(c.Value)
 	}
-	t.endSession = func(sub string) { p.endSession(w, r, org, sub) }
+	t.endSession = func(sub, clientID string) { p.endSession(w, r, org, sub, clientID) }
 	rest := strings.TrimPrefix(r.URL.Path, "/o/"+urlName)
 	if rest == "/authorize" && r.ParseForm() == nil && r.Form.Has("request_uri") {
 		t.requestURI = true
@@ -149,13 +161,15 @@ func (p *Provider) unavailable(w http.ResponseWriter, err error) {
 		Message: "The service is unavailable. Please try again shortly."})
 }
 
-// endSession signs the browser out if its session is sub's in org.
-func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, org store.Organisation, sub string) {
+// endSession signs the browser out if its session is sub's in org. Every
+// other portal the session signed in to is told (back-channel logout);
+// clientID, which asked, is not.
+func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, org store.Organisation, sub, clientID string) {
 	si, err := p.d.Sessions.Current(r)
 	if err != nil || si.Organisation.ID != org.ID || p.st.subject(org.ID, si.Member.ID) != sub {
 		return
 	}
-	if err := p.d.Sessions.End(w, r); err != nil {
+	if err := p.d.Sessions.End(w, r.WithContext(withInitiator(r.Context(), clientID))); err != nil {
 		p.d.Log.Error("oidc: end session", "err", err)
 	}
 }
@@ -176,6 +190,8 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	doc["request_parameter_supported"] = false
 	doc["request_uri_parameter_supported"] = false
 	doc["acr_values_supported"] = []string{ACRPassword, ACRMultiFactor}
+	doc["backchannel_logout_supported"] = true
+	doc["backchannel_logout_session_supported"] = true
 	body, _ := json.Marshal(doc)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "max-age=300")

@@ -9,7 +9,7 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"imslogin/internal/portal"
+	registration "imslogin/internal/portal"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
 )
@@ -21,9 +21,9 @@ import (
 func TestRegisteredPortalSignsIn(t *testing.T) {
 	ctx := context.Background()
 	app := servertest.New(t, servertest.Options{})
-	svc := &portal.Service{Store: app.DB, PublicURL: app.URL, Now: app.Clock.Now}
-	by := portal.By{OrgID: app.Org.ID, Actor: "command line"}
-	_, creds, err := svc.Create(ctx, by, portal.Input{Name: "Payroll", RedirectURIs: []string{redirectURI},
+	svc := &registration.Service{Store: app.DB, PublicURL: app.URL, Now: app.Clock.Now}
+	by := registration.By{OrgID: app.Org.ID, Actor: "command line"}
+	_, creds, err := svc.Create(ctx, by, registration.Input{Name: "Payroll", RedirectURIs: []string{redirectURI},
 		Confidential: true, FirstParty: true, Access: store.PortalAccessAll})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func TestRegisteredPortalSignsIn(t *testing.T) {
 
 	// A portal only Bo may use: Ana gets Access Denied.
 	app.AddMember(t, "bo@acme.test", nil)
-	_, owners, err := svc.Create(ctx, by, portal.Input{Name: "Board Room", RedirectURIs: []string{redirectURI},
+	_, owners, err := svc.Create(ctx, by, registration.Input{Name: "Board Room", RedirectURIs: []string{redirectURI},
 		FirstParty: true, Access: store.PortalAccessMembers, MemberEmails: []string{"bo@acme.test"}})
 	if err != nil {
 		t.Fatal(err)

@@ -20,9 +20,8 @@ type tenant struct {
 	requestURI bool   // the authorization request had request_uri
 	alg        string // the portal's signing algorithm, once it is loaded
 	r          *http.Request
-	signedOut  string           // where RP-initiated logout goes without a valid id_token_hint
-	endSession func(sub string) // ends the browser's session if its member is sub
-
+	signedOut  string                     // where RP-initiated logout goes without a valid id_token_hint
+	endSession func(sub, clientID string) // ends the browser's session if its member is sub, at clientID's request
 }
 
 type tenantKey struct{}

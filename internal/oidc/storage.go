@@ -23,6 +23,7 @@ type Store interface {
 	store.Grants
 	store.SigningKeys
 	store.Consents
+	store.Logouts
 	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
 	AppendAuditEvent(ctx context.Context, e *store.AuditEvent) error
 }
@@ -214,6 +215,10 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 		return nil, err
 	}
 	if err != nil {
+		return nil, err
+	}
+	// The portal now gets tokens from the session: it is told when it ends.
+	if err := s.store.RecordSessionPortal(ctx, t.org.ID, a.SessionID, a.ClientID); err != nil {
 		return nil, err
 	}
 	return s.request(a), nil

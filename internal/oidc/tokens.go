@@ -305,7 +305,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 		return t.signedOut, nil
 	}
 	if t.endSession != nil {
-		t.endSession(req.UserID)
+		t.endSession(req.UserID, req.ClientID)
 	}
 	s.audit(ctx, audit.PortalSignout, 0, req.ClientID)
 	return req.RedirectURI, nil

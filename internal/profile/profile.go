@@ -144,6 +144,11 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 		if err := h.Store.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
 			return err
 		}
+		// Every session ends, and the tokens issued from them; a new one
+		// starts on this browser below.
+		if err := session.Notify(ctx, h.Sessions.Hook(), session.Ended{OrgID: org.ID, MemberID: m.ID}); err != nil {
+			return err
+		}
 		if err := h.Lockout.Succeeded(ctx, lockout.Of(org.ID, m.Email)); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"imslogin/internal/audit"
 	"imslogin/internal/password"
+	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/internal/token"
 	"imslogin/web"
@@ -36,6 +37,9 @@ func (h *Handler) resetForm() linkForm {
 				return err
 			}
 			if err := h.Store.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
+				return err
+			}
+			if err := session.Notify(ctx, h.Ended, session.Ended{OrgID: org.ID, MemberID: m.ID, Everything: true}); err != nil {
 				return err
 			}
 			// Proving control of the email lifts a sign-in lock, as the lockout email says.

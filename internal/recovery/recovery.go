@@ -53,6 +53,9 @@ type Handler struct {
 	// that the work done for an existing account cannot be told apart by
 	// timing from the nothing done for an unknown one.
 	MinResponse time.Duration
+	// Ended is told when a reset ends the member's sessions (single
+	// sign-on ends their tokens and tells the portals); nil for nothing.
+	Ended session.Hook
 }
 
 // Mount registers the handler's routes.

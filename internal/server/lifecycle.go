@@ -35,8 +35,8 @@ type Lifecycle struct {
 
 // Lifecycle returns the owner of a process serving s. It runs first
 // (stops last) the given workers, such as housekeeping, then the server's
-// own: the email and SMS outboxes and the last-sign-in recorder. It closes
-// db once they have all returned.
+// own: the email, SMS and back-channel logout outboxes and the last-sign-in
+// recorder. It closes db once they have all returned.
 func (s *Server) Lifecycle(db io.Closer, first ...Worker) *Lifecycle {
 	return &Lifecycle{server: s, workers: slices.Concat(first, s.workers()), db: db}
 }
@@ -54,6 +54,9 @@ func (s *Server) workers() []Worker {
 	}
 	if s.SMS != nil {
 		ws = append(ws, Worker{Name: "SMS outbox", Run: s.SMS.Run})
+	}
+	if s.Logouts != nil {
+		ws = append(ws, Worker{Name: "back-channel logout outbox", Run: s.Logouts.Run})
 	}
 	return append(ws, Worker{Name: "last sign-ins", Run: func(ctx context.Context) {
 		s.LastSignIns.Run(ctx, lastSignInInterval)

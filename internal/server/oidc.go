@@ -56,7 +56,8 @@ func (g registry) PortalByClientID(ctx context.Context, orgID int64, clientID st
 	return oidc.Portal{ClientID: p.ClientID, Name: p.Name, RedirectURIs: p.RedirectURIs,
 		PostLogoutRedirectURIs: p.PostLogoutRedirectURIs, Confidential: p.Confidential, FirstParty: p.FirstParty,
 		AccessTokenLifetime: p.AccessTokenLifetime, RefreshTokenLifetime: p.RefreshTokenLifetime,
-		IDTokenLifetime: p.IDTokenLifetime, SigningAlgorithm: p.SigningAlgorithm}, nil
+		IDTokenLifetime: p.IDTokenLifetime, SigningAlgorithm: p.SigningAlgorithm,
+		BackchannelLogoutURI: p.BackchannelLogoutURI}, nil
 }
 
 func (g registry) CheckPortalSecret(ctx context.Context, orgID int64, clientID, secret string) error {

@@ -35,16 +35,21 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 	if err != nil {
 		return nil, err
 	}
-	methods := mfa.NewRegistry(&code.Email{Store: p.db}, &code.SMS{Store: p.db}, &totp.Method{Store: p.db, Secrets: p.opts.Secrets},
-		keys, &backup.Method{Store: p.db})
-	adminService := &admin.Service{Store: p.db, Links: p.links, Lockout: p.guard, Now: p.opts.Now,
-		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
-	portals := &portal.Service{Store: p.db, PublicURL: p.cfg.PublicBaseURL(), Now: p.opts.Now}
-	signIn := p.signIn(p.signInSteps(codes, methods))
 	provider, err := p.oidcProvider(p.portalRegistry())
 	if err != nil {
 		return nil, err
 	}
+	// Every sign-out ends the tokens issued from its sessions and tells
+	// their portals: set before anything can end a session.
+	ended := provider.Logout()
+	p.sessions.SetHook(ended)
+	p.logouts = provider.LogoutWorker(p.db)
+	methods := mfa.NewRegistry(&code.Email{Store: p.db}, &code.SMS{Store: p.db}, &totp.Method{Store: p.db, Secrets: p.opts.Secrets},
+		keys, &backup.Method{Store: p.db})
+	adminService := &admin.Service{Store: p.db, Links: p.links, Lockout: p.guard, Now: p.opts.Now, Ended: ended,
+		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
+	portals := &portal.Service{Store: p.db, PublicURL: p.cfg.PublicBaseURL(), Now: p.opts.Now}
+	signIn := p.signIn(p.signInSteps(codes, methods))
 	groups := []Mounter{
 		health{db: p.db, log: p.log},
 		static{},
@@ -60,7 +65,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		&profile.PortalsHandler{Store: p.db, Portals: p.portalRegistry(), Sessions: p.sessions, Pages: p.pages, Log: p.log,
 			Now: p.opts.Now},
 		&recovery.Handler{Store: p.db, Hasher: p.hasher, Pages: p.pages, Links: p.links, SignIn: signIn.Continue,
-			Blocklist: p.blocklist, Log: p.log, Now: p.opts.Now, MinResponse: 250 * time.Millisecond},
+			Blocklist: p.blocklist, Log: p.log, Now: p.opts.Now, MinResponse: 250 * time.Millisecond, Ended: ended},
 		&profile.Handler{Store: p.db, Hasher: p.hasher, Sessions: p.sessions, Pages: p.pages, Links: p.links,
 			Blocklist: p.blocklist, Lockout: p.guard, Log: p.log, Now: p.opts.Now},
 	}

@@ -33,6 +33,7 @@ type Database interface {
 	store.SigningKeys
 	store.Grants
 	store.Consents
+	store.Logouts
 	store.Portals
 	Ping(ctx context.Context) error
 }
@@ -64,6 +65,8 @@ type Server struct {
 	Mail *mail.Worker
 	// SMS delivers the SMS outbox; nil with the development outbox.
 	SMS *sms.Worker
+	// Logouts delivers the back-channel logout outbox to portals.
+	Logouts *oidc.LogoutWorker
 	// LastSignIns writes members' last sign-in times every second; the
 	// lifecycle flushes it when it stops, and a test flushes it before
 	// reading them.
@@ -99,7 +102,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		g.Mount(mux)
 	}
 	s := &Server{Handler: middleware(mux, cfg, p.pages, log), Sessions: p.sessions, Hasher: p.hasher,
-		LastSignIns: p.lastSignIns, cfg: cfg, log: log}
+		LastSignIns: p.lastSignIns, Logouts: p.logouts, cfg: cfg, log: log}
 	if s.Mail, err = newMailWorker(cfg, db, log, opts.Now); err != nil {
 		return nil, err
 	}
@@ -122,6 +125,7 @@ type parts struct {
 	links       *linkmail.Sender
 	guard       *lockout.Guard
 	lastSignIns *lastsignin.Recorder
+	logouts     *oidc.LogoutWorker // set by routeGroups with the provider
 }
 
 func newParts(cfg config.Config, db Database, log *slog.Logger, opts Options) (*parts, error) {

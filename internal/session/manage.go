@@ -41,6 +41,9 @@ func (m *Manager) Revoke(ctx context.Context, si store.SignedIn, id int64, also 
 		if err := m.store.DeleteMemberSession(ctx, si.Session.OrgID, si.Session.MemberID, id); err != nil {
 			return err
 		}
+		if err := Notify(ctx, m.hook, Ended{OrgID: si.Session.OrgID, MemberID: si.Session.MemberID, SessionID: id}); err != nil {
+			return err
+		}
 		if also != nil {
 			return also(ctx)
 		}
@@ -54,6 +57,9 @@ func (m *Manager) EndEverywhere(w http.ResponseWriter, r *http.Request, si store
 	ctx := r.Context()
 	err := m.store.InTx(ctx, func(ctx context.Context) error {
 		if err := m.store.DeleteMemberSessions(ctx, si.Session.OrgID, si.Session.MemberID); err != nil {
+			return err
+		}
+		if err := Notify(ctx, m.hook, Ended{OrgID: si.Session.OrgID, MemberID: si.Session.MemberID, Everything: true}); err != nil {
 			return err
 		}
 		if also != nil {

@@ -32,6 +32,7 @@ type Manager struct {
 	store  Store
 	secure bool
 	now    func() time.Time
+	hook   Hook
 }
 
 // NewManager makes a Manager. With secure (an https public URL) the cookie
@@ -74,7 +75,7 @@ func (m *Manager) StartWithAMR(w http.ResponseWriter, r *http.Request, org store
 		UserAgent: truncate(r.UserAgent(), 512), Address: ClientAddress(r), AMR: amr,
 	}
 	err := m.store.InTx(r.Context(), func(ctx context.Context) error {
-		if err := endRequestSession(ctx, m.store, m.requestToken(r)); err != nil {
+		if err := m.endRequestSession(ctx, m.requestToken(r)); err != nil {
 			return err
 		}
 		if err := m.store.CreateSession(ctx, &s); err != nil {
@@ -173,6 +174,9 @@ func (m *Manager) EndWith(w http.ResponseWriter, r *http.Request, also func(ctx 
 		if err := m.store.DeleteSession(ctx, si.Session.OrgID, si.Session.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
+		if err := Notify(ctx, m.hook, Ended{OrgID: si.Session.OrgID, MemberID: si.Member.ID, SessionID: si.Session.ID}); err != nil {
+			return err
+		}
 		if also != nil {
 			return also(ctx, si)
 		}
@@ -180,23 +184,27 @@ func (m *Manager) EndWith(w http.ResponseWriter, r *http.Request, also func(ctx 
 	})
 }
 
-// endRequestSession deletes the session the request's token names, if any.
-func endRequestSession(ctx context.Context, tx Store, raw string) error {
+// endRequestSession deletes the session the request's token names, if any:
+// a sign-in on a browser signed in already ends its session.
+func (m *Manager) endRequestSession(ctx context.Context, raw string) error {
 	if raw == "" {
 		return nil
 	}
-	si, err := tx.SignedInByTokenHash(ctx, token.Hash(raw))
+	si, err := m.store.SignedInByTokenHash(ctx, token.Hash(raw))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	err = tx.DeleteSession(ctx, si.Session.OrgID, si.Session.ID)
+	err = m.store.DeleteSession(ctx, si.Session.OrgID, si.Session.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return Notify(ctx, m.hook, Ended{OrgID: si.Session.OrgID, MemberID: si.Member.ID, SessionID: si.Session.ID})
 }
 
 // requestToken is the session token the request carries, or "".

@@ -28,6 +28,9 @@ type SigningKeys interface {
 	// SigningKeys lists an organisation's keys, newest ActiveFrom first.
 	SigningKeys(ctx context.Context, orgID int64) ([]SigningKey, error)
 	DeleteSigningKey(ctx context.Context, orgID int64, id string) error
+	// CountSigningKeys counts the keys of every organisation: start-up
+	// refuses to replace a lost secret key while keys sealed with it exist.
+	CountSigningKeys(ctx context.Context) (int64, error)
 }
 
 // AuthRequest is an OpenID Connect authorization request between the
@@ -119,6 +122,14 @@ type Grants interface {
 	DeleteToken(ctx context.Context, orgID int64, kind string, hash []byte) error
 	// DeleteMemberTokens ends a member's tokens for one portal ("" for all).
 	DeleteMemberTokens(ctx context.Context, orgID, memberID int64, clientID string) (int64, error)
+	// DeleteSessionTokens ends the member's tokens bound to the session
+	// sessionID, or to any session with 0 (offline ones stay).
+	DeleteSessionTokens(ctx context.Context, orgID, memberID, sessionID int64) (int64, error)
+	// PruneGrants deletes, in every organisation, the authorization
+	// requests, tokens and session portal records (store.Logouts) expired
+	// before now (a rotated refresh token is kept until then, so its reuse
+	// is still recognised): housekeeping.
+	PruneGrants(ctx context.Context, now time.Time) (int64, error)
 	// SessionAlive reports whether the session exists and has not passed
 	// its absolute end.
 	SessionAlive(ctx context.Context, orgID, sessionID int64, now time.Time) (bool, error)

@@ -197,6 +197,7 @@ var (
 	_ store.Store       = (*queries)(nil)
 	_ store.SigningKeys = (*queries)(nil)
 	_ store.Grants      = (*queries)(nil)
+	_ store.Logouts     = (*queries)(nil)
 )
 
 // txKey carries a transaction's queries in a context.

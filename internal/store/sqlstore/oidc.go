@@ -37,6 +37,12 @@ func (q *queries) DeleteSigningKey(ctx context.Context, orgID int64, id string) 
 	return q.execOne(ctx, `DELETE FROM oidc_signing_keys WHERE org_id = ? AND id = ?`, orgID, id)
 }
 
+func (q *queries) CountSigningKeys(ctx context.Context) (int64, error) {
+	var n int64
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM oidc_signing_keys`).Scan(&n)
+	return n, err
+}
+
 const authRequestColumns = `id, org_id, client_id, redirect_uri, state, nonce, scopes, response_type, response_mode,
 	code_challenge, code_challenge_method, prompt, max_age, acr_values, id_token_hint_subject, browser_hash,
 	session_id, member_id, auth_time, amr, done, code_hash, code_expires_at, code_used_at, created_at, expires_at`
@@ -160,4 +166,30 @@ func (q *queries) SessionAlive(ctx context.Context, orgID, sessionID int64, now 
 	err := q.queryRow(ctx, `SELECT COUNT(*) FROM sessions WHERE org_id = ? AND id = ? AND expires_at > ?`,
 		orgID, sessionID, ms(now)).Scan(&n)
 	return n > 0, err
+}
+
+func (q *queries) DeleteSessionTokens(ctx context.Context, orgID, memberID, sessionID int64) (int64, error) {
+	res, err := q.exec(ctx, `DELETE FROM oidc_tokens WHERE org_id = ? AND member_id = ?
+		AND session_id <> 0 AND (? = 0 OR session_id = ?)`, orgID, memberID, sessionID, sessionID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// PruneGrants deletes by the expires_at indexes of the three tables.
+func (q *queries) PruneGrants(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	for _, table := range []string{"oidc_auth_requests", "oidc_tokens", "oidc_session_portals"} {
+		res, err := q.exec(ctx, `DELETE FROM `+table+` WHERE expires_at < ?`, ms(now))
+		if err != nil {
+			return n, err
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
 }

@@ -174,3 +174,11 @@ func TestConsentsSQLite(t *testing.T) {
 func TestConsentsPostgres(t *testing.T) {
 	storetest.RunConsents(t, func(t *testing.T) storetest.ConsentStore { return sqltest.NewPostgres(t) })
 }
+
+func TestLogoutsSQLite(t *testing.T) {
+	storetest.RunLogouts(t, func(t *testing.T) storetest.LogoutStore { return sqltest.NewSQLite(t) })
+}
+
+func TestLogoutsPostgres(t *testing.T) {
+	storetest.RunLogouts(t, func(t *testing.T) storetest.LogoutStore { return sqltest.NewPostgres(t) })
+}
