@@ -24,6 +24,9 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 		"access-denied": func(w http.ResponseWriter) {
 			r.AccessDenied(w, AccessDeniedPage{Email: evil, Organisation: evil, Portal: evil, Reason: evil, SwitchAction: "/o/acme/authorize/switch?id=x"})
 		},
+		"to-portal": func(w http.ResponseWriter) {
+			r.ToPortal(w, ToPortalPage{Portal: evil, URL: "https://wiki.acme.test/callback?code=a&state=" + evil})
+		},
 		"reauth": func(w http.ResponseWriter) {
 			r.Reauth(w, 200, ReauthPage{Layout: Layout{Member: member}})
 		},

@@ -23,6 +23,8 @@ import (
 func (p *Provider) continueAuthorization(w http.ResponseWriter, r *http.Request, t *tenant) {
 	ctx := r.Context()
 	id := r.URL.Query().Get("id")
+	hop := &pageHop{ResponseWriter: w, on: r.URL.Query().Get("after") == "form", pages: p.d.Pages}
+	w = &issWriter{ResponseWriter: hop, issuer: t.issuer, on: true}
 	if t.browser == nil {
 		token := randomID(32)
 		http.SetCookie(w, &http.Cookie{Name: bindCookie, Value: token, Path: "/o/" + t.urlName + "/", HttpOnly: true,
@@ -49,9 +51,10 @@ func (p *Provider) continueAuthorization(w http.ResponseWriter, r *http.Request,
 		p.unavailable(w, err)
 		return
 	}
+	hop.portal = portal.Name
 	req := &authRequest{a: a}
 	promptNone := slices.Contains(a.Prompt, oidc.PromptNone)
-	back := "/o/" + t.urlName + continuePath + "?id=" + url.QueryEscape(id)
+	back := "/o/" + t.urlName + continuePath + "?id=" + url.QueryEscape(id) + afterForm
 	si, err := p.d.Sessions.Current(r)
 	if err != nil && !errors.Is(err, session.ErrNoSession) {
 		p.unavailable(w, err)
@@ -135,6 +138,6 @@ func (p *Provider) switchAccount(w http.ResponseWriter, r *http.Request, t *tena
 		p.unavailable(w, err)
 		return
 	}
-	back := "/o/" + t.urlName + continuePath + "?id=" + url.QueryEscape(r.URL.Query().Get("id"))
+	back := "/o/" + t.urlName + continuePath + "?id=" + url.QueryEscape(r.URL.Query().Get("id")) + afterForm
 	http.Redirect(w, r, p.d.SignInPath(t.org, t.urlName, back), http.StatusSeeOther)
 }
