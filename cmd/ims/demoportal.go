@@ -27,16 +27,20 @@ const (
 	demoPortalSecretFile = "demo-portal-secret.txt"
 )
 
-// nextPort is addr with the port after its own: where the demo portal
-// listens unless --portal-addr says otherwise.
+// nextPort is addr with the port after its own (port 0, any free port,
+// stays 0): where the demo portal listens unless --portal-addr says
+// otherwise.
 func nextPort(addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "", fmt.Errorf("--addr %q: %w", addr, err)
 	}
 	n, err := strconv.Atoi(port)
-	if err != nil || n <= 0 || n >= 65535 {
-		return "", fmt.Errorf("--addr %q: give a port from 1 to 65534, or set --portal-addr", addr)
+	if err != nil || n < 0 || n >= 65535 {
+		return "", fmt.Errorf("--addr %q: give a port from 0 to 65534, or set --portal-addr", addr)
+	}
+	if n == 0 { // any free port, as for the server
+		return net.JoinHostPort(host, "0"), nil
 	}
 	return net.JoinHostPort(host, strconv.Itoa(n+1)), nil
 }

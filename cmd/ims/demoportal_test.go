@@ -108,12 +108,12 @@ func secretWorks(t *testing.T, cfg config.Config, p store.Portal, secret string)
 }
 
 func TestNextPort(t *testing.T) {
-	for addr, want := range map[string]string{"127.0.0.1:8080": "127.0.0.1:8081", ":9000": ":9001", "[::1]:80": "[::1]:81"} {
+	for addr, want := range map[string]string{"127.0.0.1:8080": "127.0.0.1:8081", ":9000": ":9001", "[::1]:80": "[::1]:81", "127.0.0.1:0": "127.0.0.1:0"} {
 		if got, err := nextPort(addr); err != nil || got != want {
 			t.Errorf("nextPort(%q) = %q, %v; want %q", addr, got, err, want)
 		}
 	}
-	for _, addr := range []string{"127.0.0.1", "127.0.0.1:65535", "127.0.0.1:http"} {
+	for _, addr := range []string{"127.0.0.1", "127.0.0.1:65535", "127.0.0.1:-1", "127.0.0.1:http"} {
 		if _, err := nextPort(addr); err == nil || !strings.Contains(err.Error(), "--addr") {
 			t.Errorf("nextPort(%q): %v, want an error naming --addr", addr, err)
 		}
