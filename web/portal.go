@@ -20,3 +20,20 @@ func (r *Renderer) AccessDenied(w http.ResponseWriter, p AccessDeniedPage) {
 	p.Title = "Access Denied"
 	r.render(w, http.StatusForbidden, "access-denied", p)
 }
+
+// ToPortalPage sends the browser on to a portal after a sign-in form:
+// a navigation of its own, which the form's form-action does not govern
+// (see docs/OIDC.md).
+type ToPortalPage struct {
+	Layout
+	Portal string
+	URL    string // the portal's redirect URI with the code (or error), state and iss
+}
+
+// ToPortal renders the page that moves on to the portal at once.
+func (r *Renderer) ToPortal(w http.ResponseWriter, p ToPortalPage) {
+	p.Title = "Signing you in to " + p.Portal
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	r.render(w, http.StatusOK, "to-portal", p)
+}

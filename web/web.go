@@ -41,7 +41,8 @@ type Renderer struct {
 // pageNames lists every page; each is templates/NAME.html over layout.html,
 // and may use the shared pieces in templates/partials.
 var pageNames = []string{"login", "dashboard", "error", "forgot-password", "set-password", "change-password", "dev-mail",
-	"reauth", "sessions", "verify-email", "email-address", "mfa", "phone", "security", "access-denied", "consent", "portals"}
+	"reauth", "sessions", "verify-email", "email-address", "mfa", "phone", "security", "access-denied", "consent", "portals",
+	"to-portal"}
 
 // NewRenderer parses every page now, so a broken template fails start-up.
 func NewRenderer(log *slog.Logger) (*Renderer, error) {

@@ -32,6 +32,9 @@ func TestEveryPageRendersAndEscapesMemberText(t *testing.T) {
 			r.Portals(w, PortalsPage{Layout: Layout{Member: member}, Portals: []PortalUseView{{ClientID: evil, Name: evil,
 				Consented: true, Receives: []string{evil}}}})
 		},
+		"to-portal": func(w http.ResponseWriter) {
+			r.ToPortal(w, ToPortalPage{Portal: evil, URL: "https://wiki.acme.test/callback?code=a&state=" + evil})
+		},
 		"reauth": func(w http.ResponseWriter) {
 			r.Reauth(w, 200, ReauthPage{Layout: Layout{Member: member}})
 		},

@@ -108,7 +108,7 @@ func TestDemoSeedsOnceAndReuses(t *testing.T) {
 	cfg.Argon2MemoryKiB, cfg.Argon2Time = 8192, 1
 	cfg.DatabaseURL = "sqlite:" + filepath.Join(dir, "ims.db")
 	var out bytes.Buffer
-	if err := seedDemo(context.Background(), &out, cfg, dir); err != nil {
+	if _, err := seedDemo(context.Background(), &out, cfg, dir, "http://127.0.0.1:8081"); err != nil {
 		t.Fatal(err)
 	}
 	first := out.String()
@@ -117,7 +117,7 @@ func TestDemoSeedsOnceAndReuses(t *testing.T) {
 		t.Fatalf("first run:\n%s", first)
 	}
 	out.Reset()
-	if err := seedDemo(context.Background(), &out, cfg, dir); err != nil {
+	if _, err := seedDemo(context.Background(), &out, cfg, dir, "http://127.0.0.1:8081"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "Reusing the demo data") || !strings.Contains(out.String(), "/o/demo/login") {

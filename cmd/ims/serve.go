@@ -39,8 +39,9 @@ func newServeCommand() *cobra.Command {
 // database is open.
 type extras func(db *sqlstore.DB, log *slog.Logger) (server.Options, error)
 
-// serve migrates the database, then runs the server until interrupted.
-func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
+// serve migrates the database, then runs the server, and workers beside
+// it, until interrupted.
+func serve(cmd *cobra.Command, cfg config.Config, extra extras, workers ...server.Worker) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func serve(cmd *cobra.Command, cfg config.Config, extra extras) error {
 	log.Info("IMS Login is ready", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"database", db.Dialect(), "hash_workers", srv.Hasher.Workers(), "startup", time.Since(started).Round(time.Millisecond))
 	// From here the lifecycle owns the database: it closes it last.
-	return srv.Lifecycle(db, housekeeper(db, cfg, log)).Run(ctx, ln)
+	return srv.Lifecycle(db, append([]server.Worker{housekeeper(db, cfg, log)}, workers...)...).Run(ctx, ln)
 }
 
 // prepare builds the server on the open database and listens.

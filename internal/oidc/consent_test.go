@@ -77,7 +77,7 @@ func TestConsentAskedRememberedAndAskedAgainForMore(t *testing.T) {
 		t.Errorf("a cross-site post: %v %v, want 403", resp.StatusCode, err)
 	}
 
-	resp, _ = e.app.Post(t, c, action, url.Values{"decision": {"deny"}})
+	resp = e.decide(t, c, action, "deny")
 	got := errorOf(t, resp)
 	if got.Get("error") != "access_denied" || got.Get("state") != "s1" || got.Get("iss") != e.issuer {
 		t.Errorf("deny: %v, want access_denied with state and iss", got)
@@ -87,7 +87,7 @@ func TestConsentAskedRememberedAndAskedAgainForMore(t *testing.T) {
 	}
 
 	action, _ = e.consentPage(t, c, conf.AuthCodeURL("s2", pkce))
-	resp, _ = e.app.Post(t, c, action, url.Values{"decision": {"allow"}})
+	resp = e.decide(t, c, action, "allow")
 	if _, err := conf.Exchange(ctx, e.codeFrom(t, resp, "s2"), oauth2.VerifierOption(verifier)); err != nil {
 		t.Fatalf("exchange after consent: %v", err)
 	}
@@ -120,4 +120,17 @@ func TestConsentAskedRememberedAndAskedAgainForMore(t *testing.T) {
 	if err != nil || strings.Join(g.Consented, " ") != "openid email" || g.LastUsedAt.IsZero() {
 		t.Errorf("stored consent %+v, %v; want openid email, used", g, err)
 	}
+}
+
+// decide posts the consent page's form. Its answer moving on to the portal
+// is a page (the last hop after a form), read here as the redirect it
+// stands for.
+func (e *env) decide(t *testing.T, c *http.Client, action, decision string) *http.Response {
+	t.Helper()
+	resp, body := e.app.Post(t, c, action, url.Values{"decision": {decision}})
+	if to := toPortal(body); to != "" {
+		resp.StatusCode = http.StatusFound
+		resp.Header.Set("Location", to)
+	}
+	return resp
 }

@@ -70,10 +70,16 @@ func (p *Provider) boundRequest(w http.ResponseWriter, r *http.Request, t *tenan
 // factor; or go on to the portal's checks with the member's consent
 // decision ("allow", "deny", or "" when none was posted).
 func (p *Provider) decide(w http.ResponseWriter, r *http.Request, t *tenant, a store.AuthRequest, portal Portal, decision string) {
+	// At the end of a chain that began with a form (sign-in, re-authentication,
+	// consent) the hop to the portal is a page of its own: browsers apply the
+	// posting page's form-action to the redirects that follow (see pageHop).
+	hop := &pageHop{ResponseWriter: w, on: decision != "" || r.URL.Query().Get("after") == "form", pages: p.d.Pages,
+		portal: portal.Name}
+	w = &issWriter{ResponseWriter: hop, issuer: t.issuer, on: true}
 	now := p.d.Now()
 	req := &authRequest{a: a}
 	promptNone := slices.Contains(a.Prompt, oidc.PromptNone)
-	back := "/o/" + t.urlName + continuePath + "?id=" + url.QueryEscape(a.ID)
+	back := "/o/" + t.urlName + continuePath + "?id=" + url.QueryEscape(a.ID) + afterForm
 	si, err := p.d.Sessions.Current(r)
 	if err != nil && !errors.Is(err, session.ErrNoSession) {
 		p.unavailable(w, err)
@@ -173,6 +179,6 @@ func (p *Provider) switchAccount(w http.ResponseWriter, r *http.Request, t *tena
 		p.unavailable(w, err)
 		return
 	}
-	back := "/o/" + t.urlName + continuePath + "?id=" + url.QueryEscape(r.URL.Query().Get("id"))
+	back := "/o/" + t.urlName + continuePath + "?id=" + url.QueryEscape(r.URL.Query().Get("id")) + afterForm
 	http.Redirect(w, r, p.d.SignInPath(t.org, t.urlName, back), http.StatusSeeOther)
 }

@@ -5,9 +5,11 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -96,6 +98,11 @@ func (e *env) follow(t *testing.T, c *http.Client, target string) (*http.Respons
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if to := toPortal(string(body)); resp.StatusCode == http.StatusOK && to != "" {
+			// The page that moves on to the portal after a sign-in form: as a redirect.
+			resp.StatusCode = http.StatusSeeOther
+			resp.Header.Set("Location", to)
+		}
 		loc := resp.Header.Get("Location")
 		if resp.StatusCode < 300 || resp.StatusCode >= 400 || strings.HasPrefix(loc, redirectURI) || strings.HasPrefix(loc, "http://127.0.0.1:9/") {
 			return resp, string(body)
@@ -104,6 +111,18 @@ func (e *env) follow(t *testing.T, c *http.Client, target string) (*http.Respons
 	}
 	t.Fatal("too many redirects")
 	return nil, ""
+}
+
+var metaRefresh = regexp.MustCompile(`<meta http-equiv="refresh" content="0; url=([^"]+)">`)
+
+// toPortal is the address the page moving on to a portal goes to, if body
+// is that page.
+func toPortal(body string) string {
+	m := metaRefresh.FindStringSubmatch(body)
+	if m == nil || !strings.Contains(body, "Signing you in to") {
+		return ""
+	}
+	return html.UnescapeString(m[1])
 }
 
 // signIn posts the form of the organisation's own sign-in page, where the
@@ -268,5 +287,41 @@ func TestSecondPortalNeedsNoSignIn(t *testing.T) {
 	resp, _ := e.follow(t, c, e.config("web").AuthCodeURL("s2", oauth2.S256ChallengeOption(verifier)))
 	if code := e.codeFrom(t, resp, "s2"); code == "" {
 		t.Error("no code for the second portal")
+	}
+}
+
+// TestSignInFormEndsWithAPageToThePortal: the redirects after the sign-in
+// form end at a page that moves on to the portal (a browser applies the
+// form's form-action 'self' to every redirect after it, so a redirect to
+// the portal would be refused); a sign-in already made is a plain redirect.
+func TestSignInFormEndsWithAPageToThePortal(t *testing.T) {
+	e := newEnv(t)
+	c := e.app.Browser(t)
+	resp, _ := e.follow(t, c, e.config("spa").AuthCodeURL("s1", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	back := e.signIn(t, c, resp.Request.URL.String())
+	if !strings.Contains(back, "/authorize/continue?") || !strings.Contains(back, "after=form") {
+		t.Fatalf("the sign-in went on to %q, want the authorization's continuation after a form", back)
+	}
+	resp, body := e.app.Get(t, c, back)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" {
+		t.Fatalf("continuation after the form: %d to %q, want the page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self'") {
+		t.Errorf("the page's policy lost form-action 'self': %q", csp)
+	}
+	to, err := url.Parse(toPortal(body))
+	if err != nil || !strings.HasPrefix(to.String(), redirectURI+"?") {
+		t.Fatalf("the page goes to %q, want the portal:\n%s", toPortal(body), body)
+	}
+	if q := to.Query(); q.Get("code") == "" || q.Get("state") != "s1" || q.Get("iss") != e.issuer {
+		t.Errorf("the page's address lacks the code, state or iss: %s", to)
+	}
+	if !strings.Contains(body, `href="`+html.EscapeString(to.String())+`"`) || !strings.Contains(body, "Team Board") {
+		t.Errorf("the page has no link to the portal by name:\n%s", body)
+	}
+	resp, _ = e.app.Get(t, c, strings.TrimPrefix(e.config("web").AuthCodeURL("s2", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), e.app.URL))
+	resp, _ = e.app.Get(t, c, resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), redirectURI) {
+		t.Errorf("with a session: %d to %q, want a redirect to the portal", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

@@ -23,7 +23,7 @@ func TestMyProfilePortalsListsAndRevokes(t *testing.T) {
 	}
 	partner := e.config("other", "offline_access", "profile")
 	action, _ := e.consentPage(t, c, partner.AuthCodeURL("p1", pkce))
-	resp, _ := e.app.Post(t, c, action, url.Values{"decision": {"allow"}})
+	resp := e.decide(t, c, action, "allow")
 	partnerTok, err := partner.Exchange(ctx, e.codeFrom(t, resp, "p1"), oauth2.VerifierOption(verifier))
 	if err != nil {
 		t.Fatal(err)

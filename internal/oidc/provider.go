@@ -34,7 +34,11 @@ type Organisations interface {
 const (
 	continuePath = "/authorize/continue" // after the authorization request: find or ask for a sign-in
 	switchPath   = "/authorize/switch"   // Access Denied's "Sign in with a different account"
-	bindCookie   = "ims_authorize"       // binds authorization requests to the browser
+	// afterForm marks a return to continuePath at the end of a chain of
+	// redirects that began with a form (sign-in, reauthentication): the
+	// last hop, to the portal, is then a page of its own (see pageHop).
+	afterForm  = "&after=form"
+	bindCookie = "ims_authorize" // binds authorization requests to the browser
 )
 
 // Deps are what the provider is built from.
@@ -140,10 +144,12 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	inner := r.Clone(withTenant(r.Context(), t))
 	inner.URL.Path, inner.URL.RawPath = rest, ""
+	if rest == continuePath {
+		p.continueAuthorization(w, inner, t) // wraps w itself
+		return
+	}
 	w = &issWriter{ResponseWriter: w, issuer: t.issuer, on: rest == "/authorize" || strings.HasPrefix(rest, "/authorize/")}
 	switch rest {
-	case continuePath:
-		p.continueAuthorization(w, inner, t)
 	case switchPath:
 		p.switchAccount(w, inner, t)
 	case consentPath:
@@ -229,4 +235,38 @@ func (w *issWriter) WriteHeader(status int) {
 		}
 	}
 	w.ResponseWriter.WriteHeader(status)
+}
+
+// pageHop answers a redirect to another origin with a page that moves on
+// to it, when on. Chrome applies the form-action of the page that posted
+// a form to every redirect that follows it, so sign-in POST → 303 to
+// continuePath → 302 to the portal would be refused by IMS Login's
+// "form-action 'self'" (the CSP of the redirect's own response does not
+// count). The page's meta refresh is a new navigation, not the form's.
+type pageHop struct {
+	http.ResponseWriter
+	on     bool
+	pages  *web.Renderer
+	portal string
+	done   bool
+}
+
+func (w *pageHop) WriteHeader(status int) {
+	loc := w.Header().Get("Location")
+	if w.on && status >= 300 && status < 400 && loc != "" && !strings.HasPrefix(loc, "/") {
+		w.Header().Del("Location")
+		w.Header().Del("Content-Type")
+		w.pages.ToPortal(w.ResponseWriter, web.ToPortalPage{Portal: w.portal, URL: loc})
+		w.done = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Write drops the redirect's own body once the page is written.
+func (w *pageHop) Write(b []byte) (int, error) {
+	if w.done {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
 }
