@@ -24,7 +24,7 @@ func startPortal(t *testing.T, app *servertest.App, name string, access store.Po
 	svc := &portal.Service{Store: app.DB, PublicURL: app.URL, Now: time.Now}
 	_, creds, err := svc.Create(context.Background(), portal.By{OrgID: app.Org.ID, Actor: "test"}, portal.Input{
 		Name: name, RedirectURIs: []string{demoportal.RedirectURI(base)}, PostLogoutRedirectURIs: []string{demoportal.PostLogoutURI(base)},
-		HomeURL: demoportal.HomeURL(base), Confidential: true, FirstParty: true, Access: access, MemberEmails: members})
+		HomeURL: demoportal.HomeURL(base), BackchannelLogoutURI: demoportal.BackchannelLogoutURI(base), Confidential: true, FirstParty: true, Access: access, MemberEmails: members})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,13 +50,14 @@ func nextPort(addr string) (string, error) {
 // is, whose secret is kept in the data folder (like the owner's first
 // password): a folder without it (older than the demo portal, or the file
 // deleted) gets a new secret, the old one ending at once, since no other
-// process uses it. The addresses follow the portal's listen address.
+// process uses it. The addresses follow the portal's listen address; a
+// portal registered before it took back-channel logout gets its URI.
 func ensureDemoPortal(ctx context.Context, db *sqlstore.DB, publicURL string, org store.Organisation, dataDir, base string) (demoportal.Config, error) {
 	svc := &portal.Service{Store: db, PublicURL: publicURL, Now: time.Now}
 	by := portal.By{OrgID: org.ID, Actor: audit.ActorCommandLine}
 	want := portal.Input{Name: demoPortalName, RedirectURIs: []string{demoportal.RedirectURI(base)},
 		PostLogoutRedirectURIs: []string{demoportal.PostLogoutURI(base)}, HomeURL: demoportal.HomeURL(base),
-		Confidential: true, FirstParty: true, Access: store.PortalAccessAll}
+		BackchannelLogoutURI: demoportal.BackchannelLogoutURI(base), Confidential: true, FirstParty: true, Access: store.PortalAccessAll}
 	secretPath := filepath.Join(dataDir, demoPortalSecretFile)
 	existing, err := findPortal(ctx, svc, org.ID, demoPortalName)
 	if err != nil {
@@ -70,6 +71,7 @@ func ensureDemoPortal(ctx context.Context, db *sqlstore.DB, publicURL string, or
 		p = *existing
 		if in := portal.InputOf(p); !sameDemoPortal(in, want) {
 			in.RedirectURIs, in.PostLogoutRedirectURIs, in.HomeURL = want.RedirectURIs, want.PostLogoutRedirectURIs, want.HomeURL
+			in.BackchannelLogoutURI = want.BackchannelLogoutURI
 			in.Confidential, in.FirstParty = true, true
 			p, creds, err = svc.Update(ctx, by, p.ID, in)
 		}
@@ -114,7 +116,7 @@ func findPortal(ctx context.Context, svc *portal.Service, orgID int64, name stri
 // sameDemoPortal: the stored portal already serves base as the demo needs.
 func sameDemoPortal(have, want portal.Input) bool {
 	return slices.Equal(have.RedirectURIs, want.RedirectURIs) && slices.Equal(have.PostLogoutRedirectURIs, want.PostLogoutRedirectURIs) &&
-		have.HomeURL == want.HomeURL && have.Confidential && have.FirstParty
+		have.HomeURL == want.HomeURL && have.BackchannelLogoutURI == want.BackchannelLogoutURI && have.Confidential && have.FirstParty
 }
 
 // demoPortalWorker serves the sample portal on ln for as long as the

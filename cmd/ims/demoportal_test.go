@@ -46,7 +46,8 @@ func TestDemoPortal(t *testing.T) {
 	}
 	stored := demoPortalOf(t, cfg)
 	if stored.HomeURL != "http://127.0.0.1:8081/" || stored.RedirectURIs[0] != "http://127.0.0.1:8081/callback" ||
-		stored.PostLogoutRedirectURIs[0] != "http://127.0.0.1:8081/signed-out" || !stored.Confidential || !stored.FirstParty ||
+		stored.PostLogoutRedirectURIs[0] != "http://127.0.0.1:8081/signed-out" ||
+		stored.BackchannelLogoutURI != "http://127.0.0.1:8081/backchannel-logout" || !stored.Confidential || !stored.FirstParty ||
 		stored.Access != store.PortalAccessAll {
 		t.Errorf("registered %+v", stored)
 	}
@@ -73,7 +74,7 @@ func TestDemoPortal(t *testing.T) {
 
 	moved, _ := seed("http://127.0.0.1:9191")
 	if p := demoPortalOf(t, cfg); moved.ClientID != first.ClientID || p.RedirectURIs[0] != "http://127.0.0.1:9191/callback" ||
-		p.HomeURL != "http://127.0.0.1:9191/" || moved.ClientSecret != rotated.ClientSecret {
+		p.HomeURL != "http://127.0.0.1:9191/" || p.BackchannelLogoutURI != "http://127.0.0.1:9191/backchannel-logout" || moved.ClientSecret != rotated.ClientSecret {
 		t.Errorf("on another port: %+v", p)
 	}
 }

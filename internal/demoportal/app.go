@@ -43,8 +43,10 @@ type App struct {
 	cookie  string // names the portal's cookies: portals on one host share cookies across ports
 	mu      sync.Mutex
 	rp      *relyingParty
-	flows   map[string]flow     // by the flow cookie
-	signins map[string]*Account // by the session cookie
+	flows   map[string]flow      // by the flow cookie
+	signins map[string]*Account  // by the session cookie
+	ended   map[string]time.Time // session cookies whose sign-in IMS Login ended, and when
+	now     func() time.Time
 }
 
 // flow is a sign-in under way: what the callback must find again.
@@ -56,6 +58,7 @@ type flow struct {
 // Account is who is signed in, from the verified ID token.
 type Account struct {
 	Subject, Name, Email, Org string
+	SessionID                 string // the ID token's sid: the IMS Login session, as back-channel logout names it
 	Roles, AMR                []string
 	AuthTime                  time.Time
 	idToken                   string
@@ -72,7 +75,8 @@ type relyingParty struct {
 // New returns the portal; it reads the provider's discovery document at
 // its first sign-in, so it may start before the provider does.
 func New(cfg Config) *App {
-	return &App{cfg: cfg, cookie: "portal_" + cfg.ClientID, flows: map[string]flow{}, signins: map[string]*Account{}}
+	return &App{cfg: cfg, cookie: "portal_" + cfg.ClientID, flows: map[string]flow{}, signins: map[string]*Account{},
+		ended: map[string]time.Time{}, now: time.Now}
 }
 
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -93,6 +97,8 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.callback(w, r)
 	case r.URL.Path == "/logout" && r.Method == http.MethodPost:
 		a.logout(w, r)
+	case r.URL.Path == "/backchannel-logout" && r.Method == http.MethodPost:
+		a.backchannelLogout(w, r)
 	case r.URL.Path == "/style.css":
 		h.Set("Content-Type", "text/css; charset=utf-8")
 		h.Set("Cache-Control", "max-age=3600")
@@ -121,7 +127,7 @@ func (a *App) relyingParty(ctx context.Context) (*relyingParty, error) {
 	if err := p.Claims(&meta); err != nil {
 		return nil, err
 	}
-	a.rp = &relyingParty{provider: p, verifier: p.Verifier(&gooidc.Config{ClientID: a.cfg.ClientID}), endSession: meta.EndSession,
+	a.rp = &relyingParty{provider: p, verifier: p.Verifier(&gooidc.Config{ClientID: a.cfg.ClientID, Now: a.now}), endSession: meta.EndSession,
 		oauth: &oauth2.Config{ClientID: a.cfg.ClientID, ClientSecret: a.cfg.ClientSecret, Endpoint: p.Endpoint(),
 			RedirectURL: RedirectURI(a.cfg.URL), Scopes: []string{gooidc.ScopeOpenID, "profile", "email", "roles"}}}
 	return a.rp, nil
@@ -223,12 +229,13 @@ func (a *App) redeem(ctx context.Context, rp *relyingParty, code string, f flow)
 		Roles    []string `json:"roles"`
 		AMR      []string `json:"amr"`
 		AuthTime int64    `json:"auth_time"`
+		Sid      string   `json:"sid"`
 	}
 	if err := idt.Claims(&c); err != nil {
 		return nil, err
 	}
 	return &Account{Subject: idt.Subject, Name: c.Name, Email: c.Email, Org: c.Org, Roles: c.Roles, AMR: c.AMR,
-		AuthTime: time.Unix(c.AuthTime, 0), idToken: raw}, nil
+		AuthTime: time.Unix(c.AuthTime, 0), SessionID: c.Sid, idToken: raw}, nil
 }
 
 // logout ends the portal's own sign-in, then sends the browser to IMS

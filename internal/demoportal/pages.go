@@ -44,6 +44,10 @@ type page struct {
 // home shows who is signed in, or the way to sign in.
 func (a *App) home(w http.ResponseWriter, r *http.Request, notice string) {
 	acct, _ := a.current(r)
+	if acct == nil && a.wasEnded(r) {
+		notice = "You were signed out of " + a.cfg.Name + ": your IMS Login session ended."
+		a.setCookie(w, "", "", -1)
+	}
 	a.render(w, http.StatusOK, page{Account: acct, Notice: notice})
 }
 
