@@ -65,11 +65,28 @@ func signInThroughPortal(t *testing.T, ctx context.Context, base, email string) 
 	)
 }
 
+// reloadUntil opens url again and again until the first element matching
+// sel contains want, for at most 10 s: what the page shows changes with
+// something that happens elsewhere (a back-channel logout delivered).
+func reloadUntil(t *testing.T, ctx context.Context, url, sel, want string) {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		run(t, ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(".brand")))
+		if last = text(t, ctx, sel); strings.Contains(last, want) {
+			return
+		}
+	}
+	t.Fatalf("%s at %s never said %q; last: %q", sel, url, want, last)
+}
+
 // TestSingleSignOnAcrossPortals: sign in once at the first portal, open
-// the second with no new sign-in, sign out of one (RP-initiated logout)
-// and the next sign-in anywhere asks for the password again.
+// the second with no new sign-in, sign out of one (RP-initiated logout):
+// the other is told by back-channel logout and shows it signed out, and
+// the next sign-in anywhere asks for the password again.
 func TestSingleSignOnAcrossPortals(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
+	app.RunLogouts(t, 50*time.Millisecond)
 	wiki := startPortal(t, app, "Team Wiki", store.PortalAccessAll)
 	board := startPortal(t, app, "Team Board", store.PortalAccessAll)
 	ctx := newBrowser(t)
@@ -102,6 +119,16 @@ func TestSingleSignOnAcrossPortals(t *testing.T) {
 	waitText(t, ctx, ".notice", "You have signed out of Team Wiki and of IMS Login.")
 	if loc := location(t, ctx); !strings.HasPrefix(loc, wiki+"/signed-out") {
 		t.Errorf("after signing out the browser is at %s, want the registered post-logout URI", loc)
+	}
+
+	// The second portal is told (back-channel logout): its page says so.
+	reloadUntil(t, ctx, board+"/", "main", "You were signed out of Team Board: your IMS Login session ended.")
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.querySelectorAll('#sign-out').length")); err != nil || n != 0 {
+		t.Errorf("the second portal still offers Sign out after it was told")
+	}
+	list, err := app.DB.OrganisationLogouts(context.Background(), app.Org.ID, 10)
+	if err != nil || len(list) != 1 || list[0].Status != store.MailSent {
+		t.Errorf("logout outbox %+v, %v; want one message, delivered (to the second portal only)", list, err)
 	}
 	run(t, ctx, chromedp.Navigate(board+"/login"), chromedp.WaitVisible(chromedp.CSS("#password")))
 	if loc := location(t, ctx); !strings.Contains(loc, "/o/acme/login") {

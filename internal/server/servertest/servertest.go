@@ -217,3 +217,23 @@ func do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, string
 	}
 	return resp, string(b)
 }
+
+// RunLogouts runs the server's back-channel logout worker until the test
+// ends, as ims serve's lifecycle does, but checking the outbox every poll
+// instead of every second, so a test waiting for a portal to be told is
+// not slowed. It runs a copy: tests may still call RunOnce on the server's.
+func (a *App) RunLogouts(t testing.TB, poll time.Duration) {
+	t.Helper()
+	w := *a.Server.Logouts
+	w.Poll = poll
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
