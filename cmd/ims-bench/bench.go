@@ -16,23 +16,28 @@ import (
 	"imslogin/cmd/ims-bench/internal/loadgen"
 	"imslogin/internal/benchseed"
 	"imslogin/internal/config"
+	"imslogin/internal/store"
 )
 
 func newBenchCommand() *cobra.Command {
 	cfg := config.Default()
 	o := loadgen.Options{BaseURL: "http://127.0.0.1:8080", Organisation: benchseed.Organisation, Password: benchseed.Password,
-		Members: 1000, Warmup: 2 * time.Second, Duration: 20 * time.Second}
+		Members: 1000, Warmup: 2 * time.Second, Duration: 20 * time.Second,
+		Portal: loadgen.Portal{ClientID: benchseed.PortalClientID, ClientSecret: benchseed.PortalSecret, RedirectURI: benchseed.PortalRedirectURI}}
 	var scenarios, levels, jsonPath string
 	var hashSeconds time.Duration
 	var cores, windows int
 	cmd := &cobra.Command{
 		Use:   "ims-bench",
-		Short: "Drive sign-ins and session checks against a running server and measure them",
+		Short: "Drive sign-ins, session checks and single sign-on against a running server and measure them",
 		Long: "Drive the real HTTP flows against a running server (seed it first with `ims dev seed`).\n" +
 			"For each scenario and concurrency it prints throughput, latency percentiles, errors by status,\n" +
 			"and, with --pid, the server's CPU and peak memory. Around and between the measured windows of\n" +
 			"each sign-in run it measures this machine's raw argon2id rate with the server's parameters,\n" +
-			"with the server idle, and prints sign-in throughput ÷ that rate.",
+			"with the server idle, and prints sign-in throughput ÷ that rate.\n" +
+			"The single sign-on scenarios act as the portal `ims dev seed --portal` registers: code (one\n" +
+			"authorization code flow with PKCE of a signed-in member, token exchange included), refresh\n" +
+			"(offline_access refresh tokens rotated), userinfo, introspect and client-credentials.",
 		Example: "  ims-bench --pid $(pgrep -f 'ims serve') --scenario signin,session --concurrency 2,4,16,64",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -49,6 +54,9 @@ func newBenchCommand() *cobra.Command {
 			concurrencies, err := parseLevels(levels)
 			if err != nil {
 				return err
+			}
+			if o.Portal.URLName == "" {
+				o.Portal.URLName = store.URLNameOf(o.Organisation)
 			}
 			if windows < 1 {
 				return errors.New("--windows: want 1 or more")
@@ -98,7 +106,12 @@ func newBenchCommand() *cobra.Command {
 	f.StringVar(&o.Organisation, "org", o.Organisation, "organisation seeded with `ims dev seed`")
 	f.StringVar(&o.Password, "password", o.Password, "the seeded members' password")
 	f.IntVar(&o.Members, "members", o.Members, "how many seeded members to sign in as, in turn")
-	f.StringVar(&scenarios, "scenario", "signin,session", "comma-separated: signin, signin-totp (members seeded with --totp), session, members (seeded with --admin)")
+	f.StringVar(&scenarios, "scenario", "signin,session", "comma-separated: signin, signin-totp (members seeded with --totp), session, members (seeded with --admin);\n"+
+		"code, refresh, userinfo, introspect, client-credentials (seeded with --portal)")
+	f.StringVar(&o.Portal.URLName, "url-name", "", "the organisation's URL name, for single sign-on (default: derived from --org)")
+	f.StringVar(&o.Portal.ClientID, "client-id", o.Portal.ClientID, "the portal's client ID, for single sign-on")
+	f.StringVar(&o.Portal.ClientSecret, "client-secret", o.Portal.ClientSecret, "the portal's client secret")
+	f.StringVar(&o.Portal.RedirectURI, "redirect-uri", o.Portal.RedirectURI, "the portal's redirect URI (never followed)")
 	f.StringVar(&levels, "concurrency", "1,2,4,16,64", "comma-separated numbers of concurrent clients")
 	f.DurationVar(&o.Warmup, "warmup", o.Warmup, "unmeasured time before each run")
 	f.DurationVar(&o.Duration, "duration", o.Duration, "measured time of each run")

@@ -95,6 +95,39 @@ func TestBenchSessionChecks(t *testing.T) {
 	}
 }
 
+// TestBenchSingleSignOn runs every single sign-on scenario briefly against
+// a server with the portal `ims dev seed --portal` registers, using
+// ims-bench's defaults for it: every run completes flows without an error
+// (a refresh token used twice, an inactive token or a missing code would
+// be one).
+func TestBenchSingleSignOn(t *testing.T) {
+	app := serveSeeded(t, 2)
+	if err := benchseed.SeedPortal(context.Background(), app.DB, app.Org.ID); err != nil {
+		t.Fatal(err)
+	}
+	jsonPath := filepath.Join(t.TempDir(), "bench.jsonl")
+	scenarios := []string{"code", "refresh", "userinfo", "introspect", "client-credentials"}
+	out, err := run(t, "--url", app.URL, "--members", "2", "--scenario", strings.Join(scenarios, ","), "--concurrency", "2",
+		"--warmup", "0s", "--duration", "300ms", "--json", jsonPath)
+	if err != nil {
+		t.Fatalf("ims-bench: %v\n%s", err, out)
+	}
+	lines, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(lines))
+	for _, scenario := range scenarios {
+		var r loadgen.Result
+		if err := dec.Decode(&r); err != nil {
+			t.Fatalf("%s: %v\n%s", scenario, err, out)
+		}
+		if r.Scenario != scenario || r.Completed == 0 || len(r.Errors) != 0 {
+			t.Errorf("%s: got %s with %d completed, errors %v", scenario, r.Scenario, r.Completed, r.Errors)
+		}
+	}
+}
+
 // TestBenchRefusesBadInput: bad flags, from the command line or the
 // environment as with ims, are refused before any request is sent.
 func TestBenchRefusesBadInput(t *testing.T) {
@@ -102,6 +135,7 @@ func TestBenchRefusesBadInput(t *testing.T) {
 		"--concurrency: want numbers": {"--concurrency", "0"},
 		"--windows: want 1 or more":   {"--windows", "0"},
 		`scenario "nope"`:             {"--scenario", "nope", "--url", "http://127.0.0.1:1", "--hash-seconds", "0"},
+		"client ID, secret":           {"--scenario", "code", "--client-secret", "", "--url", "http://127.0.0.1:1"},
 		"unknown flag: --nope":        {"--nope"},
 		"unknown command":             {"extra"},
 	} {

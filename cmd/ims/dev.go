@@ -29,7 +29,7 @@ func newDevSeedCommand() *cobra.Command {
 	cfg := config.Default()
 	var orgName, pw string
 	var members int
-	var withTOTP, withAdmin bool
+	var withTOTP, withAdmin, withPortal bool
 	cmd := &cobra.Command{
 		Use:   "seed --org NAME --members N",
 		Short: "Fill an organisation with members for benchmarks",
@@ -37,7 +37,9 @@ func newDevSeedCommand() *cobra.Command {
 			"member0000001@bench.test, … who all share one password (hashed once), in large batches.\n" +
 			"With --totp every member also gets an authenticator app with one shared secret, which\n" +
 			"`ims-bench --scenario signin-totp` computes codes from. With --admin it also adds\n" +
-			"admin@bench.test, an administrator with the same password, for `ims-bench --scenario members`.",
+			"admin@bench.test, an administrator with the same password, for `ims-bench --scenario members`.\n" +
+			"With --portal it registers \"Bench Portal\" (confidential, first-party, client ID\n" +
+			benchseed.PortalClientID + ", a fixed secret) for ims-bench's single sign-on scenarios.",
 		Example: "  ims dev seed --org Bench --members 1000000\n  ims dev seed --org Bench --members 10000 --totp",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -69,6 +71,11 @@ func newDevSeedCommand() *cobra.Command {
 					return err
 				}
 			}
+			if withPortal {
+				if err := seedPortal(cmd.Context(), cmd.ErrOrStderr(), db, orgName); err != nil {
+					return err
+				}
+			}
 			if withTOTP {
 				return seedTOTP(cmd.Context(), cmd.ErrOrStderr(), db, secrets, orgName)
 			}
@@ -81,6 +88,7 @@ func newDevSeedCommand() *cobra.Command {
 	f.StringVar(&pw, "password", benchseed.Password, "the password every seeded member gets")
 	f.BoolVar(&withTOTP, "totp", false, "give every member of the organisation an authenticator app (one shared secret)")
 	f.BoolVar(&withAdmin, "admin", false, "also add "+benchseed.AdminEmail+", an administrator with the same password")
+	f.BoolVar(&withPortal, "portal", false, "also register "+benchseed.PortalName+" with a fixed client secret, for the single sign-on scenarios")
 	addDatabaseFlag(cmd, &cfg.DatabaseURL)
 	addArgon2Flags(cmd, &cfg)
 	cfg.BindSecretKeyFlag(f)
@@ -142,6 +150,21 @@ func seedAdmin(ctx context.Context, out io.Writer, db *sqlstore.DB, cfg config.C
 		return err
 	}
 	fmt.Fprintf(out, "Added the administrator %s.\n", benchseed.AdminEmail)
+	return nil
+}
+
+// seedPortal registers the benchmark's portal (seed has refused an
+// organisation seeded before, so it is not there yet).
+func seedPortal(ctx context.Context, out io.Writer, db *sqlstore.DB, orgName string) error {
+	org, err := db.OrganisationByName(ctx, orgName)
+	if err != nil {
+		return err
+	}
+	if err := benchseed.SeedPortal(ctx, db, org.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Registered %s (client ID %s, secret %s) at %s.\n", benchseed.PortalName, benchseed.PortalClientID,
+		benchseed.PortalSecret, "/o/"+org.URLName)
 	return nil
 }
 

@@ -5,10 +5,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"imslogin/internal/benchseed"
 	"imslogin/internal/config"
 	"imslogin/internal/mfa/totp"
+	"imslogin/internal/portal"
 	"imslogin/internal/secretbox"
 	"imslogin/internal/server"
 	"imslogin/internal/server/servertest"
@@ -23,9 +25,9 @@ func TestDevSeed(t *testing.T) {
 	t.Setenv("IMS_ARGON2_MEMORY_KIB", "8192")
 	dir := t.TempDir()
 	url := "sqlite:" + filepath.Join(dir, "ims.db")
-	out, err := run(t, "", "dev", "seed", "--members", "3", "--admin", "--totp", "--database-url", url)
+	out, err := run(t, "", "dev", "seed", "--members", "3", "--admin", "--totp", "--portal", "--database-url", url)
 	if err != nil || !strings.Contains(out, "Seeded 3 members") || !strings.Contains(out, "4 members got an authenticator app") ||
-		!strings.Contains(out, "Created the key") {
+		!strings.Contains(out, "Created the key") || !strings.Contains(out, "Registered Bench Portal (client ID "+benchseed.PortalClientID) {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
 	if _, err := run(t, "", "dev", "seed", "--members", "5", "--database-url", url); err == nil ||
@@ -44,6 +46,13 @@ func TestDevSeed(t *testing.T) {
 	}
 	if n, _ := db.CountMembers(ctx, org.ID, "", 0); n != 4 {
 		t.Errorf("%d members, want 3 and the administrator", n)
+	}
+	p, err := db.PortalByClientID(ctx, benchseed.PortalClientID)
+	if err != nil || p.OrgID != org.ID || !p.Confidential || !p.FirstParty || p.RedirectURIs[0] != benchseed.PortalRedirectURI {
+		t.Errorf("the benchmark portal: %+v, %v", p, err)
+	}
+	if ok, err := portal.CheckSecret(ctx, db, p, benchseed.PortalSecret, time.Now()); !ok || err != nil {
+		t.Errorf("the benchmark portal's secret does not work: %v, %v", ok, err)
 	}
 	factors, _ := db.MemberMFAFactors(ctx, org.ID, admin.ID)
 	if len(factors) != 1 || strings.Contains(string(factors[0].Secret), benchseed.TOTPSecret) {

@@ -1,7 +1,7 @@
 // Package benchseed is what `ims dev seed` puts in an organisation for
 // benchmarks, and so what the load generator of `ims-bench` signs in as:
 // members member0000000@bench.test… sharing one password, an administrator,
-// and one authenticator-app secret.
+// one authenticator-app secret and a portal with a known client secret.
 package benchseed
 
 import (
@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"imslogin/internal/portal"
 	"imslogin/internal/store"
 )
 
@@ -65,4 +66,37 @@ func SeedMembers(ctx context.Context, db BulkCreator, orgID int64, n int, hash s
 		}
 	}
 	return nil
+}
+
+// The portal `ims dev seed --portal` registers, which the single sign-on
+// scenarios of ims-bench sign in to: confidential and first-party (no
+// consent), open to every member, with a known client ID and secret. Its
+// redirect URI is a loopback address nothing listens on: the generator
+// reads the code from the redirect and never follows it.
+const (
+	PortalName        = "Bench Portal"
+	PortalClientID    = "imsbenchportal"
+	PortalSecret      = "ims_cs_bench-portal-secret-0001"
+	PortalRedirectURI = "http://127.0.0.1:9/callback"
+)
+
+// PortalCreator registers a portal and its secret (sqlstore.DB).
+type PortalCreator interface {
+	CreatePortal(ctx context.Context, p *store.Portal) error
+	AddPortalSecret(ctx context.Context, s *store.PortalSecret) error
+}
+
+// SeedPortal registers the benchmark portal in the organisation, with the
+// lifetimes a portal gets by default.
+func SeedPortal(ctx context.Context, db PortalCreator, orgID int64) error {
+	now := time.Now()
+	p := store.Portal{OrgID: orgID, ClientID: PortalClientID, Name: PortalName, RedirectURIs: []string{PortalRedirectURI},
+		Confidential: true, FirstParty: true, Access: store.PortalAccessAll, AccessTokenLifetime: portal.AccessTokenLifetime.Default,
+		IDTokenLifetime: portal.IDTokenLifetime.Default, RefreshTokenLifetime: portal.RefreshTokenLifetime.Default,
+		SigningAlgorithm: "ES256", CreatedAt: now, UpdatedAt: now}
+	if err := db.CreatePortal(ctx, &p); err != nil {
+		return fmt.Errorf("register %s: %w", PortalName, err)
+	}
+	s := store.PortalSecret{OrgID: orgID, PortalID: p.ID, Hash: portal.HashSecret(PortalSecret), CreatedAt: now}
+	return db.AddPortalSecret(ctx, &s)
 }

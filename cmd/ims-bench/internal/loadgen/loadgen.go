@@ -14,6 +14,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +34,12 @@ const (
 // membersPages are the Team Members requests the members scenario makes in
 // turn: the first page, the newest sign-ins first, a search.
 var membersPages = []string{"/admin/members", "/admin/members?sort=last_signin&desc=1", "/admin/members?q=member+12"}
+
+// Scenarios lists every scenario, in the order of the help.
+func Scenarios() []string {
+	return []string{ScenarioSignIn, ScenarioSignInTOTP, ScenarioSession, ScenarioMembers, ScenarioCode, ScenarioRefresh,
+		ScenarioUserInfo, ScenarioIntrospect, ScenarioClientCred}
+}
 
 // IsSignIn reports whether a scenario signs in with a password.
 func IsSignIn(scenario string) bool {
@@ -60,6 +67,8 @@ type Options struct {
 	Between func(ctx context.Context)
 	// EmailOf names member i; default benchseed.MemberEmail.
 	EmailOf func(i int) string
+	// Portal is what the single sign-on scenarios act as.
+	Portal Portal
 }
 
 // Result is what one run measured.
@@ -99,7 +108,8 @@ type worker struct {
 	opts    Options
 	next    int // the next member this worker signs in as
 	browser *browser
-	signed  [][]byte // the requests a signed-in scenario repeats, with the session cookie
+	signed  [][]byte // the requests a signed-in scenario repeats, with the session cookie or a token
+	sso     *sso     // a single sign-on scenario's state
 	turn    int      // the next of them
 	samples []time.Duration
 	errs    map[string]int // by errorClass
@@ -110,9 +120,11 @@ func (o Options) validate() error {
 	if _, err := newBrowser(o.BaseURL); err != nil {
 		errs = append(errs, err)
 	}
-	if !IsSignIn(o.Scenario) && o.Scenario != ScenarioSession && o.Scenario != ScenarioMembers {
-		errs = append(errs, fmt.Errorf("scenario %q: want %s, %s, %s or %s", o.Scenario, ScenarioSignIn, ScenarioSignInTOTP,
-			ScenarioSession, ScenarioMembers))
+	if !IsSignIn(o.Scenario) && o.Scenario != ScenarioSession && o.Scenario != ScenarioMembers && !isSSO(o.Scenario) {
+		errs = append(errs, fmt.Errorf("scenario %q: want one of %s", o.Scenario, strings.Join(Scenarios(), ", ")))
+	}
+	if p := o.Portal; isSSO(o.Scenario) && (p.URLName == "" || p.ClientID == "" || p.ClientSecret == "" || p.RedirectURI == "") {
+		errs = append(errs, fmt.Errorf("scenario %s: the portal's URL name, client ID, secret and redirect URI are needed", o.Scenario))
 	}
 	if o.Concurrency < 1 || o.Members < 1 || o.Duration <= 0 || o.Warmup < 0 {
 		errs = append(errs, errors.New("concurrency, members and duration must be positive"))
@@ -237,9 +249,12 @@ func (w *worker) iteration() error {
 	if IsSignIn(w.opts.Scenario) {
 		return w.signIn()
 	}
+	if w.sso != nil {
+		return w.ssoIteration()
+	}
 	request := w.signed[w.turn%len(w.signed)]
 	w.turn++
-	a, err := w.browser.conn.roundTrip(request, false)
+	a, err := w.browser.conn.roundTrip(request, statusOnly)
 	if err == nil && a.status != http.StatusOK {
 		err = statusError(a.status)
 	}
@@ -255,6 +270,8 @@ func (w *worker) prepare() error {
 		paths = []string{"/whoami"}
 	case ScenarioMembers:
 		paths, w.opts.EmailOf = membersPages, func(int) string { return benchseed.AdminEmail }
+	case ScenarioCode, ScenarioRefresh, ScenarioUserInfo, ScenarioIntrospect, ScenarioClientCred:
+		return w.prepareSSO()
 	default:
 		return nil
 	}
@@ -323,8 +340,14 @@ func errorClass(err error) string {
 		return strconv.Itoa(int(s))
 	}
 	var p wrongPage
-	if errors.As(err, &p) {
+	var b badAnswer
+	switch {
+	case errors.As(err, &p):
 		return p.Error()
+	case errors.As(err, &b):
+		return b.Error()
+	case errors.Is(err, errRegranted):
+		return "regrant"
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return "cancelled"

@@ -33,13 +33,23 @@ type answer struct {
 	keepAlive bool
 	location  string
 	cookies   []cookie // from Set-Cookie, in order; an empty value deletes
+	body      []byte   // only when read with withBody
 }
+
+// reading says what of an answer roundTrip keeps beyond its status.
+type reading int
+
+const (
+	statusOnly  reading = 0
+	withHeaders reading = 1 << iota // Location and Set-Cookie
+	withBody                        // the body, for the tokens in it
+)
 
 type cookie struct{ name, value string }
 
-// roundTrip writes one request and reads its answer. With headers, the
-// answer's Location and Set-Cookie are kept; without, nothing is allocated.
-func (c *rawConn) roundTrip(request []byte, headers bool) (answer, error) {
+// roundTrip writes one request and reads its answer, keeping what want
+// says; with statusOnly, nothing is allocated.
+func (c *rawConn) roundTrip(request []byte, want reading) (answer, error) {
 	if c.conn == nil {
 		conn, err := net.DialTimeout("tcp", c.addr, 10*time.Second)
 		if err != nil {
@@ -53,7 +63,7 @@ func (c *rawConn) roundTrip(request []byte, headers bool) (answer, error) {
 		c.close()
 		return answer{}, err
 	}
-	a, err := readAnswer(c.r, headers)
+	a, err := readAnswer(c.r, want)
 	if err != nil || !a.keepAlive {
 		c.close()
 	}
@@ -75,9 +85,10 @@ var (
 	setCookie       = []byte("set-cookie:")
 )
 
-// readAnswer reads one HTTP/1.1 answer and discards its body, sized by
-// Content-Length or sent in chunks.
-func readAnswer(r *bufio.Reader, headers bool) (a answer, err error) {
+// readAnswer reads one HTTP/1.1 answer, sized by Content-Length or sent in
+// chunks, and discards its body unless want has withBody.
+func readAnswer(r *bufio.Reader, want reading) (a answer, err error) {
+	headers := want&withHeaders != 0
 	line, err := r.ReadSlice('\n')
 	if err != nil {
 		return a, err
@@ -116,11 +127,15 @@ func readAnswer(r *bufio.Reader, headers bool) (a answer, err error) {
 			a.cookies = append(a.cookies, parseSetCookie(string(header[len(setCookie):])))
 		}
 	}
+	var body *[]byte
+	if want&withBody != 0 {
+		body = &a.body
+	}
 	switch {
 	case inChunks:
-		err = discardChunks(r)
+		err = readChunks(r, body)
 	case length >= 0:
-		_, err = r.Discard(length)
+		err = readBody(r, length, body)
 	default:
 		err = errors.New("answer without Content-Length or chunks")
 	}
@@ -130,8 +145,21 @@ func readAnswer(r *bufio.Reader, headers bool) (a answer, err error) {
 	return a, err
 }
 
-// discardChunks reads a chunked body (RFC 9112, 7.1) to its end.
-func discardChunks(r *bufio.Reader) error {
+// readBody reads n bytes of body, appended to dst or, if nil, discarded.
+func readBody(r *bufio.Reader, n int, dst *[]byte) error {
+	if dst == nil {
+		_, err := r.Discard(n)
+		return err
+	}
+	start := len(*dst)
+	*dst = append(*dst, make([]byte, n)...)
+	_, err := io.ReadFull(r, (*dst)[start:])
+	return err
+}
+
+// readChunks reads a chunked body (RFC 9112, 7.1) to its end, into dst
+// (nil: discarded).
+func readChunks(r *bufio.Reader, dst *[]byte) error {
 	for {
 		line, err := r.ReadSlice('\n')
 		if err != nil {
@@ -145,7 +173,7 @@ func discardChunks(r *bufio.Reader) error {
 		if size == 0 {
 			break
 		}
-		if _, err := r.Discard(int(size)); err != nil {
+		if err := readBody(r, int(size), dst); err != nil {
 			return err
 		}
 		if crlf, err := r.ReadSlice('\n'); err != nil || len(bytes.TrimRight(crlf, "\r\n")) != 0 {
@@ -241,7 +269,7 @@ func (b *browser) request(path string, form url.Values) []byte {
 // cookies; it returns the last answer and the path it came from.
 func (b *browser) visit(path string, form url.Values) (answer, string, error) {
 	for range 5 {
-		a, err := b.conn.roundTrip(b.request(path, form), true)
+		a, err := b.conn.roundTrip(b.request(path, form), withHeaders)
 		if err != nil {
 			return a, path, err
 		}

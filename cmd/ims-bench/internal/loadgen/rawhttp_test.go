@@ -26,7 +26,7 @@ func TestReadAnswer(t *testing.T) {
 		{"garbage", "SSH-2.0-OpenSSH\r\n", 0, false, "malformed status line"},
 		{"cut short", "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{}", 200, false, "EOF"},
 	} {
-		a, err := readAnswer(bufio.NewReader(strings.NewReader(c.answer)), false)
+		a, err := readAnswer(bufio.NewReader(strings.NewReader(c.answer)), statusOnly)
 		if a.status != c.status || a.keepAlive != c.keepAlive {
 			t.Errorf("%s: status %d keep-alive %v, want %d %v", c.name, a.status, a.keepAlive, c.status, c.keepAlive)
 		}
@@ -42,12 +42,12 @@ func TestTwoAnswersOnOneConnection(t *testing.T) {
 	r := bufio.NewReader(strings.NewReader("HTTP/1.1 303 See Other\r\nLocation: /dashboard\r\n" +
 		"Set-Cookie: ims_session=abc; Path=/; HttpOnly\r\nSet-Cookie: ims_flow=; Path=/login; Max-Age=0\r\nContent-Length: 3\r\n\r\nabc" +
 		"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"))
-	a, err := readAnswer(r, true)
+	a, err := readAnswer(r, withHeaders)
 	if err != nil || a.status != 303 || a.location != "/dashboard" ||
 		len(a.cookies) != 2 || a.cookies[0] != (cookie{"ims_session", "abc"}) || a.cookies[1] != (cookie{"ims_flow", ""}) {
 		t.Fatalf("first answer: %+v, %v", a, err)
 	}
-	if a, err := readAnswer(r, false); a.status != 401 || err != nil || a.location != "" {
+	if a, err := readAnswer(r, statusOnly); a.status != 401 || err != nil || a.location != "" {
 		t.Fatalf("second answer: %+v, %v", a, err)
 	}
 }
@@ -98,5 +98,19 @@ func TestBrowserKeepsCookiesAndFollowsRedirects(t *testing.T) {
 	}
 	if _, err := newBrowser("https://example.org"); err == nil {
 		t.Error("an https URL was accepted")
+	}
+}
+
+// TestReadAnswerKeepsTheBody: asked for, a body is kept whether sized or
+// sent in chunks (the token endpoint's answers carry the tokens).
+func TestReadAnswerKeepsTheBody(t *testing.T) {
+	for _, answer := range []string{
+		"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n{\"a\":\"12345\"}",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n{\"a\":\"\r\n7\r\n12345\"}\r\n0\r\n\r\n",
+	} {
+		a, err := readAnswer(bufio.NewReader(strings.NewReader(answer)), withBody)
+		if err != nil || string(a.body) != `{"a":"12345"}` {
+			t.Errorf("%q: body %q, %v", answer, a.body, err)
+		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 // WriteTableHeader starts the human-readable table.
 func WriteTableHeader(w io.Writer) {
-	fmt.Fprintf(w, "%-8s %5s %10s %9s %9s %9s %9s %10s %8s %9s %9s %7s %7s\n",
+	fmt.Fprintf(w, "%-18s %5s %10s %9s %9s %9s %9s %10s %8s %9s %9s %7s %7s\n",
 		"scenario", "conc", "per sec", "p50 ms", "p95 ms", "p99 ms", "max ms", "server cpu", "peak MB", "bench cpu", "errors", "raw/s", "÷ raw")
 }
 
@@ -20,7 +20,7 @@ func WriteTableRow(w io.Writer, r Result) {
 	if r.ShareOfLimit > 0 {
 		raw, share = fmt.Sprintf("%.1f", r.HashRate), fmt.Sprintf("%.2f", r.ShareOfLimit)
 	}
-	fmt.Fprintf(w, "%-8s %5d %10.1f %9.2f %9.2f %9.2f %9.2f %10.2f %8.1f %9.2f %9s %7s %7s\n",
+	fmt.Fprintf(w, "%-18s %5d %10.1f %9.2f %9.2f %9.2f %9.2f %10.2f %8.1f %9.2f %9s %7s %7s\n",
 		r.Scenario, r.Concurrency, r.PerSecond, r.P50ms, r.P95ms, r.P99ms, r.MaxMs, r.ServerCPU, r.ServerPeakMB,
 		r.GeneratorCPU, formatErrors(r.Errors), raw, share)
 }
