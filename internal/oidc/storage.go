@@ -26,6 +26,7 @@ type Store interface {
 	store.Logouts
 	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
 	AppendAuditEvent(ctx context.Context, e *store.AuditEvent) error
+	store.Transactor
 }
 
 // Lifetimes of what the provider keeps between requests.

@@ -36,12 +36,37 @@ func (s *storage) CreateAccessToken(ctx context.Context, request op.TokenRequest
 // rotates it in one conditional write: of concurrent uses one wins, and a
 // token used before revokes its whole family.
 func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, request op.TokenRequest, current string) (string, string, time.Time, error) {
+	var accessID, refreshToken string
+	var expires time.Time
+	// One transaction: the old refresh token is spent only if the new pair
+	// is written, so a failure in between never leaves the portal without
+	// a refresh token, and a grant costs one commit instead of three.
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		accessID, refreshToken, expires, err = s.rotateAndIssue(ctx, request, current)
+		return err
+	})
+	if errors.Is(err, errRefreshReused) {
+		// Revoked outside the rolled-back transaction, so the revocation stays.
+		s.reuseDetected(ctx, current)
+		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token used before")
+	}
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	return accessID, refreshToken, expires, nil
+}
+
+var errRefreshReused = errors.New("refresh token used before")
+
+// rotateAndIssue spends current (if any) and writes a new access and
+// refresh token, with the transaction ctx carries.
+func (s *storage) rotateAndIssue(ctx context.Context, request op.TokenRequest, current string) (string, string, time.Time, error) {
 	org := tenantFrom(ctx).org.ID
 	if current != "" {
 		err := s.store.RotateRefreshToken(ctx, org, hashOf(current), s.now())
 		if errors.Is(err, store.ErrNotFound) {
-			s.reuseDetected(ctx, current)
-			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token used before")
+			return "", "", time.Time{}, errRefreshReused
 		}
 		if err != nil {
 			return "", "", time.Time{}, err
