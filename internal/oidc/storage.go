@@ -143,6 +143,9 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if err := checkPKCE(p, req); err != nil {
 		return nil, err
 	}
+	if err := checkSizes(req); err != nil {
+		return nil, err
+	}
 	if req.ResponseMode != "" && req.ResponseMode != oidc.ResponseModeQuery {
 		return nil, oidc.ErrInvalidRequest().WithDescription("response_mode: only query is supported")
 	}
@@ -160,6 +163,40 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		return nil, err
 	}
 	return &authRequest{a: a}, nil
+}
+
+// Bounds of what an authorization request may store: generous for any
+// portal, small enough that a request body of a megabyte is never kept.
+const (
+	maxStateBytes  = 4096
+	maxNonceBytes  = 1024
+	maxScopes      = 20
+	maxScopeBytes  = 128
+	maxACRValues   = 10
+	maxChallengeLn = 128 // an S256 challenge is 43 characters
+)
+
+// checkSizes refuses parameters too large to keep.
+func checkSizes(req *oidc.AuthRequest) error {
+	tooLong := func(name string) error {
+		return oidc.ErrInvalidRequest().WithDescription("%s is too long", name)
+	}
+	switch {
+	case len(req.State) > maxStateBytes:
+		return tooLong("state")
+	case len(req.Nonce) > maxNonceBytes:
+		return tooLong("nonce")
+	case len(req.CodeChallenge) > maxChallengeLn:
+		return tooLong("code_challenge")
+	case len(req.Scopes) > maxScopes || len(req.ACRValues) > maxACRValues:
+		return oidc.ErrInvalidRequest().WithDescription("too many scopes or acr_values")
+	}
+	for _, s := range append(append([]string{}, req.Scopes...), req.ACRValues...) {
+		if len(s) > maxScopeBytes {
+			return tooLong("a scope or acr value")
+		}
+	}
+	return nil
 }
 
 // checkPKCE requires S256 from public portals and refuses plain from all.

@@ -171,6 +171,14 @@ func TestAuthorizationNegativeCases(t *testing.T) {
 	if got := errorOf(t, e.authorizeRaw(t, c, q)); got.Get("error") != "request_uri_not_supported" {
 		t.Errorf("request_uri parameter: %v, want request_uri_not_supported", got)
 	}
+	for name, value := range map[string]string{"state": strings.Repeat("s", 4097), "nonce": strings.Repeat("n", 1025),
+		"code_challenge": strings.Repeat("c", 129)} {
+		q = baseQuery()
+		q.Set(name, value)
+		if got := errorOf(t, e.authorizeRaw(t, c, q)); got.Get("error") != "invalid_request" {
+			t.Errorf("a %d-byte %s: %v, want invalid_request (nothing that large is kept)", len(value), name, got)
+		}
+	}
 	long := strings.Repeat("s", 2000)
 	q = baseQuery()
 	q.Set("prompt", "none")
