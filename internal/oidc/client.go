@@ -25,7 +25,11 @@ type Portal struct {
 	RefreshTokenLifetime   time.Duration
 	IDTokenLifetime        time.Duration
 	SigningAlgorithm       string // ES256 (default) or RS256
-	BackchannelLogoutURI   string // told when a session that signed in to it ends; "" for never
+	// RefreshGrace is how long a rotated refresh token still works, for
+	// portals whose clients race (two tabs refreshing at once); 0: reuse
+	// revokes the family at once.
+	RefreshGrace         time.Duration
+	BackchannelLogoutURI string // told when a session that signed in to it ends; "" for never
 }
 
 // Portals is the portal registry the provider reads.

@@ -72,6 +72,9 @@ type refreshRequest struct {
 	t      store.Token
 	sub    string
 	scopes []string
+	// inGrace: the token was rotated already, within its portal's grace
+	// period; a new pair is issued without spending it again.
+	inGrace bool
 }
 
 func (r *refreshRequest) GetAMR() []string            { return r.t.AMR }

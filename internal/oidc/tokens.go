@@ -63,10 +63,14 @@ var errRefreshReused = errors.New("refresh token used before")
 // refresh token, with the transaction ctx carries.
 func (s *storage) rotateAndIssue(ctx context.Context, request op.TokenRequest, current string) (string, string, time.Time, error) {
 	org := tenantFrom(ctx).org.ID
-	if current != "" {
+	if rr, ok := request.(*refreshRequest); current != "" && !(ok && rr.inGrace) {
 		err := s.store.RotateRefreshToken(ctx, org, hashOf(current), s.now())
-		if errors.Is(err, store.ErrNotFound) {
-			return "", "", time.Time{}, errRefreshReused
+		if errors.Is(err, store.ErrNotFound) { // rotated by a request at once, or gone
+			t, terr := s.store.TokenByHash(ctx, org, store.TokenRefresh, hashOf(current))
+			if terr != nil || !s.withinGrace(ctx, t) {
+				return "", "", time.Time{}, errRefreshReused
+			}
+			err = nil
 		}
 		if err != nil {
 			return "", "", time.Time{}, err
@@ -145,9 +149,12 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if err != nil {
 		return nil, op.ErrInvalidRefreshToken
 	}
+	inGrace := false
 	if !t.RotatedAt.IsZero() {
-		s.reuseDetected(ctx, token)
-		return nil, errors.New("refresh token used before")
+		if inGrace = s.withinGrace(ctx, t); !inGrace {
+			s.reuseDetected(ctx, token)
+			return nil, errors.New("refresh token used before")
+		}
 	}
 	if !s.now().Before(t.ExpiresAt) {
 		return nil, errors.New("refresh token expired")
@@ -155,7 +162,14 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if _, err := s.activeMember(ctx, org, t.MemberID); err != nil {
 		return nil, err
 	}
-	return &refreshRequest{t: t, sub: s.subject(org, t.MemberID), scopes: t.Scopes}, nil
+	return &refreshRequest{t: t, sub: s.subject(org, t.MemberID), scopes: t.Scopes, inGrace: inGrace}, nil
+}
+
+// withinGrace reports whether a rotated refresh token is still inside its
+// portal's grace period.
+func (s *storage) withinGrace(ctx context.Context, t store.Token) bool {
+	p, err := s.portal(ctx, t.ClientID)
+	return err == nil && p.RefreshGrace > 0 && s.now().Before(t.RotatedAt.Add(p.RefreshGrace))
 }
 
 // activeMember is the member a token speaks for, if they may still sign in.

@@ -288,3 +288,38 @@ func TestEndSession(t *testing.T) {
 		t.Errorf("dashboard after logout: %d, want a redirect to sign in", resp.StatusCode)
 	}
 }
+
+// TestRefreshGracePeriod: a portal with a grace period may use a rotated
+// refresh token again for that long (clients that race get a new pair);
+// after it, reuse revokes the family as for any portal.
+func TestRefreshGracePeriod(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	web := e.reg.portals["web"]
+	web.RefreshGrace = 10 * time.Second
+	e.reg.portals["web"] = web
+	conf := e.config("web", "offline_access", "email")
+	_, verifier, code := e.login(t, conf)
+	first, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := refresh(ctx, conf, first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	racer, err := refresh(ctx, conf, first.RefreshToken)
+	if err != nil || racer.RefreshToken == "" || racer.RefreshToken == second.RefreshToken {
+		t.Fatalf("the rotated token again within the grace period: %v; want a new pair", err)
+	}
+	if _, err := refresh(ctx, conf, second.RefreshToken); err != nil {
+		t.Errorf("the first rotation's token after a use within grace: %v, want it to work", err)
+	}
+	e.app.Clock.Advance(11 * time.Second)
+	if _, err := refresh(ctx, conf, first.RefreshToken); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Errorf("the rotated token after the grace period: %v, want invalid_grant", err)
+	}
+	if _, err := refresh(ctx, conf, racer.RefreshToken); err == nil {
+		t.Error("the family still works after reuse past the grace period")
+	}
+}

@@ -57,7 +57,7 @@ func (g registry) PortalByClientID(ctx context.Context, orgID int64, clientID st
 		PostLogoutRedirectURIs: p.PostLogoutRedirectURIs, Confidential: p.Confidential, FirstParty: p.FirstParty,
 		AccessTokenLifetime: p.AccessTokenLifetime, RefreshTokenLifetime: p.RefreshTokenLifetime,
 		IDTokenLifetime: p.IDTokenLifetime, SigningAlgorithm: p.SigningAlgorithm,
-		BackchannelLogoutURI: p.BackchannelLogoutURI}, nil
+		BackchannelLogoutURI: p.BackchannelLogoutURI, RefreshGrace: p.RefreshGrace}, nil
 }
 
 func (g registry) CheckPortalSecret(ctx context.Context, orgID int64, clientID, secret string) error {
