@@ -15,6 +15,7 @@ import (
 // Portal is what the provider needs of a registered portal (an OpenID
 // Connect client). The portal registry (store.Portals) supplies it.
 type Portal struct {
+	ID                     int64 // the registry's own, for CheckPortalSecret
 	ClientID               string
 	Name                   string
 	RedirectURIs           []string
@@ -37,7 +38,7 @@ type Portals interface {
 	// PortalByClientID returns store.ErrNotFound for an unknown client.
 	PortalByClientID(ctx context.Context, orgID int64, clientID string) (Portal, error)
 	// CheckPortalSecret returns an error unless secret is the portal's.
-	CheckPortalSecret(ctx context.Context, orgID int64, clientID, secret string) error
+	CheckPortalSecret(ctx context.Context, orgID int64, p Portal, secret string) error
 	// MayUse reports whether the member is allowed into the portal.
 	MayUse(ctx context.Context, orgID int64, p Portal, m store.Member) (bool, error)
 }

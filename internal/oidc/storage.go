@@ -83,13 +83,21 @@ func (s *storage) audit(ctx context.Context, kind string, memberID int64, detail
 
 // --- clients ---
 
+// portal reads a portal of the request's organisation once a request:
+// the library asks for the client several times in one token request.
 func (s *storage) portal(ctx context.Context, clientID string) (Portal, error) {
 	t := tenantFrom(ctx)
+	if p, ok := t.portals[clientID]; ok {
+		return p, nil
+	}
 	p, err := s.portals.PortalByClientID(ctx, t.org.ID, clientID)
 	if err != nil {
 		return p, err
 	}
-	t.alg = p.algorithm()
+	if t.portals == nil {
+		t.portals = make(map[string]Portal, 1)
+	}
+	t.portals[clientID], t.alg = p, p.algorithm()
 	return p, nil
 }
 
@@ -105,7 +113,11 @@ func (s *storage) GetClientByClientID(ctx context.Context, clientID string) (op.
 }
 
 func (s *storage) AuthorizeClientIDSecret(ctx context.Context, clientID, secret string) error {
-	return s.portals.CheckPortalSecret(ctx, tenantFrom(ctx).org.ID, clientID, secret)
+	p, err := s.portal(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	return s.portals.CheckPortalSecret(ctx, tenantFrom(ctx).org.ID, p, secret)
 }
 
 func (s *storage) ClientCredentials(ctx context.Context, clientID, secret string) (op.Client, error) {

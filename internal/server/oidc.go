@@ -53,19 +53,16 @@ func (g registry) PortalByClientID(ctx context.Context, orgID int64, clientID st
 	if err != nil {
 		return oidc.Portal{}, err
 	}
-	return oidc.Portal{ClientID: p.ClientID, Name: p.Name, RedirectURIs: p.RedirectURIs,
+	return oidc.Portal{ID: p.ID, ClientID: p.ClientID, Name: p.Name, RedirectURIs: p.RedirectURIs,
 		PostLogoutRedirectURIs: p.PostLogoutRedirectURIs, Confidential: p.Confidential, FirstParty: p.FirstParty,
 		AccessTokenLifetime: p.AccessTokenLifetime, RefreshTokenLifetime: p.RefreshTokenLifetime,
 		IDTokenLifetime: p.IDTokenLifetime, SigningAlgorithm: p.SigningAlgorithm,
 		BackchannelLogoutURI: p.BackchannelLogoutURI, RefreshGrace: p.RefreshGrace}, nil
 }
 
-func (g registry) CheckPortalSecret(ctx context.Context, orgID int64, clientID, secret string) error {
-	p, err := g.portal(ctx, orgID, clientID)
-	if err != nil {
-		return err
-	}
-	ok, err := portal.CheckSecret(ctx, g.store, p, secret, g.now())
+func (g registry) CheckPortalSecret(ctx context.Context, orgID int64, p oidc.Portal, secret string) error {
+	sp := store.Portal{ID: p.ID, OrgID: orgID, Confidential: p.Confidential}
+	ok, err := portal.CheckSecret(ctx, g.store, sp, secret, g.now())
 	if err == nil && !ok {
 		err = errWrongSecret
 	}

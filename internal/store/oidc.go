@@ -95,6 +95,15 @@ type Token struct {
 	RotatedAt time.Time // a refresh token used once already
 }
 
+// HeldToken is a token with what every use of it checks.
+type HeldToken struct {
+	Token
+	Member Member // whom it speaks for; the zero Member for a portal's own token or a deleted member
+	// SessionOn: the session the token ends with still exists and has not
+	// passed its end; true for a token bound to no session.
+	SessionOn bool
+}
+
 // Grants stores authorization requests and the tokens issued from them,
 // always within one organisation.
 type Grants interface {
@@ -114,6 +123,9 @@ type Grants interface {
 
 	CreateToken(ctx context.Context, t *Token) error
 	TokenByHash(ctx context.Context, orgID int64, kind string, hash []byte) (Token, error)
+	// HeldToken reads a token with its member and its session's state in
+	// one statement: a token's every use checks them.
+	HeldToken(ctx context.Context, orgID int64, kind string, hash []byte, now time.Time) (HeldToken, error)
 	// RotateRefreshToken marks a current refresh token used, in one
 	// conditional write; ErrNotFound if it was rotated already or is gone.
 	RotateRefreshToken(ctx context.Context, orgID int64, hash []byte, now time.Time) error
@@ -130,7 +142,4 @@ type Grants interface {
 	// before now (a rotated refresh token is kept until then, so its reuse
 	// is still recognised): housekeeping.
 	PruneGrants(ctx context.Context, now time.Time) (int64, error)
-	// SessionAlive reports whether the session exists and has not passed
-	// its absolute end.
-	SessionAlive(ctx context.Context, orgID, sessionID int64, now time.Time) (bool, error)
 }

@@ -228,13 +228,43 @@ func testTokens(t *testing.T, s OIDCStore) {
 	if err := s.CreateSession(ctx, &sess); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		at   time.Time
-		want bool
-	}{{now, true}, {now.Add(time.Hour), false}} {
-		if alive, err := s.SessionAlive(ctx, o.ID, sess.ID, c.at); err != nil || alive != c.want {
-			t.Errorf("session alive at %v: %v, %v; want %v", c.at, alive, err, c.want)
+	testHeldTokens(t, s, o.ID, m, sess)
+}
+
+// testHeldTokens reads tokens with their member and session in one go.
+func testHeldTokens(t *testing.T, s OIDCStore, orgID int64, m store.Member, sess store.Session) {
+	ctx := context.Background()
+	bound := newToken(orgID, m.ID, store.TokenAccess, "bound", "f3")
+	bound.SessionID = sess.ID
+	portalOwn := newToken(orgID, 0, store.TokenAccess, "own", "f4")
+	offline := newToken(orgID, m.ID, store.TokenRefresh, "offline", "f5")
+	for _, tok := range []*store.Token{&bound, &portalOwn, &offline} {
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
 		}
+	}
+	for _, c := range []struct {
+		name, secret, kind string
+		at                 time.Time
+		member             int64
+		sessionOn          bool
+	}{
+		{"bound to a live session", "bound", store.TokenAccess, now, m.ID, true},
+		{"bound to an ended session", "bound", store.TokenAccess, now.Add(time.Hour), m.ID, false},
+		{"a portal's own", "own", store.TokenAccess, now, 0, true},
+		{"offline", "offline", store.TokenRefresh, now.Add(time.Hour), m.ID, true},
+	} {
+		h, err := s.HeldToken(ctx, orgID, c.kind, tokenHash(c.secret), c.at)
+		if err != nil || h.Hash == nil || h.Member.ID != c.member || h.SessionOn != c.sessionOn {
+			t.Errorf("%s: member %d, session on %v, %v; want member %d, session on %v",
+				c.name, h.Member.ID, h.SessionOn, err, c.member, c.sessionOn)
+		}
+		if c.member != 0 && (h.Member.Email != m.Email || h.Member.Status != m.Status || h.Member.Licensed != m.Licensed) {
+			t.Errorf("%s: member %+v, want %+v", c.name, h.Member, m)
+		}
+	}
+	if _, err := s.HeldToken(ctx, orgID, store.TokenRefresh, tokenHash("bound"), now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an access token read as a refresh token: %v, want ErrNotFound", err)
 	}
 }
 
@@ -294,6 +324,8 @@ func testOIDCIsolation(t *testing.T, s OIDCStore) {
 	checks["DeleteAuthRequest"] = notFound(s.DeleteAuthRequest(ctx, b.ID, "req1"))
 	_, err = s.TokenByHash(ctx, b.ID, store.TokenRefresh, tokenHash("r1"))
 	checks["TokenByHash"] = notFound(err)
+	_, err = s.HeldToken(ctx, b.ID, store.TokenRefresh, tokenHash("r1"), now)
+	checks["HeldToken"] = notFound(err)
 	checks["RotateRefreshToken"] = notFound(s.RotateRefreshToken(ctx, b.ID, tokenHash("r1"), now))
 	checks["DeleteToken"] = notFound(s.DeleteToken(ctx, b.ID, store.TokenRefresh, tokenHash("r1")))
 	if n, err := s.RevokeFamily(ctx, b.ID, "f1"); err != nil || n != 0 {
