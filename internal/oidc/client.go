@@ -15,7 +15,6 @@ import (
 // Portal is what the provider needs of a registered portal (an OpenID
 // Connect client). The portal registry (store.Portals) supplies it.
 type Portal struct {
-	ID                     int64 // the registry's own, for CheckPortalSecret
 	ClientID               string
 	Name                   string
 	RedirectURIs           []string
@@ -31,6 +30,9 @@ type Portal struct {
 	// revokes the family at once.
 	RefreshGrace         time.Duration
 	BackchannelLogoutURI string // told when a session that signed in to it ends; "" for never
+	// Secrets are the hashes of a confidential portal's secrets that work
+	// now, read with it: the registry checks a secret against them.
+	Secrets []store.PortalSecret
 }
 
 // Portals is the portal registry the provider reads.

@@ -33,7 +33,7 @@ func (p *parts) portalRegistry() oidc.Portals {
 type registry struct {
 	store interface {
 		PortalByClientID(ctx context.Context, clientID string) (store.Portal, error)
-		portal.SecretReader
+		PortalClient(ctx context.Context, clientID string, now time.Time) (store.Portal, []store.PortalSecret, error)
 	}
 	now func() time.Time
 }
@@ -48,25 +48,28 @@ func (g registry) portal(ctx context.Context, orgID int64, clientID string) (sto
 	return p, err
 }
 
+// PortalByClientID reads the portal with its secrets in one statement,
+// without the access lists only MayUse needs.
 func (g registry) PortalByClientID(ctx context.Context, orgID int64, clientID string) (oidc.Portal, error) {
-	p, err := g.portal(ctx, orgID, clientID)
+	p, secrets, err := g.store.PortalClient(ctx, clientID, g.now())
+	if err == nil && p.OrgID != orgID {
+		err = store.ErrNotFound
+	}
 	if err != nil {
 		return oidc.Portal{}, err
 	}
-	return oidc.Portal{ID: p.ID, ClientID: p.ClientID, Name: p.Name, RedirectURIs: p.RedirectURIs,
+	return oidc.Portal{ClientID: p.ClientID, Name: p.Name, RedirectURIs: p.RedirectURIs,
 		PostLogoutRedirectURIs: p.PostLogoutRedirectURIs, Confidential: p.Confidential, FirstParty: p.FirstParty,
 		AccessTokenLifetime: p.AccessTokenLifetime, RefreshTokenLifetime: p.RefreshTokenLifetime,
 		IDTokenLifetime: p.IDTokenLifetime, SigningAlgorithm: p.SigningAlgorithm,
-		BackchannelLogoutURI: p.BackchannelLogoutURI, RefreshGrace: p.RefreshGrace}, nil
+		BackchannelLogoutURI: p.BackchannelLogoutURI, RefreshGrace: p.RefreshGrace, Secrets: secrets}, nil
 }
 
 func (g registry) CheckPortalSecret(ctx context.Context, orgID int64, p oidc.Portal, secret string) error {
-	sp := store.Portal{ID: p.ID, OrgID: orgID, Confidential: p.Confidential}
-	ok, err := portal.CheckSecret(ctx, g.store, sp, secret, g.now())
-	if err == nil && !ok {
-		err = errWrongSecret
+	if !p.Confidential || !portal.VerifySecret(p.Secrets, secret, g.now()) {
+		return errWrongSecret
 	}
-	return err
+	return nil
 }
 
 var errWrongSecret = errors.New("wrong client secret")

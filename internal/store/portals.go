@@ -92,6 +92,10 @@ type Portals interface {
 	PortalByID(ctx context.Context, orgID, id int64) (Portal, error)
 	// PortalByClientID finds a portal in any organisation.
 	PortalByClientID(ctx context.Context, clientID string) (Portal, error)
+	// PortalClient finds a portal in any organisation with the secrets
+	// that work at now, in one statement, without its access lists: what a
+	// token request needs of its client.
+	PortalClient(ctx context.Context, clientID string, now time.Time) (Portal, []PortalSecret, error)
 	// Portals lists an organisation's portals by name.
 	Portals(ctx context.Context, orgID int64) ([]Portal, error)
 
