@@ -166,7 +166,11 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if !s.now().Before(t.ExpiresAt) {
 		return nil, errors.New("refresh token expired")
 	}
-	if _, err := s.activeMember(ctx, org, t.MemberID); err != nil {
+	m, err := s.activeMember(ctx, org, t.MemberID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.stillAdmitted(ctx, org, t.ClientID, m); err != nil {
 		return nil, err
 	}
 	return &refreshRequest{t: t, sub: s.subject(org, t.MemberID), scopes: t.Scopes, inGrace: inGrace}, nil
