@@ -115,6 +115,10 @@ type Grants interface {
 	// CompleteAuthRequest records the signed-in member, once.
 	CompleteAuthRequest(ctx context.Context, a AuthRequest, now time.Time) error
 	SaveAuthCode(ctx context.Context, orgID int64, id string, codeHash []byte, expires time.Time) error
+	// AuthRequestByCode reads the request a code was issued for, used or
+	// not, without using it: the client and PKCE are checked before the
+	// code is spent.
+	AuthRequestByCode(ctx context.Context, orgID int64, codeHash []byte) (AuthRequest, error)
 	// UseAuthCode marks a live code used and returns its request, in one
 	// conditional write: of concurrent uses one succeeds. A code used
 	// before returns the request with CodeUsedAt set and ErrConflict.

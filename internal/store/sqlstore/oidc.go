@@ -90,6 +90,13 @@ func (q *queries) SaveAuthCode(ctx context.Context, orgID int64, id string, code
 		codeHash, ms(expires), ms(expires), ms(expires), orgID, id, true)
 }
 
+func (q *queries) AuthRequestByCode(ctx context.Context, orgID int64, codeHash []byte) (store.AuthRequest, error) {
+	var a store.AuthRequest
+	err := q.queryRow(ctx, `SELECT `+authRequestColumns+` FROM oidc_auth_requests WHERE org_id = ? AND code_hash = ?`,
+		orgID, codeHash).Scan(authRequestTargets(&a)...)
+	return a, translate(err)
+}
+
 func (q *queries) UseAuthCode(ctx context.Context, orgID int64, codeHash []byte, now time.Time) (store.AuthRequest, error) {
 	var a store.AuthRequest
 	q.roundTrips.Add(1)
@@ -99,9 +106,7 @@ func (q *queries) UseAuthCode(ctx context.Context, orgID int64, codeHash []byte,
 	if err = translate(err); !errors.Is(err, store.ErrNotFound) {
 		return a, err
 	}
-	err = q.queryRow(ctx, `SELECT `+authRequestColumns+` FROM oidc_auth_requests WHERE org_id = ? AND code_hash = ?`,
-		orgID, codeHash).Scan(authRequestTargets(&a)...)
-	if err = translate(err); err != nil {
+	if a, err = q.AuthRequestByCode(ctx, orgID, codeHash); err != nil {
 		return a, err
 	}
 	if !a.CodeUsedAt.IsZero() {
