@@ -44,7 +44,7 @@ const (
 	ConsentGiven       = "consent-given"        // a member let a portal have the scopes named
 	ConsentRefused     = "consent-refused"      // a member refused a portal's request
 	PortalRevoke       = "portal-revoke"        // a member revoked a portal's access (its tokens and consent)
-	TokensEnded        = "tokens-ended"         // a member's tokens ended with every session (disabled, reset, signed out everywhere)
+	TokensEnded        = "tokens-ended"         // a member's tokens ended: with every session (disabled, reset, signed out everywhere), or of a portal they may no longer use
 )
 
 // Kinds lists every kind, for checking a filter.

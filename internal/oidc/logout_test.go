@@ -292,6 +292,15 @@ func TestDisabledMemberIsSignedOutOfPortals(t *testing.T) {
 	if _, err := refresh(context.Background(), web, tok.RefreshToken); err == nil {
 		t.Error("the refresh token of a disabled member still works")
 	}
+	if resp, body := e.app.Post(t, admin, "/admin/members/"+strconv.FormatInt(bo.ID, 10)+"/enable", url.Values{}); resp.StatusCode >= 400 {
+		t.Fatalf("enable: %d\n%s", resp.StatusCode, body)
+	}
+	if m, _ := e.app.DB.MemberByID(context.Background(), e.app.Org.ID, bo.ID); m.Status != store.StatusActive {
+		t.Fatalf("Bo is %s after being re-enabled", m.Status)
+	}
+	if _, err := refresh(context.Background(), web, tok.RefreshToken); err == nil {
+		t.Error("the refresh token works again once Bo is re-enabled: it was refused, not ended")
+	}
 	e.deliver(t)
 	got := webPortal.received()
 	if len(got) != 1 {

@@ -144,9 +144,10 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 		if err := h.Store.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
 			return err
 		}
-		// Every session ends, and the tokens issued from them; a new one
+		// Every session ends, and every token, offline ones too, as after a
+		// reset: whoever knew the old password may hold them. A new session
 		// starts on this browser below.
-		if err := session.Notify(ctx, h.Sessions.Hook(), session.Ended{OrgID: org.ID, MemberID: m.ID}); err != nil {
+		if err := session.Notify(ctx, h.Sessions.Hook(), session.Ended{OrgID: org.ID, MemberID: m.ID, Everything: true}); err != nil {
 			return err
 		}
 		if err := h.Lockout.Succeeded(ctx, lockout.Of(org.ID, m.Email)); err != nil {

@@ -102,6 +102,20 @@ type HeldToken struct {
 	// SessionOn: the session the token ends with still exists and has not
 	// passed its end; true for a token bound to no session.
 	SessionOn bool
+	// Admitted: no stored portal of the token's client refuses its member
+	// by its access rule (as EndLostAccess decides it; a client with no
+	// stored portal is for the portal registry to refuse). Read for a
+	// member's refresh token only; true for an access token or a portal's
+	// own token.
+	Admitted bool
+}
+
+// LostAccess is what ended for one member of one portal that no longer
+// admits them.
+type LostAccess struct {
+	MemberID int64
+	ClientID string
+	Tokens   int64 // access and refresh tokens deleted
 }
 
 // Grants stores authorization requests and the tokens issued from them,
@@ -138,6 +152,15 @@ type Grants interface {
 	DeleteToken(ctx context.Context, orgID int64, kind string, hash []byte) error
 	// DeleteMemberTokens ends a member's tokens for one portal ("" for all).
 	DeleteMemberTokens(ctx context.Context, orgID, memberID int64, clientID string) (int64, error)
+	// EndLostAccess ends the grants of members whom their portal's access
+	// rule (all members, roles, chosen members) no longer admits, or whose
+	// portal is gone: it deletes their access and refresh tokens and the
+	// codes not yet exchanged. clientID narrows it to one portal ("" for
+	// every portal), memberID to one member (0 for all). It returns how
+	// many tokens ended per member and portal; members who had none are
+	// not listed. A member's status and licence are not its concern: those
+	// end every token with the member's sessions.
+	EndLostAccess(ctx context.Context, orgID, memberID int64, clientID string) ([]LostAccess, error)
 	// DeleteSessionTokens ends the member's tokens bound to the session
 	// sessionID, or to any session with 0 (offline ones stay).
 	DeleteSessionTokens(ctx context.Context, orgID, memberID, sessionID int64) (int64, error)

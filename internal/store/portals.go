@@ -87,7 +87,11 @@ type Portals interface {
 	// role or a member is not the organisation's; ErrConflict for a name
 	// another portal of the organisation has.
 	UpdatePortal(ctx context.Context, p Portal) error
-	// DeletePortal deletes the portal and its secrets.
+	// DeletePortal deletes the portal, its secrets, and what members had
+	// with it: access and refresh tokens, consents and use (My Profile →
+	// Portals), authorization requests and codes, the record of which
+	// sessions signed in to it. Back-channel logouts queued for it stay in
+	// the outbox (its worker fails them: the portal is gone).
 	DeletePortal(ctx context.Context, orgID, id int64) error
 	PortalByID(ctx context.Context, orgID, id int64) (Portal, error)
 	// PortalByClientID finds a portal in any organisation.

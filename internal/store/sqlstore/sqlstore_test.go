@@ -182,3 +182,11 @@ func TestLogoutsSQLite(t *testing.T) {
 func TestLogoutsPostgres(t *testing.T) {
 	storetest.RunLogouts(t, func(t *testing.T) storetest.LogoutStore { return sqltest.NewPostgres(t) })
 }
+
+func TestPortalAccessSQLite(t *testing.T) {
+	storetest.RunPortalAccess(t, func(t *testing.T) storetest.PortalAccessStore { return sqltest.NewSQLite(t) })
+}
+
+func TestPortalAccessPostgres(t *testing.T) {
+	storetest.RunPortalAccess(t, func(t *testing.T) storetest.PortalAccessStore { return sqltest.NewPostgres(t) })
+}
