@@ -16,6 +16,7 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/oidc"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
@@ -340,6 +341,35 @@ func TestLogoutIsRetriedWhileThePortalIsDown(t *testing.T) {
 	list, err := e.app.DB.OrganisationLogouts(context.Background(), e.app.Org.ID, 10)
 	if err != nil || len(list) != 1 || list[0].Attempts != 2 || list[0].Status != store.MailSent {
 		t.Errorf("outbox %+v, %v; want one message sent at the second attempt", list, err)
+	}
+}
+
+// TestGivingUpOnALogoutIsAudited: a portal down at every attempt; when
+// the worker gives up (its last attempt), an audit entry about the member
+// names the portal, not only a log line. A retry to come writes none.
+func TestGivingUpOnALogoutIsAudited(t *testing.T) {
+	e := newEnv(t)
+	spaPortal, _ := e.withPortals(t)
+	conf := e.config("spa")
+	c, verifier, code := e.login(t, conf)
+	e.exchange(t, conf, verifier, code)
+	spaPortal.down.Store(true)
+	e.app.Post(t, c, "/logout", url.Values{})
+	w := *e.app.Server.Logouts
+	w.MaxAttempts = 2
+	for attempt, want := range []int{0, 1} {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.auditKinds(t)[audit.LogoutFailed]; n != want {
+			t.Errorf("after attempt %d of 2: %d %s entries, want %d", attempt+1, n, audit.LogoutFailed, want)
+		}
+		e.app.Clock.Advance(31 * time.Second)
+	}
+	list, err := e.app.DB.AuditEvents(context.Background(), e.app.Org.ID, store.AuditFilter{Kind: audit.LogoutFailed})
+	if err != nil || len(list) != 1 || list[0].MemberID != e.app.Member.ID || !strings.Contains(list[0].Detail, "spa") ||
+		!strings.Contains(list[0].Detail, "503") {
+		t.Errorf("audit %+v, %v; want one entry about Ana naming the portal and its answer", list, err)
 	}
 }
 
