@@ -65,6 +65,11 @@ func (s *Service) Get(ctx context.Context, orgID, id int64) (store.Portal, error
 	return s.Store.PortalByID(ctx, orgID, id)
 }
 
+// Usage counts the members who consented to p and who hold its tokens.
+func (s *Service) Usage(ctx context.Context, p store.Portal) (store.PortalUsage, error) {
+	return s.Store.PortalUsage(ctx, p.OrgID, p.ClientID, s.Now())
+}
+
 // Issuer is the organisation's issuer, which portals are configured with.
 func (s *Service) Issuer(ctx context.Context, orgID int64) (string, error) {
 	org, err := s.Store.OrganisationByID(ctx, orgID)

@@ -117,6 +117,15 @@ type Portals interface {
 	PortalSecrets(ctx context.Context, orgID, portalID int64, now time.Time) ([]PortalSecret, error)
 	// DeletePortalSecrets deletes every secret of the portal (it became public).
 	DeletePortalSecrets(ctx context.Context, orgID, portalID int64) error
+	// PortalUsage counts the organisation's members who consented to the
+	// portal and who hold its tokens still valid at now.
+	PortalUsage(ctx context.Context, orgID int64, clientID string, now time.Time) (PortalUsage, error)
+}
+
+// PortalUsage is how many members use a portal, for its administrators.
+type PortalUsage struct {
+	Consented int64 // members who consented (a first-party portal asks none)
+	Holding   int64 // members holding an access token or an unused refresh token not yet expired
 }
 
 // customRolePrefix starts the key of a custom role.

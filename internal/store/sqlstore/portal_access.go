@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"time"
 
 	"imslogin/internal/store"
 )
@@ -67,4 +68,16 @@ func (q *queries) EndLostAccess(ctx context.Context, orgID, memberID int64, clie
 		return cmp.Or(cmp.Compare(a.ClientID, b.ClientID), cmp.Compare(a.MemberID, b.MemberID))
 	})
 	return list, err
+}
+
+// PortalUsage counts by the consents' primary key and the tokens'
+// (org_id, member_id, client_id) index within the organisation.
+func (q *queries) PortalUsage(ctx context.Context, orgID int64, clientID string, now time.Time) (store.PortalUsage, error) {
+	var u store.PortalUsage
+	err := q.queryRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM oidc_consents WHERE org_id = ? AND client_id = ? AND consented_scopes <> ''),
+		(SELECT COUNT(DISTINCT member_id) FROM oidc_tokens WHERE org_id = ? AND client_id = ? AND member_id <> 0
+			AND expires_at > ? AND (kind = ? OR rotated_at = 0))`,
+		orgID, clientID, orgID, clientID, ms(now), store.TokenAccess).Scan(&u.Consented, &u.Holding)
+	return u, err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"imslogin/internal/store"
 )
@@ -30,6 +31,7 @@ func RunPortalAccess(t *testing.T, newStore func(t *testing.T) PortalAccessStore
 		{"EndLostAccess", testEndLostAccess},
 		{"EndLostAccessIsolation", testEndLostAccessIsolation},
 		{"DeletePortalTakesItsGrants", testDeletePortalTakesItsGrants},
+		{"PortalUsage", testPortalUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })
@@ -220,5 +222,48 @@ func testDeletePortalTakesItsGrants(t *testing.T, s PortalAccessStore) {
 	}
 	if err := s.DeletePortal(ctx, o.ID, wiki.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleting it again: %v, want ErrNotFound", err)
+	}
+}
+
+// testPortalUsage counts members who consented and who hold live tokens:
+// not a use without consent, a rotated or expired refresh token, a
+// portal's own token, or another organisation's rows.
+func testPortalUsage(t *testing.T, s PortalAccessStore) {
+	ctx := context.Background()
+	o, other := NewOrganisation(t, s, "Acme"), NewOrganisation(t, s, "Beta")
+	ana, bo, cy := NewMember(t, s, o.ID, "ana@acme.test"), NewMember(t, s, o.ID, "bo@acme.test"), NewMember(t, s, o.ID, "cy@acme.test")
+	bea := NewMember(t, s, other.ID, "bea@beta.test")
+	createPortal(t, s, newPortal(o.ID, "Wiki", "client-wiki"))
+	if err := s.Consent(ctx, o.ID, ana.ID, "client-wiki", []string{"openid"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordPortalUse(ctx, o.ID, bo.ID, "client-wiki", []string{"openid"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Consent(ctx, other.ID, bea.ID, "client-wiki", []string{"openid"}, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []store.Token{
+		newToken(o.ID, ana.ID, store.TokenAccess, "ana-access", "f1"),
+		newToken(o.ID, ana.ID, store.TokenRefresh, "ana-refresh", "f1"),
+		newToken(o.ID, bo.ID, store.TokenRefresh, "bo-rotated", "f2"),
+		newToken(o.ID, cy.ID, store.TokenRefresh, "cy-expired", "f3"),
+		newToken(o.ID, 0, store.TokenAccess, "own", "f4"),
+		newToken(other.ID, bea.ID, store.TokenAccess, "bea-access", "f5"),
+	} {
+		tok.ClientID = "client-wiki"
+		if tok.MemberID == cy.ID {
+			tok.ExpiresAt = now.Add(-time.Second)
+		}
+		if err := s.CreateToken(ctx, &tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RotateRefreshToken(ctx, o.ID, tokenHash("bo-rotated"), now); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.PortalUsage(ctx, o.ID, "client-wiki", now)
+	if err != nil || u != (store.PortalUsage{Consented: 1, Holding: 1}) {
+		t.Errorf("usage %+v, %v; want 1 consented (Ana) and 1 holding tokens (Ana)", u, err)
 	}
 }
