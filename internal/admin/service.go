@@ -41,7 +41,7 @@ type Store interface {
 	SetMemberStatus(ctx context.Context, orgID, memberID int64, status store.MemberStatus) error
 	DeleteMemberSessions(ctx context.Context, orgID, memberID int64) error
 	// EndLostAccess ends the grants of a member their portals no longer admit.
-	EndLostAccess(ctx context.Context, orgID, memberID int64, clientID string) ([]store.LostAccess, error)
+	EndLostAccess(ctx context.Context, orgID, memberID int64, clientID string, now time.Time) ([]store.LostAccess, error)
 	store.Roles
 	store.Administration
 	store.APITokens

@@ -65,6 +65,7 @@ func (e *registeredEnv) update(t *testing.T, p store.Portal, access store.Portal
 type grantOf struct {
 	conf *oauth2.Config
 	tok  *oauth2.Token
+	id   idClaims
 }
 
 // works refreshes the grant (keeping the new pair) and reports whether
@@ -92,19 +93,20 @@ func (g *grantOf) works(t *testing.T, e *registeredEnv) bool {
 // TestLosingAccessToAPortalEndsItsTokens: a portal's access rule narrowed,
 // a member's role changed, a member taken off a portal's chosen members:
 // each ends at once that member's access and refresh tokens of that
-// portal, and codes not yet exchanged, audited; their other portals and
-// other members are untouched.
+// portal, and codes not yet exchanged, audited, and the portal is told of
+// their session; their other portals and other members are untouched.
 func TestLosingAccessToAPortalEndsItsTokens(t *testing.T) {
 	e := newRegisteredEnv(t)
 	bo := e.app.AddMember(t, "bo@acme.test", nil)
+	payrollEnd := newPortal(t) // Payroll's back-channel logout endpoint
 	payroll, payrollConf := e.register(t, registration.Input{Name: "Payroll", Access: store.PortalAccessRoles,
-		Roles: []string{"owner", "member"}})
+		Roles: []string{"owner", "member"}, BackchannelLogoutURI: payrollEnd.srv.URL + "/backchannel"})
 	_, mailConf := e.register(t, registration.Input{Name: "Mail", Access: store.PortalAccessAll})
 	board, boardConf := e.register(t, registration.Input{Name: "Board", Access: store.PortalAccessMembers,
 		MemberIDs: []int64{e.app.Member.ID, bo.ID}})
 	signIn := func(conf *oauth2.Config, email string) *grantOf {
-		_, tok, _ := e.loginAs(t, conf, email)
-		return &grantOf{conf: conf, tok: tok}
+		_, tok, id := e.loginAs(t, conf, email)
+		return &grantOf{conf: conf, tok: tok, id: id}
 	}
 	anaPayroll, anaMail, anaBoard := signIn(payrollConf, "ana@acme.test"), signIn(mailConf, "ana@acme.test"), signIn(boardConf, "ana@acme.test")
 	boPayroll, boBoard := signIn(payrollConf, "bo@acme.test"), signIn(boardConf, "bo@acme.test")
@@ -121,6 +123,14 @@ func TestLosingAccessToAPortalEndsItsTokens(t *testing.T) {
 	if n := ended(); n != 1 {
 		t.Errorf("%d %s entries after the narrowing, want 1", n, audit.TokensEnded)
 	}
+	if n := e.deliver(t); n != 1 {
+		t.Errorf("%d back-channel logouts delivered after the narrowing, want 1 (Ana's session, to Payroll)", n)
+	}
+	if got := payrollEnd.received(); len(got) != 1 {
+		t.Errorf("Payroll was told %d times, want once", len(got))
+	} else if c := e.verifyLogout(t, got[0], payrollConf.ClientID); c.Sub != anaPayroll.id.Sub || c.Sid != anaPayroll.id.Sid {
+		t.Errorf("Payroll told sub %q sid %q, want Ana's %q %q", c.Sub, c.Sid, anaPayroll.id.Sub, anaPayroll.id.Sid)
+	}
 
 	// Bo made an Administrator: Payroll (Members only) is closed to him, Board is not.
 	admin := e.app.Browser(t)
@@ -131,6 +141,9 @@ func TestLosingAccessToAPortalEndsItsTokens(t *testing.T) {
 	}
 	if boPayroll.works(t, e) {
 		t.Error("Bo's Payroll tokens outlived his new role")
+	}
+	if e.deliver(t); len(payrollEnd.received()) != 2 {
+		t.Errorf("Payroll was told %d times in all, want 2 (Ana, then Bo)", len(payrollEnd.received()))
 	}
 	if !boBoard.works(t, e) {
 		t.Error("Bo's Board tokens ended with his role, though Board lists him")

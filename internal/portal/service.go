@@ -16,7 +16,7 @@ type Store interface {
 	store.Transactor
 	store.Portals
 	// EndLostAccess ends the grants of members a portal no longer admits.
-	EndLostAccess(ctx context.Context, orgID, memberID int64, clientID string) ([]store.LostAccess, error)
+	EndLostAccess(ctx context.Context, orgID, memberID int64, clientID string, now time.Time) ([]store.LostAccess, error)
 	AppendAuditEvent(ctx context.Context, e *store.AuditEvent) error
 	OrganisationByID(ctx context.Context, id int64) (store.Organisation, error)
 	RoleByID(ctx context.Context, orgID, id int64) (store.CustomRole, error)

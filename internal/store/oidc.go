@@ -116,6 +116,7 @@ type LostAccess struct {
 	MemberID int64
 	ClientID string
 	Tokens   int64 // access and refresh tokens deleted
+	Logouts  int64 // back-channel logouts queued, one per session that had signed in to the portal
 }
 
 // Grants stores authorization requests and the tokens issued from them,
@@ -155,12 +156,15 @@ type Grants interface {
 	// EndLostAccess ends the grants of members whom their portal's access
 	// rule (all members, roles, chosen members) no longer admits, or whose
 	// portal is gone: it deletes their access and refresh tokens and the
-	// codes not yet exchanged. clientID narrows it to one portal ("" for
-	// every portal), memberID to one member (0 for all). It returns how
-	// many tokens ended per member and portal; members who had none are
-	// not listed. A member's status and licence are not its concern: those
-	// end every token with the member's sessions.
-	EndLostAccess(ctx context.Context, orgID, memberID int64, clientID string) ([]LostAccess, error)
+	// codes not yet exchanged, and takes the records of which of their
+	// sessions signed in to the portal, queueing a back-channel logout
+	// (created at now) for each if the portal has a back-channel logout
+	// URI. clientID narrows it to one portal ("" for every portal),
+	// memberID to one member (0 for all). It returns what ended per member
+	// and portal; members who had nothing are not listed. A member's status
+	// and licence are not its concern: those end every token with the
+	// member's sessions.
+	EndLostAccess(ctx context.Context, orgID, memberID int64, clientID string, now time.Time) ([]LostAccess, error)
 	// DeleteSessionTokens ends the member's tokens bound to the session
 	// sessionID, or to any session with 0 (offline ones stay).
 	DeleteSessionTokens(ctx context.Context, orgID, memberID, sessionID int64) (int64, error)

@@ -60,7 +60,7 @@ func holds(s PortalAccessStore, orgID, memberID int64, clientID string) bool {
 
 func endLost(t *testing.T, s PortalAccessStore, orgID, memberID int64, clientID string) []store.LostAccess {
 	t.Helper()
-	list, err := s.EndLostAccess(context.Background(), orgID, memberID, clientID)
+	list, err := s.EndLostAccess(context.Background(), orgID, memberID, clientID, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func testEndLostAccess(t *testing.T, s PortalAccessStore) {
 	wiki.Access, wiki.Roles = store.PortalAccessRoles, []string{"member", store.CustomRoleKey(editors.ID)}
 	wiki = createPortal(t, s, wiki)
 	board := newPortal(o.ID, "Board", "client-board")
-	board.Access, board.MemberIDs = store.PortalAccessMembers, []int64{ana.ID}
+	board.Access, board.MemberIDs, board.BackchannelLogoutURI = store.PortalAccessMembers, []int64{ana.ID}, ""
 	board = createPortal(t, s, board)
 	createPortal(t, s, newPortal(o.ID, "Mail", "client-mail"))
 	for _, g := range []struct {
@@ -93,6 +93,15 @@ func testEndLostAccess(t *testing.T, s PortalAccessStore) {
 		client string
 	}{{ana, "client-wiki"}, {bo, "client-wiki"}, {ana, "client-board"}, {ana, "client-mail"}, {bo, "client-mail"}, {cy, "client-mail"}} {
 		grant(t, s, o.ID, g.m.ID, g.client)
+	}
+	anaSession, boSession := newSession(t, s, ana, "ana", now), newSession(t, s, bo, "bo", now)
+	for _, sp := range []struct {
+		sess   int64
+		client string
+	}{{anaSession.ID, "client-wiki"}, {boSession.ID, "client-wiki"}, {anaSession.ID, "client-board"}} {
+		if err := s.RecordSessionPortal(ctx, o.ID, sp.sess, sp.client); err != nil {
+			t.Fatal(err)
+		}
 	}
 	own := newToken(o.ID, 0, store.TokenAccess, "client-credentials", "cc")
 	own.ClientID = "client-wiki"
@@ -123,8 +132,13 @@ func testEndLostAccess(t *testing.T, s PortalAccessStore) {
 				c.m.Email, c.kind, h.Admitted, err, c.want)
 		}
 	}
-	if got := endLost(t, s, o.ID, 0, "client-wiki"); !slices.Equal(got, []store.LostAccess{{MemberID: ana.ID, ClientID: "client-wiki", Tokens: 2}}) {
-		t.Errorf("wiki narrowed to Editors: ended %+v, want Ana's 2 tokens", got)
+	if got := endLost(t, s, o.ID, 0, "client-wiki"); !slices.Equal(got, []store.LostAccess{{MemberID: ana.ID, ClientID: "client-wiki", Tokens: 2, Logouts: 1}}) {
+		t.Errorf("wiki narrowed to Editors: ended %+v, want Ana's 2 tokens and her session told", got)
+	}
+	queued, err := s.OrganisationLogouts(ctx, o.ID, 10)
+	if err != nil || len(queued) != 1 || queued[0].MemberID != ana.ID || queued[0].SessionID != anaSession.ID ||
+		queued[0].ClientID != "client-wiki" || queued[0].Status != store.MailPending || queued[0].JTI == "" {
+		t.Errorf("logouts queued: %+v, %v; want one for Ana's session at the wiki", queued, err)
 	}
 	if holds(s, o.ID, ana.ID, "client-wiki") || !holds(s, o.ID, bo.ID, "client-wiki") || !holds(s, o.ID, ana.ID, "client-board") {
 		t.Error("after the wiki narrowed: Ana's wiki token must end, Bo's and Ana's board token stay")
@@ -140,7 +154,7 @@ func testEndLostAccess(t *testing.T, s PortalAccessStore) {
 	if err := s.SetMemberAccess(ctx, o.ID, bo.ID, store.MemberAccess{Role: store.RoleOwner, Licensed: true}); err != nil {
 		t.Fatal(err)
 	}
-	if got := endLost(t, s, o.ID, bo.ID, ""); !slices.Equal(got, []store.LostAccess{{MemberID: bo.ID, ClientID: "client-wiki", Tokens: 2}}) {
+	if got := endLost(t, s, o.ID, bo.ID, ""); !slices.Equal(got, []store.LostAccess{{MemberID: bo.ID, ClientID: "client-wiki", Tokens: 2, Logouts: 1}}) {
 		t.Errorf("Bo's role changed: ended %+v, want Bo's 2 wiki tokens", got)
 	}
 	if _, err := s.AuthRequestByCode(ctx, o.ID, tokenHash("bo-wiki-code")); !errors.Is(err, store.ErrNotFound) {
@@ -156,7 +170,10 @@ func testEndLostAccess(t *testing.T, s PortalAccessStore) {
 		t.Fatal(err)
 	}
 	if got := endLost(t, s, o.ID, 0, "client-board"); !slices.Equal(got, []store.LostAccess{{MemberID: ana.ID, ClientID: "client-board", Tokens: 2}}) {
-		t.Errorf("Ana taken off the board: ended %+v", got)
+		t.Errorf("Ana taken off the board (no back-channel logout URI): ended %+v, want her 2 tokens, nobody told", got)
+	}
+	if sp, err := s.TakeSessionPortals(ctx, o.ID, ana.ID, 0); err != nil || len(sp) != 0 {
+		t.Errorf("Ana's session records of portals she lost: %+v, %v; want them taken", sp, err)
 	}
 	for _, m := range []store.Member{ana, bo, cy} {
 		if !holds(s, o.ID, m.ID, "client-mail") {
