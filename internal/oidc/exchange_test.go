@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"imslogin/internal/store/sqlstore"
 	"imslogin/internal/store/sqlstore/sqltest"
 )
 
@@ -106,4 +107,41 @@ func tokenRace(t *testing.T, nodes []string, n int, form url.Values) ([]map[stri
 	close(start)
 	wg.Wait()
 	return wins, refused
+}
+
+// TestRefusedExchangeLeavesTheCode, on SQLite and PostgreSQL: exchanges
+// refused for a wrong client secret, PKCE verifier or redirect URI do not
+// spend the code; the right exchange then gets tokens, and a second one
+// is invalid_grant. Of 20 concurrent exchanges of a code one succeeds.
+func TestRefusedExchangeLeavesTheCode(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnvOn(t, db)
+		ctx := context.Background()
+		conf := e.config("web", "offline_access")
+		_, verifier, code := e.login(t, conf)
+		wrongSecret, wrongRedirect := *conf, *conf
+		wrongSecret.ClientSecret = "not-the-secret"
+		wrongRedirect.RedirectURL = "http://127.0.0.1:9/elsewhere"
+		for name, try := range map[string]func() error{
+			"a wrong client secret": func() error { _, err := wrongSecret.Exchange(ctx, code, oauth2.VerifierOption(verifier)); return err },
+			"a wrong PKCE verifier": func() error {
+				_, err := conf.Exchange(ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier()))
+				return err
+			},
+			"another redirect URI":    func() error { _, err := wrongRedirect.Exchange(ctx, code, oauth2.VerifierOption(verifier)); return err },
+			"no PKCE verifier at all": func() error { _, err := conf.Exchange(ctx, code); return err },
+		} {
+			if try() == nil {
+				t.Fatalf("%s exchanged the code", name)
+			}
+		}
+		tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+		if err != nil || tok.RefreshToken == "" {
+			t.Fatalf("the right exchange after refused ones: %v", err)
+		}
+		if _, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier)); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+			t.Errorf("the code exchanged twice: %v, want invalid_grant", err)
+		}
+		e.concurrentExchanges(t, conf)
+	})
 }
