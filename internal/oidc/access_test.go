@@ -15,6 +15,8 @@ import (
 	registration "imslogin/internal/portal"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore"
+	"imslogin/internal/store/sqlstore/sqltest"
 )
 
 // registeredEnv is an env whose portals are registered as an
@@ -25,9 +27,10 @@ type registeredEnv struct {
 	by  registration.By
 }
 
-func newRegisteredEnv(t *testing.T) *registeredEnv {
+// newRegisteredEnv is a registeredEnv on db (nil: a fresh SQLite database).
+func newRegisteredEnv(t *testing.T, db *sqlstore.DB) *registeredEnv {
 	t.Helper()
-	app := servertest.New(t, servertest.Options{})
+	app := servertest.New(t, servertest.Options{DB: db})
 	issuer := app.URL + "/o/acme"
 	provider, err := gooidc.NewProvider(context.Background(), issuer)
 	if err != nil {
@@ -96,7 +99,11 @@ func (g *grantOf) works(t *testing.T, e *registeredEnv) bool {
 // portal, and codes not yet exchanged, audited, and the portal is told of
 // their session; their other portals and other members are untouched.
 func TestLosingAccessToAPortalEndsItsTokens(t *testing.T) {
-	e := newRegisteredEnv(t)
+	sqltest.Each(t, losingAccessEndsTokens)
+}
+
+func losingAccessEndsTokens(t *testing.T, db *sqlstore.DB) {
+	e := newRegisteredEnv(t, db)
 	bo := e.app.AddMember(t, "bo@acme.test", nil)
 	payrollEnd := newPortal(t) // Payroll's back-channel logout endpoint
 	payroll, payrollConf := e.register(t, registration.Input{Name: "Payroll", Access: store.PortalAccessRoles,
@@ -173,7 +180,7 @@ func TestLosingAccessToAPortalEndsItsTokens(t *testing.T) {
 // a grant that raced an access change (here: the change written straight
 // to the store, ending nothing) is refused at its next use.
 func TestRefreshRefusedOnceThePortalNoLongerAdmits(t *testing.T) {
-	e := newRegisteredEnv(t)
+	e := newRegisteredEnv(t, nil)
 	bo := e.app.AddMember(t, "bo@acme.test", nil)
 	board, boardConf := e.register(t, registration.Input{Name: "Board", Access: store.PortalAccessMembers,
 		MemberIDs: []int64{e.app.Member.ID, bo.ID}})

@@ -20,6 +20,7 @@ import (
 	"imslogin/internal/oidc"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore"
 	"imslogin/internal/store/sqlstore/sqltest"
 )
 
@@ -348,7 +349,11 @@ func TestLogoutIsRetriedWhileThePortalIsDown(t *testing.T) {
 // the worker gives up (its last attempt), an audit entry about the member
 // names the portal, not only a log line. A retry to come writes none.
 func TestGivingUpOnALogoutIsAudited(t *testing.T) {
-	e := newEnv(t)
+	sqltest.Each(t, givingUpIsAudited)
+}
+
+func givingUpIsAudited(t *testing.T, db *sqlstore.DB) {
+	e := newEnvOn(t, db)
 	spaPortal, _ := e.withPortals(t)
 	conf := e.config("spa")
 	c, verifier, code := e.login(t, conf)
