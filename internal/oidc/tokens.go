@@ -170,8 +170,8 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if err := mayStillSignIn(h.Member); err != nil {
 		return nil, err
 	}
-	if err := s.stillAdmitted(ctx, org, t.ClientID, h.Member); err != nil {
-		return nil, err
+	if !h.Admitted {
+		return nil, errNoLongerAdmitted
 	}
 	return &refreshRequest{t: t, m: h.Member, sub: s.subject(org, t.MemberID), scopes: t.Scopes, inGrace: inGrace}, nil
 }

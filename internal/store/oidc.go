@@ -102,6 +102,12 @@ type HeldToken struct {
 	// SessionOn: the session the token ends with still exists and has not
 	// passed its end; true for a token bound to no session.
 	SessionOn bool
+	// Admitted: no stored portal of the token's client refuses its member
+	// by its access rule (as EndLostAccess decides it; a client with no
+	// stored portal is for the portal registry to refuse). Read for a
+	// member's refresh token only; true for an access token or a portal's
+	// own token.
+	Admitted bool
 }
 
 // LostAccess is what ended for one member of one portal that no longer

@@ -12,18 +12,24 @@ import (
 )
 
 // admittedBy is true when the portal of the row of table (its org_id,
-// client_id and member_id) admits the member by its access rule, as
-// portal.MayUse decides it: every member, a member holding one of the
-// portal's roles (a custom role by ID, else the built-in role), or one of
-// its chosen members. A portal that is gone admits nobody.
+// client_id and member_id) admits the member by its access rule. A
+// portal that is gone admits nobody.
 func admittedBy(table string) string {
-	return `EXISTS (SELECT 1 FROM portals p JOIN members m ON m.org_id = p.org_id
-		WHERE p.org_id = ` + table + `.org_id AND p.client_id = ` + table + `.client_id AND m.id = ` + table + `.member_id
-		AND (p.access = 'all'
-			OR (p.access = 'roles' AND EXISTS (SELECT 1 FROM portal_roles r WHERE r.portal_id = p.id
-				AND (r.role_id = m.role_id OR (m.role_id IS NULL AND r.builtin = m.role))))
-			OR (p.access = 'members' AND EXISTS (SELECT 1 FROM portal_members pm
-				WHERE pm.portal_id = p.id AND pm.member_id = m.id))))`
+	return `EXISTS (SELECT 1 FROM portals ap JOIN members am ON am.org_id = ap.org_id
+		WHERE ap.org_id = ` + table + `.org_id AND ap.client_id = ` + table + `.client_id AND am.id = ` + table + `.member_id
+		AND ` + ruleAdmits("ap", "am") + `)`
+}
+
+// ruleAdmits is true when the access rule of portal (an alias of
+// portals) admits member (an alias of members), as portal.MayUse decides
+// it: every member, a member holding one of the portal's roles (a custom
+// role by ID, else the built-in role), or one of its chosen members.
+func ruleAdmits(portal, member string) string {
+	return `(` + portal + `.access = 'all'
+		OR (` + portal + `.access = 'roles' AND EXISTS (SELECT 1 FROM portal_roles ar WHERE ar.portal_id = ` + portal + `.id
+			AND (ar.role_id = ` + member + `.role_id OR (` + member + `.role_id IS NULL AND ar.builtin = ` + member + `.role))))
+		OR (` + portal + `.access = 'members' AND EXISTS (SELECT 1 FROM portal_members apm
+			WHERE apm.portal_id = ` + portal + `.id AND apm.member_id = ` + member + `.id)))`
 }
 
 // EndLostAccess deletes by the (org_id, member_id, client_id) index of

@@ -120,6 +120,18 @@ func testEndLostAccess(t *testing.T, s PortalAccessStore) {
 	if err := s.UpdatePortal(ctx, wiki); err != nil {
 		t.Fatal(err)
 	}
+	for _, c := range []struct {
+		m    store.Member
+		kind string
+		want bool
+	}{{ana, store.TokenRefresh, false}, {bo, store.TokenRefresh, true}, {ana, store.TokenAccess, true}} {
+		secret := fmt.Sprintf("%s-%d-%s-%d", c.kind, c.m.ID, "client-wiki", o.ID)
+		h, err := s.HeldToken(ctx, o.ID, c.kind, tokenHash(secret), now)
+		if err != nil || h.Admitted != c.want {
+			t.Errorf("%s's %s token before the grants end: admitted %v, %v; want %v (only refresh tokens are checked)",
+				c.m.Email, c.kind, h.Admitted, err, c.want)
+		}
+	}
 	if got := endLost(t, s, o.ID, 0, "client-wiki"); !slices.Equal(got, []store.LostAccess{{MemberID: ana.ID, ClientID: "client-wiki", Tokens: 2, Logouts: 1}}) {
 		t.Errorf("wiki narrowed to Editors: ended %+v, want Ana's 2 tokens and her session told", got)
 	}
