@@ -182,3 +182,11 @@ func TestLogoutsSQLite(t *testing.T) {
 func TestLogoutsPostgres(t *testing.T) {
 	storetest.RunLogouts(t, func(t *testing.T) storetest.LogoutStore { return sqltest.NewPostgres(t) })
 }
+
+func TestGaugesSQLite(t *testing.T) {
+	storetest.RunGauges(t, func(t *testing.T) storetest.GaugeStore { return sqltest.NewSQLite(t) })
+}
+
+func TestGaugesPostgres(t *testing.T) {
+	storetest.RunGauges(t, func(t *testing.T) storetest.GaugeStore { return sqltest.NewPostgres(t) })
+}
