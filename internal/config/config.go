@@ -242,7 +242,7 @@ func (c Config) Validate() error {
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			errs = append(errs, fmt.Errorf("metrics-addr %q: want host:port, such as 127.0.0.1:9090", c.MetricsAddr))
-		} else if c.MetricsAddr == c.Addr {
+		} else if c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") { // :0 picks a free port each
 			errs = append(errs, errors.New("metrics-addr: must differ from addr: metrics are never served on the public listener"))
 		}
 	}

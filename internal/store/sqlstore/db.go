@@ -414,3 +414,12 @@ func redact(databaseURL string) string {
 	}
 	return u.String()
 }
+
+// Pools are the connection pools by name, for metrics: SQLite's "write"
+// (one connection) and "read"; PostgreSQL's one "pool".
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.write == db.read {
+		return map[string]*sql.DB{"pool": db.write}
+	}
+	return map[string]*sql.DB{"write": db.write, "read": db.read}
+}
