@@ -48,6 +48,13 @@ func New() *Metrics {
 			Help: "Token endpoint requests by grant type and outcome (success, or the OAuth error code)."},
 			[]string{"grant_type", "outcome"}),
 	}
+	// Series that alerts watch exist from the start, at 0.
+	for _, limit := range []string{"address", "organisation"} {
+		m.throttled.WithLabelValues(limit)
+	}
+	for _, outcome := range []string{"success", "failure", "locked", "busy"} {
+		m.signIns.WithLabelValues("password", outcome)
+	}
 	m.reg.MustRegister(m.requests, m.latency, m.signIns, m.lockouts, m.throttled, m.hashWait, m.grants,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

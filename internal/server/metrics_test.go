@@ -3,9 +3,12 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,6 +51,9 @@ func scrape(t *testing.T, endpoint string) map[string]float64 {
 func TestMetricsMoveWithSignInsAndGrants(t *testing.T) {
 	m := metrics.New()
 	app := servertest.New(t, servertest.Options{Server: server.Options{Metrics: m}})
+	for name, pool := range app.DB.Pools() {
+		m.WatchDatabasePool(name, pool)
+	}
 	endpoint := httptest.NewServer(m.Handler())
 	defer endpoint.Close()
 	before := scrape(t, endpoint.URL)
@@ -107,7 +113,48 @@ func TestMetricsMoveWithSignInsAndGrants(t *testing.T) {
 			t.Errorf("%s: not exposed", series)
 		}
 	}
+	checkDashboard(t, after)
 }
+
+// checkDashboard checks that every series the Grafana dashboard in deploy/
+// queries is one the server exposes.
+func checkDashboard(t *testing.T, exposed map[string]float64) {
+	t.Helper()
+	raw, err := os.ReadFile("../../deploy/grafana/ims-login.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dashboard struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(raw, &dashboard); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for series := range exposed {
+		name, _, _ := strings.Cut(series, "{")
+		names[name] = true
+	}
+	queried := 0
+	for _, p := range dashboard.Panels {
+		for _, target := range p.Targets {
+			for _, name := range seriesName.FindAllString(target.Expr, -1) {
+				queried++
+				if !names[name] {
+					t.Errorf("dashboard panel %q queries %s, which the server does not expose", p.Title, name)
+				}
+			}
+		}
+	}
+	if queried < 20 {
+		t.Errorf("the dashboard queries %d series, want its panels' queries", queried)
+	}
+}
+
+var seriesName = regexp.MustCompile(`\b(?:ims|go|process)_[a-z_]+`)
 
 // TestMetricsAreNotOnThePublicListener: /metrics is served only by the
 // metrics listener.
