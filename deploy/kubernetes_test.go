@@ -118,3 +118,29 @@ func manifests(t *testing.T) []object {
 	}
 	return list
 }
+
+// TestAlertingRulesParse reads the Prometheus rules: each has a name, an
+// expression and a summary. (The series they use are checked against the
+// server's by internal/server's metrics test.)
+func TestAlertingRulesParse(t *testing.T) {
+	var file struct {
+		Groups []struct {
+			Name  string
+			Rules []struct {
+				Alert, Expr string
+				Annotations struct{ Summary string }
+			}
+		}
+	}
+	if err := yaml.Unmarshal([]byte(read(t, "prometheus/ims-alerts.yaml")), &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Groups) != 1 || len(file.Groups[0].Rules) < 5 {
+		t.Fatalf("groups %+v", file.Groups)
+	}
+	for _, r := range file.Groups[0].Rules {
+		if r.Alert == "" || r.Expr == "" || r.Annotations.Summary == "" {
+			t.Errorf("incomplete rule %+v", r)
+		}
+	}
+}

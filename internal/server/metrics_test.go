@@ -116,8 +116,8 @@ func TestMetricsMoveWithSignInsAndGrants(t *testing.T) {
 	checkDashboard(t, after)
 }
 
-// checkDashboard checks that every series the Grafana dashboard in deploy/
-// queries is one the server exposes.
+// checkDashboard checks that every series the Grafana dashboard and the
+// alerting rules in deploy/ query is one the server exposes.
 func checkDashboard(t *testing.T, exposed map[string]float64) {
 	t.Helper()
 	raw, err := os.ReadFile("../../deploy/grafana/ims-login.json")
@@ -151,6 +151,15 @@ func checkDashboard(t *testing.T, exposed map[string]float64) {
 	}
 	if queried < 20 {
 		t.Errorf("the dashboard queries %d series, want its panels' queries", queried)
+	}
+	rules, err := os.ReadFile("../../deploy/prometheus/ims-alerts.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range seriesName.FindAllString(string(rules), -1) {
+		if !names[name] {
+			t.Errorf("an alerting rule uses %s, which the server does not expose", name)
+		}
 	}
 }
 
