@@ -34,10 +34,6 @@ func newBackupCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			v, err := db.Version(cmd.Context())
-			if err != nil {
-				return err
-			}
 			if err := db.Backup(cmd.Context(), to); err != nil {
 				return err
 			}
@@ -45,8 +41,7 @@ func newBackupCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Backed up %s to %s (%s, schema version %d).\n",
-				cfg.DatabaseURL, to, megabytes(info.Size()), v)
+			fmt.Fprintf(cmd.OutOrStdout(), "Backed up %s to %s (%s).\n", cfg.DatabaseURL, to, megabytes(info.Size()))
 			if key, err := cfg.SecretKeyPath(); err == nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "Keep a copy of the secret key file %s with your backups: "+
 					"without it, authenticator apps and portals' signing keys in this copy cannot be opened.\n", key)
