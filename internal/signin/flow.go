@@ -151,7 +151,7 @@ func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 	// Codes are guessed like passwords: the client address's bucket applies
 	// before anything is looked up.
 	if wait, limit, ok := h.Throttle.allow(r, ""); !ok {
-		h.throttled(r.PathValue("step"), limit)
+		h.throttled("step", limit) // not the path: clients choose it
 		h.Pages.Login(w, http.StatusTooManyRequests, web.LoginPage{Layout: web.Layout{Notice: throttled(w, wait)}})
 		return
 	}

@@ -49,10 +49,11 @@ type Handler struct {
 }
 
 // Observer is told the outcome of each sign-in attempt: method is
-// "password" or the step that answered ("mfa", "verify-email"…), or for a
-// success the factors used ("password", "password+totp"…); outcome is
-// success, failure, locked, refused, throttled or busy. Throttled is told
-// which limit refused an attempt: "address" or "organisation".
+// "password", the step that answered ("mfa", "verify-email"…; "step" when
+// an answer to any step was throttled) or, for a success, the factors used
+// ("password", "password+totp"…); outcome is success, failure, locked,
+// refused, throttled or busy. Throttled is told which limit refused an
+// attempt: "address" or "organisation".
 type Observer interface {
 	SignIn(method, outcome string)
 	Throttled(limit string)
