@@ -61,3 +61,17 @@ func TestTokenGrantOutcomes(t *testing.T) {
 		t.Error("a client's own words became a label")
 	}
 }
+
+func TestSignInMethodsStayBounded(t *testing.T) {
+	m := New()
+	m.SignIn("password+totp", "success")
+	m.SignIn("password+<script>", "success")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{`ims_signins_total{method="password+totp",outcome="success"} 1`,
+		`ims_signins_total{method="other",outcome="success"} 1`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

@@ -65,8 +65,20 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, MaxRequestsInFlight: 4})
 }
 
-// SignIn counts one sign-in attempt's outcome.
-func (m *Metrics) SignIn(method, outcome string) { m.signIns.WithLabelValues(method, outcome).Inc() }
+// signInMethods bound the method label: the password, the sign-in steps,
+// and the password with each second factor.
+var signInMethods = map[string]bool{"password": true, "verify-email": true, "phone": true, "mfa": true, "step": true,
+	"reauthentication": true, "password+email": true, "password+sms": true, "password+totp": true,
+	"password+webauthn": true, "password+backup": true}
+
+// SignIn counts one sign-in attempt's outcome; a method it does not know
+// is counted as "other".
+func (m *Metrics) SignIn(method, outcome string) {
+	if !signInMethods[method] {
+		method = "other"
+	}
+	m.signIns.WithLabelValues(method, outcome).Inc()
+}
 
 // Throttled counts an attempt a throttle refused.
 func (m *Metrics) Throttled(limit string) { m.throttled.WithLabelValues(limit).Inc() }
