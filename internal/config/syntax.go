@@ -64,7 +64,8 @@ func checkSMSURL(raw string) error {
 }
 
 // checkSMTPURL accepts what mail.ParseSMTPURL accepts: smtp:// or smtps://
-// with a host and at most a port.
+// with a host, at most a port, and at most ?tls=none (smtp:// only) or
+// ?tls=skip-verify.
 func checkSMTPURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" || (u.Path != "" && u.Path != "/") {
@@ -74,6 +75,18 @@ func checkSMTPURL(raw string) error {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
 			return fmt.Errorf("smtp-url: port %q is not a port number", p)
 		}
+	}
+	q := u.Query()
+	for k := range q {
+		if k != "tls" {
+			return fmt.Errorf("smtp-url: unknown parameter %q: only tls=none or tls=skip-verify", k)
+		}
+	}
+	switch mode := q.Get("tls"); {
+	case q.Has("tls") && mode != "none" && mode != "skip-verify":
+		return fmt.Errorf("smtp-url: tls=%q: want tls=none (plain SMTP to a local relay) or tls=skip-verify", mode)
+	case mode == "none" && u.Scheme == "smtps":
+		return errors.New("smtp-url: smtps:// always uses TLS: use smtp://…?tls=none for plain SMTP")
 	}
 	return nil
 }

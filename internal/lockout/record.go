@@ -49,6 +49,9 @@ func (g *Guard) Failed(ctx context.Context, o audit.Origin, f Failure, res Reser
 		}
 	}
 	if res.Locks {
+		if g.Locked != nil {
+			g.Locked()
+		}
 		return &LockedError{Until: res.LockedUntil}
 	}
 	return nil

@@ -32,8 +32,10 @@ type Hasher struct {
 	queueTimeout time.Duration
 	dummy        string // checked for unknown accounts; no password matches it
 	computed     atomic.Int64
+	rejected     atomic.Int64 // ErrBusy answers
 	spent        atomic.Int64 // nanoseconds slots spent hashing
-	gosched      func()       // runtime.Gosched; counted in tests
+	waited       func(time.Duration)
+	gosched      func() // runtime.Gosched; counted in tests
 }
 
 // NewHasher makes a pool of workers slots (0 means one per CPU). A caller
@@ -65,24 +67,46 @@ func (h *Hasher) Params() Params { return h.params }
 // Workers returns how many hashes may run at once.
 func (h *Hasher) Workers() int { return cap(h.free) }
 
+// Busy is how many slots are hashing now.
+func (h *Hasher) Busy() int { return cap(h.free) - len(h.free) }
+
+// Waiting is how many callers wait for a slot now.
+func (h *Hasher) Waiting() int { return int(h.waiting.Load()) }
+
+// Rejected is how many callers got ErrBusy.
+func (h *Hasher) Rejected() int64 { return h.rejected.Load() }
+
+// ObserveWaits has f told how long each hash waited for its slot (0 when
+// one was free), for metrics. Call it before the first hash.
+func (h *Hasher) ObserveWaits(f func(time.Duration)) { h.waited = f }
+
 // acquire takes a slot and its working memory.
 func (h *Hasher) acquire(ctx context.Context) (*argon2.Memory, error) {
 	select {
 	case mem := <-h.free:
+		if h.waited != nil {
+			h.waited(0)
+		}
 		return h.ready(mem), nil
 	default:
 	}
 	if h.waiting.Add(1) > h.maxWaiting {
 		h.waiting.Add(-1)
+		h.rejected.Add(1)
 		return nil, ErrBusy
 	}
 	defer h.waiting.Add(-1)
+	start := time.Now()
 	timer := time.NewTimer(h.queueTimeout)
 	defer timer.Stop()
 	select {
 	case mem := <-h.free:
+		if h.waited != nil {
+			h.waited(time.Since(start))
+		}
 		return h.ready(mem), nil
 	case <-timer.C:
+		h.rejected.Add(1)
 		return nil, ErrBusy
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -62,7 +62,9 @@ func TestConfigAgreesOnTheSMSURL(t *testing.T) {
 func TestConfigAgreesOnMail(t *testing.T) {
 	for _, u := range []string{"smtp://mail.example", "smtps://u:p@mail.example:465", "smtp://mail.example:587/",
 		"http://mail.example", "smtp://", "smtp://mail.example/path", "smtp://mail.example:0", "smtp://mail.example:70000",
-		"smtp://mail.example:x", "%zz",
+		"smtp://mail.example:x", "%zz", "smtp://127.0.0.1?tls=none", "smtp://relay.example:25?tls=none",
+		"smtp://mail.example?tls=skip-verify", "smtps://mail.example?tls=skip-verify", "smtps://mail.example?tls=none",
+		"smtp://mail.example?tls=starttls", "smtp://mail.example?tls=", "smtp://mail.example?auth=login",
 	} {
 		_, err := mail.ParseSMTPURL(u)
 		edit := func(c *config.Config) { c.SMTPURL, c.MailFrom = u, "IMS Login <login@example.org>" }

@@ -17,6 +17,7 @@ import (
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/mfa/trusted"
 	mfawebauthn "imslogin/internal/mfa/webauthn"
+	"imslogin/internal/oidc"
 	"imslogin/internal/otpcode"
 	"imslogin/internal/portal"
 	"imslogin/internal/profile"
@@ -56,7 +57,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		whoAmI{sessions: p.sessions},
 		&admin.Handler{Service: adminService, Portals: portals, Sessions: p.sessions, Pages: p.pages, Log: p.log},
 		signIn,
-		provider,
+		p.countGrants(provider),
 		&emailverify.ChangeHandler{Store: p.db, Sessions: p.sessions, Codes: codes, Pages: p.pages, Log: p.log},
 		&dashboard.Handler{Sessions: p.sessions, Portals: p.db, Pages: p.pages, Log: p.log, Links: p.dashboardLinks()},
 		&profile.SessionsHandler{Sessions: p.sessions, Audit: p.db, Pages: p.pages, Log: p.log, Now: p.opts.Now},
@@ -82,9 +83,30 @@ func (p *parts) signIn(steps []signin.Step) *signin.Handler {
 		Address:      throttle.New(p.cfg.ThrottleAddressPerMinute, p.cfg.ThrottleAddressBurst, maxThrottleKeys, p.opts.Now),
 		Organisation: throttle.New(p.cfg.ThrottleOrganisationPerMinute, p.cfg.ThrottleOrganisationBurst, maxThrottleKeys, p.opts.Now),
 	}
-	return &signin.Handler{Store: p.db, Hasher: p.hasher, Sessions: p.sessions, Pages: p.pages, Log: p.log, Now: p.opts.Now,
+	h := &signin.Handler{Store: p.db, Hasher: p.hasher, Sessions: p.sessions, Pages: p.pages, Log: p.log, Now: p.opts.Now,
 		Steps: steps, Lockout: p.guard, Throttle: throttles, LastSignIns: p.lastSignIns}
+	if p.opts.Metrics != nil {
+		h.Observer = p.opts.Metrics
+	}
+	return h
 }
+
+// countGrants counts the provider's token grants when metrics are on; it
+// mounts the provider on the pattern oidc.Provider.Mount uses.
+func (p *parts) countGrants(provider *oidc.Provider) Mounter {
+	if p.opts.Metrics == nil {
+		return provider
+	}
+	return mounted{pattern: "/o/{org}/", handler: p.opts.Metrics.TokenGrants(provider)}
+}
+
+// mounted is a handler on one pattern.
+type mounted struct {
+	pattern string
+	handler http.Handler
+}
+
+func (m mounted) Mount(mux *http.ServeMux) { mux.Handle(m.pattern, m.handler) }
 
 // signInSteps are the steps of a sign-in after the password, in order:
 // email verification, any given, then the second factor.

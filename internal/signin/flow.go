@@ -150,7 +150,8 @@ func (h *Handler) showStep(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 	// Codes are guessed like passwords: the client address's bucket applies
 	// before anything is looked up.
-	if wait, ok := h.Throttle.allow(r, ""); !ok {
+	if wait, limit, ok := h.Throttle.allow(r, ""); !ok {
+		h.throttled("step", limit) // not the path: clients choose it
 		h.Pages.Login(w, http.StatusTooManyRequests, web.LoginPage{Layout: web.Layout{Notice: throttled(w, wait)}})
 		return
 	}
@@ -248,13 +249,16 @@ func (h *Handler) countWrong(w http.ResponseWriter, r *http.Request, f *Flow, ou
 	var locked *lockout.LockedError
 	switch {
 	case errors.As(err, &locked):
+		h.observe(f.Step, "locked")
 		h.endLocked(w, r, f, locked.Until, nil)
 	case err != nil:
 		h.serverError(w, r, fmt.Errorf("count a wrong answer: %w", err))
 	case f.Attempts >= MaxAttempts:
+		h.observe(f.Step, "failure")
 		h.endFlow(w, r, f, http.StatusUnauthorized, web.Notice{Kind: "error",
 			Text: fmt.Sprintf("Your sign-in has ended: %d wrong codes. Sign in again to get a new one.", f.Attempts)})
 	default:
+		h.observe(f.Step, "failure")
 		return true
 	}
 	return false

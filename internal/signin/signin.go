@@ -44,6 +44,26 @@ type Handler struct {
 	Throttle *Throttle
 	// LastSignIns writes each member's last sign-in time in batches.
 	LastSignIns *lastsignin.Recorder
+	// Observer counts outcomes for metrics; nil counts nothing.
+	Observer Observer
+}
+
+// Observer is told the outcome of each sign-in attempt: method is
+// "password", the step that answered ("mfa", "verify-email"…; "step" when
+// an answer to any step was throttled) or, for a success, the factors used
+// ("password", "password+totp"…); outcome is success, failure, locked,
+// refused, throttled or busy. Throttled is told which limit refused an
+// attempt: "address" or "organisation".
+type Observer interface {
+	SignIn(method, outcome string)
+	Throttled(limit string)
+}
+
+// observe tells the observer, if any.
+func (h *Handler) observe(method, outcome string) {
+	if h.Observer != nil {
+		h.Observer.SignIn(method, outcome)
+	}
 }
 
 // Mount registers the handler's routes.
@@ -158,7 +178,8 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlN
 		h.Pages.Login(w, http.StatusBadRequest, page)
 		return
 	}
-	if wait, ok := h.Throttle.allow(r, a.organisation); !ok {
+	if wait, limit, ok := h.Throttle.allow(r, a.organisation); !ok {
+		h.throttled("password", limit)
 		h.Log.Warn("sign-in throttled", "organisation", a.organisation, "address", session.ClientAddress(r))
 		page.Notice = throttled(w, wait)
 		h.Pages.Login(w, http.StatusTooManyRequests, page)
@@ -168,16 +189,19 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlN
 	var locked *lockout.LockedError
 	switch {
 	case errors.As(err, &locked):
+		h.observe("password", "locked")
 		h.Log.Info("sign-in refused: locked", "organisation", a.organisation, "address", session.ClientAddress(r))
 		page.Notice = web.LockedNotice(locked.Until, h.Now())
 		h.Pages.Login(w, http.StatusLocked, page)
 		return
 	case errors.Is(err, password.ErrBusy):
+		h.observe("password", "busy")
 		w.Header().Set("Retry-After", "2")
 		page.Notice = web.Notice{Kind: "error", Text: "Sign-in is very busy right now. Please try again in a few seconds."}
 		h.Pages.Login(w, http.StatusServiceUnavailable, page)
 		return
 	case errors.Is(err, errWrongCredentials):
+		h.observe("password", "failure")
 		h.Log.Info("sign-in failed", "organisation", a.organisation, "address", session.ClientAddress(r))
 		page.Notice = failureNotice
 		h.Pages.Login(w, http.StatusUnauthorized, page)
@@ -188,6 +212,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlN
 	}
 	// Only now, after a correct password, may the page say something specific.
 	if refusal := refusalFor(member); refusal != "" {
+		h.observe("password", "refused")
 		if err := h.Lockout.Release(r.Context(), res); err != nil {
 			h.Log.Warn("give back a sign-in attempt", "err", err)
 		}
@@ -345,6 +370,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 		return
 	}
 	h.LastSignIns.Record(f.OrgID, f.MemberID, started.CreatedAt)
+	h.observe(factors(f), "success")
 	h.Log.Info("signed in", "organisation", f.Organisation.Name, "member", f.MemberID, "address", session.ClientAddress(r))
 	welcome := "signed-in"
 	if f.welcome != "" {
@@ -396,4 +422,20 @@ func orDashboard(returnTo string) string {
 		return "/dashboard"
 	}
 	return returnTo
+}
+
+// factors names the factors a sign-in used, for metrics.
+func factors(f *Flow) string {
+	if f.MFAMethod == "" {
+		return "password"
+	}
+	return "password+" + f.MFAMethod
+}
+
+// throttled counts a throttled attempt.
+func (h *Handler) throttled(method, limit string) {
+	if h.Observer != nil {
+		h.Observer.SignIn(method, "throttled")
+		h.Observer.Throttled(limit)
+	}
 }

@@ -190,3 +190,11 @@ func TestPortalAccessSQLite(t *testing.T) {
 func TestPortalAccessPostgres(t *testing.T) {
 	storetest.RunPortalAccess(t, func(t *testing.T) storetest.PortalAccessStore { return sqltest.NewPostgres(t) })
 }
+
+func TestGaugesSQLite(t *testing.T) {
+	storetest.RunGauges(t, func(t *testing.T) storetest.GaugeStore { return sqltest.NewSQLite(t) })
+}
+
+func TestGaugesPostgres(t *testing.T) {
+	storetest.RunGauges(t, func(t *testing.T) storetest.GaugeStore { return sqltest.NewPostgres(t) })
+}
