@@ -31,6 +31,7 @@ type Store interface {
 	DeleteMemberSessions(ctx context.Context, orgID, memberID int64) error
 	ClearSigninLockout(ctx context.Context, orgID int64, identifier string) (store.Lockout, error)
 	LatestLinkToken(ctx context.Context, orgID, memberID int64, purpose store.LinkPurpose) (store.LinkToken, error)
+	EndMemberLinkTokens(ctx context.Context, orgID, memberID int64, now time.Time) error
 	token.Redeemer
 	linkmail.Outbox
 	audit.Log

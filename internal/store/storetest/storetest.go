@@ -48,6 +48,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"OutboxClaimsAreExclusive", testOutboxClaimsAreExclusive},
 		{"OutboxIsolation", testOutboxIsolation},
 		{"LinkTokens", testLinkTokens},
+		{"EndMemberLinkTokens", testEndMemberLinkTokens},
 		{"LinkTokenConcurrentRedemption", testLinkTokenConcurrentRedemption},
 		{"LinkTokenIsolation", testLinkTokenIsolation},
 		{"AcceptInvitation", testAcceptInvitation},
