@@ -37,6 +37,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LockoutsConcurrent", testLockoutsConcurrent},
 		{"LockoutRelease", testLockoutRelease},
 		{"LockoutIsolation", testLockoutIsolation},
+		{"TouchSigninLockout", testTouchSigninLockout},
 		{"PasswordSubject", testPasswordSubject},
 		{"AuditLog", testAuditLog},
 		{"AuditIsolation", testAuditIsolation},
