@@ -65,7 +65,8 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		&profile.PortalsHandler{Store: p.db, Portals: p.portalRegistry(), Sessions: p.sessions, Pages: p.pages, Log: p.log,
 			Now: p.opts.Now},
 		&recovery.Handler{Store: p.db, Hasher: p.hasher, Pages: p.pages, Links: p.links, SignIn: signIn.Continue,
-			Blocklist: p.blocklist, Log: p.log, Now: p.opts.Now, MinResponse: 250 * time.Millisecond, Ended: ended},
+			Blocklist: p.blocklist, Log: p.log, Now: p.opts.Now, MinResponse: 250 * time.Millisecond, Ended: ended,
+			Throttle: p.recoveryThrottle()},
 		&profile.Handler{Store: p.db, Hasher: p.hasher, Sessions: p.sessions, Pages: p.pages, Links: p.links,
 			Blocklist: p.blocklist, Lockout: p.guard, Log: p.log, Now: p.opts.Now},
 	}
@@ -84,6 +85,18 @@ func (p *parts) signIn(steps []signin.Step) *signin.Handler {
 	}
 	return &signin.Handler{Store: p.db, Hasher: p.hasher, Sessions: p.sessions, Pages: p.pages, Log: p.log, Now: p.opts.Now,
 		Steps: steps, Lockout: p.guard, Throttle: throttles, LastSignIns: p.lastSignIns}
+}
+
+// recoveryThrottle limits, per client address, reset requests (each may
+// queue an email) to a sixth of the sign-in rate (10 a minute, bursts of 5
+// by default) and strength estimates (the meter asks at most every 250 ms
+// of typing) to four times it.
+func (p *parts) recoveryThrottle() *recovery.Throttle {
+	rate, burst := p.cfg.ThrottleAddressPerMinute, p.cfg.ThrottleAddressBurst
+	return &recovery.Throttle{
+		Forgot:   throttle.New(rate/6, max(burst/4, 1), maxThrottleKeys, p.opts.Now),
+		Strength: throttle.New(rate*4, burst*4, maxThrottleKeys, p.opts.Now),
+	}
 }
 
 // signInSteps are the steps of a sign-in after the password, in order:
