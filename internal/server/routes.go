@@ -30,7 +30,8 @@ import (
 // routeGroups are the site's route groups, each mounting its own routes;
 // the deployment's extra ones (the demo's mailbox) come last.
 func (p *parts) routeGroups() ([]Mounter, error) {
-	codes := &otpcode.Issuer{Now: p.opts.Now}
+	codeKey := otpcode.KeyFrom(p.opts.Secrets.Box())
+	codes := &otpcode.Issuer{Key: codeKey, Now: p.opts.Now}
 	keys, err := mfawebauthn.New(p.db, p.cfg.PublicBaseURL())
 	if err != nil {
 		return nil, err
@@ -44,7 +45,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 	ended := provider.Logout()
 	p.sessions.SetHook(ended)
 	p.logouts = provider.LogoutWorker(p.db)
-	methods := mfa.NewRegistry(&code.Email{Store: p.db}, &code.SMS{Store: p.db}, &totp.Method{Store: p.db, Secrets: p.opts.Secrets},
+	methods := mfa.NewRegistry(&code.Email{Store: p.db, Key: codeKey}, &code.SMS{Store: p.db, Key: codeKey}, &totp.Method{Store: p.db, Secrets: p.opts.Secrets},
 		keys, &backup.Method{Store: p.db})
 	adminService := &admin.Service{Store: p.db, Links: p.links, Lockout: p.guard, Now: p.opts.Now, Ended: ended,
 		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
