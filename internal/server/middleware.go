@@ -49,6 +49,7 @@ func securityHeaders(next http.Handler, secure bool) http.Handler {
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 		if secure {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			w = web.SecureResponses(w) // the flash cookie is Secure too
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -265,6 +265,9 @@ func TestHTTPSPublicURLUsesHostPrefixedSecureCookie(t *testing.T) {
 	if resp.Header.Get("Strict-Transport-Security") == "" {
 		t.Error("no HSTS header behind an https public URL")
 	}
+	if f := sessionCookie(resp, "ims_flash"); f == nil || !f.Secure || !f.HttpOnly {
+		t.Errorf("flash cookie %+v: want Secure and HttpOnly behind an https public URL", f)
+	}
 }
 
 func TestIdleAndAbsoluteTimeoutsEndSessions(t *testing.T) {
