@@ -8,6 +8,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	netmail "net/mail"
 	"net/url"
 	"strconv"
@@ -55,8 +56,8 @@ func checkSMSURL(raw string) error {
 		if secret == "" {
 			return errors.New("IMS_SMS_URL: webhook+https:// needs a signing secret as :SECRET@")
 		}
-		if s := strings.TrimPrefix(u.Scheme, "webhook+"); s != "https" && s != "http" {
-			return fmt.Errorf("IMS_SMS_URL: webhook+%s: want webhook+https://", s)
+		if s := strings.TrimPrefix(u.Scheme, "webhook+"); s != "https" && !(s == "http" && loopback(u.Hostname())) {
+			return fmt.Errorf("IMS_SMS_URL: webhook+%s://%s: want webhook+https:// (plain http only to this machine)", s, u.Host)
 		}
 		return nil
 	}
@@ -99,4 +100,13 @@ func checkMailFrom(from string) error {
 		return fmt.Errorf("mail-from %q: want an address such as \"IMS Login <login@example.org>\"", from)
 	}
 	return nil
+}
+
+// loopback reports whether host names this machine (as sms.Loopback).
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -2,6 +2,7 @@ package password
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"runtime"
 	"sync/atomic"
@@ -33,6 +34,7 @@ type Hasher struct {
 	dummy        string // checked for unknown accounts; no password matches it
 	computed     atomic.Int64
 	rejected     atomic.Int64 // ErrBusy answers
+	work         atomic.Int64 // argon2 blocks processed (see argon2.Work)
 	spent        atomic.Int64 // nanoseconds slots spent hashing
 	waited       func(time.Duration)
 	gosched      func() // runtime.Gosched; counted in tests
@@ -142,6 +144,11 @@ func (h *Hasher) release(mem *argon2.Memory) {
 // metrics and for tests that prove a request never reached the hasher.
 func (h *Hasher) Computed() int64 { return h.computed.Load() }
 
+// Work is how many argon2 blocks the pool has processed, every hash and
+// every filler included: the deterministic measure of what sign-ins cost,
+// for tests that compare known and unknown accounts.
+func (h *Hasher) Work() int64 { return h.work.Load() }
+
 // Spent is the time slots have spent hashing, so that a benchmark can tell
 // a request's own cost from its hash's.
 func (h *Hasher) Spent() time.Duration { return time.Duration(h.spent.Load()) }
@@ -158,12 +165,17 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	defer h.release(mem)
 	h.computed.Add(1)
 	defer h.timed(time.Now())
-	return hash(mem, password, h.params), nil
+	return h.hash(mem, password), nil
 }
 
 // Verify reports whether password matches phc. When it matches but phc was
 // made with other parameters, upgraded holds a fresh hash to store. An empty
 // phc (no password set) costs the same time as a real one and never matches.
+// A wrong password against a hash made with cheaper parameters than the
+// current ones spends the difference (spendUpTo), so a failure costs what
+// the dummy hash of an unknown account costs whatever parameters the stored
+// hash carries: a member whose hash predates a raise of the parameters is
+// not told apart by a faster answer.
 func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok bool, upgraded string, err error) {
 	mem, err := h.acquire(ctx)
 	if err != nil {
@@ -176,13 +188,43 @@ func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok bool, upg
 		phc = h.dummy
 	}
 	ok, used, err := verify(mem, password, phc)
-	if err != nil || !ok {
+	if err != nil {
 		return false, "", err
 	}
+	h.work.Add(int64(used.work()))
+	if !ok {
+		h.spendUpTo(mem, used)
+		return false, "", nil
+	}
 	if used != h.params {
-		upgraded = hash(mem, password, h.params)
+		upgraded = h.hash(mem, password)
 	}
 	return true, upgraded, nil
+}
+
+// hash makes a hash at the current parameters, counting its work.
+func (h *Hasher) hash(mem *argon2.Memory, password string) string {
+	h.work.Add(int64(h.params.work()))
+	return hash(mem, password, h.params)
+}
+
+// spendUpTo does the argon2 work a hash at the current parameters does
+// beyond one at used: one-pass hashes of random input, each in at most the
+// slot's memory, so a failure against an old, cheaper hash costs what one
+// against the dummy hash does. Cheaper is all it can mend: a hash made
+// with costlier parameters than the current ones stays costlier.
+func (h *Hasher) spendUpTo(mem *argon2.Memory, used Params) {
+	owed := int64(h.params.work()) - int64(used.work())
+	chunk := int64(argon2.Work(1, h.params.MemoryKiB, 1))
+	filler := make([]byte, saltLen)
+	for owed >= int64(argon2.Work(1, 0, 1)) {
+		kib := min(owed, chunk)
+		done := argon2.Work(1, uint32(kib), 1)
+		rand.Read(filler)
+		argon2.IDKey(mem, filler, filler, 1, uint32(kib), 1, keyLen)
+		h.work.Add(int64(done))
+		owed -= int64(done)
+	}
 }
 
 // VerifyDummy spends the time of one verification and always fails, so an

@@ -50,6 +50,8 @@ func TestConfigAgreesOnTheSMSURL(t *testing.T) {
 		"twilio://AC1:tok@127.0.0.1:1?from=%2B15550100&insecure=true", "twilio://AC1@default?from=%2B15550100",
 		"twilio://:tok@default?from=%2B15550100", "twilio://AC1:tok@default", "twilio://AC1:tok@default?from=15550100",
 		"webhook+https://:secret@gw.example/send", "webhook+http://:secret@127.0.0.1/send", "webhook+https://gw.example/send",
+		"webhook+http://:secret@gw.example/send", "webhook+http://:secret@localhost:8080/send", "webhook+http://:secret@[::1]/send",
+		"webhook+http://:secret@10.0.0.1/send",
 		"webhook+ftp://:secret@gw.example", "https://gw.example", "%zz://x", "sms://x",
 	} {
 		_, err := sms.FromURL(u)

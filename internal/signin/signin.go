@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"imslogin/internal/audit"
+	"imslogin/internal/field"
 	"imslogin/internal/lastsignin"
 	"imslogin/internal/lockout"
 	"imslogin/internal/password"
@@ -148,6 +150,12 @@ func readAttempt(r *http.Request) attempt {
 	}
 }
 
+// tooLong reports a field no organisation, member or password can have, so
+// the attempt is refused before it is counted, keyed, logged or hashed.
+func (a attempt) tooLong() bool {
+	return len(a.organisation) > field.Organisation || len(a.email) > field.Email || len(a.password) > field.Password
+}
+
 func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 	h.signIn(w, r, readAttempt(r), "")
 }
@@ -175,6 +183,16 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlN
 		if urlName != "" {
 			page.Notice.Text = "Enter your email address and password."
 		}
+		h.Pages.Login(w, http.StatusBadRequest, page)
+		return
+	}
+	if a.tooLong() {
+		h.Log.Info("sign-in refused: field too long", "organisation", field.ForLog(a.organisation),
+			"email", field.ForLog(a.email), "address", session.ClientAddress(r))
+		page.Organisation, page.Email = field.Cut(a.organisation, field.Organisation), field.Cut(a.email, field.Email)
+		page.Notice = web.Notice{Kind: "error", Text: fmt.Sprintf(
+			"That is too long to be right: organisation names have at most %d characters, email addresses %d and passwords %d.",
+			field.Organisation, field.Email, password.MaxLength)}
 		h.Pages.Login(w, http.StatusBadRequest, page)
 		return
 	}
@@ -405,9 +423,10 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error)
 func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // SafeReturnPath returns p if it is a path on this site, or "" otherwise, so
-// a crafted link cannot send a member elsewhere after sign-in.
+// a crafted link cannot send a member elsewhere after sign-in; an overlong
+// one is dropped too, since the sign-in's flow stores it.
 func SafeReturnPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t") {
+	if len(p) > field.ReturnPath || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t") {
 		return ""
 	}
 	u, err := url.Parse(p)

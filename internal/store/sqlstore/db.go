@@ -271,9 +271,23 @@ func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Resu
 	return res, translate(err)
 }
 
+// builtKey marks a context whose queries are built for the request (a
+// member search: its words, filters, page size and cursor make the text).
+type builtKey struct{}
+
+// builtQueries returns ctx marked so its statements run as text and are
+// never prepared: only constant texts are kept prepared, so the caches stay
+// as small as the code's statements however many searches run.
+func builtQueries(ctx context.Context) context.Context {
+	return context.WithValue(ctx, builtKey{}, true)
+}
+
 // statement returns query's prepared statement from cache, or inside a
 // transaction the writer's bound to it; nil means run the text.
 func (q *queries) statement(ctx context.Context, cache *stmtCache, query string) (*sql.Stmt, error) {
+	if ctx.Value(builtKey{}) != nil {
+		return nil, nil
+	}
 	if q.tx != nil {
 		return q.tx.get(ctx, query), nil
 	}
