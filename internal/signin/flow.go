@@ -169,8 +169,8 @@ func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 	guess := step.Guess(in)
 	if guess {
 		n, err := h.Store.ReserveFlowAttempt(ctx, f.TokenHash, MaxAttempts)
-		if errors.Is(err, store.ErrNotFound) { // the answers allowed are spent, by requests at once
-			h.endFlow(w, r, f, http.StatusUnauthorized, tooManyNotice)
+		if errors.Is(err, store.ErrNotFound) {
+			h.noAttemptLeft(w, r, f)
 			return
 		}
 		if err != nil {
@@ -190,6 +190,17 @@ func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.answer(w, r, f, index, before, out, err)
+}
+
+// noAttemptLeft answers an answer for which no attempt could be reserved:
+// the flow's answers were spent by requests at once, or a request at once
+// ended the flow (a double click whose first click finished the sign-in).
+func (h *Handler) noAttemptLeft(w http.ResponseWriter, r *http.Request, f *Flow) {
+	if _, err := h.Store.SigninFlowByTokenHash(r.Context(), f.TokenHash); errors.Is(err, store.ErrNotFound) {
+		h.flowExpired(w)
+		return
+	}
+	h.endFlow(w, r, f, http.StatusUnauthorized, tooManyNotice)
 }
 
 var tooManyNotice = web.Notice{Kind: "error", Text: "Your sign-in has ended: too many wrong codes. Sign in again to get a new one."}
