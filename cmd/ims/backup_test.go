@@ -135,3 +135,15 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("timed out")
 }
+
+// TestBackupRefusesPostgreSQL: PostgreSQL has its own tools, which the
+// refusal names.
+func TestBackupRefusesPostgreSQL(t *testing.T) {
+	to := filepath.Join(t.TempDir(), "backup.db")
+	for _, args := range [][]string{{"backup", "--to", to}, {"restore", "--from", to}} {
+		out, err := run(t, "", append(args, "--database-url", "postgres://ims@db.example/ims")...)
+		if err == nil || !strings.Contains(err.Error(), "pg_dump") {
+			t.Errorf("ims %s on PostgreSQL: %v\n%s", args[0], err, out)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -40,7 +41,7 @@ func newConfigCheckCommand() *cobra.Command {
 			problems := checkConfig(cmd.Flags(), &cfg)
 			out := cmd.OutOrStdout()
 			if len(problems) == 0 {
-				for _, w := range mail.Warnings(cfg.SMTPURL) {
+				for _, w := range configWarnings(cfg) {
 					fmt.Fprintln(out, "warning:", w)
 				}
 				fmt.Fprintln(out, "The configuration is valid.")
@@ -54,6 +55,16 @@ func newConfigCheckCommand() *cobra.Command {
 	}
 	cfg.BindFlags(cmd.Flags())
 	return cmd
+}
+
+// configWarnings are settings that work but deserve a second look.
+func configWarnings(cfg config.Config) []string {
+	warnings := mail.Warnings(cfg.SMTPURL)
+	if host, _, err := net.SplitHostPort(cfg.MetricsAddr); err == nil && (host == "" || net.ParseIP(host).IsUnspecified()) {
+		warnings = append(warnings, fmt.Sprintf("metrics-addr %s listens on every interface: "+
+			"let only Prometheus reach that port (a firewall, or the pod network)", cfg.MetricsAddr))
+	}
+	return warnings
 }
 
 // checkConfig reads the environment and file into cfg and returns every

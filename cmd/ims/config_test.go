@@ -40,8 +40,10 @@ func TestConfigCheckPassesAndWarns(t *testing.T) {
 	t.Setenv("IMS_DATABASE_URL", "sqlite:"+filepath.Join(dir, "ims.db"))
 	t.Setenv("IMS_SMTP_URL_FILE", smtp)
 	t.Setenv("IMS_MAIL_FROM", "login@example.org")
+	t.Setenv("IMS_METRICS_ADDR", "0.0.0.0:9464")
 	out, err := run(t, "", "config", "check")
-	if err != nil || !strings.Contains(out, "The configuration is valid.") || !strings.Contains(out, "warning: smtp-url: tls=none") {
+	if err != nil || !strings.Contains(out, "The configuration is valid.") || !strings.Contains(out, "warning: smtp-url: tls=none") ||
+		!strings.Contains(out, "warning: metrics-addr 0.0.0.0:9464 listens on every interface") {
 		t.Errorf("config check: %v\n%s", err, out)
 	}
 	key := filepath.Join(dir, "bad.key")

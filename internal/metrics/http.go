@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Router names the route pattern a request matches ("" when none), as
@@ -22,21 +25,34 @@ func (m *Metrics) Middleware(next http.Handler, route Router) http.Handler {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		label := routeLabel(route(r), r.URL.Path)
-		m.requests.WithLabelValues(label, statusLabel(rec.status())).Inc()
-		m.latency.WithLabelValues(label).Observe(time.Since(start).Seconds())
+		rm := m.route(routeLabel(route(r), r.URL.Path))
+		rm.count(m, rec.status())
+		rm.latency.Observe(time.Since(start).Seconds())
 	})
 }
 
-// statusLabel avoids strconv for the usual codes.
-func statusLabel(code int) string {
-	switch code {
-	case 200:
-		return "200"
-	case 303:
-		return "303"
+// routeMetrics are one route's series, found once: a request then costs
+// no label hashing.
+type routeMetrics struct {
+	label   string
+	latency prometheus.Observer
+	codes   sync.Map // status code → prometheus.Counter
+}
+
+func (m *Metrics) route(label string) *routeMetrics {
+	if rm, ok := m.routes.Load(label); ok {
+		return rm.(*routeMetrics)
 	}
-	return strconv.Itoa(code)
+	rm, _ := m.routes.LoadOrStore(label, &routeMetrics{label: label, latency: m.latency.WithLabelValues(label)})
+	return rm.(*routeMetrics)
+}
+
+func (rm *routeMetrics) count(m *Metrics, code int) {
+	c, ok := rm.codes.Load(code)
+	if !ok {
+		c, _ = rm.codes.LoadOrStore(code, m.requests.WithLabelValues(rm.label, strconv.Itoa(code)))
+	}
+	c.(prometheus.Counter).Inc()
 }
 
 // providerPaths are the OpenID Connect provider's endpoints below

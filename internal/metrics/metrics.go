@@ -3,6 +3,7 @@ package metrics
 import (
 	"database/sql"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,7 @@ type Metrics struct {
 	throttled *prometheus.CounterVec
 	hashWait  prometheus.Histogram
 	grants    *prometheus.CounterVec
+	routes    sync.Map // route label → *routeMetrics
 }
 
 // New makes the collectors, with the Go runtime's and the process's.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"imslogin/internal/config"
 	"imslogin/internal/metrics"
 	"imslogin/internal/portal"
 	"imslogin/internal/server"
@@ -197,4 +198,32 @@ func grant(t *testing.T, endpoint, clientID, secret string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestMetricsCountThrottledAttempts: an attempt past the address's burst
+// is answered 429 and counted under the limit that refused it.
+func TestMetricsCountThrottledAttempts(t *testing.T) {
+	m := metrics.New()
+	app := servertest.New(t, servertest.Options{Server: server.Options{Metrics: m}, Config: func(c *config.Config) {
+		c.ThrottleAddressPerMinute, c.ThrottleAddressBurst = 1, 1
+	}})
+	endpoint := httptest.NewServer(m.Handler())
+	defer endpoint.Close()
+	form := url.Values{"organisation": {"Acme"}, "email": {"ana@acme.test"}, "password": {"wrong"}}
+	app.Post(t, app.Browser(t), "/login", form)
+	if resp, _ := app.Post(t, app.Browser(t), "/login", form); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("second attempt: %d, want 429", resp.StatusCode)
+	}
+	got := scrape(t, endpoint.URL)
+	for series, want := range map[string]float64{
+		`ims_throttled_requests_total{limit="address"}`:            1,
+		`ims_throttled_requests_total{limit="organisation"}`:       0,
+		`ims_signins_total{method="password",outcome="throttled"}`: 1,
+		`ims_signins_total{method="password",outcome="failure"}`:   1,
+		`ims_http_requests_total{code="429",route="POST /login"}`:  1,
+	} {
+		if got[series] != want {
+			t.Errorf("%s = %v, want %v", series, got[series], want)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 // Package mailtest runs a real SMTP server on 127.0.0.1 for tests: STARTTLS
 // with a certificate made for the test, AUTH PLAIN, and a record of every
-// message received. It can be stopped and started again on the same port
+// message received; or, with Options.Relay, a local relay's plain SMTP
+// without authentication. It can be stopped and started again on the same port
 // to play an outage.
 package mailtest
 
