@@ -9,6 +9,7 @@ import (
 
 	"imslogin/internal/mail"
 	"imslogin/internal/mail/mailtest"
+	"imslogin/internal/outbox"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
 	"imslogin/internal/store/sqlstore/sqltest"
@@ -204,7 +205,7 @@ func TestRetriesWithBackoffThenKeepsTheMessageAsFailed(t *testing.T) {
 	o := storetest.NewOrganisation(t, db, "Acme")
 	clk := newClock()
 	enqueue(t, db, o.ID, "gone@acme.test", clk.Now())
-	w := &mail.Worker{Store: db, Sender: newSender(t, srv), Now: clk.Now, MaxAttempts: 4, FirstRetry: time.Minute}
+	w := &mail.Worker{Store: db, Sender: newSender(t, srv), Now: clk.Now, Policy: outbox.Policy{MaxAttempts: 4, FirstRetry: time.Minute}}
 	ctx := context.Background()
 	var waits []time.Duration
 	for attempt := 1; attempt <= 4; attempt++ {
@@ -270,7 +271,7 @@ func TestTwoNodesDeliverEachMessageOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	sent := make([]int, len(nodes))
 	for i, db := range nodes {
-		w := &mail.Worker{Store: db, Sender: newSender(t, srv), Now: clk.Now, Batch: 25} // newSender may t.Fatal: not in the goroutine
+		w := &mail.Worker{Store: db, Sender: newSender(t, srv), Now: clk.Now, Policy: outbox.Policy{Batch: 25}} // newSender may t.Fatal: not in the goroutine
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -30,39 +30,16 @@ type Worker struct {
 	Sender Sender
 	Log    *slog.Logger
 	Now    func() time.Time
-	// Batch is how many messages one round claims (default 50).
-	Batch int
-	// Lease is how long a claim keeps other workers off (default 5 minutes);
-	// it must outlast one round's sending.
-	Lease time.Duration
-	// MaxAttempts bounds the attempts before a message is failed (default 10).
-	MaxAttempts int
-	// FirstRetry is the wait after the first failure; it doubles after each
-	// further failure, up to MaxRetry (defaults 30 seconds and 1 hour).
-	FirstRetry, MaxRetry time.Duration
-	// Poll is how often an idle worker looks for due messages (default 2 s).
-	Poll time.Duration
+	outbox.Policy
 }
 
+// DefaultPolicy: 50 messages a round, claims of 5 minutes, 10 attempts
+// 30 seconds apart at first and at most an hour.
+var DefaultPolicy = outbox.Policy{Batch: 50, Lease: 5 * time.Minute, MaxAttempts: 10, FirstRetry: 30 * time.Second,
+	MaxRetry: time.Hour, Poll: 2 * time.Second}
+
 func (w *Worker) defaults() {
-	if w.Batch <= 0 {
-		w.Batch = 50
-	}
-	if w.Lease <= 0 {
-		w.Lease = 5 * time.Minute
-	}
-	if w.MaxAttempts <= 0 {
-		w.MaxAttempts = 10
-	}
-	if w.FirstRetry <= 0 {
-		w.FirstRetry = 30 * time.Second
-	}
-	if w.MaxRetry <= 0 {
-		w.MaxRetry = time.Hour
-	}
-	if w.Poll <= 0 {
-		w.Poll = 2 * time.Second
-	}
+	w.Policy = w.Policy.Or(DefaultPolicy)
 	if w.Now == nil {
 		w.Now = time.Now
 	}
@@ -77,25 +54,10 @@ type Round struct{ Sent, Retrying, Failed int }
 // Run delivers until ctx ends, rounds back to back while there is work.
 func (w *Worker) Run(ctx context.Context) {
 	w.defaults()
-	w.Log.Info("mail worker started", "poll", w.Poll, "max_attempts", w.MaxAttempts)
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			w.Log.Info("mail worker stopped")
-			return
-		case <-timer.C:
-		}
+	outbox.Run(ctx, w.Poll, w.Log, "mail", func(ctx context.Context) (bool, error) {
 		r, err := w.RunOnce(ctx)
-		wait := w.Poll
-		if err != nil && ctx.Err() == nil {
-			w.Log.Error("mail worker", "err", err)
-		} else if r.Sent+r.Retrying+r.Failed == w.Batch && r.Retrying == 0 {
-			wait = 0 // a full batch went through: there may be more
-		}
-		timer.Reset(wait)
-	}
+		return r.Sent+r.Retrying+r.Failed == w.Batch && r.Retrying == 0, err
+	})
 }
 
 // RunOnce claims one batch of due messages, sends it and records each
@@ -141,6 +103,6 @@ func (w *Worker) RunOnce(ctx context.Context) (Round, error) {
 }
 
 func (w *Worker) outcome(m store.MailMessage, failure error) store.MailOutcome {
-	retry := outbox.Retry{MaxAttempts: w.MaxAttempts, FirstRetry: w.FirstRetry, MaxRetry: w.MaxRetry}
+	retry := w.Policy.Retry()
 	return retry.Outcome(w.Now(), m.Attempts+1, failure, false)
 }

@@ -48,43 +48,27 @@ type OrganisationsByID interface {
 // (outbox.Retry), as the mail worker does; a claim with a lease keeps two
 // nodes from delivering one message.
 type LogoutWorker struct {
-	Store       LogoutOutbox
-	Orgs        OrganisationsByID
-	Portals     Portals
-	Keys        *Keys
-	Client      *http.Client
-	Log         *slog.Logger
-	Now         func() time.Time
-	PublicURL   string
-	Batch       int           // default 20
-	Lease       time.Duration // default 2 minutes
-	MaxAttempts int           // default 12: about six hours of trying
-	FirstRetry  time.Duration // default 30 seconds
-	MaxRetry    time.Duration // default 1 hour
-	Poll        time.Duration // default 1 second
+	Store     LogoutOutbox
+	Orgs      OrganisationsByID
+	Portals   Portals
+	Keys      *Keys
+	Client    *http.Client
+	Log       *slog.Logger
+	Now       func() time.Time
+	PublicURL string
+	outbox.Policy
 
 	opaque func(kind string, orgID, id int64) string // sub and sid, as the portal received them
 }
 
+// DefaultLogoutPolicy: 20 messages a round, claims of 2 minutes, 12
+// attempts (about six hours of trying) 30 seconds apart at first and at
+// most an hour.
+var DefaultLogoutPolicy = outbox.Policy{Batch: 20, Lease: 2 * time.Minute, MaxAttempts: 12,
+	FirstRetry: 30 * time.Second, MaxRetry: time.Hour, Poll: time.Second}
+
 func (w *LogoutWorker) defaults() {
-	if w.Batch <= 0 {
-		w.Batch = 20
-	}
-	if w.Lease <= 0 {
-		w.Lease = 2 * time.Minute
-	}
-	if w.MaxAttempts <= 0 {
-		w.MaxAttempts = 12
-	}
-	if w.FirstRetry <= 0 {
-		w.FirstRetry = 30 * time.Second
-	}
-	if w.MaxRetry <= 0 {
-		w.MaxRetry = time.Hour
-	}
-	if w.Poll <= 0 {
-		w.Poll = time.Second
-	}
+	w.Policy = w.Policy.Or(DefaultLogoutPolicy)
 	if w.Now == nil {
 		w.Now = time.Now
 	}
@@ -96,21 +80,13 @@ func (w *LogoutWorker) defaults() {
 	}
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends, rounds back to back while there is work.
 func (w *LogoutWorker) Run(ctx context.Context) {
 	w.defaults()
-	t := time.NewTicker(w.Poll)
-	defer t.Stop()
-	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.Log.Error("back-channel logout worker", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	outbox.Run(ctx, w.Poll, w.Log, "back-channel logout", func(ctx context.Context) (bool, error) {
+		n, err := w.RunOnce(ctx)
+		return n == w.Batch, err
+	})
 }
 
 // RunOnce delivers one batch of due messages and returns how many portals
@@ -124,7 +100,7 @@ func (w *LogoutWorker) RunOnce(ctx context.Context) (sent int, err error) {
 	}
 	for _, m := range msgs {
 		failure, permanent := w.deliver(ctx, m)
-		retry := outbox.Retry{MaxAttempts: w.MaxAttempts, FirstRetry: w.FirstRetry, MaxRetry: w.MaxRetry}
+		retry := w.Policy.Retry()
 		o := retry.Outcome(w.Now(), m.Attempts+1, failure, permanent)
 		if o.Status == store.MailSent {
 			sent++

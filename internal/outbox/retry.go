@@ -1,5 +1,6 @@
-// Package outbox holds what the email and text-message outboxes share: how
-// a message fares after an attempt to deliver it.
+// Package outbox holds what the outboxes (email, text messages,
+// back-channel logouts) share: a worker's policy, its loop of rounds, and
+// how a message fares after an attempt to deliver it.
 package outbox
 
 import (

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"imslogin/internal/outbox"
 	"imslogin/internal/sms"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore/sqltest"
@@ -74,7 +75,7 @@ func TestCodeArrivesThroughTwilioAndFailuresAreRetriedFromTheOutbox(t *testing.T
 	}); err != nil {
 		t.Fatal(err)
 	}
-	w := &sms.Worker{Store: db, Provider: twilioAt(t, fake), Now: clock, FirstRetry: 15 * time.Second}
+	w := &sms.Worker{Store: db, Provider: twilioAt(t, fake), Now: clock, Policy: outbox.Policy{FirstRetry: 15 * time.Second}}
 	if sent, err := w.RunOnce(ctx); sent != 0 || err != nil {
 		t.Fatalf("first round while Twilio fails: sent %d, %v", sent, err)
 	}

@@ -20,37 +20,21 @@ type Outbox interface {
 // Worker delivers the SMS outbox through a Provider, retrying failures
 // with doubling waits (outbox.Retry), as the mail worker does.
 type Worker struct {
-	Store       Outbox
-	Provider    Provider
-	Log         *slog.Logger
-	Now         func() time.Time
-	Batch       int           // default 20
-	Lease       time.Duration // default 2 minutes
-	MaxAttempts int           // default 6: codes are useless after 10 minutes
-	FirstRetry  time.Duration // default 15 seconds
-	MaxRetry    time.Duration // default 10 minutes
-	Poll        time.Duration // default 1 second
+	Store    Outbox
+	Provider Provider
+	Log      *slog.Logger
+	Now      func() time.Time
+	outbox.Policy
 }
 
+// DefaultPolicy: 20 messages a round, claims of 2 minutes, 6 attempts 15
+// seconds apart at first and at most 10 minutes (codes are useless after
+// 10 minutes).
+var DefaultPolicy = outbox.Policy{Batch: 20, Lease: 2 * time.Minute, MaxAttempts: 6, FirstRetry: 15 * time.Second,
+	MaxRetry: 10 * time.Minute, Poll: time.Second}
+
 func (w *Worker) defaults() {
-	if w.Batch <= 0 {
-		w.Batch = 20
-	}
-	if w.Lease <= 0 {
-		w.Lease = 2 * time.Minute
-	}
-	if w.MaxAttempts <= 0 {
-		w.MaxAttempts = 6
-	}
-	if w.FirstRetry <= 0 {
-		w.FirstRetry = 15 * time.Second
-	}
-	if w.MaxRetry <= 0 {
-		w.MaxRetry = 10 * time.Minute
-	}
-	if w.Poll <= 0 {
-		w.Poll = time.Second
-	}
+	w.Policy = w.Policy.Or(DefaultPolicy)
 	if w.Now == nil {
 		w.Now = time.Now
 	}
@@ -59,21 +43,13 @@ func (w *Worker) defaults() {
 	}
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends, rounds back to back while there is work.
 func (w *Worker) Run(ctx context.Context) {
 	w.defaults()
-	t := time.NewTicker(w.Poll)
-	defer t.Stop()
-	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.Log.Error("sms worker", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	outbox.Run(ctx, w.Poll, w.Log, "sms", func(ctx context.Context) (bool, error) {
+		n, err := w.RunOnce(ctx)
+		return n == w.Batch, err
+	})
 }
 
 // RunOnce sends one batch of due messages and returns how many were sent.
@@ -100,6 +76,6 @@ func (w *Worker) RunOnce(ctx context.Context) (sent int, err error) {
 
 func (w *Worker) outcome(m store.SMSMessage, failure error) store.MailOutcome {
 	var permanent *PermanentError
-	retry := outbox.Retry{MaxAttempts: w.MaxAttempts, FirstRetry: w.FirstRetry, MaxRetry: w.MaxRetry}
+	retry := w.Policy.Retry()
 	return retry.Outcome(w.Now(), m.Attempts+1, failure, errors.As(failure, &permanent))
 }
