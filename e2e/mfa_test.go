@@ -89,8 +89,8 @@ func TestMFAWithSMSPhoneEnrolmentAndRememberMe(t *testing.T) {
 	}
 	run(t, ctx,
 		chromedp.Click(chromedp.CSS(".profile-menu summary")),
-		chromedp.WaitVisible(chromedp.CSS(".menu .link-button")),
-		chromedp.Click(chromedp.CSS(".menu .link-button")),
+		chromedp.WaitVisible(chromedp.CSS(".menu form[action=\"/logout\"] button")),
+		chromedp.Click(chromedp.CSS(".menu form[action=\"/logout\"] button")),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
 	)
 	submitPassword(t, ctx, app, "ana@acme.test", ".notice")

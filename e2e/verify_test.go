@@ -152,8 +152,8 @@ func TestVerifyEmailAtSignInThenChangeIt(t *testing.T) {
 	// Sign out; the old address no longer signs in, the new one does.
 	run(t, ctx,
 		chromedp.Click(chromedp.CSS(".profile-menu summary")),
-		chromedp.WaitVisible(chromedp.CSS(".menu .link-button")),
-		chromedp.Click(chromedp.CSS(".menu .link-button")),
+		chromedp.WaitVisible(chromedp.CSS(".menu form[action=\"/logout\"] button")),
+		chromedp.Click(chromedp.CSS(".menu form[action=\"/logout\"] button")),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
 	)
 	signIn(t, ctx, app, "bo@acme.test", servertest.Password)

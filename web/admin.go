@@ -153,6 +153,9 @@ type AdminSettingsPage struct {
 	// shown, not edited: operators set the URL name.
 	URLName, SignInPage string
 	MFA                 MFASection
+	// Section is the part of Details shown: "" (organisation and
+	// policies, one form) or "mfa" (Multi-Factor Authentication, its own).
+	Section string
 }
 
 // SettingGroup is a titled group of fields.

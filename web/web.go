@@ -47,7 +47,18 @@ var pageNames = []string{"login", "dashboard", "error", "forgot-password", "set-
 // NewRenderer parses every page now, so a broken template fails start-up.
 func NewRenderer(log *slog.Logger) (*Renderer, error) {
 	funcs := template.FuncMap{
-		"initials": initials,
+		"initials":    initials,
+		"permission":  PermissionLabel,
+		"permissions": permissionList,
+		"event":       EventLabel,
+		"device":      device,
+		"sentence":    sentence,
+		"secret":      func(id, label, value string) SecretView { return SecretView{ID: id, Label: label, Value: value} },
+		"invalid":     invalid,
+		"box":         func(id string, c Checkbox) CheckboxView { return CheckboxView{Checkbox: c, ID: id} },
+		"fieldError": func(errs map[string]string, field string) FieldError {
+			return FieldError{Field: field, Text: sentence(errs[field])}
+		},
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return "never"
@@ -81,6 +92,28 @@ func (r *Renderer) render(w http.ResponseWriter, status int, name string, data a
 	w.Write(buf.Bytes())
 }
 
+// SecretView is a secret shown once, with a button to copy it.
+type SecretView struct{ ID, Label, Value string }
+
+// FieldError is the message beside a field; the field names it with
+// aria-describedby="FIELD-error" and aria-invalid.
+type FieldError struct{ Field, Text string }
+
+// CheckboxView is a check box with its element ID.
+type CheckboxView struct {
+	Checkbox
+	ID string
+}
+
+// invalid marks a field whose value was refused: aria-invalid, and
+// aria-describedby naming its message (see the field-error template).
+func invalid(errs map[string]string, field string) template.HTMLAttr {
+	if errs[field] == "" {
+		return ""
+	}
+	return template.HTMLAttr(` aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(field) + `-error"`)
+}
+
 // Layout is what every page's frame shows.
 type Layout struct {
 	Title  string
@@ -99,12 +132,17 @@ type MemberView struct {
 	Admin        bool   // holds any admin permission: the menu offers Admin Settings
 }
 
-// Notice is a message shown at the top of a page.
+// Notice is a message shown at the top of a page, or at the top of the
+// form it concerns.
 type Notice struct {
-	Kind string // "success", "error" or "info"
+	Kind string // "success", "error", "warning" or "info"
 	Text string
-	// Items, if any, follow the text as a list.
+	// Detail, if any, is a second, plainer sentence under the text.
+	Detail string
+	// Items, if any, follow the text as a list; behind a disclosure named
+	// Why when Why is set, so a short message stays short.
 	Items []string
+	Why   string
 }
 
 // LoginPage is the sign-in form.
@@ -117,6 +155,21 @@ type LoginPage struct {
 	Email      string
 	RememberMe bool
 	ReturnTo   string
+	// RememberedOrganisation says the organisation was filled in from the
+	// browser's last sign-in (see RememberOrganisation).
+	RememberedOrganisation bool
+}
+
+// Focus names the field the cursor starts in: the first empty one, or the
+// password after a failed attempt (the other fields are kept).
+func (p LoginPage) Focus() string {
+	switch {
+	case p.Organisation == "" && p.URLName == "":
+		return "organisation"
+	case p.Email == "" || p.Notice.Kind != "error":
+		return "email"
+	}
+	return "password"
 }
 
 // Action is where the sign-in form posts.
