@@ -3,6 +3,8 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -93,6 +95,27 @@ type SecurityPage struct {
 	KeysAvailable bool // the server's address allows WebAuthn
 	// KeyOptions is the WebAuthn options of a key being added.
 	KeyOptions string
+}
+
+// Allows reports whether the organisation accepts method at sign-in; the
+// page offers to set up only those.
+func (p SecurityPage) Allows(method string) bool {
+	for _, m := range p.Allowed {
+		if m.Name == method {
+			return true
+		}
+	}
+	return false
+}
+
+// BackupCodesText is the new backup codes as a file's text.
+func (p SecurityPage) BackupCodesText() string {
+	return "IMS Login backup codes\nEach code works once.\n\n" + strings.Join(p.NewBackupCodes, "\n") + "\n"
+}
+
+// BackupCodesFile is the new backup codes as a data: URL to download.
+func (p SecurityPage) BackupCodesFile() template.URL {
+	return template.URL("data:text/plain;charset=utf-8," + url.PathEscape(p.BackupCodesText()))
 }
 
 // Security renders My Profile → Security.

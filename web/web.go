@@ -197,6 +197,9 @@ type DashboardPage struct {
 	SignedInAt time.Time
 	// EmailUnverified shows the banner that points to My Profile.
 	EmailUnverified bool
+	// SecondFactor says the member has set up a second factor (an
+	// authenticator app, a security key or a phone).
+	SecondFactor bool
 	// Portals are the portals the member may open, each linking to its
 	// home URL.
 	Portals []Link

@@ -138,7 +138,10 @@ func (h health) ready(w http.ResponseWriter, r *http.Request) {
 // static serves the stylesheet and images.
 type static struct{}
 
-func (static) Mount(mux *http.ServeMux) { mux.Handle("GET /static/", web.Static()) }
+func (static) Mount(mux *http.ServeMux) {
+	mux.Handle("GET /static/", web.Static())
+	mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
+}
 
 // whoAmI is the session check portals make.
 type whoAmI struct{ sessions *session.Manager }
