@@ -19,6 +19,12 @@ const chromiumPath = "/usr/bin/chromium"
 // returns a context whose actions drive one tab of it.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserFor(t, 90*time.Second)
+}
+
+// newBrowserFor is newBrowser for a test that needs longer than most.
+func newBrowserFor(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("Chromium is not installed at %s: CI must run the browser tests", chromiumPath)
@@ -34,7 +40,7 @@ func newBrowser(t *testing.T) context.Context {
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
 	watchMissing(t, ctx)
 	return ctx
@@ -93,6 +99,8 @@ func signIn(t *testing.T, ctx context.Context, app *servertest.App, email, passw
 	run(t, ctx,
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
+		// The browser may remember the organisation of its last sign-in.
+		chromedp.Clear(chromedp.CSS("#organisation")),
 		chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
 		chromedp.SendKeys(chromedp.CSS("#email"), email),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),

@@ -152,8 +152,9 @@ func watchMissing(t *testing.T, ctx context.Context) {
 var slugRE = regexp.MustCompile(`[^a-z0-9]+`)
 
 // slug makes a file name of a page's name.
-func slug(s string) string { return strings.Trim(slugRE.ReplaceAllString(strings.ToLower(s), "-"), "-") }
-
+func slug(s string) string {
+	return strings.Trim(slugRE.ReplaceAllString(strings.ToLower(s), "-"), "-")
+}
 
 // TestAxeFindsProblems proves the accessibility check can fail: a page with
 // an unlabelled field and an image without a text alternative.

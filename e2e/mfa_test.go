@@ -18,7 +18,7 @@ func submitPassword(t *testing.T, ctx context.Context, app *servertest.App, emai
 	run(t, ctx,
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
-		chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
+		chromedp.Clear(chromedp.CSS("#organisation")), chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
 		chromedp.SendKeys(chromedp.CSS("#email"), email),
 		chromedp.SendKeys(chromedp.CSS("#password"), servertest.Password),
 		chromedp.Click(chromedp.CSS("button.primary")),

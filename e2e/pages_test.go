@@ -3,8 +3,10 @@ package e2e
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -253,3 +255,55 @@ func TestSignInRemembersTheOrganisation(t *testing.T) {
 		t.Errorf("no word that the organisation was remembered: %q", got)
 	}
 }
+
+// TestEveryPage visits every page of the product signed out, as a member
+// and as an administrator, at 375 and 1280 px: no sideways scroll, no
+// serious accessibility problem, and a screenshot of each in test-artifacts/.
+func TestEveryPage(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	app.AddMember(t, "bo@acme.test", func(m *store.Member) { m.Name = "Bo Member" })
+	ctx := newBrowserFor(t, 5*time.Minute)
+	signedOut := []struct{ name, path string }{
+		{"login", "/login"}, {"organisation-login", "/o/" + app.Org.URLName + "/login"},
+		{"forgot-password", "/forgot-password"}, {"not-found", "/no-such-page"},
+	}
+	for _, p := range signedOut {
+		open(t, ctx, app, p.path)
+		look(t, ctx, p.name)
+	}
+	signIn(t, ctx, app, "bo@acme.test", servertest.Password)
+	member := []struct{ name, path string }{
+		{"dashboard", "/dashboard"}, {"profile", "/profile"}, {"sessions", "/profile/sessions"},
+		{"change-password", "/profile/password"}, {"email-address", "/profile/email"}, {"security", "/profile/security"},
+		{"portals", "/profile/portals"},
+	}
+	for _, p := range member {
+		open(t, ctx, app, p.path)
+		look(t, ctx, "member-"+p.name)
+	}
+	run(t, ctx, chromedp.Click(chromedp.CSS(".profile-menu summary")), chromedp.WaitVisible(chromedp.CSS(".menu")))
+	look(t, ctx, "member-menu-open")
+	run(t, ctx, chromedp.Click(chromedp.CSS(`.menu form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS("#email")))
+
+	signIn(t, ctx, app, app.Member.Email, servertest.Password)
+	createToken(t, ctx, app)
+	look(t, ctx, "admin-token-created")
+	admin := []struct{ name, path string }{
+		{"members", "/admin/members"}, {"member", "/admin/members/" + itoa(app.Member.ID)}, {"member-new", "/admin/members/new"},
+		{"roles", "/admin/roles"}, {"settings", "/admin/settings"}, {"settings-mfa", "/admin/settings?section=mfa"},
+		{"audit", "/admin/audit"}, {"tokens", "/admin/tokens"}, {"portals", "/admin/portals"}, {"portal-new", "/admin/portals/new"},
+	}
+	for _, p := range admin {
+		open(t, ctx, app, p.path)
+		look(t, ctx, "admin-"+p.name)
+	}
+	open(t, ctx, app, "/admin/members/new")
+	evaluate[bool](t, ctx, `document.querySelector("form.form").noValidate = true`)
+	run(t, ctx, chromedp.Click(chromedp.CSS("form.form button.primary")), chromedp.WaitVisible(chromedp.CSS(".notice-error")))
+	look(t, ctx, "admin-member-new-errors")
+	if n := evaluate[int](t, ctx, `document.querySelectorAll("[aria-invalid=true][aria-describedby]").length`); n == 0 {
+		t.Error("the refused fields are not marked aria-invalid with their message")
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

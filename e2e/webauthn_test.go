@@ -39,7 +39,7 @@ func TestSecurityKeyRegisterThenSignIn(t *testing.T) {
 	signInAt := func(ctx context.Context, waitFor string) {
 		t.Helper()
 		run(t, ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#organisation")),
-			chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
+			chromedp.Clear(chromedp.CSS("#organisation")), chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
 			chromedp.SendKeys(chromedp.CSS("#email"), "ana@acme.test"),
 			chromedp.SendKeys(chromedp.CSS("#password"), servertest.Password),
 			chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(chromedp.CSS(waitFor)))

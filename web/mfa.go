@@ -108,6 +108,12 @@ func (p SecurityPage) Allows(method string) bool {
 	return false
 }
 
+// Enrollable says the member can set up a method of their own here: an
+// authenticator app, a security key or a phone (email codes need none).
+func (p SecurityPage) Enrollable() bool {
+	return p.Allows("totp") || (p.KeysAvailable && p.Allows("webauthn")) || p.AllowsSMS
+}
+
 // BackupCodesText is the new backup codes as a file's text.
 func (p SecurityPage) BackupCodesText() string {
 	return "IMS Login backup codes\nEach code works once.\n\n" + strings.Join(p.NewBackupCodes, "\n") + "\n"
