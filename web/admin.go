@@ -182,6 +182,7 @@ type ChartBar struct {
 type ChartLabel struct {
 	X, Y int
 	Text string
+	End  bool // X is where the text ends, not where it starts
 }
 
 // ActivityChart is the server-drawn SVG of sign-ins, failures and lockouts.

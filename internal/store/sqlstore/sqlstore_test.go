@@ -182,3 +182,11 @@ func TestLogoutsSQLite(t *testing.T) {
 func TestLogoutsPostgres(t *testing.T) {
 	storetest.RunLogouts(t, func(t *testing.T) storetest.LogoutStore { return sqltest.NewPostgres(t) })
 }
+
+func TestBrandingSQLite(t *testing.T) {
+	storetest.RunBranding(t, func(t *testing.T) storetest.BrandingStore { return sqltest.NewSQLite(t) })
+}
+
+func TestBrandingPostgres(t *testing.T) {
+	storetest.RunBranding(t, func(t *testing.T) storetest.BrandingStore { return sqltest.NewPostgres(t) })
+}
