@@ -120,10 +120,33 @@ type Layout struct {
 	Notice Notice
 	// Member is who is signed in; nil on public pages (no profile menu).
 	Member *MemberView
+	// Brand is the URL name of the organisation whose branding a public
+	// page shows (its own sign-in page); members' pages use theirs.
+	Brand string
 }
+
+// BrandStylesheet is the organisation's branding for the page: its own
+// sign-in page's, or the signed-in member's organisation's; "" for none.
+func (l Layout) BrandStylesheet() string {
+	switch {
+	case l.Brand != "":
+		return BrandStylesheetPath(l.Brand)
+	case l.Member != nil && l.Member.URLName != "":
+		return BrandStylesheetPath(l.Member.URLName)
+	}
+	return ""
+}
+
+// BrandStylesheetPath and BrandLogoPath are where an organisation's
+// branding is served (internal/branding).
+func BrandStylesheetPath(urlName string) string {
+	return "/brand/" + url.PathEscape(urlName) + "/style.css"
+}
+func BrandLogoPath(urlName string) string { return "/brand/" + url.PathEscape(urlName) + "/logo.png" }
 
 // MemberView is the signed-in member as the profile menu shows them.
 type MemberView struct {
+	URLName      string // the organisation's, for its branding
 	Name         string
 	Email        string
 	Organisation string
@@ -187,6 +210,9 @@ func OrganisationSignInPath(urlName string) string { return "/o/" + url.PathEsca
 func (r *Renderer) Login(w http.ResponseWriter, status int, p LoginPage) {
 	if p.Title == "" {
 		p.Title = "Sign in"
+	}
+	if p.Brand == "" {
+		p.Brand = p.URLName
 	}
 	r.render(w, status, "login", p)
 }
@@ -257,7 +283,7 @@ func initials(name string) string {
 
 // MemberViewOf is the profile menu's view of a signed-in member.
 func MemberViewOf(si store.SignedIn) *MemberView {
-	return &MemberView{Name: si.Member.Name, Email: si.Member.Email, Organisation: si.Organisation.Name,
+	return &MemberView{URLName: si.Organisation.URLName, Name: si.Member.Name, Email: si.Member.Email, Organisation: si.Organisation.Name,
 		Role: roleTitle(si.Member.Role), PictureURL: PictureURL(si.Member), Admin: access.OfSignedIn(si) != 0}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"imslogin/internal/admin"
+	"imslogin/internal/branding"
 	"imslogin/internal/dashboard"
 	"imslogin/internal/emailverify"
 	"imslogin/internal/membership"
@@ -59,6 +60,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		provider,
 		&emailverify.ChangeHandler{Store: p.db, Sessions: p.sessions, Codes: codes, Pages: p.pages, Log: p.log},
 		&dashboard.Handler{Sessions: p.sessions, Portals: p.db, Pages: p.pages, Log: p.log, Links: p.dashboardLinks()},
+		&branding.Handler{Store: p.db, Sessions: p.sessions, Pages: p.pages, Log: p.log, Now: p.opts.Now},
 		&profile.SessionsHandler{Sessions: p.sessions, Audit: p.db, Pages: p.pages, Log: p.log, Now: p.opts.Now},
 		&profile.SecurityHandler{Store: p.db, Sessions: p.sessions, Methods: methods, Keys: keys, Secrets: p.opts.Secrets,
 			Pages: p.pages, Log: p.log, Now: p.opts.Now},

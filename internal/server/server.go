@@ -35,6 +35,7 @@ type Database interface {
 	store.Consents
 	store.Logouts
 	store.Portals
+	store.Brandings
 	Ping(ctx context.Context) error
 }
 
