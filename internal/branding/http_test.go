@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -89,6 +90,15 @@ func TestBrandingReachesTheOrganisationsPages(t *testing.T) {
 	events, _ := app.DB.AuditEvents(context.Background(), app.Org.ID, store.AuditFilter{Kind: "settings-change", Limit: 5})
 	if len(events) == 0 || !strings.Contains(events[0].Detail, "#7a1fa2") {
 		t.Errorf("no audit entry: %+v", events)
+	}
+
+	if resp, body := app.Post(t, owner, "/admin/members", url.Values{"name": {"Nia"}, "email": {"nia@acme.test"}, "role": {"member"},
+		"licensed": {"on"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add a member: %d\n%s", resp.StatusCode, body)
+	}
+	mail, _ := app.DB.OrganisationMail(context.Background(), app.Org.ID, 5)
+	if len(mail) == 0 || !strings.Contains(mail[0].HTML, "background:#7a1fa2") {
+		t.Errorf("the invitation does not wear the organisation's colour")
 	}
 
 	app.AddMember(t, "bo@acme.test", nil)
