@@ -43,6 +43,7 @@ func newBrowserFor(t *testing.T, limit time.Duration) context.Context {
 	ctx, cancelTimeout := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
 	watchMissing(t, ctx)
+	preloadAxe(t, ctx)
 	return ctx
 }
 

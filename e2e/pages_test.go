@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -291,6 +292,7 @@ func TestEveryPage(t *testing.T) {
 	admin := []struct{ name, path string }{
 		{"members", "/admin/members"}, {"member", "/admin/members/" + itoa(app.Member.ID)}, {"member-new", "/admin/members/new"},
 		{"roles", "/admin/roles"}, {"settings", "/admin/settings"}, {"settings-mfa", "/admin/settings?section=mfa"},
+		{"settings-branding", "/admin/settings/branding"},
 		{"audit", "/admin/audit"}, {"tokens", "/admin/tokens"}, {"portals", "/admin/portals"}, {"portal-new", "/admin/portals/new"},
 	}
 	for _, p := range admin {
@@ -307,3 +309,24 @@ func TestEveryPage(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestDarkTheme: with the system's dark theme, pages take their colours
+// from the dark tokens and stay readable (axe-core checks the contrast).
+func TestDarkTheme(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := newBrowser(t)
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	open(t, ctx, app, "/login")
+	if bg := evaluate[string](t, ctx, `getComputedStyle(document.body).backgroundColor`); bg == "rgb(243, 245, 248)" {
+		t.Errorf("the dark theme did not apply: background %s", bg)
+	}
+	look(t, ctx, "dark-login")
+	signIn(t, ctx, app, app.Member.Email, servertest.Password)
+	for _, p := range []string{"/dashboard", "/profile/sessions", "/admin/members", "/admin/audit"} {
+		open(t, ctx, app, p)
+		look(t, ctx, "dark"+strings.ReplaceAll(p, "/", "-"))
+	}
+}

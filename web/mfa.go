@@ -97,9 +97,13 @@ type SecurityPage struct {
 	KeyOptions string
 }
 
-// Allows reports whether the organisation accepts method at sign-in; the
-// page offers to set up only those.
-func (p SecurityPage) Allows(method string) bool {
+// Offers reports whether the page offers to set up method: when the
+// organisation requires a second step, only the methods it accepts; when
+// it does not, any the member chooses for their own protection.
+func (p SecurityPage) Offers(method string) bool {
+	if !p.Required {
+		return true
+	}
 	for _, m := range p.Allowed {
 		if m.Name == method {
 			return true
@@ -111,7 +115,7 @@ func (p SecurityPage) Allows(method string) bool {
 // Enrollable says the member can set up a method of their own here: an
 // authenticator app, a security key or a phone (email codes need none).
 func (p SecurityPage) Enrollable() bool {
-	return p.Allows("totp") || (p.KeysAvailable && p.Allows("webauthn")) || p.AllowsSMS
+	return p.Offers("totp") || (p.KeysAvailable && p.Offers("webauthn")) || p.AllowsSMS
 }
 
 // BackupCodesText is the new backup codes as a file's text.

@@ -142,12 +142,13 @@ func TestFailedSignInNoticeInsideTheCard(t *testing.T) {
 	}
 }
 
-// TestSecurityOffersOnlyAllowedMethods: the page sets up only what the
-// organisation accepts and speaks no standards to members.
+// TestSecurityOffersOnlyAllowedMethods: when the organisation requires a
+// second step the page sets up only the methods it accepts; it never says
+// one thing and offers another, and speaks no standards to members.
 func TestSecurityOffersOnlyAllowedMethods(t *testing.T) {
 	r := newTestRenderer(t)
 	emailOnly := body(func(w http.ResponseWriter) {
-		r.Security(w, 200, SecurityPage{Allowed: []MethodChoice{{Name: "email", Label: "Email code", Weak: true}}, KeysAvailable: true})
+		r.Security(w, 200, SecurityPage{Required: true, Allowed: []MethodChoice{{Name: "email", Label: "Email code", Weak: true}}, KeysAvailable: true})
 	})
 	for _, unwanted := range []string{`action="/profile/security/totp"`, `action="/profile/security/webauthn"`, "NIST", "800-63"} {
 		if strings.Contains(emailOnly, unwanted) {
@@ -159,6 +160,12 @@ func TestSecurityOffersOnlyAllowedMethods(t *testing.T) {
 	})
 	if !strings.Contains(app, `action="/profile/security/totp"`) || strings.Contains(app, "NIST") {
 		t.Error("with authenticator apps allowed, the page does not offer one, or cites NIST")
+	}
+	optional := body(func(w http.ResponseWriter) {
+		r.Security(w, 200, SecurityPage{Allowed: []MethodChoice{{Name: "email", Label: "Email code", Weak: true}}, KeysAvailable: true})
+	})
+	if !strings.Contains(optional, `action="/profile/security/totp"`) || strings.Contains(optional, "accepts: Email code") {
+		t.Error("without a required second step, the member may set up any method, and the page must not say only email codes are accepted")
 	}
 }
 

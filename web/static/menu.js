@@ -7,6 +7,9 @@
   var menu = document.querySelector("details[data-menu]");
   if (!menu) { return; }
   var summary = menu.querySelector("summary");
+  Array.prototype.forEach.call(menu.querySelectorAll(".menu a"), function (a) {
+    if (a.getAttribute("href") === location.pathname) { a.setAttribute("aria-current", "page"); }
+  });
   function items() { return Array.prototype.slice.call(menu.querySelectorAll(".menu a, .menu button")); }
   function close(refocus) {
     if (!menu.open) { return; }
