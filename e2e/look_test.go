@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -47,13 +46,15 @@ func checkNewPage(t *testing.T, ctx context.Context) {
 	if err != nil || key == "" || strings.HasPrefix(key, "/dev/") {
 		return
 	}
-	v, _ := checked.LoadOrStore(t, map[string]bool{})
+	v, loaded := checked.LoadOrStore(t, map[string]bool{})
+	if !loaded {
+		t.Cleanup(func() { checked.Delete(t) })
+	}
 	seen := v.(map[string]bool)
 	if seen[key] {
 		return
 	}
 	seen[key] = true
-	t.Cleanup(func() { checked.Delete(t) })
 	checkPage(t, ctx, key, "")
 }
 
@@ -163,13 +164,6 @@ func watchMissing(t *testing.T, ctx context.Context) {
 			t.Errorf("the page asked for %s: 404", u)
 		}
 	})
-}
-
-var slugRE = regexp.MustCompile(`[^a-z0-9]+`)
-
-// slug makes a file name of a page's name.
-func slug(s string) string {
-	return strings.Trim(slugRE.ReplaceAllString(strings.ToLower(s), "-"), "-")
 }
 
 // TestAxeFindsProblems proves the accessibility check can fail: a page with
