@@ -30,6 +30,12 @@ type Portal struct {
 	// revokes the family at once.
 	RefreshGrace         time.Duration
 	BackchannelLogoutURI string // told when a session that signed in to it ends; "" for never
+	// Access is who may use it (store.PortalAccessAll: every active,
+	// licensed member; then no access list needs reading).
+	Access store.PortalAccess
+	// Secrets are the hashes of a confidential portal's secrets that work
+	// now, read with it: the registry checks a secret against them.
+	Secrets []store.PortalSecret
 }
 
 // Portals is the portal registry the provider reads.
@@ -37,7 +43,7 @@ type Portals interface {
 	// PortalByClientID returns store.ErrNotFound for an unknown client.
 	PortalByClientID(ctx context.Context, orgID int64, clientID string) (Portal, error)
 	// CheckPortalSecret returns an error unless secret is the portal's.
-	CheckPortalSecret(ctx context.Context, orgID int64, clientID, secret string) error
+	CheckPortalSecret(ctx context.Context, orgID int64, p Portal, secret string) error
 	// MayUse reports whether the member is allowed into the portal.
 	MayUse(ctx context.Context, orgID int64, p Portal, m store.Member) (bool, error)
 }

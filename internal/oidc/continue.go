@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -156,16 +157,27 @@ func (p *Provider) issue(w http.ResponseWriter, r *http.Request, t *tenant, req 
 	a := req.a
 	a.SessionID, a.MemberID, a.AuthTime, a.AMR = si.Session.ID, si.Member.ID, si.Session.AuthTime, si.Session.AMR
 	now := p.d.Now()
-	if err := p.d.Store.CompleteAuthRequest(ctx, a, now); err != nil {
+	// The sign-in, the portal's use, its audit entry and the code are one
+	// write: none without the others, and one commit instead of four.
+	var callback string
+	err = p.d.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := p.d.Store.CompleteAuthRequest(ctx, a, now); err != nil {
+			return err
+		}
+		a.Done = true
+		if err := p.d.Store.RecordPortalUse(ctx, t.org.ID, si.Member.ID, portal.ClientID, a.Scopes, now); err != nil {
+			return err
+		}
+		p.st.audit(ctx, audit.PortalSignin, si.Member.ID, portal.ClientID)
+		var err error // the code: the op package makes it and has storage save it
+		callback, err = op.BuildAuthResponseCallbackURL(ctx, &authRequest{a: a, sub: p.st.subject(t.org.ID, si.Member.ID)}, p.op)
+		return err
+	})
+	if err != nil {
 		p.unavailable(w, err)
 		return
 	}
-	a.Done = true
-	if err := p.d.Store.RecordPortalUse(ctx, t.org.ID, si.Member.ID, portal.ClientID, a.Scopes, now); err != nil {
-		p.d.Log.Warn("oidc: record a portal's use", "err", err) // My Profile's list only: the sign-in goes on
-	}
-	p.st.audit(ctx, audit.PortalSignin, si.Member.ID, portal.ClientID)
-	op.AuthResponse(&authRequest{a: a, sub: p.st.subject(t.org.ID, si.Member.ID)}, p.op, w, r)
+	http.Redirect(w, r, callback, http.StatusFound) // response_mode is always query (CreateAuthRequest)
 }
 
 // switchAccount signs the browser out and sends it to sign in again,

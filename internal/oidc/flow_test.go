@@ -40,8 +40,8 @@ func (r *registry) PortalByClientID(_ context.Context, _ int64, id string) (oidc
 	return p, nil
 }
 
-func (r *registry) CheckPortalSecret(_ context.Context, _ int64, id, secret string) error {
-	want, ok := r.secrets[id]
+func (r *registry) CheckPortalSecret(_ context.Context, _ int64, p oidc.Portal, secret string) error {
+	want, ok := r.secrets[p.ClientID]
 	if !ok || subtle.ConstantTimeCompare([]byte(want), []byte(secret)) != 1 {
 		return errors.New("wrong client secret")
 	}

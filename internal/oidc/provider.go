@@ -59,9 +59,10 @@ type Deps struct {
 
 // Provider serves /o/{url-name}/ for every organisation.
 type Provider struct {
-	d  Deps
-	st *storage
-	op *op.Provider
+	d    Deps
+	orgs *orgCache
+	st   *storage
+	op   *op.Provider
 }
 
 // New builds the provider.
@@ -83,7 +84,7 @@ func New(d Deps) (*Provider, error) {
 		SupportedClaims:          append(append([]string{}, op.DefaultSupportedClaims...), "org", "roles", "sid"),
 		DefaultLogoutRedirectURI: "/login",
 	}
-	var opts []op.Option
+	opts := []op.Option{op.WithCrypto(newTokenCrypto(cfg.CryptoKey))}
 	if insecure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
@@ -94,7 +95,7 @@ func New(d Deps) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{d: d, st: st, op: o}, nil
+	return &Provider{d: d, orgs: newOrgCache(d.Orgs), st: st, op: o}, nil
 }
 
 // Logout is the session.Hook that ends sessions' tokens and queues the
@@ -122,7 +123,7 @@ func (p *Provider) Issuer(urlName string) string { return p.d.PublicURL + "/o/" 
 
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	urlName := r.PathValue("org")
-	org, err := p.d.Orgs.OrganisationByURLName(r.Context(), urlName)
+	org, err := p.orgs.OrganisationByURLName(r.Context(), urlName)
 	if errors.Is(err, store.ErrNotFound) {
 		p.d.Pages.Error(w, http.StatusNotFound, web.ErrorPage{Heading: "Page not found",
 			Message: "There is no organisation at this address. Check the link you were given."})

@@ -16,9 +16,10 @@ type tenant struct {
 	org        store.Organisation
 	urlName    string
 	issuer     string
-	browser    []byte // SHA-256 of the auth-request cookie, if any
-	requestURI bool   // the authorization request had request_uri
-	alg        string // the portal's signing algorithm, once it is loaded
+	browser    []byte            // SHA-256 of the auth-request cookie, if any
+	requestURI bool              // the authorization request had request_uri
+	alg        string            // the portal's signing algorithm, once it is loaded
+	portals    map[string]Portal // read in this request, by client ID
 	r          *http.Request
 	signedOut  string                     // where RP-initiated logout goes without a valid id_token_hint
 	endSession func(sub, clientID string) // ends the browser's session if its member is sub, at clientID's request
@@ -70,6 +71,7 @@ func (r *authRequest) Done() bool                         { return r.a.Done }
 // refreshRequest is a refresh token being exchanged.
 type refreshRequest struct {
 	t      store.Token
+	m      store.Member // the member it speaks for, read with it
 	sub    string
 	scopes []string
 	// inGrace: the token was rotated already, within its portal's grace

@@ -22,6 +22,9 @@ const refreshPrefix = "refresh:"
 // its hash is kept, and the op package encrypts ID and subject into the
 // bearer string the portal receives.
 func (s *storage) CreateAccessToken(ctx context.Context, request op.TokenRequest) (string, time.Time, error) {
+	if r, ok := request.(*authRequest); ok {
+		return s.exchangeCode(ctx, r)
+	}
 	t, err := s.newToken(ctx, request, store.TokenAccess)
 	if err != nil {
 		return "", time.Time{}, err
@@ -42,10 +45,14 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, request op.T
 	// is written, so a failure in between never leaves the portal without
 	// a refresh token, and a grant costs one commit instead of three.
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.redeemCode(ctx, request); err != nil {
+			return err
+		}
 		var err error
 		accessID, refreshToken, expires, err = s.rotateAndIssue(ctx, request, current)
 		return err
 	})
+	err = s.codeRefusal(ctx, request, err)
 	if errors.Is(err, errRefreshReused) {
 		// Revoked outside the rolled-back transaction, so the revocation stays.
 		s.reuseDetected(ctx, current)
@@ -145,10 +152,11 @@ func (s *storage) newToken(ctx context.Context, request op.TokenRequest, kind st
 // already is reuse: its family is revoked.
 func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
 	org := tenantFrom(ctx).org.ID
-	t, err := s.store.TokenByHash(ctx, org, store.TokenRefresh, hashOf(token))
+	h, err := s.store.HeldToken(ctx, org, store.TokenRefresh, hashOf(token), s.now())
 	if err != nil {
 		return nil, op.ErrInvalidRefreshToken
 	}
+	t := h.Token
 	inGrace := false
 	if !t.RotatedAt.IsZero() {
 		if inGrace = s.withinGrace(ctx, t); !inGrace {
@@ -159,10 +167,13 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if !s.now().Before(t.ExpiresAt) {
 		return nil, errors.New("refresh token expired")
 	}
-	if _, err := s.activeMember(ctx, org, t.MemberID); err != nil {
+	if err := mayStillSignIn(h.Member); err != nil {
 		return nil, err
 	}
-	return &refreshRequest{t: t, sub: s.subject(org, t.MemberID), scopes: t.Scopes, inGrace: inGrace}, nil
+	if !h.Admitted {
+		return nil, errNoLongerAdmitted
+	}
+	return &refreshRequest{t: t, m: h.Member, sub: s.subject(org, t.MemberID), scopes: t.Scopes, inGrace: inGrace}, nil
 }
 
 // withinGrace reports whether a rotated refresh token is still inside its
@@ -178,38 +189,32 @@ func (s *storage) activeMember(ctx context.Context, orgID, memberID int64) (stor
 	if err != nil {
 		return m, err
 	}
+	return m, mayStillSignIn(m)
+}
+
+func mayStillSignIn(m store.Member) error {
 	if m.Status != store.StatusActive || !m.Licensed {
-		return m, errors.New("the member may no longer sign in")
+		return errors.New("the member may no longer sign in")
 	}
-	return m, nil
+	return nil
 }
 
 // liveAccessToken is a stored access token still valid: not expired, its
-// session (if bound to one) still on, its member still allowed to sign in.
+// session (if bound to one) still on, its member still allowed to sign
+// in. One statement reads all three.
 func (s *storage) liveAccessToken(ctx context.Context, tokenID string) (store.Token, store.Member, error) {
-	org := tenantFrom(ctx).org.ID
-	t, err := s.store.TokenByHash(ctx, org, store.TokenAccess, hashOf(tokenID))
-	if err != nil {
-		return t, store.Member{}, err
+	h, err := s.store.HeldToken(ctx, tenantFrom(ctx).org.ID, store.TokenAccess, hashOf(tokenID), s.now())
+	switch {
+	case err != nil:
+		return h.Token, h.Member, err
+	case !s.now().Before(h.ExpiresAt):
+		return h.Token, h.Member, errors.New("access token expired")
+	case !h.SessionOn:
+		return h.Token, h.Member, errors.New("the session the token was issued in has ended")
+	case h.MemberID == 0:
+		return h.Token, store.Member{}, nil
 	}
-	now := s.now()
-	if !now.Before(t.ExpiresAt) {
-		return t, store.Member{}, errors.New("access token expired")
-	}
-	if t.SessionID != 0 {
-		alive, err := s.store.SessionAlive(ctx, org, t.SessionID, now)
-		if err != nil {
-			return t, store.Member{}, err
-		}
-		if !alive {
-			return t, store.Member{}, errors.New("the session the token was issued in has ended")
-		}
-	}
-	if t.MemberID == 0 {
-		return t, store.Member{}, nil
-	}
-	m, err := s.activeMember(ctx, org, t.MemberID)
-	return t, m, err
+	return h.Token, h.Member, mayStillSignIn(h.Member)
 }
 
 func (s *storage) SetUserinfoFromScopes(ctx context.Context, info *oidc.UserInfo, userID, clientID string, scopes []string) error {
@@ -224,7 +229,9 @@ func (s *storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 	case *authRequest:
 		memberID, sessionID = r.a.MemberID, r.a.SessionID
 	case *refreshRequest:
-		memberID = r.t.MemberID
+		// Read with the refresh token, in this request.
+		s.fill(ctx, info, r.m, scopes)
+		return nil
 	default:
 		return fmt.Errorf("ID token for a request of type %T", request)
 	}

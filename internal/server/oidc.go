@@ -33,7 +33,7 @@ func (p *parts) portalRegistry() oidc.Portals {
 type registry struct {
 	store interface {
 		PortalByClientID(ctx context.Context, clientID string) (store.Portal, error)
-		portal.SecretReader
+		PortalClient(ctx context.Context, clientID string, now time.Time) (store.Portal, []store.PortalSecret, error)
 	}
 	now func() time.Time
 }
@@ -48,8 +48,13 @@ func (g registry) portal(ctx context.Context, orgID int64, clientID string) (sto
 	return p, err
 }
 
+// PortalByClientID reads the portal with its secrets in one statement,
+// without the access lists only MayUse needs.
 func (g registry) PortalByClientID(ctx context.Context, orgID int64, clientID string) (oidc.Portal, error) {
-	p, err := g.portal(ctx, orgID, clientID)
+	p, secrets, err := g.store.PortalClient(ctx, clientID, g.now())
+	if err == nil && p.OrgID != orgID {
+		err = store.ErrNotFound
+	}
 	if err != nil {
 		return oidc.Portal{}, err
 	}
@@ -57,24 +62,23 @@ func (g registry) PortalByClientID(ctx context.Context, orgID int64, clientID st
 		PostLogoutRedirectURIs: p.PostLogoutRedirectURIs, Confidential: p.Confidential, FirstParty: p.FirstParty,
 		AccessTokenLifetime: p.AccessTokenLifetime, RefreshTokenLifetime: p.RefreshTokenLifetime,
 		IDTokenLifetime: p.IDTokenLifetime, SigningAlgorithm: p.SigningAlgorithm,
-		BackchannelLogoutURI: p.BackchannelLogoutURI, RefreshGrace: p.RefreshGrace}, nil
+		BackchannelLogoutURI: p.BackchannelLogoutURI, RefreshGrace: p.RefreshGrace, Access: p.Access, Secrets: secrets}, nil
 }
 
-func (g registry) CheckPortalSecret(ctx context.Context, orgID int64, clientID, secret string) error {
-	p, err := g.portal(ctx, orgID, clientID)
-	if err != nil {
-		return err
+func (g registry) CheckPortalSecret(ctx context.Context, orgID int64, p oidc.Portal, secret string) error {
+	if !p.Confidential || !portal.VerifySecret(p.Secrets, secret, g.now()) {
+		return errWrongSecret
 	}
-	ok, err := portal.CheckSecret(ctx, g.store, p, secret, g.now())
-	if err == nil && !ok {
-		err = errWrongSecret
-	}
-	return err
+	return nil
 }
 
 var errWrongSecret = errors.New("wrong client secret")
 
+// MayUse reads the portal's access lists only when its rule has one.
 func (g registry) MayUse(ctx context.Context, orgID int64, op oidc.Portal, m store.Member) (bool, error) {
+	if op.Access == store.PortalAccessAll {
+		return portal.MayUse(store.Portal{OrgID: orgID, Access: store.PortalAccessAll}, m), nil
+	}
 	p, err := g.portal(ctx, orgID, op.ClientID)
 	if err != nil {
 		return false, err

@@ -54,6 +54,11 @@ func (q *queries) ReleaseSigninAttempt(ctx context.Context, orgID int64, identif
 	return err
 }
 
+func (q *queries) TouchSigninLockout(ctx context.Context, orgID int64, identifier string) error {
+	_, err := q.exec(ctx, `UPDATE signin_lockouts SET failures = failures WHERE org_id = ? AND identifier = ?`, orgID, identifier)
+	return err
+}
+
 const lockoutColumns = `org_id, identifier, failures, last_failure_at, locked_until`
 
 func (q *queries) SigninLockout(ctx context.Context, orgID int64, identifier string) (store.Lockout, error) {
@@ -94,12 +99,7 @@ func (q *queries) writeRow(ctx context.Context, query string, args ...any) rowSc
 // the pages a commit has just evicted, instead of three. Member and lockout
 // columns are the zero value when their LEFT JOIN finds no row; the member's
 // are memberColumns, in their order, for memberTargets.
-var passwordSubjectQuery = `SELECT ` + prefixed("o.", organisationColumns) + `,
-	COALESCE(m.id, 0), COALESCE(m.org_id, 0), COALESCE(m.email, ''), COALESCE(m.name, ''), COALESCE(m.role, ''),
-	COALESCE(m.status, ''), COALESCE(m.licensed, FALSE), COALESCE(m.data_access, FALSE),
-	COALESCE(m.email_verified, FALSE), COALESCE(m.password_hash, ''), COALESCE(m.created_at, 0),
-	COALESCE(m.last_signin_at, 0), COALESCE(m.about_me, ''), m.role_id, COALESCE(m.permissions, ''),
-	COALESCE(m.picture_at, 0),
+var passwordSubjectQuery = `SELECT ` + prefixed("o.", organisationColumns) + `, ` + optionalMemberColumns + `,
 	l.org_id IS NOT NULL, COALESCE(l.failures, 0), COALESCE(l.last_failure_at, 0), COALESCE(l.locked_until, 0)
 	FROM organisations o
 	LEFT JOIN members m ON m.org_id = o.id AND m.email = ?

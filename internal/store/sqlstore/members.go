@@ -25,6 +25,14 @@ func (q *queries) CreateMember(ctx context.Context, m *store.Member) error {
 const memberColumns = `id, org_id, email, name, role, status, licensed, data_access, email_verified, password_hash,
 	created_at, last_signin_at, about_me, role_id, permissions, picture_at`
 
+// optionalMemberColumns are memberColumns of a member m found by a LEFT
+// JOIN, in their order for memberTargets: the zero Member when there is none.
+const optionalMemberColumns = `COALESCE(m.id, 0), COALESCE(m.org_id, 0), COALESCE(m.email, ''), COALESCE(m.name, ''),
+	COALESCE(m.role, ''), COALESCE(m.status, ''), COALESCE(m.licensed, FALSE), COALESCE(m.data_access, FALSE),
+	COALESCE(m.email_verified, FALSE), COALESCE(m.password_hash, ''), COALESCE(m.created_at, 0),
+	COALESCE(m.last_signin_at, 0), COALESCE(m.about_me, ''), m.role_id, COALESCE(m.permissions, ''),
+	COALESCE(m.picture_at, 0)`
+
 func (q *queries) MemberByID(ctx context.Context, orgID, id int64) (store.Member, error) {
 	return scanMember(q.queryRow(ctx, `SELECT `+memberColumns+` FROM members WHERE org_id = ? AND id = ?`, orgID, id))
 }

@@ -90,6 +90,13 @@ func (q *queries) SaveAuthCode(ctx context.Context, orgID int64, id string, code
 		codeHash, ms(expires), ms(expires), ms(expires), orgID, id, true)
 }
 
+func (q *queries) AuthRequestByCode(ctx context.Context, orgID int64, codeHash []byte) (store.AuthRequest, error) {
+	var a store.AuthRequest
+	err := q.queryRow(ctx, `SELECT `+authRequestColumns+` FROM oidc_auth_requests WHERE org_id = ? AND code_hash = ?`,
+		orgID, codeHash).Scan(authRequestTargets(&a)...)
+	return a, translate(err)
+}
+
 func (q *queries) UseAuthCode(ctx context.Context, orgID int64, codeHash []byte, now time.Time) (store.AuthRequest, error) {
 	var a store.AuthRequest
 	q.roundTrips.Add(1)
@@ -99,9 +106,7 @@ func (q *queries) UseAuthCode(ctx context.Context, orgID int64, codeHash []byte,
 	if err = translate(err); !errors.Is(err, store.ErrNotFound) {
 		return a, err
 	}
-	err = q.queryRow(ctx, `SELECT `+authRequestColumns+` FROM oidc_auth_requests WHERE org_id = ? AND code_hash = ?`,
-		orgID, codeHash).Scan(authRequestTargets(&a)...)
-	if err = translate(err); err != nil {
+	if a, err = q.AuthRequestByCode(ctx, orgID, codeHash); err != nil {
 		return a, err
 	}
 	if !a.CodeUsedAt.IsZero() {
@@ -129,10 +134,31 @@ func (q *queries) CreateToken(ctx context.Context, t *store.Token) error {
 func (q *queries) TokenByHash(ctx context.Context, orgID int64, kind string, hash []byte) (store.Token, error) {
 	var t store.Token
 	err := q.queryRow(ctx, `SELECT `+tokenColumns+` FROM oidc_tokens WHERE org_id = ? AND kind = ? AND token_hash = ?`,
-		orgID, kind, hash).Scan(&t.ID, &t.OrgID, &t.Kind, &t.Hash, &t.Family, &t.ClientID, &t.MemberID, &t.SessionID,
-		wordList{&t.Scopes}, wordList{&t.AMR}, msTime{&t.AuthTime}, msTime{&t.CreatedAt}, msTime{&t.ExpiresAt},
-		msTime{&t.RotatedAt})
+		orgID, kind, hash).Scan(tokenTargets(&t)...)
 	return t, translate(err)
+}
+
+// tokenTargets are the Scan destinations for tokenColumns.
+func tokenTargets(t *store.Token) []any {
+	return []any{&t.ID, &t.OrgID, &t.Kind, &t.Hash, &t.Family, &t.ClientID, &t.MemberID, &t.SessionID,
+		wordList{&t.Scopes}, wordList{&t.AMR}, msTime{&t.AuthTime}, msTime{&t.CreatedAt}, msTime{&t.ExpiresAt},
+		msTime{&t.RotatedAt}}
+}
+
+var heldTokenQuery = `SELECT ` + prefixed("t.", tokenColumns) + `, ` + optionalMemberColumns + `,
+	(t.session_id = 0 OR EXISTS (SELECT 1 FROM sessions s WHERE s.org_id = t.org_id AND s.id = t.session_id
+		AND s.expires_at > ?)),
+	CASE WHEN t.kind = 'refresh' AND t.member_id <> 0 THEN NOT EXISTS (SELECT 1 FROM portals ap
+		WHERE ap.org_id = t.org_id AND ap.client_id = t.client_id AND NOT ` + ruleAdmits("ap", "m") + `) ELSE TRUE END
+	FROM oidc_tokens t
+	LEFT JOIN members m ON m.org_id = t.org_id AND m.id = t.member_id
+	WHERE t.org_id = ? AND t.kind = ? AND t.token_hash = ?`
+
+func (q *queries) HeldToken(ctx context.Context, orgID int64, kind string, hash []byte, now time.Time) (store.HeldToken, error) {
+	var h store.HeldToken
+	targets := append(append(tokenTargets(&h.Token), memberTargets(&h.Member)...), &h.SessionOn, &h.Admitted)
+	err := q.queryRow(ctx, heldTokenQuery, ms(now), orgID, kind, hash).Scan(targets...)
+	return h, translate(err)
 }
 
 func (q *queries) RotateRefreshToken(ctx context.Context, orgID int64, hash []byte, now time.Time) error {
@@ -159,13 +185,6 @@ func (q *queries) DeleteMemberTokens(ctx context.Context, orgID, memberID int64,
 		return 0, err
 	}
 	return res.RowsAffected()
-}
-
-func (q *queries) SessionAlive(ctx context.Context, orgID, sessionID int64, now time.Time) (bool, error) {
-	var n int64
-	err := q.queryRow(ctx, `SELECT COUNT(*) FROM sessions WHERE org_id = ? AND id = ? AND expires_at > ?`,
-		orgID, sessionID, ms(now)).Scan(&n)
-	return n > 0, err
 }
 
 func (q *queries) DeleteSessionTokens(ctx context.Context, orgID, memberID, sessionID int64) (int64, error) {

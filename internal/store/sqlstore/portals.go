@@ -18,11 +18,16 @@ const portalColumns = `id, org_id, client_id, name, redirect_uris, post_logout_r
 
 func scanPortal(row scanner) (store.Portal, error) {
 	var p store.Portal
-	err := row.Scan(&p.ID, &p.OrgID, &p.ClientID, &p.Name, wordList{&p.RedirectURIs}, wordList{&p.PostLogoutRedirectURIs},
+	err := row.Scan(portalTargets(&p)...)
+	return p, translate(err)
+}
+
+// portalTargets are the Scan destinations for portalColumns.
+func portalTargets(p *store.Portal) []any {
+	return []any{&p.ID, &p.OrgID, &p.ClientID, &p.Name, wordList{&p.RedirectURIs}, wordList{&p.PostLogoutRedirectURIs},
 		&p.BackchannelLogoutURI, &p.HomeURL, &p.Confidential, &p.FirstParty, &p.Access, secs{&p.AccessTokenLifetime},
 		secs{&p.IDTokenLifetime}, secs{&p.RefreshTokenLifetime}, secs{&p.RefreshGrace}, &p.SigningAlgorithm,
-		msTime{&p.CreatedAt}, msTime{&p.UpdatedAt})
-	return p, translate(err)
+		msTime{&p.CreatedAt}, msTime{&p.UpdatedAt}}
 }
 
 // CreatePortal writes the portal and its access lists in one transaction.
@@ -127,9 +132,18 @@ func uniq[T comparable](list []T) []T {
 	return out
 }
 
-// DeletePortal deletes the portal; its access lists and secrets go with it.
+// DeletePortal deletes the portal; its access lists and secrets go with it
+// (foreign keys), and what names it by client ID is deleted first.
 func (q *queries) DeletePortal(ctx context.Context, orgID, id int64) error {
-	return q.execOne(ctx, `DELETE FROM portals WHERE org_id = ? AND id = ?`, orgID, id)
+	return q.InTx(ctx, func(ctx context.Context) error {
+		for _, table := range []string{"oidc_tokens", "oidc_consents", "oidc_auth_requests", "oidc_session_portals"} {
+			if _, err := q.exec(ctx, `DELETE FROM `+table+` WHERE org_id = ?
+				AND client_id = (SELECT client_id FROM portals WHERE org_id = ? AND id = ?)`, orgID, orgID, id); err != nil {
+				return err
+			}
+		}
+		return q.execOne(ctx, `DELETE FROM portals WHERE org_id = ? AND id = ?`, orgID, id)
+	})
 }
 
 func (q *queries) PortalByID(ctx context.Context, orgID, id int64) (store.Portal, error) {
@@ -138,6 +152,36 @@ func (q *queries) PortalByID(ctx context.Context, orgID, id int64) (store.Portal
 
 func (q *queries) PortalByClientID(ctx context.Context, clientID string) (store.Portal, error) {
 	return q.onePortal(ctx, q.queryRow(ctx, `SELECT `+portalColumns+` FROM portals WHERE client_id = ?`, clientID))
+}
+
+var portalClientQuery = `SELECT ` + prefixed("p.", portalColumns) + `,
+	COALESCE(s.id, 0), s.hash, COALESCE(s.created_at, 0), COALESCE(s.expires_at, 0)
+	FROM portals p
+	LEFT JOIN portal_secrets s ON s.org_id = p.org_id AND s.portal_id = p.id AND (s.expires_at = 0 OR s.expires_at > ?)
+	WHERE p.client_id = ?
+	ORDER BY s.created_at DESC, s.id DESC`
+
+func (q *queries) PortalClient(ctx context.Context, clientID string, now time.Time) (store.Portal, []store.PortalSecret, error) {
+	var p store.Portal
+	var secrets []store.PortalSecret
+	found := false
+	err := q.eachRow(ctx, func(row scanner) error {
+		var s store.PortalSecret
+		targets := append(portalTargets(&p), &s.ID, &s.Hash, msTime{&s.CreatedAt}, msTime{&s.ExpiresAt})
+		if err := row.Scan(targets...); err != nil {
+			return err
+		}
+		found = true
+		if s.ID != 0 {
+			s.OrgID, s.PortalID = p.OrgID, p.ID
+			secrets = append(secrets, s)
+		}
+		return nil
+	}, portalClientQuery, ms(now), clientID)
+	if err == nil && !found {
+		err = store.ErrNotFound
+	}
+	return p, secrets, err
 }
 
 // onePortal scans a portal and reads the access lists its rule uses.

@@ -183,6 +183,22 @@ func TestLogoutsPostgres(t *testing.T) {
 	storetest.RunLogouts(t, func(t *testing.T) storetest.LogoutStore { return sqltest.NewPostgres(t) })
 }
 
+func TestPortalAccessSQLite(t *testing.T) {
+	storetest.RunPortalAccess(t, func(t *testing.T) storetest.PortalAccessStore { return sqltest.NewSQLite(t) })
+}
+
+func TestPortalAccessPostgres(t *testing.T) {
+	storetest.RunPortalAccess(t, func(t *testing.T) storetest.PortalAccessStore { return sqltest.NewPostgres(t) })
+}
+
+func TestGaugesSQLite(t *testing.T) {
+	storetest.RunGauges(t, func(t *testing.T) storetest.GaugeStore { return sqltest.NewSQLite(t) })
+}
+
+func TestGaugesPostgres(t *testing.T) {
+	storetest.RunGauges(t, func(t *testing.T) storetest.GaugeStore { return sqltest.NewPostgres(t) })
+}
+
 func TestBrandingSQLite(t *testing.T) {
 	storetest.RunBranding(t, func(t *testing.T) storetest.BrandingStore { return sqltest.NewSQLite(t) })
 }

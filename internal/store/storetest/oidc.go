@@ -132,12 +132,21 @@ func testAuthRequests(t *testing.T, s OIDCStore) {
 	if err := s.SaveAuthCode(ctx, o.ID, "req1", tokenHash("code2"), now.Add(time.Minute)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a second code: %v, want ErrNotFound", err)
 	}
+	if _, err := s.AuthRequestByCode(ctx, o.ID, tokenHash("code2")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an unknown code: %v, want ErrNotFound", err)
+	}
+	if read, err := s.AuthRequestByCode(ctx, o.ID, tokenHash("code1")); err != nil || read.ID != "req1" || !read.CodeUsedAt.IsZero() {
+		t.Errorf("read by code: %+v, %v; want the request, its code not used", read, err)
+	}
 	if _, err := s.UseAuthCode(ctx, o.ID, tokenHash("code1"), now.Add(61*time.Second)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("expired code: %v, want ErrNotFound", err)
 	}
 	used, err := s.UseAuthCode(ctx, o.ID, tokenHash("code1"), now.Add(time.Second))
 	if err != nil || used.MemberID != m.ID || used.SessionID != 3 || len(used.AMR) != 2 || !used.Done {
 		t.Fatalf("got %+v, %v; want the completed request", used, err)
+	}
+	if read, err := s.AuthRequestByCode(ctx, o.ID, tokenHash("code1")); err != nil || !read.CodeUsedAt.Equal(now.Add(time.Second)) {
+		t.Errorf("read by a used code: %+v, %v; want when it was used", read.CodeUsedAt, err)
 	}
 	again, err := s.UseAuthCode(ctx, o.ID, tokenHash("code1"), now.Add(2*time.Second))
 	if !errors.Is(err, store.ErrConflict) || again.ID != "req1" {
@@ -228,13 +237,43 @@ func testTokens(t *testing.T, s OIDCStore) {
 	if err := s.CreateSession(ctx, &sess); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		at   time.Time
-		want bool
-	}{{now, true}, {now.Add(time.Hour), false}} {
-		if alive, err := s.SessionAlive(ctx, o.ID, sess.ID, c.at); err != nil || alive != c.want {
-			t.Errorf("session alive at %v: %v, %v; want %v", c.at, alive, err, c.want)
+	testHeldTokens(t, s, o.ID, m, sess)
+}
+
+// testHeldTokens reads tokens with their member and session in one go.
+func testHeldTokens(t *testing.T, s OIDCStore, orgID int64, m store.Member, sess store.Session) {
+	ctx := context.Background()
+	bound := newToken(orgID, m.ID, store.TokenAccess, "bound", "f3")
+	bound.SessionID = sess.ID
+	portalOwn := newToken(orgID, 0, store.TokenAccess, "own", "f4")
+	offline := newToken(orgID, m.ID, store.TokenRefresh, "offline", "f5")
+	for _, tok := range []*store.Token{&bound, &portalOwn, &offline} {
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
 		}
+	}
+	for _, c := range []struct {
+		name, secret, kind string
+		at                 time.Time
+		member             int64
+		sessionOn          bool
+	}{
+		{"bound to a live session", "bound", store.TokenAccess, now, m.ID, true},
+		{"bound to an ended session", "bound", store.TokenAccess, now.Add(time.Hour), m.ID, false},
+		{"a portal's own", "own", store.TokenAccess, now, 0, true},
+		{"offline", "offline", store.TokenRefresh, now.Add(time.Hour), m.ID, true},
+	} {
+		h, err := s.HeldToken(ctx, orgID, c.kind, tokenHash(c.secret), c.at)
+		if err != nil || h.Hash == nil || h.Member.ID != c.member || h.SessionOn != c.sessionOn {
+			t.Errorf("%s: member %d, session on %v, %v; want member %d, session on %v",
+				c.name, h.Member.ID, h.SessionOn, err, c.member, c.sessionOn)
+		}
+		if c.member != 0 && (h.Member.Email != m.Email || h.Member.Status != m.Status || h.Member.Licensed != m.Licensed) {
+			t.Errorf("%s: member %+v, want %+v", c.name, h.Member, m)
+		}
+	}
+	if _, err := s.HeldToken(ctx, orgID, store.TokenRefresh, tokenHash("bound"), now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an access token read as a refresh token: %v, want ErrNotFound", err)
 	}
 }
 
@@ -289,11 +328,15 @@ func testOIDCIsolation(t *testing.T, s OIDCStore) {
 	_, err := s.AuthRequestByID(ctx, b.ID, "req1")
 	checks["AuthRequestByID"] = notFound(err)
 	checks["BindAuthRequest"] = notFound(s.BindAuthRequest(ctx, b.ID, "req1", []byte("x"), now))
+	_, err = s.AuthRequestByCode(ctx, b.ID, tokenHash("code"))
+	checks["AuthRequestByCode"] = notFound(err)
 	_, err = s.UseAuthCode(ctx, b.ID, tokenHash("code"), now)
 	checks["UseAuthCode"] = notFound(err)
 	checks["DeleteAuthRequest"] = notFound(s.DeleteAuthRequest(ctx, b.ID, "req1"))
 	_, err = s.TokenByHash(ctx, b.ID, store.TokenRefresh, tokenHash("r1"))
 	checks["TokenByHash"] = notFound(err)
+	_, err = s.HeldToken(ctx, b.ID, store.TokenRefresh, tokenHash("r1"), now)
+	checks["HeldToken"] = notFound(err)
 	checks["RotateRefreshToken"] = notFound(s.RotateRefreshToken(ctx, b.ID, tokenHash("r1"), now))
 	checks["DeleteToken"] = notFound(s.DeleteToken(ctx, b.ID, store.TokenRefresh, tokenHash("r1")))
 	if n, err := s.RevokeFamily(ctx, b.ID, "f1"); err != nil || n != 0 {

@@ -292,6 +292,7 @@ func testPortalSecretRotation(t *testing.T, s PortalStore) {
 	if !list[0].ExpiresAt.IsZero() || !list[1].ExpiresAt.Equal(t1.Add(24*time.Hour)) || !list[1].ValidAt(t1) {
 		t.Errorf("deadlines: new %v, old %v", list[0].ExpiresAt, list[1].ExpiresAt)
 	}
+	checkPortalClient(t, s, p, t1, list)
 	if got, _ := s.PortalSecrets(ctx, o.ID, p.ID, t1.Add(24*time.Hour)); !slices.Equal(hashes(got), []string{string(s2.Hash)}) {
 		t.Errorf("after the overlap: %v", hashes(got))
 	}
@@ -322,6 +323,28 @@ func testPortalSecretRotation(t *testing.T, s PortalStore) {
 	}
 	if all, _ := s.PortalSecrets(ctx, o.ID, p.ID, time.Time{}); len(all) != 0 {
 		t.Errorf("secrets after DeletePortalSecrets: %v", hashes(all))
+	}
+	checkPortalClient(t, s, p, t3, nil)
+	if _, _, err := s.PortalClient(ctx, "client-nobody-00000000000", t3); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("PortalClient of an unknown client: %v, want ErrNotFound", err)
+	}
+}
+
+// checkPortalClient: PortalClient reads the portal and the secrets
+// PortalSecrets lists at the same time, in the same order.
+func checkPortalClient(t *testing.T, s PortalStore, p store.Portal, at time.Time, want []store.PortalSecret) {
+	t.Helper()
+	got, secrets, err := s.PortalClient(context.Background(), p.ClientID, at)
+	if err != nil || got.ID != p.ID || got.OrgID != p.OrgID || got.Name != p.Name || !slices.Equal(got.RedirectURIs, p.RedirectURIs) {
+		t.Fatalf("PortalClient: %+v, %v; want %+v", got, err, p)
+	}
+	if !slices.Equal(hashes(secrets), hashes(want)) {
+		t.Errorf("PortalClient secrets at %v: %v, want %v", at, hashes(secrets), hashes(want))
+	}
+	for i := range secrets {
+		if secrets[i].ID != want[i].ID || !secrets[i].ExpiresAt.Equal(want[i].ExpiresAt) || secrets[i].PortalID != p.ID {
+			t.Errorf("secret %d: %+v, want %+v", i, secrets[i], want[i])
+		}
 	}
 }
 
