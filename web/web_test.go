@@ -196,3 +196,29 @@ func TestAdminPagesSpeakPlainly(t *testing.T) {
 		t.Error("the refused field is not marked beside its sentence")
 	}
 }
+
+// TestDashboardSaysWhereTheMemberStands: email, second factor and, for
+// those with permissions, the way to Admin Settings.
+func TestDashboardSaysWhereTheMemberStands(t *testing.T) {
+	r := newTestRenderer(t)
+	member := &MemberView{Name: "Bo", Email: "bo@acme.test", Organisation: "Acme"}
+	plain := body(func(w http.ResponseWriter) {
+		r.Dashboard(w, DashboardPage{Layout: Layout{Member: member}, EmailUnverified: true})
+	})
+	for _, want := range []string{"Not verified", `<a href="/profile/email">Verify it</a>`, "Not set up", `<a href="/profile/security">Set one up</a>`} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("an unverified member without a second factor: the Dashboard lacks %s", want)
+		}
+	}
+	if strings.Contains(plain, `<a href="/admin">Admin Settings</a></li>`) {
+		t.Error("a member without permissions is offered Admin Settings")
+	}
+	admin := *member
+	admin.Admin = true
+	set := body(func(w http.ResponseWriter) {
+		r.Dashboard(w, DashboardPage{Layout: Layout{Member: &admin}, SecondFactor: true})
+	})
+	if !strings.Contains(set, "Verified") || strings.Contains(set, "Not set up") || !strings.Contains(set, `<a href="/admin">Admin Settings</a></li>`) {
+		t.Error("a verified administrator with a second factor is not told so")
+	}
+}
