@@ -19,6 +19,12 @@ const chromiumPath = "/usr/bin/chromium"
 // returns a context whose actions drive one tab of it.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserFor(t, 90*time.Second)
+}
+
+// newBrowserFor is newBrowser for a test that needs longer than most.
+func newBrowserFor(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("Chromium is not installed at %s: CI must run the browser tests", chromiumPath)
@@ -34,8 +40,10 @@ func newBrowser(t *testing.T) context.Context {
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	watchMissing(t, ctx)
+	preloadAxe(t, ctx)
 	return ctx
 }
 
@@ -45,6 +53,7 @@ func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Vo
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatal(err)
 	}
+	checkNewPage(t, ctx)
 }
 
 // text returns the visible text of the first element matching sel.
@@ -91,6 +100,8 @@ func signIn(t *testing.T, ctx context.Context, app *servertest.App, email, passw
 	run(t, ctx,
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
+		// The browser may remember the organisation of its last sign-in.
+		chromedp.Clear(chromedp.CSS("#organisation")),
 		chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
 		chromedp.SendKeys(chromedp.CSS("#email"), email),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
@@ -129,8 +140,8 @@ func TestSignInSeeDashboardSignOut(t *testing.T) {
 	}
 	run(t, ctx,
 		chromedp.Click(chromedp.CSS(".profile-menu summary")),
-		chromedp.WaitVisible(chromedp.CSS(".menu .link-button")),
-		chromedp.Click(chromedp.CSS(".menu .link-button")),
+		chromedp.WaitVisible(chromedp.CSS(`.menu form[action="/logout"] button`)),
+		chromedp.Click(chromedp.CSS(`.menu form[action="/logout"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
 	)
 	if got := text(t, ctx, ".notice"); !strings.Contains(got, "You have signed out.") {
@@ -142,18 +153,36 @@ func TestSignInSeeDashboardSignOut(t *testing.T) {
 	}
 }
 
+// TestWrongPasswordShowsGenericNotice: a failed sign-in on a phone says so
+// in one short message inside the card, keeps the seed's causes behind
+// "Why can this happen?", and puts the cursor in the password field, which
+// stays on screen.
 func TestWrongPasswordShowsGenericNotice(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	ctx := newBrowser(t)
+	run(t, ctx, chromedp.EmulateViewport(375, 812))
 	signIn(t, ctx, app, "ana@acme.test", "not the right password at all")
-	got := text(t, ctx, ".notice")
-	for _, want := range []string{"couldn't sign you in", "misspelt", "no licence"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("notice %q lacks %q", got, want)
-		}
+	got := text(t, ctx, ".card .notice")
+	if !strings.Contains(got, "couldn't sign you in") || strings.Contains(got, "misspelt") {
+		t.Errorf("the notice should be short, its causes folded away: %q", got)
 	}
 	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#organisation"))); v != app.Org.Name {
 		t.Errorf("the organisation field was cleared: %q", v)
+	}
+	if id, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.activeElement.id")); id != "password" {
+		t.Errorf("focus is on %q, want the password field", id)
+	}
+	bottom, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("#password").getBoundingClientRect().bottom`))
+	if err != nil || bottom > 812 {
+		t.Errorf("the password field ends at %.0f px, below a 812 px phone screen (%v)", bottom, err)
+	}
+	look(t, ctx, "login-failed")
+	run(t, ctx, chromedp.Click(chromedp.CSS(".notice summary")))
+	why := text(t, ctx, ".notice details")
+	for _, want := range []string{"Why can this happen?", "misspelt", "no licence", "server configuration"} {
+		if !strings.Contains(why, want) {
+			t.Errorf("the disclosure %q lacks %q", why, want)
+		}
 	}
 }
 

@@ -18,7 +18,7 @@ func submitPassword(t *testing.T, ctx context.Context, app *servertest.App, emai
 	run(t, ctx,
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
-		chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
+		chromedp.Clear(chromedp.CSS("#organisation")), chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
 		chromedp.SendKeys(chromedp.CSS("#email"), email),
 		chromedp.SendKeys(chromedp.CSS("#password"), servertest.Password),
 		chromedp.Click(chromedp.CSS("button.primary")),
@@ -89,8 +89,8 @@ func TestMFAWithSMSPhoneEnrolmentAndRememberMe(t *testing.T) {
 	}
 	run(t, ctx,
 		chromedp.Click(chromedp.CSS(".profile-menu summary")),
-		chromedp.WaitVisible(chromedp.CSS(".menu .link-button")),
-		chromedp.Click(chromedp.CSS(".menu .link-button")),
+		chromedp.WaitVisible(chromedp.CSS(".menu form[action=\"/logout\"] button")),
+		chromedp.Click(chromedp.CSS(".menu form[action=\"/logout\"] button")),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
 	)
 	submitPassword(t, ctx, app, "ana@acme.test", ".notice")

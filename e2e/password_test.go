@@ -95,7 +95,7 @@ func TestForgotPasswordResetSignIn(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
 		chromedp.Click(chromedp.CSS(`a[href^="/forgot-password"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
-		chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
+		chromedp.Clear(chromedp.CSS("#organisation")), chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
 		chromedp.SendKeys(chromedp.CSS("#email"), "ana@acme.test"),
 		chromedp.Click(chromedp.CSS("button.primary")),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),

@@ -36,7 +36,7 @@ func TestRegisterPortalOnPhone(t *testing.T) {
 	if got := text(t, ctx, ".notice-success"); !strings.Contains(got, "shown only once") {
 		t.Errorf("secret notice: %q", got)
 	}
-	secret, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#new-secret")))
+	secret, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#new-secret")))
 	if err != nil || !strings.HasPrefix(secret, "ims_cs_") {
 		t.Errorf("secret field: %q, %v", secret, err)
 	}

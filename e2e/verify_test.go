@@ -86,7 +86,7 @@ func TestVerifyEmailAtSignInThenChangeIt(t *testing.T) {
 		chromedp.EmulateViewport(375, 812),
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
-		chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
+		chromedp.Clear(chromedp.CSS("#organisation")), chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
 		chromedp.SendKeys(chromedp.CSS("#email"), "bo@acme.test"),
 		chromedp.SendKeys(chromedp.CSS("#password"), servertest.Password),
 		chromedp.Click(chromedp.CSS("button.primary")),
@@ -152,8 +152,8 @@ func TestVerifyEmailAtSignInThenChangeIt(t *testing.T) {
 	// Sign out; the old address no longer signs in, the new one does.
 	run(t, ctx,
 		chromedp.Click(chromedp.CSS(".profile-menu summary")),
-		chromedp.WaitVisible(chromedp.CSS(".menu .link-button")),
-		chromedp.Click(chromedp.CSS(".menu .link-button")),
+		chromedp.WaitVisible(chromedp.CSS(".menu form[action=\"/logout\"] button")),
+		chromedp.Click(chromedp.CSS(".menu form[action=\"/logout\"] button")),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
 	)
 	signIn(t, ctx, app, "bo@acme.test", servertest.Password)
@@ -173,7 +173,7 @@ func TestSkipForNowShowsTheBanner(t *testing.T) {
 	run(t, ctx,
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS("#organisation")),
-		chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
+		chromedp.Clear(chromedp.CSS("#organisation")), chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
 		chromedp.SendKeys(chromedp.CSS("#email"), "bo@acme.test"),
 		chromedp.SendKeys(chromedp.CSS("#password"), servertest.Password),
 		chromedp.Click(chromedp.CSS("button.primary")),

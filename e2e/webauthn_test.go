@@ -39,7 +39,7 @@ func TestSecurityKeyRegisterThenSignIn(t *testing.T) {
 	signInAt := func(ctx context.Context, waitFor string) {
 		t.Helper()
 		run(t, ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#organisation")),
-			chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
+			chromedp.Clear(chromedp.CSS("#organisation")), chromedp.SendKeys(chromedp.CSS("#organisation"), app.Org.Name),
 			chromedp.SendKeys(chromedp.CSS("#email"), "ana@acme.test"),
 			chromedp.SendKeys(chromedp.CSS("#password"), servertest.Password),
 			chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(chromedp.CSS(waitFor)))
@@ -70,8 +70,8 @@ func TestSecurityKeyRegisterThenSignIn(t *testing.T) {
 	if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 		artifact(t, "security-375px.png", shot)
 	}
-	run(t, ctx, chromedp.Click(chromedp.CSS(".profile-menu summary")), chromedp.WaitVisible(chromedp.CSS(".menu .link-button")),
-		chromedp.Click(chromedp.CSS(".menu .link-button")), chromedp.WaitVisible(chromedp.CSS("#organisation")))
+	run(t, ctx, chromedp.Click(chromedp.CSS(".profile-menu summary")), chromedp.WaitVisible(chromedp.CSS(".menu form[action=\"/logout\"] button")),
+		chromedp.Click(chromedp.CSS(".menu form[action=\"/logout\"] button")), chromedp.WaitVisible(chromedp.CSS("#organisation")))
 
 	signInAt(ctx, "#mfa-form")
 	if got := text(t, ctx, ".lead"); !strings.Contains(got, "security keys") {

@@ -7,7 +7,7 @@ import (
 
 // adminPageNames are the Admin Settings and My Profile pages.
 var adminPageNames = []string{"admin_members", "admin_member", "admin_member_new", "admin_roles", "admin_settings",
-	"admin_audit", "admin_tokens", "profile", "admin_portals", "admin_portal", "admin_portal_delete"}
+	"admin_audit", "admin_tokens", "profile", "admin_portals", "admin_portal", "admin_portal_delete", "admin_branding"}
 
 // adminFlashes are the confirmations of admin and My Profile actions,
 // shown after the redirect that follows each form; their keys all start
@@ -153,6 +153,9 @@ type AdminSettingsPage struct {
 	// shown, not edited: operators set the URL name.
 	URLName, SignInPage string
 	MFA                 MFASection
+	// Section is the part of Details shown: "" (organisation and
+	// policies, one form) or "mfa" (Multi-Factor Authentication, its own).
+	Section string
 }
 
 // SettingGroup is a titled group of fields.
@@ -179,6 +182,7 @@ type ChartBar struct {
 type ChartLabel struct {
 	X, Y int
 	Text string
+	End  bool // X is where the text ends, not where it starts
 }
 
 // ActivityChart is the server-drawn SVG of sign-ins, failures and lockouts.
@@ -273,4 +277,29 @@ func (r *Renderer) AdminTokens(w http.ResponseWriter, status int, p AdminTokensP
 // Profile renders My Profile.
 func (r *Renderer) Profile(w http.ResponseWriter, status int, p ProfilePage) {
 	r.page(w, status, "profile", "My Profile", &p.Layout, p)
+}
+
+// AdminBrandingPage is Details → Branding: the organisation's accent
+// colour and logo.
+type AdminBrandingPage struct {
+	Layout
+	Nav      AdminNav
+	Custom   bool   // an accent colour of the organisation's own
+	Accent   string // "#rrggbb" as saved or typed
+	LogoURL  string // the current logo; empty for none
+	CanWrite bool
+	Errors   map[string]string
+}
+
+// AccentValue is what the colour picker starts at.
+func (p AdminBrandingPage) AccentValue() string {
+	if p.Accent == "" {
+		return "#0b5cad"
+	}
+	return p.Accent
+}
+
+// AdminBranding renders Details → Branding.
+func (r *Renderer) AdminBranding(w http.ResponseWriter, status int, p AdminBrandingPage) {
+	r.page(w, status, "admin_branding", "Branding", &p.Layout, p)
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -93,6 +95,37 @@ type SecurityPage struct {
 	KeysAvailable bool // the server's address allows WebAuthn
 	// KeyOptions is the WebAuthn options of a key being added.
 	KeyOptions string
+}
+
+// Offers reports whether the page offers to set up method: when the
+// organisation requires a second step, only the methods it accepts; when
+// it does not, any the member chooses for their own protection.
+func (p SecurityPage) Offers(method string) bool {
+	if !p.Required {
+		return true
+	}
+	for _, m := range p.Allowed {
+		if m.Name == method {
+			return true
+		}
+	}
+	return false
+}
+
+// Enrollable says the member can set up a method of their own here: an
+// authenticator app, a security key or a phone (email codes need none).
+func (p SecurityPage) Enrollable() bool {
+	return p.Offers("totp") || (p.KeysAvailable && p.Offers("webauthn")) || p.AllowsSMS
+}
+
+// BackupCodesText is the new backup codes as a file's text.
+func (p SecurityPage) BackupCodesText() string {
+	return "IMS Login backup codes\nEach code works once.\n\n" + strings.Join(p.NewBackupCodes, "\n") + "\n"
+}
+
+// BackupCodesFile is the new backup codes as a data: URL to download.
+func (p SecurityPage) BackupCodesFile() template.URL {
+	return template.URL("data:text/plain;charset=utf-8," + url.PathEscape(p.BackupCodesText()))
 }
 
 // Security renders My Profile → Security.

@@ -47,7 +47,18 @@ var pageNames = []string{"login", "dashboard", "error", "forgot-password", "set-
 // NewRenderer parses every page now, so a broken template fails start-up.
 func NewRenderer(log *slog.Logger) (*Renderer, error) {
 	funcs := template.FuncMap{
-		"initials": initials,
+		"initials":    initials,
+		"permission":  PermissionLabel,
+		"permissions": permissionList,
+		"event":       EventLabel,
+		"device":      device,
+		"sentence":    sentence,
+		"secret":      func(id, label, value string) SecretView { return SecretView{ID: id, Label: label, Value: value} },
+		"invalid":     invalid,
+		"box":         func(id string, c Checkbox) CheckboxView { return CheckboxView{Checkbox: c, ID: id} },
+		"fieldError": func(errs map[string]string, field string) FieldError {
+			return FieldError{Field: field, Text: sentence(errs[field])}
+		},
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return "never"
@@ -81,16 +92,61 @@ func (r *Renderer) render(w http.ResponseWriter, status int, name string, data a
 	w.Write(buf.Bytes())
 }
 
+// SecretView is a secret shown once, with a button to copy it.
+type SecretView struct{ ID, Label, Value string }
+
+// FieldError is the message beside a field; the field names it with
+// aria-describedby="FIELD-error" and aria-invalid.
+type FieldError struct{ Field, Text string }
+
+// CheckboxView is a check box with its element ID.
+type CheckboxView struct {
+	Checkbox
+	ID string
+}
+
+// invalid marks a field whose value was refused: aria-invalid, and
+// aria-describedby naming its message (see the field-error template).
+func invalid(errs map[string]string, field string) template.HTMLAttr {
+	if errs[field] == "" {
+		return ""
+	}
+	return template.HTMLAttr(` aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(field) + `-error"`)
+}
+
 // Layout is what every page's frame shows.
 type Layout struct {
 	Title  string
 	Notice Notice
 	// Member is who is signed in; nil on public pages (no profile menu).
 	Member *MemberView
+	// Brand is the URL name of the organisation whose branding a public
+	// page shows (its own sign-in page); members' pages use theirs.
+	Brand string
 }
+
+// BrandStylesheet is the organisation's branding for the page: its own
+// sign-in page's, or the signed-in member's organisation's; "" for none.
+func (l Layout) BrandStylesheet() string {
+	switch {
+	case l.Brand != "":
+		return BrandStylesheetPath(l.Brand)
+	case l.Member != nil && l.Member.URLName != "":
+		return BrandStylesheetPath(l.Member.URLName)
+	}
+	return ""
+}
+
+// BrandStylesheetPath and BrandLogoPath are where an organisation's
+// branding is served (internal/branding).
+func BrandStylesheetPath(urlName string) string {
+	return "/brand/" + url.PathEscape(urlName) + "/style.css"
+}
+func BrandLogoPath(urlName string) string { return "/brand/" + url.PathEscape(urlName) + "/logo.png" }
 
 // MemberView is the signed-in member as the profile menu shows them.
 type MemberView struct {
+	URLName      string // the organisation's, for its branding
 	Name         string
 	Email        string
 	Organisation string
@@ -99,12 +155,17 @@ type MemberView struct {
 	Admin        bool   // holds any admin permission: the menu offers Admin Settings
 }
 
-// Notice is a message shown at the top of a page.
+// Notice is a message shown at the top of a page, or at the top of the
+// form it concerns.
 type Notice struct {
-	Kind string // "success", "error" or "info"
+	Kind string // "success", "error", "warning" or "info"
 	Text string
-	// Items, if any, follow the text as a list.
+	// Detail, if any, is a second, plainer sentence under the text.
+	Detail string
+	// Items, if any, follow the text as a list; behind a disclosure named
+	// Why when Why is set, so a short message stays short.
 	Items []string
+	Why   string
 }
 
 // LoginPage is the sign-in form.
@@ -117,6 +178,21 @@ type LoginPage struct {
 	Email      string
 	RememberMe bool
 	ReturnTo   string
+	// RememberedOrganisation says the organisation was filled in from the
+	// browser's last sign-in (see RememberOrganisation).
+	RememberedOrganisation bool
+}
+
+// Focus names the field the cursor starts in: the first empty one, or the
+// password after a failed attempt (the other fields are kept).
+func (p LoginPage) Focus() string {
+	switch {
+	case p.Organisation == "" && p.URLName == "":
+		return "organisation"
+	case p.Email == "" || p.Notice.Kind != "error":
+		return "email"
+	}
+	return "password"
 }
 
 // Action is where the sign-in form posts.
@@ -135,6 +211,9 @@ func (r *Renderer) Login(w http.ResponseWriter, status int, p LoginPage) {
 	if p.Title == "" {
 		p.Title = "Sign in"
 	}
+	if p.Brand == "" {
+		p.Brand = p.URLName
+	}
 	r.render(w, status, "login", p)
 }
 
@@ -144,6 +223,9 @@ type DashboardPage struct {
 	SignedInAt time.Time
 	// EmailUnverified shows the banner that points to My Profile.
 	EmailUnverified bool
+	// SecondFactor says the member has set up a second factor (an
+	// authenticator app, a security key or a phone).
+	SecondFactor bool
 	// Portals are the portals the member may open, each linking to its
 	// home URL.
 	Portals []Link
@@ -201,7 +283,7 @@ func initials(name string) string {
 
 // MemberViewOf is the profile menu's view of a signed-in member.
 func MemberViewOf(si store.SignedIn) *MemberView {
-	return &MemberView{Name: si.Member.Name, Email: si.Member.Email, Organisation: si.Organisation.Name,
+	return &MemberView{URLName: si.Organisation.URLName, Name: si.Member.Name, Email: si.Member.Email, Organisation: si.Organisation.Name,
 		Role: roleTitle(si.Member.Role), PictureURL: PictureURL(si.Member), Admin: access.OfSignedIn(si) != 0}
 }
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -100,5 +101,124 @@ func TestInitials(t *testing.T) {
 		if got := initials(name); got != want {
 			t.Errorf("initials(%q) = %q, want %q", name, got, want)
 		}
+	}
+}
+
+func newTestRenderer(t *testing.T) *Renderer {
+	t.Helper()
+	r, err := NewRenderer(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func body(render func(w http.ResponseWriter)) string {
+	w := httptest.NewRecorder()
+	render(w)
+	return w.Body.String()
+}
+
+// TestFailedSignInNoticeInsideTheCard: one short message inside the card,
+// the causes behind "Why can this happen?", the cursor in the password field.
+func TestFailedSignInNoticeInsideTheCard(t *testing.T) {
+	r := newTestRenderer(t)
+	notice := Notice{Kind: "error", Text: "We couldn't sign you in.", Why: "Why can this happen?", Items: []string{"the email address is misspelt"}}
+	page := body(func(w http.ResponseWriter) {
+		r.Login(w, 401, LoginPage{Layout: Layout{Notice: notice}, Organisation: "Acme", Email: "ana@acme.test"})
+	})
+	if n := strings.Count(page, "We couldn&#39;t sign you in."); n != 2 { // the notice, and the password's description
+		t.Errorf("the message appears %d times, want once plus the field's description", n)
+	}
+	card := page[strings.Index(page, `<section class="card narrow">`):]
+	if !strings.Contains(card, `<div class="notice notice-error" role="alert">`) {
+		t.Error("the notice is not inside the card")
+	}
+	if !strings.Contains(page, "<details><summary>Why can this happen?</summary><ul><li>the email address is misspelt</li>") {
+		t.Error("the causes are not behind the disclosure")
+	}
+	if !regexp.MustCompile(`id="password"[^>]*autofocus`).MatchString(page) || regexp.MustCompile(`id="email"[^>]*autofocus`).MatchString(page) {
+		t.Error("the cursor does not start in the password field")
+	}
+}
+
+// TestSecurityOffersOnlyAllowedMethods: when the organisation requires a
+// second step the page sets up only the methods it accepts; it never says
+// one thing and offers another, and speaks no standards to members.
+func TestSecurityOffersOnlyAllowedMethods(t *testing.T) {
+	r := newTestRenderer(t)
+	emailOnly := body(func(w http.ResponseWriter) {
+		r.Security(w, 200, SecurityPage{Required: true, Allowed: []MethodChoice{{Name: "email", Label: "Email code", Weak: true}}, KeysAvailable: true})
+	})
+	for _, unwanted := range []string{`action="/profile/security/totp"`, `action="/profile/security/webauthn"`, "NIST", "800-63"} {
+		if strings.Contains(emailOnly, unwanted) {
+			t.Errorf("with email codes only, the page has %s", unwanted)
+		}
+	}
+	app := body(func(w http.ResponseWriter) {
+		r.Security(w, 200, SecurityPage{Allowed: []MethodChoice{{Name: "totp", Label: "Authenticator app"}, {Name: "email", Label: "Email code", Weak: true}}})
+	})
+	if !strings.Contains(app, `action="/profile/security/totp"`) || strings.Contains(app, "NIST") {
+		t.Error("with authenticator apps allowed, the page does not offer one, or cites NIST")
+	}
+	optional := body(func(w http.ResponseWriter) {
+		r.Security(w, 200, SecurityPage{Allowed: []MethodChoice{{Name: "email", Label: "Email code", Weak: true}}, KeysAvailable: true})
+	})
+	if !strings.Contains(optional, `action="/profile/security/totp"`) || strings.Contains(optional, "accepts: Email code") {
+		t.Error("without a required second step, the member may set up any method, and the page must not say only email codes are accepted")
+	}
+}
+
+// TestAdminPagesSpeakPlainly: permissions, events and browsers are named as
+// people say them, raw values on demand, and a refused field is marked.
+func TestAdminPagesSpeakPlainly(t *testing.T) {
+	r := newTestRenderer(t)
+	roles := body(func(w http.ResponseWriter) {
+		r.AdminRoles(w, 200, AdminRolesPage{Catalogue: []Checkbox{{Name: "permissions", Value: "members.read", Hint: "See team members, their roles"}}})
+	})
+	if !strings.Contains(roles, `<label for="new-members.read">See team members</label>`) || strings.Contains(roles, `>members.read<`) {
+		t.Error("a permission is labelled with its code")
+	}
+	const chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+	audit := body(func(w http.ResponseWriter) {
+		r.AdminAudit(w, 200, AdminAuditPage{Rows: []AuditRow{{Kind: EventLabel("mfa-change"), UserAgent: chrome}}})
+	})
+	for _, want := range []string{"Changed multi-factor authentication", "<summary>Chrome on Linux</summary>", chrome} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("the audit log lacks %q", want)
+		}
+	}
+	form := body(func(w http.ResponseWriter) {
+		r.AdminNewMember(w, 422, AdminNewMemberPage{Errors: map[string]string{"name": "name must not be empty"}})
+	})
+	if !strings.Contains(form, `aria-invalid="true" aria-describedby="name-error"`) ||
+		!strings.Contains(form, `<p class="field-error" id="name-error">Name must not be empty.</p>`) {
+		t.Error("the refused field is not marked beside its sentence")
+	}
+}
+
+// TestDashboardSaysWhereTheMemberStands: email, second factor and, for
+// those with permissions, the way to Admin Settings.
+func TestDashboardSaysWhereTheMemberStands(t *testing.T) {
+	r := newTestRenderer(t)
+	member := &MemberView{Name: "Bo", Email: "bo@acme.test", Organisation: "Acme"}
+	plain := body(func(w http.ResponseWriter) {
+		r.Dashboard(w, DashboardPage{Layout: Layout{Member: member}, EmailUnverified: true})
+	})
+	for _, want := range []string{"Not verified", `<a href="/profile/email">Verify it</a>`, "Not set up", `<a href="/profile/security">Set one up</a>`} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("an unverified member without a second factor: the Dashboard lacks %s", want)
+		}
+	}
+	if strings.Contains(plain, `<a href="/admin">Admin Settings</a></li>`) {
+		t.Error("a member without permissions is offered Admin Settings")
+	}
+	admin := *member
+	admin.Admin = true
+	set := body(func(w http.ResponseWriter) {
+		r.Dashboard(w, DashboardPage{Layout: Layout{Member: &admin}, SecondFactor: true})
+	})
+	if !strings.Contains(set, "Verified") || strings.Contains(set, "Not set up") || !strings.Contains(set, `<a href="/admin">Admin Settings</a></li>`) {
+		t.Error("a verified administrator with a second factor is not told so")
 	}
 }

@@ -2,12 +2,12 @@ package admin
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	"imslogin/internal/audit"
 	"imslogin/internal/store"
+	"imslogin/web"
 )
 
 // AuditQuery filters the audit log; zero fields select everything.
@@ -88,9 +88,4 @@ func parseDay(field, v string) (time.Time, error) {
 }
 
 // kindLabel names an audit event kind for people.
-func kindLabel(kind string) string {
-	if kind == "" {
-		return ""
-	}
-	return fmt.Sprintf("%s%s", strings.ToUpper(kind[:1]), strings.ReplaceAll(kind[1:], "-", " "))
-}
+func kindLabel(kind string) string { return web.EventLabel(kind) }

@@ -12,7 +12,7 @@ const (
 	chartWidth  = 640
 	chartHeight = 200
 	chartLeft   = 32 // room for the scale
-	chartBottom = 20 // room for the dates
+	chartBottom = 26 // room for the dates, which phones show larger
 	chartTop    = 10
 )
 
@@ -44,8 +44,13 @@ func drawChart(days []DayCounts) web.ActivityChart {
 			c.Bars = append(c.Bars, web.ChartBar{X: x0 + si*barW, Y: chartTop + plotH - h, W: barW, H: h,
 				Class: seriesClasses[si], Title: fmt.Sprintf("%s: %d %s", d.Day.Format("2 Jan"), n, strings.ToLower(seriesNames[si]))})
 		}
-		if di%5 == 0 || di == len(days)-1 {
-			c.Labels = append(c.Labels, web.ChartLabel{X: x0, Y: chartHeight - 5, Text: d.Day.Format("2 Jan")})
+		// Every fifth day and the last, which ends at the right edge; the
+		// fifth before it is left out so the two never overlap.
+		switch last := len(days) - 1; {
+		case di == last:
+			c.Labels = append(c.Labels, web.ChartLabel{X: chartWidth, Y: chartHeight - 3, Text: d.Day.Format("2 Jan"), End: true})
+		case di%5 == 0 && di <= last-6:
+			c.Labels = append(c.Labels, web.ChartLabel{X: x0, Y: chartHeight - 3, Text: d.Day.Format("2 Jan")})
 		}
 	}
 	c.Labels = append(c.Labels, web.ChartLabel{X: 0, Y: chartTop + 8, Text: fmt.Sprint(peak)},

@@ -29,7 +29,7 @@ var mfaOn = url.Values{"mfa": {"on"}, "mfa_methods": {"email", "sms"}, "mfa_reme
 func TestOnlySensitiveDataAccessChangesMFA(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	admin, _ := signedIn(t, app, "admin@acme.test", func(m *store.Member) { m.Role = store.RoleAdministrator })
-	_, body := app.Get(t, admin, "/admin/settings")
+	_, body := app.Get(t, admin, "/admin/settings?section=mfa")
 	if !strings.Contains(body, "Multi-Factor Authentication") || !strings.Contains(body, "Only team members with Sensitive Data Access") ||
 		!strings.Contains(body, `id="mfa-required" type="checkbox" name="mfa" value="on" role="switch" disabled`) {
 		t.Fatalf("Details should show MFA read-only with the reason:\n%s", body)
@@ -86,7 +86,7 @@ func TestAdministratorResetsAMembersMFA(t *testing.T) {
 		MemberID: bo.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)})
 	owner := app.Browser(t)
 	app.SignIn(t, owner, "ana@acme.test")
-	if _, body := app.Get(t, owner, "/admin/members"); !strings.Contains(body, "<td>Authenticator app</td>") {
+	if _, body := app.Get(t, owner, "/admin/members"); !strings.Contains(body, `<td data-label="MFA methods">Authenticator app</td>`) {
 		t.Error("Team Members does not show Bo's authenticator app")
 	}
 	resp, body := app.Post(t, owner, fmt.Sprintf("/admin/members/%d/mfa-reset", bo.ID), nil)
@@ -106,7 +106,7 @@ func TestAdministratorResetsAMembersMFA(t *testing.T) {
 	if kinds := auditKinds(t, app, "bo@acme.test"); len(kinds) == 0 || !strings.HasPrefix(kinds[0], "mfa-change") {
 		t.Errorf("audit: %v", kinds)
 	}
-	if _, body := app.Get(t, owner, "/admin/members"); !strings.Contains(body, "<td>None</td>") {
+	if _, body := app.Get(t, owner, "/admin/members"); !strings.Contains(body, `<td data-label="MFA methods">None</td>`) {
 		t.Error("Team Members still shows methods")
 	}
 	plain, _ := signedIn(t, app, "plain@acme.test", nil)

@@ -33,7 +33,7 @@ func (h *Handler) mfaSection(r *http.Request, c request, in *MFASettings, errs m
 		}
 		sec.Methods = append(sec.Methods, web.Checkbox{Name: m, Label: mfaLabels[m], Checked: checked})
 		if mfa.Weak(m) {
-			sec.Methods[len(sec.Methods)-1].Label += " (weaker: NIST SP 800-63B restricts it)"
+			sec.Methods[len(sec.Methods)-1].Label += " (weaker: codes can be intercepted)"
 		}
 	}
 	return sec, nil
@@ -62,8 +62,8 @@ func (h *Handler) saveMFA(w http.ResponseWriter, r *http.Request, c request) {
 		h.fail(w, c, err)
 		return
 	}
-	web.SetFlash(w, "settings-saved")
-	http.Redirect(w, r, "/admin/settings", http.StatusSeeOther)
+	web.SetFlash(w, "admin-settings-saved")
+	http.Redirect(w, r, "/admin/settings?section=mfa", http.StatusSeeOther)
 }
 
 func (h *Handler) apiMFASettings(w http.ResponseWriter, r *http.Request, a Actor) {

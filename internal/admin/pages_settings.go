@@ -20,7 +20,7 @@ var settingGroups = []struct {
 		{"sign_in_url", "Sign-in URL", "The official address of your sign-in page, used in every emailed link. Password resets are sent only to requests made there. Leave empty to use the server's address.", ""},
 	}},
 	{"Password policy", [][4]string{
-		{"password_min_length", "Minimum password length", "At least 15 characters (NIST SP 800-63B); you may ask for more.", "characters"},
+		{"password_min_length", "Minimum password length", "At least 15 characters, the length that keeps a password hard to guess; you may ask for more.", "characters"},
 	}},
 	{"Account lockout", [][4]string{
 		{"lockout_threshold", "Failed sign-ins before the account locks", "", "attempts"},
@@ -101,6 +101,9 @@ func (h *Handler) renderSettingsWith(w http.ResponseWriter, r *http.Request, c r
 	}
 	p.RequireVerifiedEmail = web.Checkbox{Name: "require_verified_email", Checked: s.RequireVerifiedEmail,
 		Label: "Require verified email addresses: members whose address is not verified get a 6-digit code at sign-in"}
+	if p.Section = r.URL.Query().Get("section"); mfaIn != nil {
+		p.Section = "mfa"
+	}
 	if p.MFA, err = h.mfaSection(r, c, mfaIn, mfaErrs); err != nil {
 		h.fail(w, c, err)
 		return

@@ -174,7 +174,7 @@ func TestPortalFormRefusesBadInput(t *testing.T) {
 		t.Fatalf("bad input: %d", resp.StatusCode)
 	}
 	for _, want := range []string{"Nothing was saved", "Give the portal a name.", "plain http is allowed only for",
-		`the scheme &#34;javascript&#34; is not allowed`, "Enter a whole number of minutes.", "from 0 seconds to 1 minute",
+		`The scheme &#34;javascript&#34; is not allowed`, "Enter a whole number of minutes.", "from 0 seconds to 1 minute",
 		"There is no team member nobody@acme.test"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the answer lacks %q", want)

@@ -34,7 +34,7 @@ func TestLicenceLimit(t *testing.T) {
 		t.Fatalf("second licence: got %d\n%s", resp.StatusCode, body)
 	}
 	resp, body := add("third@acme.test", true)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "all 2 licences of Acme are in use") {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "All 2 licences of Acme are in use") {
 		t.Errorf("beyond the total: got %d, want 422 saying all licences are in use\n%s", resp.StatusCode, body)
 	}
 	if _, err := app.DB.MemberByEmail(ctx, app.Org.ID, "third@acme.test"); err == nil {

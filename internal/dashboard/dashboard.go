@@ -12,9 +12,11 @@ import (
 	"imslogin/web"
 )
 
-// PortalLister lists an organisation's portals.
+// PortalLister lists an organisation's portals, and a member's second
+// factors for the Dashboard's "where you stand".
 type PortalLister interface {
 	Portals(ctx context.Context, orgID int64) ([]store.Portal, error)
+	MemberMFAFactors(ctx context.Context, orgID, memberID int64) ([]store.MFAFactor, error)
 }
 
 // Handler serves the Dashboard.
@@ -43,6 +45,15 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 		SignedInAt:      si.Session.AuthTime,
 		EmailUnverified: !si.Member.EmailVerified,
 		Links:           h.Links,
+	}
+	factors, err := h.Portals.MemberMFAFactors(r.Context(), si.Organisation.ID, si.Member.ID)
+	if err != nil {
+		h.Log.Error("dashboard factors", "err", err)
+	}
+	for _, f := range factors {
+		if f.Method != "backup" {
+			p.SecondFactor = true
+		}
 	}
 	list, err := h.Portals.Portals(r.Context(), si.Organisation.ID)
 	if err != nil {

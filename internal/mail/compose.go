@@ -46,6 +46,24 @@ type Data struct {
 	// ValidFor says how long Link works, in words ("7 days").
 	ValidFor string
 	Extra    map[string]string
+	// Accent is the organisation's branding colour ("#rrggbb", checked
+	// for contrast when it was set); Enqueue fills it in.
+	Accent string
+}
+
+// AccentColour is the colour of the email's buttons: the organisation's,
+// or the product's.
+func (d Data) AccentColour() string {
+	if d.Accent == "" {
+		return "#0b5cad"
+	}
+	return d.Accent
+}
+
+// brandedQueue is a queue that also knows organisations' branding; the
+// store is one.
+type brandedQueue interface {
+	Branding(ctx context.Context, orgID int64) (store.Branding, error)
 }
 
 //go:embed templates
@@ -119,6 +137,11 @@ type Queue interface {
 func Enqueue(ctx context.Context, tx Queue, m Message) error {
 	if m.OrgID == 0 || m.To == "" || strings.ContainsAny(m.To, "\r\n") {
 		return errors.New("mail: a message needs an organisation and one recipient")
+	}
+	if b, ok := tx.(brandedQueue); ok && m.Data.Accent == "" {
+		if brand, err := b.Branding(ctx, m.OrgID); err == nil {
+			m.Data.Accent = brand.Accent
+		}
 	}
 	subject, text, html, err := Render(m.Kind, m.Data)
 	if err != nil {

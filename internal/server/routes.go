@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"imslogin/internal/admin"
+	"imslogin/internal/branding"
 	"imslogin/internal/dashboard"
 	"imslogin/internal/emailverify"
 	"imslogin/internal/membership"
@@ -61,6 +62,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		p.countGrants(provider),
 		&emailverify.ChangeHandler{Store: p.db, Sessions: p.sessions, Codes: codes, Pages: p.pages, Log: p.log},
 		&dashboard.Handler{Sessions: p.sessions, Portals: p.db, Pages: p.pages, Log: p.log, Links: p.dashboardLinks()},
+		&branding.Handler{Store: p.db, Sessions: p.sessions, Pages: p.pages, Log: p.log, Now: p.opts.Now},
 		&profile.SessionsHandler{Sessions: p.sessions, Audit: p.db, Pages: p.pages, Log: p.log, Now: p.opts.Now},
 		&profile.SecurityHandler{Store: p.db, Sessions: p.sessions, Methods: methods, Keys: keys, Secrets: p.opts.Secrets,
 			Pages: p.pages, Log: p.log, Now: p.opts.Now},
@@ -174,7 +176,10 @@ func (h health) ready(w http.ResponseWriter, r *http.Request) {
 // static serves the stylesheet and images.
 type static struct{}
 
-func (static) Mount(mux *http.ServeMux) { mux.Handle("GET /static/", web.Static()) }
+func (static) Mount(mux *http.ServeMux) {
+	mux.Handle("GET /static/", web.Static())
+	mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
+}
 
 // whoAmI is the session check portals make.
 type whoAmI struct{ sessions *session.Manager }

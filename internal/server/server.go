@@ -37,6 +37,7 @@ type Database interface {
 	store.Logouts
 	store.Portals
 	store.Gauges
+	store.Brandings
 	Ping(ctx context.Context) error
 }
 

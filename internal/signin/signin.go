@@ -85,8 +85,10 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 // failureNotice is the one answer for a wrong organisation, email or
 // password: it never says which, and lists the usual causes.
 var failureNotice = web.Notice{
-	Kind: "error",
-	Text: "We couldn't sign you in. Check your organisation name, email address and password. This can happen when:",
+	Kind:   "error",
+	Text:   "We couldn't sign you in.",
+	Detail: "Check your organisation name, email address and password.",
+	Why:    "Why can this happen?",
 	Items: []string{
 		"the organisation name is not the one you were given",
 		"the email address or password is misspelt (passwords are case-sensitive)",
@@ -96,7 +98,12 @@ var failureNotice = web.Notice{
 }
 
 func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
-	h.renderLogin(w, r, web.LoginPage{Organisation: strings.TrimSpace(r.URL.Query().Get("organisation"))})
+	page := web.LoginPage{Organisation: strings.TrimSpace(r.URL.Query().Get("organisation"))}
+	if page.Organisation == "" {
+		page.Organisation = web.RememberedOrganisation(r)
+		page.RememberedOrganisation = page.Organisation != ""
+	}
+	h.renderLogin(w, r, page)
 }
 
 // showOrganisationLogin is an organisation's own sign-in page: the
@@ -389,6 +396,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 	}
 	h.LastSignIns.Record(f.OrgID, f.MemberID, started.CreatedAt)
 	h.observe(factors(f), "success")
+	web.RememberOrganisation(w, f.Organisation.Name)
 	h.Log.Info("signed in", "organisation", f.Organisation.Name, "member", f.MemberID, "address", session.ClientAddress(r))
 	welcome := "signed-in"
 	if f.welcome != "" {

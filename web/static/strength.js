@@ -5,14 +5,14 @@
   var input = document.querySelector('input[data-strength]');
   var box = document.getElementById('strength');
   if (!input || !box || !window.fetch) return;
-  var meter = box.querySelector('meter');
+  var bar = box.querySelector('.strength-bar');
   var label = box.querySelector('.strength-label');
   var list = box.querySelector('.strength-feedback');
   var timer = 0, seq = 0;
 
   function show(s) {
     box.hidden = false;
-    meter.value = s.score;
+    bar.setAttribute('data-score', String(s.score));
     label.textContent = 'Strength: ' + s.label + (s.crack_time ? ' · time to guess: ' + s.crack_time : '');
     list.textContent = '';
     (s.feedback || []).forEach(function (text) {

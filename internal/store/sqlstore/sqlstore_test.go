@@ -198,3 +198,11 @@ func TestGaugesSQLite(t *testing.T) {
 func TestGaugesPostgres(t *testing.T) {
 	storetest.RunGauges(t, func(t *testing.T) storetest.GaugeStore { return sqltest.NewPostgres(t) })
 }
+
+func TestBrandingSQLite(t *testing.T) {
+	storetest.RunBranding(t, func(t *testing.T) storetest.BrandingStore { return sqltest.NewSQLite(t) })
+}
+
+func TestBrandingPostgres(t *testing.T) {
+	storetest.RunBranding(t, func(t *testing.T) storetest.BrandingStore { return sqltest.NewPostgres(t) })
+}
