@@ -182,3 +182,11 @@ func TestLogoutsSQLite(t *testing.T) {
 func TestLogoutsPostgres(t *testing.T) {
 	storetest.RunLogouts(t, func(t *testing.T) storetest.LogoutStore { return sqltest.NewPostgres(t) })
 }
+
+func TestLoginServicesSQLite(t *testing.T) {
+	storetest.RunLoginServices(t, func(t *testing.T) storetest.LoginServiceStore { return sqltest.NewSQLite(t) })
+}
+
+func TestLoginServicesPostgres(t *testing.T) {
+	storetest.RunLoginServices(t, func(t *testing.T) storetest.LoginServiceStore { return sqltest.NewPostgres(t) })
+}
