@@ -56,7 +56,7 @@ func NewRenderer(log *slog.Logger) (*Renderer, error) {
 		},
 	}
 	r := &Renderer{pages: map[string]*template.Template{}, log: log}
-	for _, name := range append(pageNames, adminPageNames...) {
+	for _, name := range append(append(pageNames, adminPageNames...), loginServicePageNames...) {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials/*.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
@@ -117,6 +117,8 @@ type LoginPage struct {
 	Email      string
 	RememberMe bool
 	ReturnTo   string
+	// Services are the organisation's login services, as buttons.
+	Services []ServiceButton
 }
 
 // Action is where the sign-in form posts.

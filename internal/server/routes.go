@@ -56,6 +56,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		whoAmI{sessions: p.sessions},
 		&admin.Handler{Service: adminService, Portals: portals, Sessions: p.sessions, Pages: p.pages, Log: p.log},
 		signIn,
+		p.loginServices(signIn),
 		provider,
 		&emailverify.ChangeHandler{Store: p.db, Sessions: p.sessions, Codes: codes, Pages: p.pages, Log: p.log},
 		&dashboard.Handler{Sessions: p.sessions, Portals: p.db, Pages: p.pages, Log: p.log, Links: p.dashboardLinks()},

@@ -15,6 +15,7 @@ import (
 	"imslogin/internal/lastsignin"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/lockout"
+	"imslogin/internal/loginservice"
 	"imslogin/internal/mail"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/oidc"
@@ -35,6 +36,7 @@ type Database interface {
 	store.Consents
 	store.Logouts
 	store.Portals
+	store.LoginServices
 	Ping(ctx context.Context) error
 }
 
@@ -71,8 +73,10 @@ type Server struct {
 	// lifecycle flushes it when it stops, and a test flushes it before
 	// reading them.
 	LastSignIns *lastsignin.Recorder
-	cfg         config.Config
-	log         *slog.Logger
+	// LoginServices keeps organisations' login services (tests set them up with it).
+	LoginServices *loginservice.Service
+	cfg           config.Config
+	log           *slog.Logger
 }
 
 // New builds the server: the handler with every route group behind the
@@ -102,7 +106,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		g.Mount(mux)
 	}
 	s := &Server{Handler: middleware(mux, cfg, p.pages, log), Sessions: p.sessions, Hasher: p.hasher,
-		LastSignIns: p.lastSignIns, Logouts: p.logouts, cfg: cfg, log: log}
+		LastSignIns: p.lastSignIns, Logouts: p.logouts, LoginServices: p.loginServiceAdmin(), cfg: cfg, log: log}
 	if s.Mail, err = newMailWorker(cfg, db, log, opts.Now); err != nil {
 		return nil, err
 	}
@@ -126,6 +130,7 @@ type parts struct {
 	guard       *lockout.Guard
 	lastSignIns *lastsignin.Recorder
 	logouts     *oidc.LogoutWorker // set by routeGroups with the provider
+	loginAdmin  *loginservice.Service
 }
 
 func newParts(cfg config.Config, db Database, log *slog.Logger, opts Options) (*parts, error) {
