@@ -94,3 +94,11 @@ func (r *Renderer) LinkError(w http.ResponseWriter, status int, p LinkErrorPage)
 	w.Header().Set("Cache-Control", "no-store")
 	r.render(w, status, "link-error", p)
 }
+
+// The notices of the login service and registration pages join the admin
+// ones, so TakeFlash finds them.
+func init() {
+	adminFlashes["login-service-saved"] = Notice{Kind: "success", Text: "The login service is saved."}
+	adminFlashes["login-service-deleted"] = Notice{Kind: "success",
+		Text: "The login service is deleted. Members linked through it are not linked any more."}
+}

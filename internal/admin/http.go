@@ -8,6 +8,7 @@ import (
 
 	"imslogin/internal/access"
 	"imslogin/internal/clientaddr"
+	"imslogin/internal/loginservice"
 	"imslogin/internal/portal"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
@@ -16,11 +17,13 @@ import (
 
 // Handler serves Admin Settings and the REST API.
 type Handler struct {
-	Service  *Service
-	Portals  *portal.Service
-	Sessions *session.Manager
-	Pages    *web.Renderer
-	Log      *slog.Logger
+	Service *Service
+	Portals *portal.Service
+	// LoginServices keeps the organisation's login services; nil: not served.
+	LoginServices *loginservice.Service
+	Sessions      *session.Manager
+	Pages         *web.Renderer
+	Log           *slog.Logger
 }
 
 // request is what a page handler gets: the actor and the signed-in member.
@@ -152,6 +155,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.sensitive(mux, "POST /admin/tokens", access.TokensManage, "/admin/tokens", h.createToken)
 	h.page(mux, "POST /admin/tokens/{id}/revoke", access.TokensManage, h.revokeToken)
 	h.mountPortals(mux)
+	h.mountLoginServices(mux)
 	h.mountAPI(mux)
 }
 

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -43,15 +42,14 @@ type Linker interface {
 
 // Handler sends browsers to login services and takes them back.
 type Handler struct {
-	Store     HandlerStore
-	Service   *Service
-	Pages     *web.Renderer
-	Log       *slog.Logger
-	Now       func() time.Time
-	PublicURL string
-	Secure    bool // cookies only over HTTPS
-	SignIn    SignIn
-	Linker    Linker
+	Store   HandlerStore
+	Service *Service
+	Pages   *web.Renderer
+	Log     *slog.Logger
+	Now     func() time.Time
+	Secure  bool // cookies only over HTTPS
+	SignIn  SignIn
+	Linker  Linker
 }
 
 // stateLifetime bounds the time spent at the login service.
@@ -79,11 +77,6 @@ func CallbackPath(urlName string, id int64) string {
 // StartPath is where a sign-in through a login service begins.
 func StartPath(urlName string, id int64) string {
 	return "/o/" + urlName + "/login-services/" + strconv.FormatInt(id, 10) + "/start"
-}
-
-// RedirectURI is a login service's callback address, to register there.
-func (h *Handler) RedirectURI(urlName string, id int64) string {
-	return strings.TrimRight(h.PublicURL, "/") + CallbackPath(urlName, id)
 }
 
 // Buttons are the organisation's enabled login services as sign-in
@@ -164,7 +157,7 @@ func (h *Handler) config(org store.Organisation, ls store.LoginService) (Config,
 		return Config{}, nil, err
 	}
 	return Config{Issuer: ls.Issuer, ClientID: ls.ClientID, ClientSecret: secret, Scopes: ls.Scopes,
-		UsernameClaim: ls.UsernameClaim, RedirectURI: h.RedirectURI(org.URLName, ls.ID)}, kind, nil
+		UsernameClaim: ls.UsernameClaim, RedirectURI: h.Service.RedirectURI(org.URLName, ls.ID)}, kind, nil
 }
 
 func (h *Handler) start(w http.ResponseWriter, r *http.Request) {

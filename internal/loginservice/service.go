@@ -30,6 +30,14 @@ type Service struct {
 	Box   *secretbox.Box
 	Kinds Registry
 	Now   func() time.Time
+	// PublicURL is the server's public address, for redirect URIs.
+	PublicURL string
+}
+
+// RedirectURI is a login service's callback address on this server, to
+// register at the login service.
+func (s *Service) RedirectURI(urlName string, id int64) string {
+	return strings.TrimRight(s.PublicURL, "/") + CallbackPath(urlName, id)
 }
 
 // By is who makes a change, as the audit log records it.

@@ -13,7 +13,7 @@ import (
 func (p *parts) loginServices(signIn *signin.Handler) *loginservice.Handler {
 	svc := p.loginServiceAdmin()
 	h := &loginservice.Handler{Store: p.db, Service: svc, Pages: p.pages, Log: p.log, Now: p.opts.Now,
-		PublicURL: p.cfg.PublicBaseURL(), Secure: p.cfg.Secure(), SignIn: signIn.ContinueExternal}
+		Secure: p.cfg.Secure(), SignIn: signIn.ContinueExternal}
 	signIn.Services = h.ButtonsFor
 	return h
 }
@@ -27,6 +27,7 @@ func (p *parts) loginServiceAdmin() *loginservice.Service {
 	kinds := loginservice.Registry{
 		loginservice.KindOIDC: &loginservice.OIDC{Client: &http.Client{Timeout: 10 * time.Second}, Now: p.opts.Now},
 	}
-	p.loginAdmin = &loginservice.Service{Store: p.db, Box: p.opts.Secrets.Box(), Kinds: kinds, Now: p.opts.Now}
+	p.loginAdmin = &loginservice.Service{Store: p.db, Box: p.opts.Secrets.Box(), Kinds: kinds, Now: p.opts.Now,
+		PublicURL: p.cfg.PublicBaseURL()}
 	return p.loginAdmin
 }

@@ -54,7 +54,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		health{db: p.db, log: p.log},
 		static{},
 		whoAmI{sessions: p.sessions},
-		&admin.Handler{Service: adminService, Portals: portals, Sessions: p.sessions, Pages: p.pages, Log: p.log},
+		&admin.Handler{Service: adminService, Portals: portals, LoginServices: p.loginServiceAdmin(), Sessions: p.sessions, Pages: p.pages, Log: p.log},
 		signIn,
 		p.loginServices(signIn),
 		provider,
