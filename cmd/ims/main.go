@@ -40,7 +40,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServeCommand(), newDemoCommand(), newMigrateCommand(), newOrgCommand(), newMemberCommand(), newAuditCommand(),
-		newDevCommand(), newTokenCommand(), newKeysCommand(), newPortalCommand())
+		newDevCommand(), newTokenCommand(), newKeysCommand(), newPortalCommand(), newLoginServiceCommand())
 	return root
 }
 
