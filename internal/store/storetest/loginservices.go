@@ -15,6 +15,7 @@ import (
 type LoginServiceStore interface {
 	store.Store
 	store.LoginServices
+	store.Registrations
 }
 
 // RunLoginServices runs the conformance cases of login services,
@@ -28,6 +29,8 @@ func RunLoginServices(t *testing.T, newStore func(t *testing.T) LoginServiceStor
 		{"Identities", testIdentities},
 		{"LoginStates", testLoginStates},
 		{"LoginServiceIsolation", testLoginServiceIsolation},
+		{"Registrations", testRegistrations},
+		{"RegistrationIsolation", testRegistrationIsolation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })
@@ -204,5 +207,97 @@ func testLoginServiceIsolation(t *testing.T, s LoginServiceStore) {
 	}
 	if got, err := s.LoginServiceByID(ctx, acme.ID, nih.ID); err != nil || got.Name != nih.Name {
 		t.Errorf("the service after the attempts: %+v, %v", got, err)
+	}
+}
+
+func register(t *testing.T, s LoginServiceStore, m store.Member, countFrom time.Time) {
+	t.Helper()
+	r := store.Registration{OrgID: m.OrgID, MemberID: m.ID, Email: m.Email, SentAt: countFrom,
+		ExpiresAt: countFrom.Add(7 * 24 * time.Hour), CountFrom: countFrom}
+	if err := s.PutRegistration(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testRegistrations(t *testing.T, s LoginServiceStore) {
+	ctx := context.Background()
+	o := NewOrganisation(t, s, "Acme")
+	nih := newLoginService(t, s, o.ID, "NIH Network Login")
+	day := 24 * time.Hour
+	old := now.Add(-31 * day)
+	unlinked := NewMember(t, s, o.ID, "unlinked@acme.test")
+	linked := NewMember(t, s, o.ID, "linked@acme.test")
+	withPassword := NewMember(t, s, o.ID, "password@acme.test")
+	recent := NewMember(t, s, o.ID, "recent@acme.test")
+	for _, m := range []store.Member{unlinked, linked, withPassword} {
+		register(t, s, m, old)
+	}
+	register(t, s, recent, now.Add(-10*day))
+	for _, m := range []store.Member{unlinked, linked, recent} {
+		if err := s.SetPasswordHash(ctx, o.ID, m.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.LinkIdentity(ctx, store.MemberIdentity{OrgID: o.ID, MemberID: linked.ID, ServiceID: nih.ID, Subject: "s", LinkedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.RegistrationOf(ctx, o.ID, unlinked.ID)
+	if err != nil || r.Email != unlinked.Email || !r.CountFrom.Equal(old) || !r.ExpiresAt.Equal(old.Add(7*day)) {
+		t.Fatalf("registration: %+v, %v", r, err)
+	}
+	list, err := s.UnlinkedPastLimit(ctx, now, 100)
+	if err != nil || len(list) != 1 || list[0].Member.ID != unlinked.ID || list[0].Member.Email != unlinked.Email {
+		t.Fatalf("past the limit: %+v, %v; want only the unlinked member", list, err)
+	}
+	if err := s.DeleteUnlinkedMember(ctx, o.ID, linked.ID, now.Add(-30*day)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a linked member deleted: %v", err)
+	}
+	if err := s.ResetRemovalCount(ctx, o.ID, unlinked.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := s.UnlinkedPastLimit(ctx, now, 100); len(list) != 0 {
+		t.Errorf("after a reset: %+v", list)
+	}
+	if err := s.DeleteUnlinkedMember(ctx, o.ID, unlinked.ID, now.Add(-30*day)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a reset member deleted: %v", err)
+	}
+	if err := s.DeleteUnlinkedMember(ctx, o.ID, unlinked.ID, now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MemberByID(ctx, o.ID, unlinked.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("member after deletion: %v", err)
+	}
+	if regs, err := s.RegistrationsOf(ctx, o.ID); err != nil || len(regs) != 3 {
+		t.Errorf("registrations left: %d, %v; want 3", len(regs), err)
+	}
+}
+
+func testRegistrationIsolation(t *testing.T, s LoginServiceStore) {
+	ctx := context.Background()
+	acme := NewOrganisation(t, s, "Acme")
+	globex := NewOrganisation(t, s, "Globex")
+	ana := NewMember(t, s, acme.ID, "ana@acme.test")
+	if err := s.SetPasswordHash(ctx, acme.ID, ana.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	register(t, s, ana, now.Add(-100*24*time.Hour))
+	forged := store.Registration{OrgID: globex.ID, MemberID: ana.ID, Email: "x@globex.test", SentAt: now, ExpiresAt: now, CountFrom: now}
+	if err := s.PutRegistration(ctx, forged); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a registration for another organisation's member: %v", err)
+	}
+	if _, err := s.RegistrationOf(ctx, globex.ID, ana.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another organisation's registration read: %v", err)
+	}
+	if list, _ := s.RegistrationsOf(ctx, globex.ID); len(list) != 0 {
+		t.Errorf("another organisation's registrations listed: %+v", list)
+	}
+	if err := s.ResetRemovalCount(ctx, globex.ID, ana.ID, now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another organisation's count reset: %v", err)
+	}
+	if err := s.DeleteUnlinkedMember(ctx, globex.ID, ana.ID, now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another organisation's member deleted: %v", err)
+	}
+	if r, err := s.RegistrationOf(ctx, acme.ID, ana.ID); err != nil || r.Email != ana.Email {
+		t.Errorf("the registration after the attempts: %+v, %v", r, err)
 	}
 }
