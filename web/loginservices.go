@@ -101,4 +101,7 @@ func init() {
 	adminFlashes["login-service-saved"] = Notice{Kind: "success", Text: "The login service is saved."}
 	adminFlashes["login-service-deleted"] = Notice{Kind: "success",
 		Text: "The login service is deleted. Members linked through it are not linked any more."}
+	flashes["registration-complete"] = Notice{Kind: "success", Text: "Your account is set up and you are signed in."}
+	flashes["registration-used"] = Notice{Kind: "info",
+		Text: "This registration is already complete. Sign in with the account you set up."}
 }

@@ -49,3 +49,33 @@ func TestLoginServiceCommands(t *testing.T) {
 		t.Errorf("audit: %+v", events)
 	}
 }
+
+func TestMemberRegister(t *testing.T) {
+	url := newDatabase(t)
+	t.Setenv("IMS_DATABASE_URL", url)
+	out, err := run(t, "", "portal", "create", "--org", "Acme", "--name", "Grants", "--redirect-uri", "https://grants.acme.test/cb", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientID := decodeJSON(t, out)["client_id"].(string)
+	out, err = run(t, "", "member", "register", "--org", "Acme", "--portal", clientID, "--email", "Jane@Example.org",
+		"--name", "Jane Roe", "--public-url", "https://login.acme.test")
+	if err != nil || !strings.Contains(out, "Registered Jane Roe (jane@example.org) in Acme") {
+		t.Fatalf("register: %v\n%s", err, out)
+	}
+	if _, err := run(t, "", "member", "register", "--org", "Acme", "--portal", "nope", "--email", "kim@example.org",
+		"--name", "Kim"); err == nil || !strings.Contains(err.Error(), "--portal") {
+		t.Errorf("an unknown portal: %v", err)
+	}
+	db := sqltest.Open(t, url)
+	org, _ := db.OrganisationByName(context.Background(), "Acme")
+	m, err := db.MemberByEmail(context.Background(), org.ID, "jane@example.org")
+	if err != nil || m.Status != store.StatusInvited {
+		t.Fatalf("member: %+v, %v", m, err)
+	}
+	mails, _ := db.RecentMail(context.Background(), 5)
+	if len(mails) != 1 || !strings.Contains(mails[0].Text, "https://login.acme.test/register?token=") ||
+		!strings.Contains(mails[0].Text, "https://login.acme.test/register/password?token=") {
+		t.Errorf("registration email: %+v", mails)
+	}
+}

@@ -2,112 +2,33 @@ package loginservice_test
 
 import (
 	"context"
-	"html"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
 	"imslogin/internal/audit"
 	"imslogin/internal/loginservice"
-	"imslogin/internal/membership"
-	"imslogin/internal/portal"
+	"imslogin/internal/loginservice/loginservicetest"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
 )
 
-// chain is a server with two organisations: Acme, whose members sign in
-// with the login service "NIH Network Login", and Upstream, the IMS Login
-// organisation that service is (through its OpenID Connect provider).
 type chain struct {
-	app      *servertest.App
-	upstream store.Organisation
-	jdoe     store.Member // Upstream's member
-	service  store.LoginService
-	admin    *loginservice.Service
+	*loginservicetest.Chain
+	app     *servertest.App
+	jdoe    store.Member
+	service store.LoginService
+	admin   *loginservice.Service
 }
 
 func newChain(t *testing.T) *chain {
-	t.Helper()
-	app := servertest.New(t, servertest.Options{})
-	ctx := context.Background()
-	members := &membership.Service{Store: app.DB, Hasher: app.Server.Hasher, Now: app.Clock.Now}
-	up, err := members.CreateOrganisation(ctx, "Upstream")
-	if err != nil {
-		t.Fatal(err)
-	}
-	jdoe, err := members.AddMember(ctx, membership.NewMember{Organisation: up.Name, Email: "jdoe@upstream.test",
-		Name: "Jo Doe", Role: store.RoleMember, Password: servertest.Password, EmailVerified: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := app.Server.LoginServices
-	by := loginservice.By{OrgID: app.Org.ID, Actor: "test"}
-	ls, err := admin.Create(ctx, by, loginservice.Input{Name: "NIH Network Login", Issuer: app.URL + "/o/upstream",
-		ClientID: "pending", Secret: "pending", Scopes: []string{"openid", "email"}, UsernameClaim: "email", Enabled: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	portals := &portal.Service{Store: app.DB, PublicURL: app.URL, Now: app.Clock.Now}
-	_, creds, err := portals.Create(ctx, portal.By{OrgID: up.ID, Actor: "test"}, portal.Input{Name: "Acme sign-in",
-		RedirectURIs: []string{app.URL + loginservice.CallbackPath("acme", ls.ID)}, Confidential: true, FirstParty: true,
-		Access: store.PortalAccessAll})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := loginservice.Input{Name: ls.Name, Issuer: ls.Issuer, ClientID: creds.ClientID, Secret: creds.Secret,
-		Scopes: ls.Scopes, UsernameClaim: ls.UsernameClaim, Enabled: true}
-	if ls, err = admin.Update(ctx, by, ls.ID, in); err != nil {
-		t.Fatal(err)
-	}
-	return &chain{app: app, upstream: up, jdoe: jdoe, service: ls, admin: admin}
+	ch := loginservicetest.New(t)
+	return &chain{Chain: ch, app: ch.App, jdoe: ch.JDoe, service: ch.Service, admin: ch.App.Server.LoginServices}
 }
 
-var metaRefresh = regexp.MustCompile(`<meta http-equiv="refresh" content="0; url=([^"]+)">`)
-
-// toCallback runs a sign-in with the login service in browser c from
-// Acme's sign-in page up to the callback, signing in at Upstream if asked,
-// and returns the callback's address without visiting it.
-func (ch *chain) toCallback(t *testing.T, c *http.Client) string {
-	t.Helper()
-	_, page := ch.app.Get(t, c, "/o/acme/login")
-	start := loginservice.StartPath("acme", ch.service.ID)
-	if !strings.Contains(page, `href="`+start+`"`) || !strings.Contains(page, "NIH Network Login") {
-		t.Fatalf("no button for the login service on the sign-in page:\n%s", page)
-	}
-	target := start
-	for range 12 {
-		if strings.Contains(target, "/login-services/") && strings.Contains(target, "/callback") {
-			return target
-		}
-		u, err := url.Parse(target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if u.Path == "/o/upstream/login" {
-			resp, body := ch.app.Post(t, c, u.Path, url.Values{"email": {ch.jdoe.Email},
-				"password": {servertest.Password}, "return_to": {u.Query().Get("return_to")}})
-			if resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("sign in at Upstream: %d\n%s", resp.StatusCode, body)
-			}
-			target = resp.Header.Get("Location")
-			continue
-		}
-		resp, body := get(t, c, ch.app.URL, target)
-		switch {
-		case resp.StatusCode == http.StatusSeeOther || resp.StatusCode == http.StatusFound:
-			target = resp.Header.Get("Location")
-		case metaRefresh.MatchString(body):
-			target = html.UnescapeString(metaRefresh.FindStringSubmatch(body)[1])
-		default:
-			t.Fatalf("GET %s: %d\n%s", target, resp.StatusCode, body)
-		}
-	}
-	t.Fatal("too many redirects")
-	return ""
-}
+func (ch *chain) toCallback(t *testing.T, c *http.Client) string { return ch.ToCallback(t, c) }
 
 func get(t *testing.T, c *http.Client, base, target string) (*http.Response, string) {
 	t.Helper()
@@ -143,14 +64,7 @@ func (ch *chain) link(t *testing.T, m store.Member, subject string) {
 	}
 }
 
-func whoAmI(t *testing.T, ch *chain, c *http.Client) string {
-	t.Helper()
-	resp, body := ch.app.Get(t, c, "/whoami")
-	if resp.StatusCode != http.StatusOK {
-		return ""
-	}
-	return body
-}
+func whoAmI(t *testing.T, ch *chain, c *http.Client) string { return ch.WhoAmI(t, c) }
 
 func TestSignInThroughAnotherOrganisation(t *testing.T) {
 	ch := newChain(t)

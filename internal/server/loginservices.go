@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"imslogin/internal/loginservice"
+	"imslogin/internal/registration"
 	"imslogin/internal/signin"
 )
 
@@ -16,6 +17,20 @@ func (p *parts) loginServices(signIn *signin.Handler) *loginservice.Handler {
 		Secure: p.cfg.Secure(), SignIn: signIn.ContinueExternal}
 	signIn.Services = h.ButtonsFor
 	return h
+}
+
+// registration serves the pages of registration emails and links the
+// accounts login services prove.
+func (p *parts) registration(signIn *signin.Handler, services *loginservice.Handler) *registration.Handler {
+	h := &registration.Handler{Store: p.db, Services: services, Hasher: p.hasher, Blocklist: p.blocklist, Pages: p.pages,
+		Log: p.log, Now: p.opts.Now, SignIn: signIn.Continue, SignInExternal: signIn.ContinueExternal}
+	services.Linker = h
+	return h
+}
+
+// registrations is the service Site Administrators register people with.
+func (p *parts) registrations() *registration.Service {
+	return &registration.Service{Store: p.db, Links: p.links, Now: p.opts.Now}
 }
 
 // loginServiceAdmin is the service administrators keep login services

@@ -20,6 +20,7 @@ import (
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/oidc"
 	"imslogin/internal/password"
+	"imslogin/internal/registration"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
 	"imslogin/internal/sms"
@@ -37,6 +38,7 @@ type Database interface {
 	store.Logouts
 	store.Portals
 	store.LoginServices
+	store.Registrations
 	Ping(ctx context.Context) error
 }
 
@@ -75,6 +77,8 @@ type Server struct {
 	LastSignIns *lastsignin.Recorder
 	// LoginServices keeps organisations' login services (tests set them up with it).
 	LoginServices *loginservice.Service
+	// Registrations registers people for portals (tests register with it).
+	Registrations *registration.Service
 	cfg           config.Config
 	log           *slog.Logger
 }
@@ -106,7 +110,8 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		g.Mount(mux)
 	}
 	s := &Server{Handler: middleware(mux, cfg, p.pages, log), Sessions: p.sessions, Hasher: p.hasher,
-		LastSignIns: p.lastSignIns, Logouts: p.logouts, LoginServices: p.loginServiceAdmin(), cfg: cfg, log: log}
+		LastSignIns: p.lastSignIns, Logouts: p.logouts, LoginServices: p.loginServiceAdmin(),
+		Registrations: p.registrations(), cfg: cfg, log: log}
 	if s.Mail, err = newMailWorker(cfg, db, log, opts.Now); err != nil {
 		return nil, err
 	}
