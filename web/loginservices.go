@@ -3,7 +3,8 @@ package web
 import "net/http"
 
 // loginServicePageNames are the pages of login services and registration.
-var loginServicePageNames = []string{"login-service-denied", "admin_login_services", "link-account", "link-error"}
+var loginServicePageNames = []string{"login-service-denied", "admin_login_services", "link-account", "link-error",
+	"admin_portal_users"}
 
 // ServiceButton is a login service offered on a sign-in page.
 type ServiceButton struct {
@@ -101,7 +102,51 @@ func init() {
 	adminFlashes["login-service-saved"] = Notice{Kind: "success", Text: "The login service is saved."}
 	adminFlashes["login-service-deleted"] = Notice{Kind: "success",
 		Text: "The login service is deleted. Members linked through it are not linked any more."}
+	adminFlashes["registration-sent"] = Notice{Kind: "success", Text: "The person is registered and the registration email is on its way."}
+	adminFlashes["portal-users-saved"] = Notice{Kind: "success", Text: "Saved: the new registration emails are on their way and the counts checked start again."}
+	adminFlashes["portal-users-unchanged"] = Notice{Kind: "info", Text: "Nothing was checked, so nothing changed."}
 	flashes["registration-complete"] = Notice{Kind: "success", Text: "Your account is set up and you are signed in."}
 	flashes["registration-used"] = Notice{Kind: "info",
 		Text: "This registration is already complete. Sign in with the account you set up."}
+}
+
+// PortalUsersPage is Admin Settings → Portals → Users: the members a
+// portal admits, the account each signs in with, and registration.
+type PortalUsersPage struct {
+	Layout
+	Nav      AdminNav
+	PortalID int64
+	Portal   string
+	Users    []PortalUserRow
+	// The register form, as typed, and its refusals.
+	Register RegisterForm
+	Errors   map[string]string
+	// RemovalDays is the organisation's "days until account removal".
+	RemovalDays int
+}
+
+// PortalUserRow is one member on the Users page.
+type PortalUserRow struct {
+	ID       int64
+	Name     string
+	Email    string
+	Role     string
+	Status   string
+	Account  string // "jdoe (NIH Network Login)"; empty: not linked
+	DaysLeft int    // for a registered, unlinked member
+	// Registered: the member came through a registration email, so the
+	// days until removal count (and can be reset).
+	Registered bool
+	Expires    string // when the last registration email's link expires
+}
+
+// RegisterForm is the "Register a person" form as typed.
+type RegisterForm struct {
+	Name, Email, Role string
+}
+
+// PortalUsers renders the Users page.
+func (r *Renderer) PortalUsers(w http.ResponseWriter, status int, p PortalUsersPage) {
+	p.Title = "Users of " + p.Portal
+	r.render(w, status, "admin_portal_users", p)
 }

@@ -10,6 +10,7 @@ import (
 	"imslogin/internal/clientaddr"
 	"imslogin/internal/loginservice"
 	"imslogin/internal/portal"
+	"imslogin/internal/registration"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/web"
@@ -21,6 +22,8 @@ type Handler struct {
 	Portals *portal.Service
 	// LoginServices keeps the organisation's login services; nil: not served.
 	LoginServices *loginservice.Service
+	// Registrations registers people for portals; nil: not served.
+	Registrations *registration.Service
 	Sessions      *session.Manager
 	Pages         *web.Renderer
 	Log           *slog.Logger
@@ -156,6 +159,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.page(mux, "POST /admin/tokens/{id}/revoke", access.TokensManage, h.revokeToken)
 	h.mountPortals(mux)
 	h.mountLoginServices(mux)
+	h.mountPortalUsers(mux)
 	h.mountAPI(mux)
 }
 

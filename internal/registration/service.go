@@ -36,6 +36,7 @@ type Store interface {
 	PortalByID(ctx context.Context, orgID, id int64) (store.Portal, error)
 	UpdatePortal(ctx context.Context, p store.Portal) error
 	membership.Seats
+	UsersStore
 	token.Issuer
 	mail.Queue
 	AppendAuditEvent(ctx context.Context, e *store.AuditEvent) error
