@@ -39,6 +39,7 @@ type Database interface {
 	store.Portals
 	store.LoginServices
 	store.Registrations
+	store.Jobs
 	Ping(ctx context.Context) error
 }
 
@@ -79,8 +80,10 @@ type Server struct {
 	LoginServices *loginservice.Service
 	// Registrations registers people for portals (tests register with it).
 	Registrations *registration.Service
-	cfg           config.Config
-	log           *slog.Logger
+	// Cleanup removes profiles never linked; the lifecycle runs it hourly.
+	Cleanup *registration.Cleaner
+	cfg     config.Config
+	log     *slog.Logger
 }
 
 // New builds the server: the handler with every route group behind the
@@ -111,7 +114,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	}
 	s := &Server{Handler: middleware(mux, cfg, p.pages, log), Sessions: p.sessions, Hasher: p.hasher,
 		LastSignIns: p.lastSignIns, Logouts: p.logouts, LoginServices: p.loginServiceAdmin(),
-		Registrations: p.registrations(), cfg: cfg, log: log}
+		Registrations: p.registrations(), Cleanup: &registration.Cleaner{Store: db, Log: log, Now: opts.Now}, cfg: cfg, log: log}
 	if s.Mail, err = newMailWorker(cfg, db, log, opts.Now); err != nil {
 		return nil, err
 	}

@@ -45,3 +45,12 @@ type Registrations interface {
 	// before countedBefore; ErrNotFound otherwise.
 	DeleteUnlinkedMember(ctx context.Context, orgID, memberID int64, countedBefore time.Time) error
 }
+
+// Jobs runs background jobs one node at a time.
+type Jobs interface {
+	// RunExclusive runs fn unless another node runs the job named now, and
+	// reports whether it ran. PostgreSQL holds an advisory lock while fn
+	// runs; SQLite a lease row, which lapses after lease should the node
+	// stop without giving it back.
+	RunExclusive(ctx context.Context, name string, lease time.Duration, now time.Time, fn func(ctx context.Context) error) (bool, error)
+}

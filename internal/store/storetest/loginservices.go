@@ -16,6 +16,7 @@ type LoginServiceStore interface {
 	store.Store
 	store.LoginServices
 	store.Registrations
+	store.Jobs
 }
 
 // RunLoginServices runs the conformance cases of login services,
@@ -31,6 +32,7 @@ func RunLoginServices(t *testing.T, newStore func(t *testing.T) LoginServiceStor
 		{"LoginServiceIsolation", testLoginServiceIsolation},
 		{"Registrations", testRegistrations},
 		{"RegistrationIsolation", testRegistrationIsolation},
+		{"RunExclusive", testRunExclusive},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })
@@ -299,5 +301,43 @@ func testRegistrationIsolation(t *testing.T, s LoginServiceStore) {
 	}
 	if r, err := s.RegistrationOf(ctx, acme.ID, ana.ID); err != nil || r.Email != ana.Email {
 		t.Errorf("the registration after the attempts: %+v, %v", r, err)
+	}
+}
+
+func testRunExclusive(t *testing.T, s LoginServiceStore) {
+	ctx := context.Background()
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.RunExclusive(ctx, "cleanup", time.Minute, now, func(context.Context) error {
+			close(holding)
+			<-release
+			return nil
+		})
+		done <- err
+	}()
+	<-holding
+	ran, err := s.RunExclusive(ctx, "cleanup", time.Minute, now, func(context.Context) error {
+		t.Error("ran while another holds the job")
+		return nil
+	})
+	if err != nil || ran {
+		t.Errorf("while held: ran %v, %v", ran, err)
+	}
+	other, err := s.RunExclusive(ctx, "another job", time.Minute, now, func(context.Context) error { return nil })
+	if err != nil || !other {
+		t.Errorf("another job: ran %v, %v", other, err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := errors.New("job failed")
+	ran, err = s.RunExclusive(ctx, "cleanup", time.Minute, now, func(context.Context) error { return want })
+	if !ran || !errors.Is(err, want) {
+		t.Errorf("after release: ran %v, %v; want it to run and return its error", ran, err)
+	}
+	if ran, err := s.RunExclusive(ctx, "cleanup", time.Minute, now, func(context.Context) error { return nil }); !ran || err != nil {
+		t.Errorf("after a failed run: ran %v, %v; want the lock given back", ran, err)
 	}
 }
