@@ -2,15 +2,20 @@ package loginservice_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+
+	"golang.org/x/oauth2"
 
 	"imslogin/internal/audit"
 	"imslogin/internal/loginservice"
 	"imslogin/internal/loginservice/loginservicetest"
+	"imslogin/internal/portal"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
 )
@@ -160,4 +165,62 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+// TestPortalSignInThroughALoginService: a portal sends a member to Acme's
+// sign-in page; its login service button brings them back to the portal
+// with a code.
+func TestPortalSignInThroughALoginService(t *testing.T) {
+	ch := newChain(t)
+	c := ch.app.Browser(t)
+	if resp, _ := get(t, c, ch.app.URL, ch.toCallback(t, c)); resp.StatusCode != http.StatusForbidden {
+		t.Fatal("want the first sign-in refused, to learn the subject")
+	}
+	ch.link(t, ch.app.Member, ch.deniedSubject(t))
+	portals := &portal.Service{Store: ch.app.DB, PublicURL: ch.app.URL, Now: ch.app.Clock.Now}
+	p, _, err := portals.Create(context.Background(), portal.By{OrgID: ch.app.Org.ID, Actor: "test"}, portal.Input{Name: "Grants",
+		RedirectURIs: []string{"http://127.0.0.1:9/cb"}, FirstParty: true, Access: store.PortalAccessAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier := oauth2.GenerateVerifier()
+	q := url.Values{"client_id": {p.ClientID}, "redirect_uri": {"http://127.0.0.1:9/cb"}, "response_type": {"code"},
+		"scope": {"openid"}, "state": {"portal-state"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)},
+		"code_challenge_method": {"S256"}}
+	c = ch.app.Browser(t)
+	target := "/o/acme/authorize?" + q.Encode()
+	var page string
+	for range 5 {
+		resp, body := get(t, c, ch.app.URL, target)
+		if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+			page = body
+			break
+		}
+		target = resp.Header.Get("Location")
+	}
+	button := regexp.MustCompile(`href="(/o/acme/login-services/\d+/start\?return_to=[^"]+)"`).FindStringSubmatch(page)
+	if button == nil {
+		t.Fatalf("the sign-in page the portal sent to has no login service button carrying the way back:\n%s", page)
+	}
+	callback := ch.ToCallbackFrom(t, c, html.UnescapeString(button[1]), ch.jdoe.Email)
+	target = callback
+	for range 6 {
+		resp, body := get(t, c, ch.app.URL, target)
+		loc := resp.Header.Get("Location")
+		if m := regexp.MustCompile(`url=(http://127\.0\.0\.1:9/cb[^"]+)"`).FindStringSubmatch(body); m != nil {
+			loc = html.UnescapeString(m[1])
+		}
+		if strings.HasPrefix(loc, "http://127.0.0.1:9/cb") {
+			back, _ := url.Parse(loc)
+			if back.Query().Get("code") == "" || back.Query().Get("state") != "portal-state" {
+				t.Fatalf("back at the portal without a code: %s", loc)
+			}
+			return
+		}
+		if loc == "" {
+			t.Fatalf("GET %s: %d\n%s", target, resp.StatusCode, body)
+		}
+		target = loc
+	}
+	t.Fatal("never back at the portal")
 }
