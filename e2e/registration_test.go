@@ -68,3 +68,42 @@ func TestRegistrationStep2WithALoginServiceOnPhone(t *testing.T) {
 		t.Errorf("identity after Step 2: %+v, %v", id, err)
 	}
 }
+
+// TestAddLoginServiceOnPhone adds a login service through Admin Settings on
+// a 375 px screen; its button then shows on the organisation's sign-in page.
+func TestAddLoginServiceOnPhone(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := newBrowser(t)
+	run(t, ctx, chromedp.EmulateViewport(375, 812))
+	signIn(t, ctx, app, app.Member.Email, servertest.Password)
+	run(t, ctx,
+		chromedp.Navigate(app.URL+"/admin/login-services"),
+		chromedp.WaitVisible(chromedp.CSS("#new-name")),
+		chromedp.SendKeys(chromedp.CSS("#new-name"), "NIH Network Login"),
+		chromedp.SendKeys(chromedp.CSS("#new-issuer"), "https://login.nih.test"),
+		chromedp.SendKeys(chromedp.CSS("#new-client-id"), "acme"),
+		chromedp.SendKeys(chromedp.CSS("#new-secret"), "s3cret"),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/login-services"] button.primary`)),
+	)
+	waitText(t, ctx, ".notice", "login service is saved")
+	if w := screenWidth(t, ctx); w > 375 {
+		t.Errorf("the login services page is %d px wide on a 375 px screen", w)
+	}
+	shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	artifact(t, "login-services-375px.png", shot)
+	run(t, ctx,
+		chromedp.Click(chromedp.CSS("details.profile-menu summary")),
+		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.Navigate(app.URL+"/o/acme/login"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+	)
+	if got := text(t, ctx, "main"); !strings.Contains(got, "NIH Network Login") {
+		t.Errorf("the sign-in page has no button for the service: %q", got)
+	}
+	if w := screenWidth(t, ctx); w > 375 {
+		t.Errorf("the sign-in page is %d px wide on a 375 px screen", w)
+	}
+	shot, _ = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	artifact(t, "sign-in-login-services-375px.png", shot)
+}

@@ -49,6 +49,7 @@ type LoginServiceRow struct {
 
 // LoginServiceForm is a login service's fields as entered.
 type LoginServiceForm struct {
+	Prefix        string // of the fields' IDs, unique on the page
 	Name          string
 	Issuer        string
 	ClientID      string

@@ -71,9 +71,12 @@ func (h *Handler) renderLoginServices(w http.ResponseWriter, r *http.Request, c 
 	}
 	rows := make([]web.LoginServiceRow, 0, len(list))
 	for _, ls := range list {
-		rows = append(rows, web.LoginServiceRow{ID: ls.ID, Form: loginServiceFormOf(ls),
+		f := loginServiceFormOf(ls)
+		f.Prefix = "service-" + strconv.FormatInt(ls.ID, 10)
+		rows = append(rows, web.LoginServiceRow{ID: ls.ID, Form: f,
 			RedirectURI: h.LoginServices.RedirectURI(c.si.Organisation.URLName, ls.ID)})
 	}
+	form.Prefix = "new"
 	h.Pages.AdminLoginServices(w, status, web.AdminLoginServicesPage{Layout: h.layout(w, r, c),
 		Nav: nav(c.Actor, "login-services"), Services: rows, Form: form, Errors: errs, CanWrite: c.Can(access.SettingsWrite)})
 }
