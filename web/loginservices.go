@@ -4,7 +4,7 @@ import "net/http"
 
 // loginServicePageNames are the pages of login services and registration.
 var loginServicePageNames = []string{"login-service-denied", "admin_login_services", "link-account", "link-error",
-	"admin_portal_users"}
+	"admin_portal_users", "admin_portals_users"}
 
 // ServiceButton is a login service offered on a sign-in page.
 type ServiceButton struct {
@@ -150,4 +150,17 @@ type RegisterForm struct {
 func (r *Renderer) PortalUsers(w http.ResponseWriter, status int, p PortalUsersPage) {
 	p.Title = "Users of " + p.Portal
 	r.render(w, status, "admin_portal_users", p)
+}
+
+// PortalsForUsersPage lists the portals, each leading to its Users page.
+type PortalsForUsersPage struct {
+	Layout
+	Nav     AdminNav
+	Portals []Link
+}
+
+// PortalsForUsers renders the list.
+func (r *Renderer) PortalsForUsers(w http.ResponseWriter, p PortalsForUsersPage) {
+	p.Title = "Users of portals"
+	r.render(w, http.StatusOK, "admin_portals_users", p)
 }

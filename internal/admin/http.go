@@ -87,7 +87,7 @@ func (h *Handler) layout(w http.ResponseWriter, r *http.Request, c request) web.
 func nav(a Actor, current string) web.AdminNav {
 	return web.AdminNav{Current: current, Members: a.Can(access.MembersRead), Roles: a.Can(access.RolesManage),
 		Settings: a.Can(access.SettingsRead), Audit: a.Can(access.AuditRead), Tokens: a.Can(access.TokensManage),
-		Portals: a.Can(access.PortalsManage)}
+		Portals: a.Can(access.PortalsManage), Users: a.Can(access.PortalsRegister)}
 }
 
 func (h *Handler) forbidden(w http.ResponseWriter, c request, msg string) {
@@ -179,6 +179,8 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, c request) {
 		target = "/admin/tokens"
 	case n.Portals:
 		target = "/admin/portals"
+	case n.Users:
+		target = "/admin/portal-users"
 	default:
 		h.forbidden(w, c, "Your role has no Admin Settings section you may open.")
 		return

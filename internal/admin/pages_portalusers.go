@@ -18,6 +18,7 @@ func (h *Handler) mountPortalUsers(mux *http.ServeMux) {
 	if h.Registrations == nil {
 		return
 	}
+	h.page(mux, "GET /admin/portal-users", access.PortalsRegister, h.portalsForUsers)
 	h.page(mux, "GET /admin/portals/{id}/users", access.PortalsRegister, h.portalUsers)
 	h.page(mux, "POST /admin/portals/{id}/users", access.PortalsRegister, h.registerUser)
 	h.page(mux, "POST /admin/portals/{id}/users/save", access.PortalsRegister, h.savePortalUsers)
@@ -25,6 +26,20 @@ func (h *Handler) mountPortalUsers(mux *http.ServeMux) {
 
 func registrationBy(a Actor) registration.By {
 	return registration.By{OrgID: a.OrgID, Actor: a.Label, Origin: audit.Origin{Address: a.Address, UserAgent: a.UserAgent}}
+}
+
+// portalsForUsers lists the portals, each leading to its Users page.
+func (h *Handler) portalsForUsers(w http.ResponseWriter, r *http.Request, c request) {
+	list, err := h.Portals.List(r.Context(), c.OrgID)
+	if err != nil {
+		h.fail(w, c, err)
+		return
+	}
+	page := web.PortalsForUsersPage{Layout: h.layout(w, r, c), Nav: nav(c.Actor, "portal-users")}
+	for _, p := range list {
+		page.Portals = append(page.Portals, web.Link{Title: p.Name, Href: "/admin/portals/" + strconv.FormatInt(p.ID, 10) + "/users"})
+	}
+	h.Pages.PortalsForUsers(w, page)
 }
 
 func (h *Handler) portalUsers(w http.ResponseWriter, r *http.Request, c request) {
@@ -43,7 +58,7 @@ func (h *Handler) renderPortalUsers(w http.ResponseWriter, r *http.Request, c re
 		h.fail(w, c, err)
 		return
 	}
-	page := web.PortalUsersPage{Layout: h.layout(w, r, c), Nav: nav(c.Actor, "portals"), PortalID: p.ID, Portal: p.Name,
+	page := web.PortalUsersPage{Layout: h.layout(w, r, c), Nav: nav(c.Actor, "portal-users"), PortalID: p.ID, Portal: p.Name,
 		Register: form, Errors: errs, RemovalDays: c.si.Organisation.Settings.UnlinkedRemovalDays}
 	for _, u := range users {
 		row := web.PortalUserRow{ID: u.Member.ID, Name: u.Member.Name, Email: u.Member.Email, Role: string(u.Member.Role),

@@ -111,3 +111,21 @@ func TestUsersPageNeedsThePermission(t *testing.T) {
 		t.Errorf("register without portals.register: %d, want 403", resp.StatusCode)
 	}
 }
+
+func TestSiteAdministratorFindsTheUsersPages(t *testing.T) {
+	e := newEnv(t)
+	e.App.AddMember(t, "sa@acme.test", func(m *store.Member) { m.Permissions = "portals.register" })
+	c := e.App.Browser(t)
+	e.App.SignIn(t, c, "sa@acme.test")
+	resp, _ := e.App.Get(t, c, "/admin")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/portal-users" {
+		t.Fatalf("/admin: %d %s, want the Users of portals", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page := e.App.Get(t, c, "/admin/portal-users")
+	if !strings.Contains(page, `href="`+e.usersPath()+`"`) || !strings.Contains(page, "Grants Portal") {
+		t.Errorf("the list lacks the portal's Users page:\n%s", page)
+	}
+	if resp, _ := e.App.Get(t, c, e.usersPath()); resp.StatusCode != http.StatusOK {
+		t.Errorf("Users page: %d", resp.StatusCode)
+	}
+}
