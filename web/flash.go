@@ -22,9 +22,36 @@ var flashes = map[string]Notice{
 const flashCookie = "ims_flash"
 
 // SetFlash shows the notice for key on the next page the browser opens.
+// On a site served over https (SecureResponses) the cookie is Secure.
 func SetFlash(w http.ResponseWriter, key string) {
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode})
+		SameSite: http.SameSiteLaxMode, Secure: secureResponse(w)})
+}
+
+// secureResponses marks the responses of a site served over https.
+type secureResponses struct{ http.ResponseWriter }
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (s secureResponses) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// SecureResponses marks w as a response of a site served over https: the
+// cookies this package sets on it are Secure. The server wraps every
+// response once, when its public URL is https.
+func SecureResponses(w http.ResponseWriter) http.ResponseWriter { return secureResponses{w} }
+
+// secureResponse reports whether w, or a writer it wraps, was marked by
+// SecureResponses.
+func secureResponse(w http.ResponseWriter) bool {
+	for {
+		if _, ok := w.(secureResponses); ok {
+			return true
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return false
+		}
+		w = u.Unwrap()
+	}
 }
 
 // TakeFlash returns the pending notice, if any, and clears it.
@@ -33,7 +60,8 @@ func TakeFlash(w http.ResponseWriter, r *http.Request) Notice {
 	if err != nil {
 		return Notice{}
 	}
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: secureResponse(w)})
 	if n, ok := flashes[c.Value]; ok {
 		return n
 	}

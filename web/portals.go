@@ -69,6 +69,14 @@ type AdminPortalPage struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	OverlapHours string
+	Usage        *PortalUsage // a stored portal's members; nil on the form for a new one
+}
+
+// PortalUsage is how many members use a portal.
+type PortalUsage struct {
+	Consented  int64
+	Holding    int64
+	FirstParty bool
 }
 
 // AdminPortalDeletePage asks before a portal is deleted.

@@ -186,7 +186,7 @@ func seedTOTP(ctx context.Context, out io.Writer, db *sqlstore.DB, secrets *totp
 	if err != nil {
 		return err
 	}
-	n, err := db.BulkAddTOTP(ctx, org.ID, secrets.Seal(org.ID, benchseed.TOTPSecret), time.Now())
+	n, err := db.BulkAddTOTP(ctx, org.ID, secrets.SealShared(org.ID, benchseed.TOTPSecret), time.Now())
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func TestDevSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := totp.NewSecrets(box).Open(org.ID, factors[0].Secret); err != nil || got != benchseed.TOTPSecret {
+	if got, err := totp.NewSecrets(box).Open(org.ID, factors[0].MemberID, factors[0].Secret); err != nil || got != benchseed.TOTPSecret {
 		t.Errorf("the seeded secret opens as %q, %v", got, err)
 	}
 }

@@ -40,7 +40,8 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServeCommand(), newDemoCommand(), newMigrateCommand(), newOrgCommand(), newMemberCommand(), newAuditCommand(),
-		newDevCommand(), newTokenCommand(), newKeysCommand(), newPortalCommand(), newLoginServiceCommand())
+		newDevCommand(), newTokenCommand(), newKeysCommand(), newPortalCommand(), newConfigCommand(),
+		newBackupCommand(), newRestoreCommand(), newLoginServiceCommand())
 	return root
 }
 

@@ -78,6 +78,21 @@ func (t *portalTarget) open(ctx context.Context) (*sqlstore.DB, *portal.Service,
 }
 
 // find returns the portal --client-id or --portal names.
+// withPortal opens the database, finds the portal the flags name and
+// calls fn with it.
+func (t *portalTarget) withPortal(ctx context.Context, fn func(*sqlstore.DB, *portal.Service, store.Organisation, store.Portal) error) error {
+	db, svc, org, err := t.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := t.find(ctx, svc, org)
+	if err != nil {
+		return err
+	}
+	return fn(db, svc, org, p)
+}
+
 func (t *portalTarget) find(ctx context.Context, svc *portal.Service, org store.Organisation) (store.Portal, error) {
 	if (t.clientID == "") == (t.name == "") {
 		return store.Portal{}, errors.New("name the portal with --client-id ID or --portal NAME (one of them)")
@@ -324,20 +339,13 @@ func newPortalShowCommand() *cobra.Command {
 		Short: "Show one portal (never its secret: only a hash is kept)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, svc, org, err := t.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			p, err := t.find(cmd.Context(), svc, org)
-			if err != nil {
-				return err
-			}
-			issuer := portal.Issuer(t.cfg.PublicBaseURL(), org)
-			if t.asJSON {
-				return printJSON(cmd.OutOrStdout(), admin.PortalViewOf(p, issuer, ""))
-			}
-			return showPortal(cmd.Context(), cmd.OutOrStdout(), db, p, issuer)
+			return t.withPortal(cmd.Context(), func(db *sqlstore.DB, svc *portal.Service, org store.Organisation, p store.Portal) error {
+				issuer := portal.Issuer(t.cfg.PublicBaseURL(), org)
+				if t.asJSON {
+					return printJSON(cmd.OutOrStdout(), admin.PortalViewOf(p, issuer, ""))
+				}
+				return showPortal(cmd.Context(), cmd.OutOrStdout(), db, p, issuer)
+			})
 		},
 	}
 	t = addPortalTarget(cmd, true, true)
@@ -388,28 +396,21 @@ func newPortalUpdateCommand() *cobra.Command {
 			if err := flags.zeroLifetimes(); err != nil {
 				return err
 			}
-			db, svc, org, err := t.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			p, err := t.find(cmd.Context(), svc, org)
-			if err != nil {
-				return err
-			}
-			in := portal.InputOf(p)
-			if err := flags.apply(&in, false); err != nil {
-				return err
-			}
-			updated, creds, err := svc.Update(cmd.Context(), operatorOf(org), p.ID, in)
-			if err != nil {
-				return invalid(err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Saved portal %q.\n", updated.Name)
-			if creds.Secret != "" {
-				return printCredentials(cmd.OutOrStdout(), creds, false)
-			}
-			return nil
+			return t.withPortal(cmd.Context(), func(db *sqlstore.DB, svc *portal.Service, org store.Organisation, p store.Portal) error {
+				in := portal.InputOf(p)
+				if err := flags.apply(&in, false); err != nil {
+					return err
+				}
+				updated, creds, err := svc.Update(cmd.Context(), operatorOf(org), p.ID, in)
+				if err != nil {
+					return invalid(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Saved portal %q.\n", updated.Name)
+				if creds.Secret != "" {
+					return printCredentials(cmd.OutOrStdout(), creds, false)
+				}
+				return nil
+			})
 		},
 	}
 	t = addPortalTarget(cmd, true, false)
@@ -424,20 +425,13 @@ func newPortalDeleteCommand() *cobra.Command {
 		Short: "Delete a portal: its client ID and secrets stop working at once",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, svc, org, err := t.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			p, err := t.find(cmd.Context(), svc, org)
-			if err != nil {
-				return err
-			}
-			if err := svc.Delete(cmd.Context(), operatorOf(org), p.ID); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Deleted portal %q (client ID %s) from %s.\n", p.Name, p.ClientID, org.Name)
-			return nil
+			return t.withPortal(cmd.Context(), func(db *sqlstore.DB, svc *portal.Service, org store.Organisation, p store.Portal) error {
+				if err := svc.Delete(cmd.Context(), operatorOf(org), p.ID); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Deleted portal %q (client ID %s) from %s.\n", p.Name, p.ClientID, org.Name)
+				return nil
+			})
 		},
 	}
 	t = addPortalTarget(cmd, true, false)
@@ -455,27 +449,20 @@ func newPortalRotateCommand() *cobra.Command {
 			"outage; --overlap 0 stops them at once (a leaked secret).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, svc, org, err := t.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			p, err := t.find(cmd.Context(), svc, org)
-			if err != nil {
-				return err
-			}
-			creds, until, err := svc.RotateSecret(cmd.Context(), operatorOf(org), p.ID, overlap)
-			if err != nil {
-				return invalid(err)
-			}
-			if !t.asJSON {
-				old := "The previous secret has stopped working."
-				if overlap > 0 {
-					old = "The previous secret works until " + until.UTC().Format("2006-01-02 15:04 UTC") + "."
+			return t.withPortal(cmd.Context(), func(db *sqlstore.DB, svc *portal.Service, org store.Organisation, p store.Portal) error {
+				creds, until, err := svc.RotateSecret(cmd.Context(), operatorOf(org), p.ID, overlap)
+				if err != nil {
+					return invalid(err)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Rotated the client secret of %q. %s\n", p.Name, old)
-			}
-			return printCredentials(cmd.OutOrStdout(), creds, t.asJSON)
+				if !t.asJSON {
+					old := "The previous secret has stopped working."
+					if overlap > 0 {
+						old = "The previous secret works until " + until.UTC().Format("2006-01-02 15:04 UTC") + "."
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "Rotated the client secret of %q. %s\n", p.Name, old)
+				}
+				return printCredentials(cmd.OutOrStdout(), creds, t.asJSON)
+			})
 		},
 	}
 	t = addPortalTarget(cmd, true, true)

@@ -191,7 +191,7 @@ func TestPostgresNeedsAKeyFile(t *testing.T) {
 	org := servertest.NewOrganisation(t, db, "Acme", nil)
 	m := servertest.AddMember(t, db, org, "ana@acme.test", "Ana")
 	if err := db.CreateMFAFactor(context.Background(), &store.MFAFactor{OrgID: org.ID, MemberID: m.ID, Method: totp.Name,
-		Secret: servertest.Secrets.Seal(org.ID, "JBSWY3DPEHPK3PXP")}); err != nil {
+		Secret: servertest.Secrets.Seal(org.ID, m.ID, "JBSWY3DPEHPK3PXP")}); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = openSecrets(context.Background(), cfg, db)

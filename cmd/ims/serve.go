@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"imslogin/internal/audit"
 	"imslogin/internal/config"
 	"imslogin/internal/lockout"
+	"imslogin/internal/metrics"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/server"
 	"imslogin/internal/store/sqlstore"
@@ -55,41 +58,90 @@ func serve(cmd *cobra.Command, cfg config.Config, extra extras, workers ...serve
 	if err != nil {
 		return err
 	}
-	srv, ln, err := prepare(ctx, cfg, db, log, extra)
+	p, err := prepare(ctx, cfg, db, log, extra)
 	if err != nil {
 		db.Close()
 		return err
 	}
-	log.Info("IMS Login is ready", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
-		"database", db.Dialect(), "hash_workers", srv.Hasher.Workers(), "startup", time.Since(started).Round(time.Millisecond))
+	ready := []any{"addr", p.ln.Addr().String(), "public_url", cfg.PublicURL, "database", db.Dialect(),
+		"hash_workers", p.srv.Hasher.Workers(), "startup", time.Since(started).Round(time.Millisecond)}
+	first := []server.Worker{housekeeper(db, cfg, log)}
+	if p.metrics != nil {
+		ready = append(ready, "metrics_addr", p.metricsLn.Addr().String())
+		// Started first, so stopped last: it answers while requests drain.
+		first = append([]server.Worker{metricsListener(p.metricsLn, p.metrics, log)}, first...)
+	}
+	log.Info("IMS Login is ready", ready...)
 	// From here the lifecycle owns the database: it closes it last.
-	return srv.Lifecycle(db, append([]server.Worker{housekeeper(db, cfg, log)}, workers...)...).Run(ctx, ln)
+	return p.srv.Lifecycle(db, append(first, workers...)...).Run(ctx, p.ln)
+}
+
+// prepared is a server ready to run, with its listeners.
+type prepared struct {
+	srv       *server.Server
+	ln        net.Listener
+	metrics   *metrics.Metrics // nil without --metrics-addr
+	metricsLn net.Listener
 }
 
 // prepare builds the server on the open database and listens.
-func prepare(ctx context.Context, cfg config.Config, db *sqlstore.DB, log *slog.Logger, extra extras) (*server.Server, net.Listener, error) {
+func prepare(ctx context.Context, cfg config.Config, db *sqlstore.DB, log *slog.Logger, extra extras) (prepared, error) {
+	var p prepared
 	secrets, err := prepareSecrets(ctx, cfg, db, log)
 	if err != nil {
-		return nil, nil, err
+		return p, err
 	}
 	var opts server.Options
 	if extra != nil {
 		if opts, err = extra(db, log); err != nil {
-			return nil, nil, err
+			return p, err
 		}
 	}
 	opts.Secrets = secrets
-	srv, err := server.New(cfg, db, log, opts)
-	if err != nil {
-		return nil, nil, err
+	if cfg.MetricsAddr != "" {
+		p.metrics = metrics.New()
+		for name, pool := range db.Pools() {
+			p.metrics.WatchDatabasePool(name, pool)
+		}
+		opts.Metrics = p.metrics
 	}
-	limitMemory(srv.Hasher.Workers(), cfg.Argon2MemoryKiB)
+	if p.srv, err = server.New(cfg, db, log, opts); err != nil {
+		return p, err
+	}
+	limitMemory(p.srv.Hasher.Workers(), cfg.Argon2MemoryKiB)
 	debug.FreeOSMemory() // start-up garbage (the dummy hash, dictionaries' parsing) goes back to the OS
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	if p.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return p, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	return srv, ln, nil
+	if cfg.MetricsAddr != "" {
+		if p.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			p.ln.Close()
+			return p, fmt.Errorf("listen on %s (metrics-addr): %w", cfg.MetricsAddr, err)
+		}
+	}
+	return p, nil
+}
+
+// metricsListener serves /metrics on its own listener until the
+// lifecycle stops it.
+func metricsListener(ln net.Listener, m *metrics.Metrics, log *slog.Logger) server.Worker {
+	return server.Worker{Name: "metrics listener", Run: func(ctx context.Context) {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			<-ctx.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			hs.Shutdown(sctx)
+		}()
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener", "err", err)
+		}
+		<-stopped
+	}}
 }
 
 // prepareSecrets opens the key sealing authenticator-app secrets and seals

@@ -36,8 +36,11 @@ func (s *Service) Do(ctx context.Context, a Actor, id int64, action Action) (str
 		if err != nil {
 			return err
 		}
-		if m.Role == store.RoleOwner && !a.Owner && (action == ActionDisable || action == ActionEnable) {
-			return fmt.Errorf("%w: only an Owner can disable or re-enable an Owner", ErrForbidden)
+		// The Owner rule covers every action: a password reset, a sign-out or
+		// a reset of second factors is as much a way into an Owner's account
+		// as a change of role. API tokens are never Owners.
+		if m.Role == store.RoleOwner && !a.Owner {
+			return fmt.Errorf("%w: only an Owner can act on an Owner's account", ErrForbidden)
 		}
 		var e store.AuditEvent
 		switch action {

@@ -143,8 +143,16 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.page(mux, "POST /admin/members", access.MembersWrite, h.addMember)
 	h.page(mux, "GET /admin/members/{id}", access.MembersRead, h.member)
 	h.sensitive(mux, "POST /admin/members/{id}/access", access.MembersWrite, "/admin/members", h.setAccess)
+	// Security actions (a reset, a sign-out, second factors) ask for recent
+	// authentication, as changes of access do.
 	for _, ap := range actionPermissions {
-		h.page(mux, "POST /admin/members/{id}/"+string(ap.Action), ap.Perm, h.action(ap.Action))
+		mount := h.page
+		if ap.Perm == access.MembersSecurity {
+			mount = func(mux *http.ServeMux, pattern string, perm access.Permission, fn pageFunc) {
+				h.sensitive(mux, pattern, perm, "/admin/members", fn)
+			}
+		}
+		mount(mux, "POST /admin/members/{id}/"+string(ap.Action), ap.Perm, h.action(ap.Action))
 	}
 	h.page(mux, "GET /admin/roles", access.RolesManage, h.roles)
 	h.sensitive(mux, "POST /admin/roles", access.RolesManage, "/admin/roles", h.createRole)

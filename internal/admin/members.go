@@ -257,11 +257,36 @@ func (s *Service) SetAccess(ctx context.Context, a Actor, id int64, in AccessInp
 			if err := s.endEverywhere(ctx, a.OrgID, id); err != nil {
 				return err
 			}
+		} else if old.Role != role || old.RoleID != roleID { // portals given to roles may no longer admit them
+			if err := s.endLostAccess(ctx, a, old.Member); err != nil {
+				return err
+			}
 		}
 		e := about(s.auditEvent(a, audit.MemberChange), old.Member)
 		e.Detail = describeAccess(old.Member, next, roleName(old.Role, old.RoleName), roleName(role, newRoleName))
 		return s.Store.AppendAuditEvent(ctx, &e)
 	})
+}
+
+// endLostAccess ends, in the change's transaction, m's tokens and pending
+// codes of the portals their new role no longer opens, with an audit
+// entry per portal.
+func (s *Service) endLostAccess(ctx context.Context, a Actor, m store.Member) error {
+	lost, err := s.Store.EndLostAccess(ctx, a.OrgID, m.ID, "", s.Now())
+	if err != nil {
+		return err
+	}
+	for _, l := range lost {
+		e := about(s.auditEvent(a, audit.TokensEnded), m)
+		e.Detail = fmt.Sprintf("%d tokens of portal %s ended: the new role may not use it", l.Tokens, l.ClientID)
+		if l.Logouts > 0 {
+			e.Detail += fmt.Sprintf("; the portal is told of %d sessions (back-channel logout)", l.Logouts)
+		}
+		if err := s.Store.AppendAuditEvent(ctx, &e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // keepAnOwner refuses a change that would leave no active Owner.

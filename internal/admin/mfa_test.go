@@ -114,3 +114,48 @@ func TestAdministratorResetsAMembersMFA(t *testing.T) {
 		t.Errorf("member without permission: %d", resp.StatusCode)
 	}
 }
+
+// The Owner rule covers every action on an Owner: an Administrator (with
+// members.security, without Sensitive Data Access) and an API token can
+// neither reset an Owner's second factors or remembered browsers, nor sign
+// them out, send them a reset link or unlock them; nothing changes.
+func TestOnlyAnOwnerActsOnAnOwner(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := context.Background()
+	owner := app.Browser(t)
+	app.SignIn(t, owner, app.Member.Email)
+	now := app.Clock.Now()
+	app.DB.CreateMFAFactor(ctx, &store.MFAFactor{OrgID: app.Org.ID, MemberID: app.Member.ID, Method: "totp", Name: "Phone",
+		Secret: []byte("S"), CreatedAt: now})
+	app.DB.CreateTrustedDevice(ctx, &store.TrustedDevice{TokenHash: []byte("device-of-ana-00000000000000000"), OrgID: app.Org.ID,
+		MemberID: app.Member.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)})
+	admin, _ := signedIn(t, app, "admin@acme.test", func(m *store.Member) { m.Role = store.RoleAdministrator })
+	token := apiToken(t, app, "security", access.MembersSecurity, access.MembersWrite)
+	before := take(t, app)
+	for _, action := range []string{"mfa-reset", "forget-browsers", "signout", "password-reset", "unlock", "disable"} {
+		path := fmt.Sprintf("/admin/members/%d/%s", app.Member.ID, action)
+		if resp, _ := app.Post(t, admin, path, nil); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("administrator %s on the Owner: %d, want 403", action, resp.StatusCode)
+		}
+		if status, _ := callAPI(t, app, token, "POST", "/api/v1"+strings.TrimPrefix(path, "/admin"), ""); status != http.StatusForbidden {
+			t.Errorf("API token %s on the Owner: %d, want 403", action, status)
+		}
+	}
+	if factors, _ := app.DB.MemberMFAFactors(ctx, app.Org.ID, app.Member.ID); len(factors) != 1 {
+		t.Error("the Owner's authenticator app was removed")
+	}
+	if devices, _ := app.DB.MemberTrustedDevices(ctx, app.Org.ID, app.Member.ID); len(devices) != 1 {
+		t.Error("the Owner's remembered browser was forgotten")
+	}
+	if after := take(t, app); !reflect.DeepEqual(before, after) {
+		t.Error("something changed (members, mail)")
+	}
+	if resp, _ := app.Get(t, owner, "/dashboard"); resp.StatusCode != http.StatusOK {
+		t.Errorf("the Owner was signed out: %d", resp.StatusCode)
+	}
+	// Another Owner may.
+	second, _ := signedIn(t, app, "second@acme.test", func(m *store.Member) { m.Role = store.RoleOwner })
+	if resp, body := app.Post(t, second, fmt.Sprintf("/admin/members/%d/mfa-reset", app.Member.ID), nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("an Owner resetting an Owner's second factors: %d\n%s", resp.StatusCode, body)
+	}
+}

@@ -150,9 +150,15 @@ func (h *Handler) renderPortal(w http.ResponseWriter, r *http.Request, c request
 		h.fail(w, c, err)
 		return
 	}
+	usage, err := h.Portals.Usage(r.Context(), p)
+	if err != nil {
+		h.fail(w, c, err)
+		return
+	}
 	page := web.AdminPortalPage{Layout: l, Nav: nav(c.Actor, "portals"), ID: p.ID, Form: form, Confidential: p.Confidential,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, OverlapHours: "24",
-		Credentials: web.PortalCredentials{ClientID: creds.ClientID, Secret: creds.Secret, Issuer: creds.Issuer}}
+		Credentials: web.PortalCredentials{ClientID: creds.ClientID, Secret: creds.Secret, Issuer: creds.Issuer},
+		Usage:       &web.PortalUsage{Consented: usage.Consented, Holding: usage.Holding, FirstParty: p.FirstParty}}
 	if rotated != nil {
 		page.Credentials.Rotated = true
 		if rotated.After(h.Service.Now()) {

@@ -362,3 +362,31 @@ func TestPortalsOfAnotherOrganisation(t *testing.T) {
 		t.Errorf("their portal: %+v, %v", got, err)
 	}
 }
+
+// TestPortalPageCountsItsMembers: a portal's page says how many members
+// consented to it and how many hold its tokens still valid.
+func TestPortalPageCountsItsMembers(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	c := app.Browser(t)
+	app.SignIn(t, c, app.Member.Email)
+	app.Post(t, c, "/admin/portals", portalForm("Wiki", func(f url.Values) { f.Del("first_party") }))
+	p := portals(t, app)[0]
+	bo := app.AddMember(t, "bo@acme.test", nil)
+	ctx, now := context.Background(), app.Clock.Now()
+	for _, m := range []store.Member{app.Member, bo} {
+		if err := app.DB.Consent(ctx, app.Org.ID, m.ID, p.ClientID, []string{"openid"}, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok := store.Token{OrgID: app.Org.ID, Kind: store.TokenRefresh, Hash: []byte("bo's refresh token hash"), Family: "f",
+		ClientID: p.ClientID, MemberID: bo.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := app.DB.CreateToken(ctx, &tok); err != nil {
+		t.Fatal(err)
+	}
+	_, page := app.Get(t, c, fmt.Sprintf("/admin/portals/%d", p.ID))
+	for _, want := range []string{"<dt>Members who consented</dt><dd>2</dd>", "<dt>Members with active tokens</dt><dd>1</dd>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the portal's page lacks %q", want)
+		}
+	}
+}

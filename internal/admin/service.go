@@ -40,6 +40,8 @@ type Store interface {
 	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
 	SetMemberStatus(ctx context.Context, orgID, memberID int64, status store.MemberStatus) error
 	DeleteMemberSessions(ctx context.Context, orgID, memberID int64) error
+	// EndLostAccess ends the grants of a member their portals no longer admit.
+	EndLostAccess(ctx context.Context, orgID, memberID int64, clientID string, now time.Time) ([]store.LostAccess, error)
 	store.Roles
 	store.Administration
 	store.APITokens

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"imslogin/internal/audit"
+	"imslogin/internal/field"
 	"imslogin/internal/membership"
 	"imslogin/internal/store"
 	"imslogin/web"
@@ -104,6 +105,9 @@ func (s Settings) Validate() map[string]string {
 func checkSignInURL(raw string) string {
 	if raw == "" {
 		return ""
+	}
+	if len(raw) > field.ReturnPath {
+		return "Enter an address of at most 2,048 characters."
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {

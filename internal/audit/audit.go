@@ -44,7 +44,8 @@ const (
 	ConsentGiven       = "consent-given"        // a member let a portal have the scopes named
 	ConsentRefused     = "consent-refused"      // a member refused a portal's request
 	PortalRevoke       = "portal-revoke"        // a member revoked a portal's access (its tokens and consent)
-	TokensEnded        = "tokens-ended"         // a member's tokens ended with every session (disabled, reset, signed out everywhere)
+	TokensEnded        = "tokens-ended"         // a member's tokens ended: with every session (disabled, reset, signed out everywhere), or of a portal they may no longer use
+	LogoutFailed       = "logout-failed"        // a portal was never told of a sign-out: back-channel logout gave up
 	// Login services and registration.
 	LoginServiceChange = "login-service-change" // a login service added, changed or deleted
 	LoginServiceDenied = "login-service-denied" // an external account linked to no member (or one who may not sign in)
@@ -58,7 +59,7 @@ func Kinds() []string {
 	return []string{SigninSuccess, SigninFailure, Lockout, Unlock, Signout, SessionRevoke, SignoutEverywhere,
 		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange,
 		PortalSignin, PortalDenied, TokenReuse, PortalSignout, SigningKeyRotation, PortalChange,
-		ConsentGiven, ConsentRefused, PortalRevoke, TokensEnded,
+		ConsentGiven, ConsentRefused, PortalRevoke, TokensEnded, LogoutFailed,
 		LoginServiceChange, LoginServiceDenied, AccountLink, RegistrationSend, UnlinkedRemoval}
 }
 

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,7 +20,9 @@ import (
 // Config is everything `ims serve` needs, as plain values: the wiring
 // (cmd/ims, internal/server) turns them into the other packages' types.
 type Config struct {
-	Addr             string
+	Addr string
+	// MetricsAddr is the Prometheus metrics listener; empty: none.
+	MetricsAddr      string
 	DatabaseURL      string
 	PublicURL        string
 	LogLevel         string
@@ -94,6 +97,8 @@ const ConfigFileFlag = "config"
 // (the flag's name upper-cased, dashes as underscores).
 func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on, host:port")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr,
+		"address of the Prometheus metrics listener, host:port, kept off the public network (empty: no metrics)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "database: sqlite:PATH or postgres://user@host:5432/db")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the address members use; links in emails are built from it")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
@@ -143,16 +148,11 @@ func EnvName(flag string) string {
 }
 
 // ApplyEnvironment fills every flag not given on the command line from its
-// IMS_* variable, then from the config file, if one is named.
+// IMS_* variable, then from the config file, if one is named. A secret
+// (see Secret) may instead be read from the file IMS_NAME_FILE names, in
+// the environment or in the config file. Every problem is reported.
 func ApplyEnvironment(fs *pflag.FlagSet, getenv func(string) string) error {
-	var errs []error
-	fs.VisitAll(func(f *pflag.Flag) {
-		if v := getenv(EnvName(f.Name)); v != "" && !f.Changed {
-			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %v", EnvName(f.Name), v, err))
-			}
-		}
-	})
+	errs := apply(fs, "", func(k string) (string, bool) { v := getenv(k); return v, v != "" })
 	path, _ := fs.GetString(ConfigFileFlag)
 	if path == "" {
 		return errors.Join(errs...)
@@ -161,14 +161,53 @@ func ApplyEnvironment(fs *pflag.FlagSet, getenv func(string) string) error {
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
+	errs = append(errs, apply(fs, path+": ", func(k string) (string, bool) { v, ok := values[k]; return v, ok })...)
+	return errors.Join(errs...)
+}
+
+// apply sets each flag not set yet from lookup; source prefixes errors.
+func apply(fs *pflag.FlagSet, source string, lookup func(string) (string, bool)) []error {
+	var errs []error
 	fs.VisitAll(func(f *pflag.Flag) {
-		if v, ok := values[EnvName(f.Name)]; ok && !f.Changed {
-			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %s=%q: %v", path, EnvName(f.Name), v, err))
+		if f.Changed {
+			return
+		}
+		name := EnvName(f.Name)
+		v, ok := lookup(name)
+		if file, fromFile := lookup(name + "_FILE"); fromFile && Secret(f.Name) {
+			if ok {
+				errs = append(errs, fmt.Errorf("%s%s and %s_FILE are both set: keep one", source, name, name))
+				return
 			}
+			secret, err := readSecret(file)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s%s_FILE: %w", source, name, err))
+				return
+			}
+			v, ok = secret, true
+		}
+		if !ok {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s%s=%q: %v", source, name, Masked(f.Name, v), err))
 		}
 	})
-	return errors.Join(errs...)
+	return errs
+}
+
+// readSecret reads a secret's file (a Docker or Kubernetes secret),
+// without the line end editors add.
+func readSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	v := strings.TrimRight(string(b), "\r\n")
+	if v == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return v, nil
 }
 
 // readFile reads IMS_NAME=value lines; blank lines and # comments are skipped.
@@ -199,6 +238,13 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.Addr == "" {
 		errs = append(errs, errors.New("addr: must not be empty"))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("metrics-addr %q: want host:port, such as 127.0.0.1:9090", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") { // :0 picks a free port each
+			errs = append(errs, errors.New("metrics-addr: must differ from addr: metrics are never served on the public listener"))
+		}
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") {

@@ -8,6 +8,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	netmail "net/mail"
 	"net/url"
 	"strconv"
@@ -55,8 +56,8 @@ func checkSMSURL(raw string) error {
 		if secret == "" {
 			return errors.New("IMS_SMS_URL: webhook+https:// needs a signing secret as :SECRET@")
 		}
-		if s := strings.TrimPrefix(u.Scheme, "webhook+"); s != "https" && s != "http" {
-			return fmt.Errorf("IMS_SMS_URL: webhook+%s: want webhook+https://", s)
+		if s := strings.TrimPrefix(u.Scheme, "webhook+"); s != "https" && !(s == "http" && loopback(u.Hostname())) {
+			return fmt.Errorf("IMS_SMS_URL: webhook+%s://%s: want webhook+https:// (plain http only to this machine)", s, u.Host)
 		}
 		return nil
 	}
@@ -64,7 +65,8 @@ func checkSMSURL(raw string) error {
 }
 
 // checkSMTPURL accepts what mail.ParseSMTPURL accepts: smtp:// or smtps://
-// with a host and at most a port.
+// with a host, at most a port, and at most ?tls=none (smtp:// only) or
+// ?tls=skip-verify.
 func checkSMTPURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" || (u.Path != "" && u.Path != "/") {
@@ -74,6 +76,18 @@ func checkSMTPURL(raw string) error {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
 			return fmt.Errorf("smtp-url: port %q is not a port number", p)
 		}
+	}
+	q := u.Query()
+	for k := range q {
+		if k != "tls" {
+			return fmt.Errorf("smtp-url: unknown parameter %q: only tls=none or tls=skip-verify", k)
+		}
+	}
+	switch mode := q.Get("tls"); {
+	case q.Has("tls") && mode != "none" && mode != "skip-verify":
+		return fmt.Errorf("smtp-url: tls=%q: want tls=none (plain SMTP to a local relay) or tls=skip-verify", mode)
+	case mode == "none" && u.Scheme == "smtps":
+		return errors.New("smtp-url: smtps:// always uses TLS: use smtp://…?tls=none for plain SMTP")
 	}
 	return nil
 }
@@ -86,4 +100,13 @@ func checkMailFrom(from string) error {
 		return fmt.Errorf("mail-from %q: want an address such as \"IMS Login <login@example.org>\"", from)
 	}
 	return nil
+}
+
+// loopback reports whether host names this machine (as sms.Loopback).
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

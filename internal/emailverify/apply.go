@@ -90,6 +90,9 @@ func (h *ChangeHandler) applyChange(ctx context.Context, r *http.Request, tx Sto
 	if err != nil {
 		return err
 	}
+	if err := h.endOthers(ctx, tx, si); err != nil {
+		return err
+	}
 	if err := mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, To: m.Email, Kind: mail.EmailChanged, At: h.Codes.Now(),
 		Data: mail.Data{Organisation: org.Name, Name: m.Name, Extra: map[string]string{"new": to}}}); err != nil {
 		return err
@@ -97,6 +100,32 @@ func (h *ChangeHandler) applyChange(ctx context.Context, r *http.Request, tx Sto
 	e := audit.About(audit.Event(audit.OriginOf(r), h.Codes.Now(), org.ID, audit.EmailChange), m)
 	e.Detail = "from " + m.Email + " to " + to
 	return tx.AppendAuditEvent(ctx, &e)
+}
+
+// endOthers ends what the old address could still reach, through tx: the
+// member's emailed links (a reset link sent to the old address) and every
+// session but this one, with the tokens issued from them.
+func (h *ChangeHandler) endOthers(ctx context.Context, tx Store, si store.SignedIn) error {
+	org, m := si.Organisation.ID, si.Member.ID
+	if err := tx.EndMemberLinkTokens(ctx, org, m, h.Codes.Now()); err != nil {
+		return err
+	}
+	sessions, err := tx.MemberSessions(ctx, org, m)
+	if err != nil {
+		return err
+	}
+	for _, s := range sessions {
+		if s.ID == si.Session.ID {
+			continue
+		}
+		if err := tx.DeleteMemberSession(ctx, org, m, s.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := session.Notify(ctx, h.Sessions.Hook(), session.Ended{OrgID: org, MemberID: m, SessionID: s.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // wrongCode answers a wrong guess, already counted on the pending code

@@ -39,7 +39,7 @@ func newStepFixture(t *testing.T) *stepFixture {
 	f := &stepFixture{db: db, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	org := storetest.NewOrganisation(t, db, "Acme")
 	m := storetest.NewMember(t, db, org.ID, "bo@acme.test")
-	f.step = &emailverify.Step{Store: db, Codes: &otpcode.Issuer{Now: func() time.Time { return f.now }}}
+	f.step = &emailverify.Step{Store: db, Codes: &otpcode.Issuer{Key: []byte("test key"), Now: func() time.Time { return f.now }}}
 	f.flow = &signin.Flow{SigninFlow: store.SigninFlow{OrgID: org.ID, MemberID: m.ID, Step: "verify-email"},
 		Organisation: org, Member: m}
 	if err := f.step.Enter(ctx, f.flow); err != nil {

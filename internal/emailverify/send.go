@@ -2,6 +2,7 @@ package emailverify
 
 import (
 	"context"
+	"time"
 
 	"imslogin/internal/audit"
 	"imslogin/internal/linkmail"
@@ -17,6 +18,10 @@ type Store interface {
 	MemberByEmail(ctx context.Context, orgID int64, email string) (store.Member, error)
 	store.EmailVerification
 	store.OneTimeCodes
+	// A change of address ends the member's links and other sessions.
+	EndMemberLinkTokens(ctx context.Context, orgID, memberID int64, now time.Time) error
+	MemberSessions(ctx context.Context, orgID, memberID int64) ([]store.Session, error)
+	DeleteMemberSession(ctx context.Context, orgID, memberID, id int64) error
 	mail.Queue
 	audit.Log
 	store.Transactor

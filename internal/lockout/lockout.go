@@ -94,6 +94,8 @@ type Store interface {
 type Guard struct {
 	Store Store
 	Now   func() time.Time
+	// Locked, if set, is called once for each lock an attempt sets (metrics).
+	Locked func()
 }
 
 // LockedUntil returns when id's lock lifts, or the zero time if it is not

@@ -47,11 +47,34 @@ func (g *Guard) Failed(ctx context.Context, o audit.Origin, f Failure, res Reser
 		if err != nil {
 			return err
 		}
+	} else if err := g.mirror(ctx, f, res); err != nil {
+		return err
 	}
 	if res.Locks {
+		if g.Locked != nil {
+			g.Locked()
+		}
 		return &LockedError{Until: res.LockedUntil}
 	}
 	return nil
+}
+
+// mirror does, for an organisation name that does not exist, the writes a
+// real organisation's failure makes (its audit entry and, when it locks,
+// the lockout entry) in a transaction of the same shape, as rewrites of the
+// count: the answer then costs what an organisation with default settings
+// answers for an address that is no member's, so the time taken does not
+// tell that the name exists.
+func (g *Guard) mirror(ctx context.Context, f Failure, res Reservation) error {
+	return g.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := g.Store.TouchSigninLockout(ctx, f.ID.OrgID, f.ID.Key); err != nil {
+			return err
+		}
+		if !res.Locks {
+			return nil
+		}
+		return g.Store.TouchSigninLockout(ctx, f.ID.OrgID, f.ID.Key)
+	})
 }
 
 // Fail counts and records a wrong answer that was checked without a

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	netmail "net/mail"
 	"net/url"
 	"strconv"
@@ -18,7 +19,9 @@ import (
 
 // SMTP sends through a mail server given as smtp://user:pass@host:port
 // (STARTTLS required, port 587 by default) or smtps://… (implicit TLS,
-// port 465 by default).
+// port 465 by default). A local relay is reached with smtp://host?tls=none
+// (plain SMTP, port 25 by default), and ?tls=skip-verify keeps TLS without
+// checking the server's certificate; see Warnings.
 type SMTP struct {
 	client *gomail.Client
 	from   *netmail.Address
@@ -42,11 +45,15 @@ func NewSMTP(rawURL, from string, opts ...SMTPOption) (*SMTP, error) {
 		return nil, err
 	}
 	port, _ := strconv.Atoi(u.Port())
+	mode := u.Query().Get("tls")
 	options := []gomail.Option{gomail.WithTimeout(20 * time.Second), gomail.WithTLSConfig(&tls.Config{
-		ServerName: u.Hostname(), MinVersion: tls.VersionTLS12})}
-	if u.Scheme == "smtps" {
+		ServerName: u.Hostname(), MinVersion: tls.VersionTLS12, InsecureSkipVerify: mode == TLSSkipVerify})}
+	switch {
+	case u.Scheme == "smtps":
 		options = append(options, gomail.WithSSL(), gomail.WithPort(cmp(port, 465)))
-	} else {
+	case mode == TLSNone:
+		options = append(options, gomail.WithTLSPolicy(gomail.NoTLS), gomail.WithPort(cmp(port, 25)))
+	default:
 		options = append(options, gomail.WithTLSPolicy(gomail.TLSMandatory), gomail.WithPort(cmp(port, 587)))
 	}
 	if u.User != nil {
@@ -69,7 +76,15 @@ func cmp(port, fallback int) int {
 	return port
 }
 
-// ParseSMTPURL accepts smtp:// and smtps:// URLs with a host.
+// The TLS modes of an SMTP URL's ?tls= parameter besides the default
+// (STARTTLS required for smtp://, implicit TLS for smtps://).
+const (
+	TLSNone       = "none"        // plain SMTP, for a relay on the same host or network
+	TLSSkipVerify = "skip-verify" // TLS without checking the certificate
+)
+
+// ParseSMTPURL accepts smtp:// and smtps:// URLs with a host, and at most
+// a tls parameter: none (smtp:// only) or skip-verify.
 func ParseSMTPURL(rawURL string) (*url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" || (u.Path != "" && u.Path != "/") {
@@ -80,7 +95,50 @@ func ParseSMTPURL(rawURL string) (*url.URL, error) {
 			return nil, fmt.Errorf("smtp-url: port %q is not a port number", p)
 		}
 	}
+	q := u.Query()
+	for k := range q {
+		if k != "tls" {
+			return nil, fmt.Errorf("smtp-url: unknown parameter %q: only tls=none or tls=skip-verify", k)
+		}
+	}
+	switch mode := q.Get("tls"); {
+	case q.Has("tls") && mode != TLSNone && mode != TLSSkipVerify:
+		return nil, fmt.Errorf("smtp-url: tls=%q: want tls=none (plain SMTP to a local relay) or tls=skip-verify", mode)
+	case mode == TLSNone && u.Scheme == "smtps":
+		return nil, errors.New("smtp-url: smtps:// always uses TLS: use smtp://…?tls=none for plain SMTP")
+	}
 	return u, nil
+}
+
+// Warnings are what an operator should hear about an SMTP URL's security:
+// plain SMTP to a host that is not a loopback address (mail and any
+// password cross the network readable), and TLS without certificate
+// checks. The URL must have passed ParseSMTPURL.
+func Warnings(rawURL string) []string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil
+	}
+	switch u.Query().Get("tls") {
+	case TLSNone:
+		if !loopback(u.Hostname()) {
+			return []string{fmt.Sprintf("smtp-url: tls=none sends mail to %s unencrypted over the network: "+
+				"use it only for a relay on this host or a trusted network", u.Hostname())}
+		}
+	case TLSSkipVerify:
+		return []string{fmt.Sprintf("smtp-url: tls=skip-verify does not check the certificate of %s: "+
+			"anyone on the path can read the mail; trust its certificate instead", u.Hostname())}
+	}
+	return nil
+}
+
+// loopback reports whether host is this machine.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // ParseFrom accepts a sender such as "IMS Login <login@example.org>".

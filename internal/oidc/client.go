@@ -30,6 +30,9 @@ type Portal struct {
 	// revokes the family at once.
 	RefreshGrace         time.Duration
 	BackchannelLogoutURI string // told when a session that signed in to it ends; "" for never
+	// Access is who may use it (store.PortalAccessAll: every active,
+	// licensed member; then no access list needs reading).
+	Access store.PortalAccess
 	// Secrets are the hashes of a confidential portal's secrets that work
 	// now, read with it: the registry checks a secret against them.
 	Secrets []store.PortalSecret

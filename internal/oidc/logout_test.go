@@ -16,9 +16,11 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/oidc"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore"
 	"imslogin/internal/store/sqlstore/sqltest"
 )
 
@@ -292,6 +294,15 @@ func TestDisabledMemberIsSignedOutOfPortals(t *testing.T) {
 	if _, err := refresh(context.Background(), web, tok.RefreshToken); err == nil {
 		t.Error("the refresh token of a disabled member still works")
 	}
+	if resp, body := e.app.Post(t, admin, "/admin/members/"+strconv.FormatInt(bo.ID, 10)+"/enable", url.Values{}); resp.StatusCode >= 400 {
+		t.Fatalf("enable: %d\n%s", resp.StatusCode, body)
+	}
+	if m, _ := e.app.DB.MemberByID(context.Background(), e.app.Org.ID, bo.ID); m.Status != store.StatusActive {
+		t.Fatalf("Bo is %s after being re-enabled", m.Status)
+	}
+	if _, err := refresh(context.Background(), web, tok.RefreshToken); err == nil {
+		t.Error("the refresh token works again once Bo is re-enabled: it was refused, not ended")
+	}
 	e.deliver(t)
 	got := webPortal.received()
 	if len(got) != 1 {
@@ -331,6 +342,39 @@ func TestLogoutIsRetriedWhileThePortalIsDown(t *testing.T) {
 	list, err := e.app.DB.OrganisationLogouts(context.Background(), e.app.Org.ID, 10)
 	if err != nil || len(list) != 1 || list[0].Attempts != 2 || list[0].Status != store.MailSent {
 		t.Errorf("outbox %+v, %v; want one message sent at the second attempt", list, err)
+	}
+}
+
+// TestGivingUpOnALogoutIsAudited: a portal down at every attempt; when
+// the worker gives up (its last attempt), an audit entry about the member
+// names the portal, not only a log line. A retry to come writes none.
+func TestGivingUpOnALogoutIsAudited(t *testing.T) {
+	sqltest.Each(t, givingUpIsAudited)
+}
+
+func givingUpIsAudited(t *testing.T, db *sqlstore.DB) {
+	e := newEnvOn(t, db)
+	spaPortal, _ := e.withPortals(t)
+	conf := e.config("spa")
+	c, verifier, code := e.login(t, conf)
+	e.exchange(t, conf, verifier, code)
+	spaPortal.down.Store(true)
+	e.app.Post(t, c, "/logout", url.Values{})
+	w := *e.app.Server.Logouts
+	w.MaxAttempts = 2
+	for attempt, want := range []int{0, 1} {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.auditKinds(t)[audit.LogoutFailed]; n != want {
+			t.Errorf("after attempt %d of 2: %d %s entries, want %d", attempt+1, n, audit.LogoutFailed, want)
+		}
+		e.app.Clock.Advance(31 * time.Second)
+	}
+	list, err := e.app.DB.AuditEvents(context.Background(), e.app.Org.ID, store.AuditFilter{Kind: audit.LogoutFailed})
+	if err != nil || len(list) != 1 || list[0].MemberID != e.app.Member.ID || !strings.Contains(list[0].Detail, "spa") ||
+		!strings.Contains(list[0].Detail, "503") {
+		t.Errorf("audit %+v, %v; want one entry about Ana naming the portal and its answer", list, err)
 	}
 }
 

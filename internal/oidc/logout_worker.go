@@ -15,6 +15,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"imslogin/internal/audit"
 	"imslogin/internal/outbox"
 	"imslogin/internal/store"
 )
@@ -31,6 +32,8 @@ const logoutTokenLifetime = 2 * time.Minute
 type LogoutOutbox interface {
 	ClaimLogouts(ctx context.Context, claim string, now time.Time, lease time.Duration, limit int) ([]store.LogoutMessage, error)
 	RecordLogoutOutcome(ctx context.Context, id int64, claim string, o store.MailOutcome) error
+	AppendAuditEvent(ctx context.Context, e *store.AuditEvent) error
+	store.Transactor
 }
 
 // OrganisationsByID finds the organisation a message belongs to, for its
@@ -128,11 +131,29 @@ func (w *LogoutWorker) RunOnce(ctx context.Context) (sent int, err error) {
 		} else {
 			w.Log.Warn("back-channel logout not delivered", "message", m.ID, "portal", m.ClientID, "status", o.Status, "err", o.Error)
 		}
-		if err := w.Store.RecordLogoutOutcome(context.WithoutCancel(ctx), m.ID, claim, o); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := w.record(context.WithoutCancel(ctx), m, claim, o); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return sent, err
 		}
 	}
 	return sent, nil
+}
+
+// record ends the claim on m with o; a message given up on (failed) is
+// audited in the same transaction, so an administrator learns that a
+// portal may still hold a session the member ended. A lapsed claim
+// (ErrNotFound) records nothing: another worker has the message.
+func (w *LogoutWorker) record(ctx context.Context, m store.LogoutMessage, claim string, o store.MailOutcome) error {
+	if o.Status != store.MailFailed {
+		return w.Store.RecordLogoutOutcome(ctx, m.ID, claim, o)
+	}
+	return w.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := w.Store.RecordLogoutOutcome(ctx, m.ID, claim, o); err != nil {
+			return err
+		}
+		e := store.AuditEvent{OrgID: m.OrgID, At: w.Now(), Kind: audit.LogoutFailed, MemberID: m.MemberID,
+			Detail: fmt.Sprintf("%s: back-channel logout not delivered after %d attempts: %s", m.ClientID, m.Attempts+1, o.Error)}
+		return w.Store.AppendAuditEvent(ctx, &e)
+	})
 }
 
 // deliver makes the logout token and POSTs it; permanent reports a

@@ -251,25 +251,22 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	return s.store.SaveAuthCode(ctx, tenantFrom(ctx).org.ID, id, hashOf(code), s.now().Add(CodeLifetime))
 }
 
-// AuthRequestByCode uses the code once; a code used before revokes every
-// token issued from it.
+// AuthRequestByCode finds a code's request without spending it: the op
+// package checks the client secret and PKCE verifier after this call, and
+// a failed check must leave the code to the right exchange. The code is
+// spent with the tokens it buys (redeemCode). A code used before revokes
+// every token issued from it.
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	t := tenantFrom(ctx)
-	a, err := s.store.UseAuthCode(ctx, t.org.ID, hashOf(code), s.now())
-	if errors.Is(err, store.ErrConflict) {
-		n, rerr := s.store.RevokeFamily(ctx, t.org.ID, a.ID)
-		if rerr != nil {
-			return nil, rerr
-		}
-		s.audit(ctx, audit.TokenReuse, a.MemberID, fmt.Sprintf("%s: authorization code used again; %d tokens revoked", a.ClientID, n))
-		return nil, err
-	}
+	a, err := s.store.AuthRequestByCode(ctx, tenantFrom(ctx).org.ID, hashOf(code))
 	if err != nil {
 		return nil, err
 	}
-	// The portal now gets tokens from the session: it is told when it ends.
-	if err := s.store.RecordSessionPortal(ctx, t.org.ID, a.SessionID, a.ClientID); err != nil {
-		return nil, err
+	if !a.CodeUsedAt.IsZero() {
+		s.codeReused(ctx, a)
+		return nil, errCodeReused
+	}
+	if !s.now().Before(a.CodeExpiresAt) {
+		return nil, errors.New("authorization code expired")
 	}
 	return s.request(a), nil
 }

@@ -22,6 +22,9 @@ const refreshPrefix = "refresh:"
 // its hash is kept, and the op package encrypts ID and subject into the
 // bearer string the portal receives.
 func (s *storage) CreateAccessToken(ctx context.Context, request op.TokenRequest) (string, time.Time, error) {
+	if r, ok := request.(*authRequest); ok {
+		return s.exchangeCode(ctx, r)
+	}
 	t, err := s.newToken(ctx, request, store.TokenAccess)
 	if err != nil {
 		return "", time.Time{}, err
@@ -42,10 +45,14 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, request op.T
 	// is written, so a failure in between never leaves the portal without
 	// a refresh token, and a grant costs one commit instead of three.
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.redeemCode(ctx, request); err != nil {
+			return err
+		}
 		var err error
 		accessID, refreshToken, expires, err = s.rotateAndIssue(ctx, request, current)
 		return err
 	})
+	err = s.codeRefusal(ctx, request, err)
 	if errors.Is(err, errRefreshReused) {
 		// Revoked outside the rolled-back transaction, so the revocation stays.
 		s.reuseDetected(ctx, current)
@@ -162,6 +169,9 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	}
 	if err := mayStillSignIn(h.Member); err != nil {
 		return nil, err
+	}
+	if !h.Admitted {
+		return nil, errNoLongerAdmitted
 	}
 	return &refreshRequest{t: t, m: h.Member, sub: s.subject(org, t.MemberID), scopes: t.Scopes, inGrace: inGrace}, nil
 }

@@ -2,6 +2,7 @@ package otpcode
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"imslogin/internal/secretbox"
 	"imslogin/internal/store"
 )
 
@@ -41,6 +43,9 @@ func (e *TooSoonError) Error() string {
 
 // Issuer issues and checks codes.
 type Issuer struct {
+	// Key keys the stored hashes (HMAC-SHA256): without it a stored hash
+	// of six digits is reversed by trying the million codes. Required.
+	Key         []byte
 	Now         func() time.Time
 	TTL         time.Duration // how long a code works; DefaultTTL if zero
 	ResendAfter time.Duration // the least time between two codes; DefaultResendAfter if zero
@@ -64,8 +69,12 @@ func (i *Issuer) Issue(ctx context.Context, tx store.OneTimeCodes, orgID, member
 	if err != nil {
 		return "", err
 	}
+	sum, err := i.hash(memberID, purpose, code)
+	if err != nil {
+		return "", err
+	}
 	err = tx.PutOneTimeCode(ctx, store.OneTimeCode{OrgID: orgID, MemberID: memberID, Purpose: purpose,
-		CodeHash: hash(memberID, purpose, code), Destination: destination, SentAt: now, ExpiresAt: now.Add(i.Lifetime())})
+		CodeHash: sum, Destination: destination, SentAt: now, ExpiresAt: now.Add(i.Lifetime())})
 	return code, err
 }
 
@@ -88,7 +97,11 @@ func (i *Issuer) Use(ctx context.Context, tx store.OneTimeCodes, orgID, memberID
 	if !i.Now().Before(c.ExpiresAt) {
 		return c, ErrExpired
 	}
-	if subtle.ConstantTimeCompare(hash(memberID, purpose, guess), c.CodeHash) != 1 {
+	sum, err := i.hash(memberID, purpose, guess)
+	if err != nil {
+		return c, err
+	}
+	if subtle.ConstantTimeCompare(sum, c.CodeHash) != 1 {
 		return c, ErrWrong
 	}
 	err = tx.DeleteOneTimeCode(ctx, orgID, memberID, purpose, c.CodeHash)
@@ -143,11 +156,27 @@ func newCode() (string, error) {
 	return fmt.Sprintf("%06d", n.Int64()), nil
 }
 
-// hash binds the code to its member and purpose, so a stored hash says
-// nothing about another member's code.
-func hash(memberID int64, purpose, code string) []byte {
-	h := sha256.Sum256([]byte(strconv.FormatInt(memberID, 10) + "\x00" + purpose + "\x00" + code))
-	return h[:]
+// errNoKey refuses to issue or check codes without the server's key.
+var errNoKey = errors.New("otpcode: the issuer has no key")
+
+// KeyLabel names the key codes are hashed with, derived from the server's
+// secret key (secretbox.Box.DeriveKey).
+const KeyLabel = "one-time codes"
+
+// KeyFrom derives the key of codes from the server's secret key: every
+// node with that key hashes codes alike.
+func KeyFrom(box *secretbox.Box) []byte { return box.DeriveKey(KeyLabel) }
+
+// hash is the HMAC-SHA256, under the server's key, of the code bound to its
+// member and purpose: a copy of the database tells nothing of a code
+// without the key, and a stored hash says nothing about another member's.
+func (i *Issuer) hash(memberID int64, purpose, code string) ([]byte, error) {
+	if len(i.Key) == 0 {
+		return nil, errNoKey
+	}
+	mac := hmac.New(sha256.New, i.Key)
+	mac.Write([]byte(strconv.FormatInt(memberID, 10) + "\x00" + purpose + "\x00" + code))
+	return mac.Sum(nil), nil
 }
 
 // Lifetime is how long a new code works.

@@ -1,8 +1,11 @@
 package otpcode_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,7 +20,7 @@ func TestCodes(t *testing.T) {
 	org := storetest.NewOrganisation(t, db, "Acme")
 	m := storetest.NewMember(t, db, org.ID, "ana@acme.test")
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	iss := &otpcode.Issuer{Now: func() time.Time { return now }}
+	iss := &otpcode.Issuer{Key: []byte("test key of the server"), Now: func() time.Time { return now }}
 	issue := func() (string, error) { return iss.Issue(ctx, db, org.ID, m.ID, "verify-email", m.Email) }
 	use := func(code string) error {
 		_, err := iss.Use(ctx, db, org.ID, m.ID, "verify-email", code)
@@ -72,5 +75,38 @@ func TestCodes(t *testing.T) {
 	stored, _ := db.OneTimeCode(ctx, org.ID, m.ID, "verify-email")
 	if string(stored.CodeHash) == third || len(stored.CodeHash) != 32 {
 		t.Errorf("stored %q: want only a SHA-256", stored.CodeHash)
+	}
+}
+
+// A stored code is an HMAC under the server's key: the six digits cannot
+// be found from the database alone by hashing the million candidates, a
+// server with another key cannot check it, and no key means no code.
+func TestStoredCodesAreKeyedWithTheServersSecret(t *testing.T) {
+	ctx := context.Background()
+	db := sqltest.NewSQLite(t)
+	org := storetest.NewOrganisation(t, db, "Acme")
+	m := storetest.NewMember(t, db, org.ID, "ana@acme.test")
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	iss := &otpcode.Issuer{Key: []byte("the server's key"), Now: clock}
+	code, err := iss.Issue(ctx, db, org.ID, m.ID, "verify-email", m.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := db.OneTimeCode(ctx, org.ID, m.ID, "verify-email")
+	unkeyed := sha256.Sum256([]byte(strconv.FormatInt(m.ID, 10) + "\x00verify-email\x00" + code))
+	if bytes.Equal(stored.CodeHash, unkeyed[:]) || bytes.Contains(stored.CodeHash, []byte(code)) {
+		t.Fatal("the stored hash is computable without the server's key")
+	}
+	other := &otpcode.Issuer{Key: []byte("another server's key"), Now: clock}
+	if _, err := other.Use(ctx, db, org.ID, m.ID, "verify-email", code); !errors.Is(err, otpcode.ErrWrong) {
+		t.Errorf("checked with another key: %v, want ErrWrong", err)
+	}
+	if _, err := (&otpcode.Issuer{Now: clock}).Use(ctx, db, org.ID, m.ID, "verify-email", code); err == nil ||
+		errors.Is(err, otpcode.ErrWrong) {
+		t.Errorf("checked with no key: %v, want a refusal that is not a wrong code", err)
+	}
+	if _, err := iss.Use(ctx, db, org.ID, m.ID, "verify-email", code); err != nil {
+		t.Errorf("checked with the key: %v", err)
 	}
 }

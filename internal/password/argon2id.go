@@ -30,6 +30,9 @@ const (
 	keyLen  = 32
 )
 
+// work is the argon2 blocks one hash with p processes.
+func (p Params) work() uint64 { return argon2.Work(p.Time, p.MemoryKiB, p.Threads) }
+
 // Validate reports parameters too weak or too costly to run.
 func (p Params) Validate() error {
 	var errs []error

@@ -2,6 +2,7 @@ package password
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"runtime"
 	"sync/atomic"
@@ -32,8 +33,11 @@ type Hasher struct {
 	queueTimeout time.Duration
 	dummy        string // checked for unknown accounts; no password matches it
 	computed     atomic.Int64
+	rejected     atomic.Int64 // ErrBusy answers
+	work         atomic.Int64 // argon2 blocks processed (see argon2.Work)
 	spent        atomic.Int64 // nanoseconds slots spent hashing
-	gosched      func()       // runtime.Gosched; counted in tests
+	waited       func(time.Duration)
+	gosched      func() // runtime.Gosched; counted in tests
 }
 
 // NewHasher makes a pool of workers slots (0 means one per CPU). A caller
@@ -65,24 +69,46 @@ func (h *Hasher) Params() Params { return h.params }
 // Workers returns how many hashes may run at once.
 func (h *Hasher) Workers() int { return cap(h.free) }
 
+// Busy is how many slots are hashing now.
+func (h *Hasher) Busy() int { return cap(h.free) - len(h.free) }
+
+// Waiting is how many callers wait for a slot now.
+func (h *Hasher) Waiting() int { return int(h.waiting.Load()) }
+
+// Rejected is how many callers got ErrBusy.
+func (h *Hasher) Rejected() int64 { return h.rejected.Load() }
+
+// ObserveWaits has f told how long each hash waited for its slot (0 when
+// one was free), for metrics. Call it before the first hash.
+func (h *Hasher) ObserveWaits(f func(time.Duration)) { h.waited = f }
+
 // acquire takes a slot and its working memory.
 func (h *Hasher) acquire(ctx context.Context) (*argon2.Memory, error) {
 	select {
 	case mem := <-h.free:
+		if h.waited != nil {
+			h.waited(0)
+		}
 		return h.ready(mem), nil
 	default:
 	}
 	if h.waiting.Add(1) > h.maxWaiting {
 		h.waiting.Add(-1)
+		h.rejected.Add(1)
 		return nil, ErrBusy
 	}
 	defer h.waiting.Add(-1)
+	start := time.Now()
 	timer := time.NewTimer(h.queueTimeout)
 	defer timer.Stop()
 	select {
 	case mem := <-h.free:
+		if h.waited != nil {
+			h.waited(time.Since(start))
+		}
 		return h.ready(mem), nil
 	case <-timer.C:
+		h.rejected.Add(1)
 		return nil, ErrBusy
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -118,6 +144,11 @@ func (h *Hasher) release(mem *argon2.Memory) {
 // metrics and for tests that prove a request never reached the hasher.
 func (h *Hasher) Computed() int64 { return h.computed.Load() }
 
+// Work is how many argon2 blocks the pool has processed, every hash and
+// every filler included: the deterministic measure of what sign-ins cost,
+// for tests that compare known and unknown accounts.
+func (h *Hasher) Work() int64 { return h.work.Load() }
+
 // Spent is the time slots have spent hashing, so that a benchmark can tell
 // a request's own cost from its hash's.
 func (h *Hasher) Spent() time.Duration { return time.Duration(h.spent.Load()) }
@@ -134,12 +165,17 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	defer h.release(mem)
 	h.computed.Add(1)
 	defer h.timed(time.Now())
-	return hash(mem, password, h.params), nil
+	return h.hash(mem, password), nil
 }
 
 // Verify reports whether password matches phc. When it matches but phc was
 // made with other parameters, upgraded holds a fresh hash to store. An empty
 // phc (no password set) costs the same time as a real one and never matches.
+// A wrong password against a hash made with cheaper parameters than the
+// current ones spends the difference (spendUpTo), so a failure costs what
+// the dummy hash of an unknown account costs whatever parameters the stored
+// hash carries: a member whose hash predates a raise of the parameters is
+// not told apart by a faster answer.
 func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok bool, upgraded string, err error) {
 	mem, err := h.acquire(ctx)
 	if err != nil {
@@ -152,13 +188,43 @@ func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok bool, upg
 		phc = h.dummy
 	}
 	ok, used, err := verify(mem, password, phc)
-	if err != nil || !ok {
+	if err != nil {
 		return false, "", err
 	}
+	h.work.Add(int64(used.work()))
+	if !ok {
+		h.spendUpTo(mem, used)
+		return false, "", nil
+	}
 	if used != h.params {
-		upgraded = hash(mem, password, h.params)
+		upgraded = h.hash(mem, password)
 	}
 	return true, upgraded, nil
+}
+
+// hash makes a hash at the current parameters, counting its work.
+func (h *Hasher) hash(mem *argon2.Memory, password string) string {
+	h.work.Add(int64(h.params.work()))
+	return hash(mem, password, h.params)
+}
+
+// spendUpTo does the argon2 work a hash at the current parameters does
+// beyond one at used: one-pass hashes of random input, each in at most the
+// slot's memory, so a failure against an old, cheaper hash costs what one
+// against the dummy hash does. Cheaper is all it can mend: a hash made
+// with costlier parameters than the current ones stays costlier.
+func (h *Hasher) spendUpTo(mem *argon2.Memory, used Params) {
+	owed := int64(h.params.work()) - int64(used.work())
+	chunk := int64(argon2.Work(1, h.params.MemoryKiB, 1))
+	filler := make([]byte, saltLen)
+	for owed >= int64(argon2.Work(1, 0, 1)) {
+		kib := min(owed, chunk)
+		done := argon2.Work(1, uint32(kib), 1)
+		rand.Read(filler)
+		argon2.IDKey(mem, filler, filler, 1, uint32(kib), 1, keyLen)
+		h.work.Add(int64(done))
+		owed -= int64(done)
+	}
 }
 
 // VerifyDummy spends the time of one verification and always fails, so an

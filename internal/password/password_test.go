@@ -307,3 +307,30 @@ func BenchmarkVerifyDefaultParams(b *testing.B) {
 		}
 	})
 }
+
+// A stored hash made with cheaper parameters than the current ones must not
+// make a wrong password cost less than the dummy hash of an unknown
+// account: the work (argon2 blocks processed) is counted, not timed.
+func TestWrongPasswordAgainstOldParametersCostsWhatUnknownDoes(t *testing.T) {
+	ctx := context.Background()
+	for _, old := range []Params{testParams, {MemoryKiB: 12 * 1024, Time: 1, Threads: 1}, {MemoryKiB: 8*1024 + 5, Time: 2, Threads: 1}} {
+		phc, _ := newTestHasher(t, old, 1, time.Second).Hash(ctx, "a long enough passphrase")
+		h := newTestHasher(t, Params{MemoryKiB: 16 * 1024, Time: 2, Threads: 1}, 1, time.Second)
+		before := h.Work()
+		if ok, upgraded, err := h.Verify(ctx, "the wrong passphrase", phc); ok || upgraded != "" || err != nil {
+			t.Fatalf("Verify = %v, %q, %v", ok, upgraded, err)
+		}
+		known := h.Work() - before
+		before = h.Work()
+		if err := h.VerifyDummy(ctx, "the wrong passphrase"); err != nil {
+			t.Fatal(err)
+		}
+		unknown := h.Work() - before
+		if unknown != int64(h.Params().work()) {
+			t.Errorf("the dummy hash did %d blocks of work, want one hash at the current parameters (%d)", unknown, h.Params().work())
+		}
+		if diff := known - unknown; diff < -8 || diff > 0 {
+			t.Errorf("stored %+v: a wrong password did %d blocks of work, an unknown account %d", old, known, unknown)
+		}
+	}
+}

@@ -15,6 +15,8 @@ import (
 type Store interface {
 	store.Transactor
 	store.Portals
+	// EndLostAccess ends the grants of members a portal no longer admits.
+	EndLostAccess(ctx context.Context, orgID, memberID int64, clientID string, now time.Time) ([]store.LostAccess, error)
 	AppendAuditEvent(ctx context.Context, e *store.AuditEvent) error
 	OrganisationByID(ctx context.Context, id int64) (store.Organisation, error)
 	RoleByID(ctx context.Context, orgID, id int64) (store.CustomRole, error)
@@ -61,6 +63,11 @@ func (s *Service) List(ctx context.Context, orgID int64) ([]store.Portal, error)
 // Get returns one of the organisation's portals.
 func (s *Service) Get(ctx context.Context, orgID, id int64) (store.Portal, error) {
 	return s.Store.PortalByID(ctx, orgID, id)
+}
+
+// Usage counts the members who consented to p and who hold its tokens.
+func (s *Service) Usage(ctx context.Context, p store.Portal) (store.PortalUsage, error) {
+	return s.Store.PortalUsage(ctx, p.OrgID, p.ClientID, s.Now())
 }
 
 // Issuer is the organisation's issuer, which portals are configured with.
@@ -138,7 +145,13 @@ func (s *Service) Update(ctx context.Context, by By, id int64, in Input) (store.
 				return err
 			}
 		}
-		return s.record(ctx, by, now, fmt.Sprintf("portal %q (client ID %s) changed: %s", old.Name, p.ClientID, changes(old, p)))
+		if err := s.record(ctx, by, now, fmt.Sprintf("portal %q (client ID %s) changed: %s", old.Name, p.ClientID, changes(old, p))); err != nil {
+			return err
+		}
+		if p.Access == store.PortalAccessAll {
+			return nil // nobody loses access
+		}
+		return s.endLostAccess(ctx, by, p)
 	})
 	if err != nil {
 		return p, Credentials{}, s.refusal(err)
@@ -147,7 +160,8 @@ func (s *Service) Update(ctx context.Context, by By, id int64, in Input) (store.
 	return p, creds, err
 }
 
-// Delete deletes a portal: its client ID and secrets stop working at once.
+// Delete deletes a portal: its client ID and secrets stop working at once,
+// and its members' tokens, consents and codes go with it.
 func (s *Service) Delete(ctx context.Context, by By, id int64) error {
 	return s.Store.InTx(ctx, func(ctx context.Context) error {
 		p, err := s.Store.PortalByID(ctx, by.OrgID, id)
@@ -157,7 +171,7 @@ func (s *Service) Delete(ctx context.Context, by By, id int64) error {
 		if err := s.Store.DeletePortal(ctx, by.OrgID, id); err != nil {
 			return err
 		}
-		return s.record(ctx, by, s.Now(), fmt.Sprintf("portal %q (client ID %s) deleted", p.Name, p.ClientID))
+		return s.record(ctx, by, s.Now(), fmt.Sprintf("portal %q (client ID %s) deleted, with its tokens and consents", p.Name, p.ClientID))
 	})
 }
 

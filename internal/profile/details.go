@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"imslogin/internal/access"
@@ -25,8 +26,47 @@ const MaxAboutMe = 2000
 const MaxUploadBody = MaxPictureBytes + 64<<10
 
 // decoding bounds how many pictures are decoded at once, across every
-// handler, so uploads cannot exhaust memory.
-var decoding = make(chan struct{}, 2)
+// handler, and how many uploads wait for a turn, so uploads cannot exhaust
+// memory or pile up.
+var decoding = newSlots(2, 8)
+
+// ErrBusy refuses an upload when too many already wait to be decoded.
+var ErrBusy = errors.New("Many pictures are being processed right now. Please try again in a few seconds.")
+
+// slots is a bounded pool with a bounded queue.
+type slots struct {
+	free       chan struct{}
+	waiting    atomic.Int64
+	maxWaiting int64
+}
+
+func newSlots(n, maxWaiting int) *slots {
+	return &slots{free: make(chan struct{}, n), maxWaiting: int64(maxWaiting)}
+}
+
+// acquire takes a slot, waiting while ctx lives (the request's: a client
+// that leaves gives its place up), or refuses with ErrBusy at once when
+// the queue is full.
+func (s *slots) acquire(ctx context.Context) error {
+	select {
+	case s.free <- struct{}{}:
+		return nil
+	default:
+	}
+	if s.waiting.Add(1) > s.maxWaiting {
+		s.waiting.Add(-1)
+		return ErrBusy
+	}
+	defer s.waiting.Add(-1)
+	select {
+	case s.free <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *slots) release() { <-s.free }
 
 // mountDetails registers the profile details and picture routes.
 func (h *Handler) mountDetails(mux *http.ServeMux) {
@@ -113,9 +153,13 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, errors.New("Choose a picture to upload."))
 		return
 	}
-	decoding <- struct{}{}
+	if err := decoding.acquire(r.Context()); err != nil {
+		w.Header().Set("Retry-After", "2")
+		refuse(http.StatusServiceUnavailable, ErrBusy)
+		return
+	}
 	contentType, avatar, err := ProcessPicture(data)
-	<-decoding
+	decoding.release()
 	if err != nil {
 		refuse(http.StatusUnprocessableEntity, err)
 		return

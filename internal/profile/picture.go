@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"strings"
@@ -17,14 +18,20 @@ const (
 	MaxPictureBytes = 2 << 20 // 2 MB as uploaded
 	maxSide         = 6000    // pixels on either side
 	maxPixels       = 16 << 20
-	AvatarSize      = 256 // the stored square, in pixels
+	// A decoded picture holds at most 4 bytes a pixel (8 bits a channel)
+	// and 48 MiB in all: a 16 MP photo (JPEG's 3 bytes a pixel at most) or
+	// a 12 MP picture with transparency. Two decodes at once then hold
+	// under 100 MiB, whatever the files claim.
+	maxBytesPerPixel = 4
+	maxDecodedBytes  = 48 << 20
+	AvatarSize       = 256 // the stored square, in pixels
 )
 
 // Why a picture is refused, each with the message the member sees.
 var (
 	ErrTooLarge   = errors.New("The picture is larger than 2 MB. Choose a smaller file.")
 	ErrNotImage   = errors.New("The file is not a PNG, JPEG or WebP picture.")
-	ErrTooBig     = errors.New("The picture has too many pixels (at most 6000 × 6000 and 16 megapixels). Choose a smaller picture.")
+	ErrTooBig     = errors.New("The picture is too large to process (at most 6000 × 6000 pixels, about 12 megapixels and 8 bits a colour channel). Choose a smaller picture.")
 	ErrHasMarkup  = errors.New("The file contains web page or script code, so it was refused. Upload a plain PNG, JPEG or WebP picture.")
 	ErrUnreadable = errors.New("The picture could not be read; it may be damaged. Try another file.")
 )
@@ -52,7 +59,7 @@ func ProcessPicture(data []byte) (contentType string, out []byte, err error) {
 	if err != nil || (format != "png" && format != "jpeg" && format != "webp") {
 		return "", nil, ErrNotImage
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSide || cfg.Height > maxSide || cfg.Width*cfg.Height > maxPixels {
+	if !decodable(cfg) {
 		return "", nil, ErrTooBig
 	}
 	src, _, err := image.Decode(bytes.NewReader(data))
@@ -69,6 +76,34 @@ func ProcessPicture(data []byte) (contentType string, out []byte, err error) {
 		contentType = "image/png"
 	}
 	return contentType, buf.Bytes(), err
+}
+
+// decodable reports whether a picture with this header decodes within the
+// bounds: its sides, its pixels, the bytes a decoded pixel takes and the
+// bytes the whole decoded picture takes.
+func decodable(cfg image.Config) bool {
+	w, h, bpp := cfg.Width, cfg.Height, bytesPerPixel(cfg.ColorModel)
+	return w > 0 && h > 0 && w <= maxSide && h <= maxSide && w*h <= maxPixels &&
+		bpp <= maxBytesPerPixel && w*h*bpp <= maxDecodedBytes
+}
+
+// bytesPerPixel is what the decoder allocates a pixel for a colour model;
+// a model it does not know counts as the costliest.
+func bytesPerPixel(m color.Model) int {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel: // at most, with no chroma subsampling
+		return 3
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel, color.NYCbCrAModel:
+		return 4
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 8
 }
 
 // squareAvatar crops the centre square and scales it to AvatarSize.

@@ -2,6 +2,7 @@ package profile
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -9,6 +10,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"runtime"
 	"testing"
 )
 
@@ -118,5 +120,63 @@ func TestReencodingDropsEverythingButPixels(t *testing.T) {
 	}
 	if bytes.Contains(out, []byte("secret metadata")) {
 		t.Error("metadata survived re-encoding")
+	}
+}
+
+// headerPNG is a PNG whose header claims width × height pixels of the
+// given bit depth and colour type, with no pixel data: what it would cost
+// to decode is judged from the header alone.
+func headerPNG(width, height uint32, depth, colorType byte) []byte {
+	b := bombPNG(width, height)
+	ihdr := b[16:29]
+	ihdr[8], ihdr[9] = depth, colorType
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	return b
+}
+
+// A picture's decoded size is bounded before it is decoded: bytes a pixel
+// (16-bit colour, 8 bytes, is refused) and bytes in all.
+func TestDecodedSizeIsBoundedFromTheHeader(t *testing.T) {
+	for name, c := range map[string]struct {
+		data []byte
+		want error
+	}{
+		"16-bit RGBA, 2000 × 2000 (32 MB decoded)":  {headerPNG(2000, 2000, 16, 6), ErrTooBig},
+		"16-bit RGB, 1000 × 1000 (8 bytes a pixel)": {headerPNG(1000, 1000, 16, 2), ErrTooBig},
+		"16-bit grey, 4000 × 4000 (32 MB decoded)":  {headerPNG(4000, 4000, 16, 0), ErrUnreadable},
+		"8-bit RGBA, 4000 × 3200 (51 MB decoded)":   {headerPNG(4000, 3200, 8, 6), ErrTooBig},
+		"8-bit RGBA, 3000 × 3000 (36 MB decoded)":   {headerPNG(3000, 3000, 8, 6), ErrUnreadable},
+		"8-bit grey, 4000 × 4000 (16 MB decoded)":   {headerPNG(4000, 4000, 8, 0), ErrUnreadable},
+	} {
+		// Within the bounds the decoder runs and finds no pixels: unreadable.
+		if _, _, err := ProcessPicture(c.data); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", name, err, c.want)
+		}
+	}
+}
+
+// Uploads wait for a decoding slot only while their request lives, and
+// are refused at once when the queue is full.
+func TestDecodingSlotsWaitWithTheRequestAndRefuseWhenFull(t *testing.T) {
+	s := newSlots(1, 1)
+	if err := s.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	waited := make(chan error)
+	go func() { waited <- s.acquire(ctx) }()
+	for s.waiting.Load() != 1 {
+		runtime.Gosched()
+	}
+	if err := s.acquire(context.Background()); !errors.Is(err, ErrBusy) {
+		t.Errorf("with the queue full: %v, want ErrBusy", err)
+	}
+	cancel()
+	if err := <-waited; !errors.Is(err, context.Canceled) {
+		t.Errorf("a request that ended while waiting: %v, want context.Canceled", err)
+	}
+	s.release()
+	if err := s.acquire(context.Background()); err != nil {
+		t.Errorf("a freed slot: %v", err)
 	}
 }

@@ -29,6 +29,7 @@ import (
 type Store interface {
 	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
 	SetPasswordHash(ctx context.Context, orgID, memberID int64, hash string) error
+	EndMemberLinkTokens(ctx context.Context, orgID, memberID int64, now time.Time) error
 	RoleByID(ctx context.Context, orgID, id int64) (store.CustomRole, error)
 	UpdateProfile(ctx context.Context, orgID, memberID int64, name, aboutMe string) error
 	SetPicture(ctx context.Context, orgID, memberID int64, p store.Picture) error
@@ -141,12 +142,17 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 		if err := h.Store.SetPasswordHash(ctx, org.ID, m.ID, hash); err != nil {
 			return err
 		}
+		// A reset link asked for before the change must not undo it.
+		if err := h.Store.EndMemberLinkTokens(ctx, org.ID, m.ID, h.Now()); err != nil {
+			return err
+		}
 		if err := h.Store.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
 			return err
 		}
-		// Every session ends, and the tokens issued from them; a new one
+		// Every session ends, and every token, offline ones too, as after a
+		// reset: whoever knew the old password may hold them. A new session
 		// starts on this browser below.
-		if err := session.Notify(ctx, h.Sessions.Hook(), session.Ended{OrgID: org.ID, MemberID: m.ID}); err != nil {
+		if err := session.Notify(ctx, h.Sessions.Hook(), session.Ended{OrgID: org.ID, MemberID: m.ID, Everything: true}); err != nil {
 			return err
 		}
 		if err := h.Lockout.Succeeded(ctx, lockout.Of(org.ID, m.Email)); err != nil {

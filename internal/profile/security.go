@@ -16,6 +16,7 @@ import (
 	"imslogin/internal/mfa/phone"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/mfa/webauthn"
+	"imslogin/internal/otpcode"
 	"imslogin/internal/session"
 	"imslogin/internal/sms"
 	"imslogin/internal/store"
@@ -281,7 +282,7 @@ func (h *SecurityHandler) submitPhone(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(r.Context())
 	ctx := r.Context()
 	if r.PostFormValue("action") == "send" {
-		notice, err := phone.SendCode(ctx, h.Store, si.Organisation, si.Member.ID, r.PostForm, h.Now())
+		notice, err := phone.SendCode(ctx, h.Store, otpcode.KeyFrom(h.Secrets.Box()), si.Organisation, si.Member.ID, r.PostForm, h.Now())
 		switch {
 		case err != nil:
 			h.serverError(w, err)
@@ -292,7 +293,7 @@ func (h *SecurityHandler) submitPhone(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	number, err := phone.Check(ctx, h.Store, si.Organisation.ID, si.Member.ID, r.PostFormValue("code"), h.Now())
+	number, err := phone.Check(ctx, h.Store, otpcode.KeyFrom(h.Secrets.Box()), si.Organisation.ID, si.Member.ID, r.PostFormValue("code"), h.Now())
 	if errors.Is(err, mfa.ErrWrongCode) {
 		h.renderPhone(w, r, http.StatusUnauthorized, web.Notice{Kind: "error",
 			Text: "That code is not right, or it has expired. Check it, or send a new one."}, "", "")

@@ -36,6 +36,10 @@ func (h *Handler) resetForm() linkForm {
 			if err := h.Store.SetPasswordHash(ctx, org.ID, m.ID, hash); err != nil {
 				return err
 			}
+			// Any other link out (an invitation) was sent for the old password.
+			if err := h.Store.EndMemberLinkTokens(ctx, org.ID, m.ID, h.Now()); err != nil {
+				return err
+			}
 			if err := h.Store.DeleteMemberSessions(ctx, org.ID, m.ID); err != nil {
 				return err
 			}
@@ -62,7 +66,10 @@ func (h *Handler) invitationForm() linkForm {
 		auditKind: audit.InvitationAccept,
 		intro:     "Your email address is verified by this link. Choose the password you will sign in with.",
 		apply: func(ctx context.Context, org store.Organisation, m store.Member, hash string) error {
-			return h.Store.AcceptInvitation(ctx, org.ID, m.ID, hash)
+			if err := h.Store.AcceptInvitation(ctx, org.ID, m.ID, hash); err != nil {
+				return err
+			}
+			return h.Store.EndMemberLinkTokens(ctx, org.ID, m.ID, h.Now())
 		},
 		done: func(w http.ResponseWriter, r *http.Request, org store.Organisation, m store.Member) {
 			h.Log.Info("invitation accepted", "organisation", org.Name, "member", m.ID)
@@ -184,6 +191,8 @@ func (h *Handler) linkError(w http.ResponseWriter, r *http.Request, f linkForm, 
 		page.Message = "This link was already used: each link works only once. If you set your password with it, sign in with that password. " + again
 	case errors.Is(err, token.ErrReplaced):
 		page.Message = "A newer email was sent after this one, and only the link in the most recent email works. Open that one."
+	case errors.Is(err, token.ErrRevoked):
+		page.Message = "Your email address or password changed after this link was sent, so it no longer works. " + again
 	case errors.Is(err, token.ErrInvalid):
 		status = http.StatusNotFound
 		page.Message = "This link is not valid. Check that you opened or copied the whole link from the email. " + again

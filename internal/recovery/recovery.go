@@ -31,6 +31,7 @@ type Store interface {
 	DeleteMemberSessions(ctx context.Context, orgID, memberID int64) error
 	ClearSigninLockout(ctx context.Context, orgID int64, identifier string) (store.Lockout, error)
 	LatestLinkToken(ctx context.Context, orgID, memberID int64, purpose store.LinkPurpose) (store.LinkToken, error)
+	EndMemberLinkTokens(ctx context.Context, orgID, memberID int64, now time.Time) error
 	token.Redeemer
 	linkmail.Outbox
 	audit.Log
@@ -56,6 +57,9 @@ type Handler struct {
 	// Ended is told when a reset ends the member's sessions (single
 	// sign-on ends their tokens and tells the portals); nil for nothing.
 	Ended session.Hook
+	// Throttle limits reset requests and strength estimates per client
+	// address; nil for no limit.
+	Throttle *Throttle
 }
 
 // Mount registers the handler's routes.
@@ -91,6 +95,10 @@ func (h *Handler) submitForgot(w http.ResponseWriter, r *http.Request) {
 	if orgName == "" || email == "" || len(orgName) > 200 || len(email) > 254 {
 		page.Notice = web.Notice{Kind: "error", Text: "Enter your organisation name and email address."}
 		h.Pages.ForgotPassword(w, http.StatusBadRequest, page)
+		return
+	}
+	if wait, ok := allow(h.Throttle.forgot(), r); !ok {
+		h.tooManyResets(w, r, page, wait)
 		return
 	}
 	started := time.Now()
@@ -182,6 +190,10 @@ func sameHost(requestHost, official string, tls bool) bool {
 // strength answers the live meter: zxcvbn's estimate plus whether the
 // password is on a blocklist.
 func (h *Handler) strength(w http.ResponseWriter, r *http.Request) {
+	if wait, ok := allow(h.Throttle.strength(), r); !ok {
+		tooManyEstimates(w, wait)
+		return
+	}
 	pw := r.PostFormValue("password")
 	s := password.Estimate(pw)
 	if blocked := password.IsCommon(pw); blocked {

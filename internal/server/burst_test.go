@@ -121,7 +121,7 @@ func TestBurstOfWrongCodesChecksAtMostFive(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := db.CreateMFAFactor(ctx, &store.MFAFactor{OrgID: org.ID, MemberID: app.Member.ID, Method: totp.Name,
-			Name: "Phone", Secret: servertest.Secrets.Seal(org.ID, e.Secret), CreatedAt: app.Clock.Now()}); err != nil {
+			Name: "Phone", Secret: servertest.Secrets.Seal(org.ID, app.Member.ID, e.Secret), CreatedAt: app.Clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		c := app.Browser(t)

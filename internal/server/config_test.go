@@ -50,6 +50,8 @@ func TestConfigAgreesOnTheSMSURL(t *testing.T) {
 		"twilio://AC1:tok@127.0.0.1:1?from=%2B15550100&insecure=true", "twilio://AC1@default?from=%2B15550100",
 		"twilio://:tok@default?from=%2B15550100", "twilio://AC1:tok@default", "twilio://AC1:tok@default?from=15550100",
 		"webhook+https://:secret@gw.example/send", "webhook+http://:secret@127.0.0.1/send", "webhook+https://gw.example/send",
+		"webhook+http://:secret@gw.example/send", "webhook+http://:secret@localhost:8080/send", "webhook+http://:secret@[::1]/send",
+		"webhook+http://:secret@10.0.0.1/send",
 		"webhook+ftp://:secret@gw.example", "https://gw.example", "%zz://x", "sms://x",
 	} {
 		_, err := sms.FromURL(u)
@@ -62,7 +64,9 @@ func TestConfigAgreesOnTheSMSURL(t *testing.T) {
 func TestConfigAgreesOnMail(t *testing.T) {
 	for _, u := range []string{"smtp://mail.example", "smtps://u:p@mail.example:465", "smtp://mail.example:587/",
 		"http://mail.example", "smtp://", "smtp://mail.example/path", "smtp://mail.example:0", "smtp://mail.example:70000",
-		"smtp://mail.example:x", "%zz",
+		"smtp://mail.example:x", "%zz", "smtp://127.0.0.1?tls=none", "smtp://relay.example:25?tls=none",
+		"smtp://mail.example?tls=skip-verify", "smtps://mail.example?tls=skip-verify", "smtps://mail.example?tls=none",
+		"smtp://mail.example?tls=starttls", "smtp://mail.example?tls=", "smtp://mail.example?auth=login",
 	} {
 		_, err := mail.ParseSMTPURL(u)
 		edit := func(c *config.Config) { c.SMTPURL, c.MailFrom = u, "IMS Login <login@example.org>" }

@@ -167,6 +167,9 @@ func newMailWorker(cfg config.Config, db Database, log *slog.Logger, now func() 
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range mail.Warnings(cfg.SMTPURL) {
+		log.Warn(w)
+	}
 	return &mail.Worker{Store: db, Sender: sender, Log: log.With("component", "mail"), Now: now}, nil
 }
 

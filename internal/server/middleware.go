@@ -1,12 +1,19 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	"imslogin/internal/clientaddr"
 	"imslogin/internal/config"
+	"imslogin/internal/field"
 	"imslogin/internal/oidc"
 	"imslogin/internal/profile"
 	"imslogin/web"
@@ -14,11 +21,12 @@ import (
 
 // middleware is the chain every request passes, from the outside in:
 // panics become a 500, security headers, a cap on the body, cross-origin
-// protection, the client's address; then the routes, or the site's own
+// protection, the client's address, a cap on each field; then the routes, or the site's own
 // "Page not found".
 func middleware(mux *http.ServeMux, cfg config.Config, pages *web.Renderer, log *slog.Logger) http.Handler {
 	notFound := func(w http.ResponseWriter, r *http.Request) { pages.NotFound(w) }
 	handler := routeOrNotFound(mux, notFound)
+	handler = limitFields(handler, pages, log)
 	handler = clientaddr.Middleware(cfg.TrustedProxyHeader, handler)
 	handler = crossOriginProtection(handler, cfg.PublicBaseURL(), pages)
 	handler = limitBody(handler, 1<<20, map[string]int64{"/profile/picture": profile.MaxUploadBody})
@@ -41,6 +49,7 @@ func securityHeaders(next http.Handler, secure bool) http.Handler {
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 		if secure {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			w = web.SecureResponses(w) // the flash cookie is Secure too
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -73,6 +82,67 @@ func limitBody(next http.Handler, n int64, uploads map[string]int64) http.Handle
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// limitFields refuses a form or JSON body with a field longer than
+// field.Default before any handler stores, logs or keys on it; handlers
+// bound their own fields more tightly. The log keeps the field's name and
+// a truncated value only.
+func limitFields(next http.Handler, pages *web.Renderer, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		err := checkFields(r)
+		var tooLong *field.TooLongError
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLong):
+			log.Warn("request refused: field too long", "path", field.ForLog(r.URL.Path), "field", field.ForLog(tooLong.Name),
+				"bytes", tooLong.Len, "address", clientaddr.Of(r))
+			refuse(w, r, pages, http.StatusBadRequest,
+				"A field of this request is too long, so nothing was changed. Shorten it and try again.")
+		case errors.As(err, &tooBig):
+			refuse(w, r, pages, http.StatusRequestEntityTooLarge, "This request is too large, so nothing was changed.")
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// refuse answers a request refused before its handler: JSON for the API, a
+// page otherwise.
+func refuse(w http.ResponseWriter, r *http.Request, pages *web.Renderer, status int, msg string) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]string{"error": msg})
+		return
+	}
+	pages.Error(w, status, web.ErrorPage{Heading: "Request refused", Message: msg})
+}
+
+// checkFields checks an URL-encoded form or a JSON body; the body is read
+// (within limitBody's cap) and put back for the handler. Other bodies, and
+// other errors than those of length, are the handler's to judge.
+func checkFields(r *http.Request) error {
+	media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch media {
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return err
+		}
+		return field.CheckForm(r.PostForm)
+	case "application/json":
+		body, err := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		if err != nil {
+			return err
+		}
+		return field.CheckJSON(body)
+	}
+	return nil
 }
 
 func recoverPanics(next http.Handler, log *slog.Logger) http.Handler {

@@ -62,7 +62,7 @@ func (g registry) PortalByClientID(ctx context.Context, orgID int64, clientID st
 		PostLogoutRedirectURIs: p.PostLogoutRedirectURIs, Confidential: p.Confidential, FirstParty: p.FirstParty,
 		AccessTokenLifetime: p.AccessTokenLifetime, RefreshTokenLifetime: p.RefreshTokenLifetime,
 		IDTokenLifetime: p.IDTokenLifetime, SigningAlgorithm: p.SigningAlgorithm,
-		BackchannelLogoutURI: p.BackchannelLogoutURI, RefreshGrace: p.RefreshGrace, Secrets: secrets}, nil
+		BackchannelLogoutURI: p.BackchannelLogoutURI, RefreshGrace: p.RefreshGrace, Access: p.Access, Secrets: secrets}, nil
 }
 
 func (g registry) CheckPortalSecret(ctx context.Context, orgID int64, p oidc.Portal, secret string) error {
@@ -74,7 +74,11 @@ func (g registry) CheckPortalSecret(ctx context.Context, orgID int64, p oidc.Por
 
 var errWrongSecret = errors.New("wrong client secret")
 
+// MayUse reads the portal's access lists only when its rule has one.
 func (g registry) MayUse(ctx context.Context, orgID int64, op oidc.Portal, m store.Member) (bool, error) {
+	if op.Access == store.PortalAccessAll {
+		return portal.MayUse(store.Portal{OrgID: orgID, Access: store.PortalAccessAll}, m), nil
+	}
 	p, err := g.portal(ctx, orgID, op.ClientID)
 	if err != nil {
 		return false, err

@@ -17,6 +17,7 @@ import (
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/mfa/trusted"
 	mfawebauthn "imslogin/internal/mfa/webauthn"
+	"imslogin/internal/oidc"
 	"imslogin/internal/otpcode"
 	"imslogin/internal/portal"
 	"imslogin/internal/profile"
@@ -30,7 +31,8 @@ import (
 // routeGroups are the site's route groups, each mounting its own routes;
 // the deployment's extra ones (the demo's mailbox) come last.
 func (p *parts) routeGroups() ([]Mounter, error) {
-	codes := &otpcode.Issuer{Now: p.opts.Now}
+	codeKey := otpcode.KeyFrom(p.opts.Secrets.Box())
+	codes := &otpcode.Issuer{Key: codeKey, Now: p.opts.Now}
 	keys, err := mfawebauthn.New(p.db, p.cfg.PublicBaseURL())
 	if err != nil {
 		return nil, err
@@ -44,7 +46,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 	ended := provider.Logout()
 	p.sessions.SetHook(ended)
 	p.logouts = provider.LogoutWorker(p.db)
-	methods := mfa.NewRegistry(&code.Email{Store: p.db}, &code.SMS{Store: p.db}, &totp.Method{Store: p.db, Secrets: p.opts.Secrets},
+	methods := mfa.NewRegistry(&code.Email{Store: p.db, Key: codeKey}, &code.SMS{Store: p.db, Key: codeKey}, &totp.Method{Store: p.db, Secrets: p.opts.Secrets},
 		keys, &backup.Method{Store: p.db})
 	adminService := &admin.Service{Store: p.db, Links: p.links, Lockout: p.guard, Now: p.opts.Now, Ended: ended,
 		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
@@ -60,7 +62,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		signIn,
 		loginServices,
 		p.registration(signIn, loginServices),
-		provider,
+		p.countGrants(provider),
 		&emailverify.ChangeHandler{Store: p.db, Sessions: p.sessions, Codes: codes, Pages: p.pages, Log: p.log},
 		&dashboard.Handler{Sessions: p.sessions, Portals: p.db, Pages: p.pages, Log: p.log, Links: p.dashboardLinks()},
 		&profile.SessionsHandler{Sessions: p.sessions, Audit: p.db, Pages: p.pages, Log: p.log, Now: p.opts.Now},
@@ -69,7 +71,8 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		&profile.PortalsHandler{Store: p.db, Portals: p.portalRegistry(), Sessions: p.sessions, Pages: p.pages, Log: p.log,
 			Now: p.opts.Now},
 		&recovery.Handler{Store: p.db, Hasher: p.hasher, Pages: p.pages, Links: p.links, SignIn: signIn.Continue,
-			Blocklist: p.blocklist, Log: p.log, Now: p.opts.Now, MinResponse: 250 * time.Millisecond, Ended: ended},
+			Blocklist: p.blocklist, Log: p.log, Now: p.opts.Now, MinResponse: 250 * time.Millisecond, Ended: ended,
+			Throttle: p.recoveryThrottle()},
 		&profile.Handler{Store: p.db, Hasher: p.hasher, Sessions: p.sessions, Pages: p.pages, Links: p.links,
 			Blocklist: p.blocklist, Lockout: p.guard, Log: p.log, Now: p.opts.Now},
 	}
@@ -86,8 +89,41 @@ func (p *parts) signIn(steps []signin.Step) *signin.Handler {
 		Address:      throttle.New(p.cfg.ThrottleAddressPerMinute, p.cfg.ThrottleAddressBurst, maxThrottleKeys, p.opts.Now),
 		Organisation: throttle.New(p.cfg.ThrottleOrganisationPerMinute, p.cfg.ThrottleOrganisationBurst, maxThrottleKeys, p.opts.Now),
 	}
-	return &signin.Handler{Store: p.db, Hasher: p.hasher, Sessions: p.sessions, Pages: p.pages, Log: p.log, Now: p.opts.Now,
+	h := &signin.Handler{Store: p.db, Hasher: p.hasher, Sessions: p.sessions, Pages: p.pages, Log: p.log, Now: p.opts.Now,
 		Steps: steps, Lockout: p.guard, Throttle: throttles, LastSignIns: p.lastSignIns}
+	if p.opts.Metrics != nil {
+		h.Observer = p.opts.Metrics
+	}
+	return h
+}
+
+// countGrants counts the provider's token grants when metrics are on; it
+// mounts the provider on the pattern oidc.Provider.Mount uses.
+func (p *parts) countGrants(provider *oidc.Provider) Mounter {
+	if p.opts.Metrics == nil {
+		return provider
+	}
+	return mounted{pattern: "/o/{org}/", handler: p.opts.Metrics.TokenGrants(provider)}
+}
+
+// mounted is a handler on one pattern.
+type mounted struct {
+	pattern string
+	handler http.Handler
+}
+
+func (m mounted) Mount(mux *http.ServeMux) { mux.Handle(m.pattern, m.handler) }
+
+// recoveryThrottle limits, per client address, reset requests (each may
+// queue an email) to a sixth of the sign-in rate (10 a minute, bursts of 5
+// by default) and strength estimates (the meter asks at most every 250 ms
+// of typing) to four times it.
+func (p *parts) recoveryThrottle() *recovery.Throttle {
+	rate, burst := p.cfg.ThrottleAddressPerMinute, p.cfg.ThrottleAddressBurst
+	return &recovery.Throttle{
+		Forgot:   throttle.New(rate/6, max(burst/4, 1), maxThrottleKeys, p.opts.Now),
+		Strength: throttle.New(rate*4, burst*4, maxThrottleKeys, p.opts.Now),
+	}
 }
 
 // signInSteps are the steps of a sign-in after the password, in order:

@@ -17,6 +17,7 @@ import (
 	"imslogin/internal/lockout"
 	"imslogin/internal/loginservice"
 	"imslogin/internal/mail"
+	"imslogin/internal/metrics"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/oidc"
 	"imslogin/internal/password"
@@ -40,6 +41,7 @@ type Database interface {
 	store.LoginServices
 	store.Registrations
 	store.Jobs
+	store.Gauges
 	Ping(ctx context.Context) error
 }
 
@@ -58,6 +60,9 @@ type Options struct {
 	Steps          []signin.Step
 	// Portals is the portal registry single sign-on serves; nil: none.
 	Portals oidc.Portals
+	// Metrics, if set, is told of requests, sign-ins, lockouts, the
+	// hashing pool and token grants, and reads the database's gauges.
+	Metrics *metrics.Metrics
 }
 
 // Server is the configured HTTP handler, its dependencies and its
@@ -112,7 +117,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	for _, g := range groups {
 		g.Mount(mux)
 	}
-	s := &Server{Handler: middleware(mux, cfg, p.pages, log), Sessions: p.sessions, Hasher: p.hasher,
+	s := &Server{Handler: withMetrics(middleware(mux, cfg, p.pages, log), mux, opts.Metrics), Sessions: p.sessions, Hasher: p.hasher,
 		LastSignIns: p.lastSignIns, Logouts: p.logouts, LoginServices: p.loginServiceAdmin(),
 		Registrations: p.registrations(), Cleanup: &registration.Cleaner{Store: db, Log: log, Now: opts.Now}, cfg: cfg, log: log}
 	if s.Mail, err = newMailWorker(cfg, db, log, opts.Now); err != nil {
@@ -160,9 +165,28 @@ func newParts(cfg config.Config, db Database, log *slog.Logger, opts Options) (*
 	}
 	links := &linkmail.Sender{PublicURL: cfg.PublicBaseURL(), InvitationLifetime: cfg.InvitationLifetime,
 		ResetLifetime: cfg.ResetLifetime, Now: opts.Now}
+	guard := &lockout.Guard{Store: db, Now: opts.Now}
+	if m := opts.Metrics; m != nil {
+		hasher.ObserveWaits(m.HashWaited)
+		m.WatchHashPool(hasher)
+		m.WatchStore(db, opts.Now, 5*time.Second, log)
+		guard.Locked = m.Locked
+	}
 	return &parts{cfg: cfg, db: db, log: log, opts: opts, pages: pages, hasher: hasher,
 		sessions: session.NewManager(db, cfg.Secure(), opts.Now), blocklist: blocklist, links: links,
-		guard: &lockout.Guard{Store: db, Now: opts.Now}, lastSignIns: lastsignin.New(db, log)}, nil
+		guard: guard, lastSignIns: lastsignin.New(db, log)}, nil
+}
+
+// withMetrics counts every request by the mux's route pattern, outside
+// every other middleware, when metrics are on; otherwise it costs nothing.
+func withMetrics(h http.Handler, mux *http.ServeMux, m *metrics.Metrics) http.Handler {
+	if m == nil {
+		return h
+	}
+	return m.Middleware(h, func(r *http.Request) string {
+		_, pattern := mux.Handler(r)
+		return pattern
+	})
 }
 
 // PasswordParams is the configured argon2id cost.

@@ -36,12 +36,13 @@ func TestSingleSignOnRoundTrips(t *testing.T) {
 		}
 	}
 	var tokens map[string]any
-	// authorize (2): the portal, the request stored; continue (11): the
-	// session, the request bound and read, the portal, its access rule, then
-	// one transaction (begin, the sign-in on the request, the portal's use,
-	// the audit entry, the code, commit); token (8): the portal, the code
-	// used, the session's portals, a transaction of the access and refresh
-	// tokens (4), the member for the ID token.
+	// authorize (2): the portal, the request stored; continue (10): the
+	// session, the request bound and read, the portal (open to every member:
+	// no access list to read), then one transaction (begin, the sign-in on the request, the portal's use,
+	// the audit entry, the code, commit); token (9): the portal, the code's
+	// request read (the secret and verifier are checked before it is
+	// spent), a transaction (begin, the code used, the session's portals,
+	// the access and refresh tokens, commit), the member for the ID token.
 	count("a code flow", 21, func() {
 		code, verifier := authorize(t, app, c, issuer)
 		tokens = tokenRequest(t, issuer, url.Values{"grant_type": {"authorization_code"}, "code": {code},

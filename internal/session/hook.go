@@ -11,7 +11,7 @@ type Ended struct {
 	SessionID int64
 	// Everything ends the member's tokens that outlive sessions too
 	// (offline access): sign out everywhere, disabling, losing the
-	// licence, a password reset.
+	// licence, a password reset or change.
 	Everything bool
 }
 

@@ -150,7 +150,8 @@ func (h *Handler) showStep(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 	// Codes are guessed like passwords: the client address's bucket applies
 	// before anything is looked up.
-	if wait, ok := h.Throttle.allow(r, ""); !ok {
+	if wait, limit, ok := h.Throttle.allow(r, ""); !ok {
+		h.throttled("step", limit) // not the path: clients choose it
 		h.Pages.Login(w, http.StatusTooManyRequests, web.LoginPage{Layout: web.Layout{Notice: throttled(w, wait)}})
 		return
 	}
@@ -168,8 +169,8 @@ func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 	guess := step.Guess(in)
 	if guess {
 		n, err := h.Store.ReserveFlowAttempt(ctx, f.TokenHash, MaxAttempts)
-		if errors.Is(err, store.ErrNotFound) { // the answers allowed are spent, by requests at once
-			h.endFlow(w, r, f, http.StatusUnauthorized, tooManyNotice)
+		if errors.Is(err, store.ErrNotFound) {
+			h.noAttemptLeft(w, r, f)
 			return
 		}
 		if err != nil {
@@ -189,6 +190,17 @@ func (h *Handler) submitStep(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.answer(w, r, f, index, before, out, err)
+}
+
+// noAttemptLeft answers an answer for which no attempt could be reserved:
+// the flow's answers were spent by requests at once, or a request at once
+// ended the flow (a double click whose first click finished the sign-in).
+func (h *Handler) noAttemptLeft(w http.ResponseWriter, r *http.Request, f *Flow) {
+	if _, err := h.Store.SigninFlowByTokenHash(r.Context(), f.TokenHash); errors.Is(err, store.ErrNotFound) {
+		h.flowExpired(w)
+		return
+	}
+	h.endFlow(w, r, f, http.StatusUnauthorized, tooManyNotice)
 }
 
 var tooManyNotice = web.Notice{Kind: "error", Text: "Your sign-in has ended: too many wrong codes. Sign in again to get a new one."}
@@ -248,13 +260,16 @@ func (h *Handler) countWrong(w http.ResponseWriter, r *http.Request, f *Flow, ou
 	var locked *lockout.LockedError
 	switch {
 	case errors.As(err, &locked):
+		h.observe(f.Step, "locked")
 		h.endLocked(w, r, f, locked.Until, nil)
 	case err != nil:
 		h.serverError(w, r, fmt.Errorf("count a wrong answer: %w", err))
 	case f.Attempts >= MaxAttempts:
+		h.observe(f.Step, "failure")
 		h.endFlow(w, r, f, http.StatusUnauthorized, web.Notice{Kind: "error",
 			Text: fmt.Sprintf("Your sign-in has ended: %d wrong codes. Sign in again to get a new one.", f.Attempts)})
 	default:
+		h.observe(f.Step, "failure")
 		return true
 	}
 	return false

@@ -24,18 +24,19 @@ type Throttle struct {
 }
 
 // allow takes a token from the address's bucket, then the organisation's.
-func (t *Throttle) allow(r *http.Request, organisation string) (time.Duration, bool) {
+// It names the limit that refused: "address" or "organisation".
+func (t *Throttle) allow(r *http.Request, organisation string) (time.Duration, string, bool) {
 	if t == nil {
-		return 0, true
+		return 0, "", true
 	}
 	if ok, wait := t.Address.Allow(throttle.AddressKey(session.ClientAddress(r))); !ok {
-		return wait, false
+		return wait, "address", false
 	}
 	if organisation == "" {
-		return 0, true
+		return 0, "", true
 	}
 	ok, wait := t.Organisation.Allow(strings.ToLower(strings.TrimSpace(organisation)))
-	return wait, ok
+	return wait, "organisation", ok
 }
 
 // throttled answers a throttled attempt: a Retry-After header and the

@@ -40,7 +40,8 @@ func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
 		h.Pages.Reauth(w, http.StatusBadRequest, page)
 		return
 	}
-	if wait, ok := h.Throttle.allow(r, si.Organisation.Name); !ok {
+	if wait, limit, ok := h.Throttle.allow(r, si.Organisation.Name); !ok {
+		h.throttled("reauthentication", limit)
 		page.Notice = throttled(w, wait)
 		h.Pages.Reauth(w, http.StatusTooManyRequests, page)
 		return

@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"imslogin/internal/audit"
+	"imslogin/internal/field"
 	"imslogin/internal/lastsignin"
 	"imslogin/internal/lockout"
 	"imslogin/internal/password"
@@ -47,6 +49,26 @@ type Handler struct {
 	// Services, if set, are the login service buttons of the sign-in
 	// page (see services.go).
 	Services ServiceButtons
+	// Observer counts outcomes for metrics; nil counts nothing.
+	Observer Observer
+}
+
+// Observer is told the outcome of each sign-in attempt: method is
+// "password", the step that answered ("mfa", "verify-email"…; "step" when
+// an answer to any step was throttled) or, for a success, the factors used
+// ("password", "password+totp"…); outcome is success, failure, locked,
+// refused, throttled or busy. Throttled is told which limit refused an
+// attempt: "address" or "organisation".
+type Observer interface {
+	SignIn(method, outcome string)
+	Throttled(limit string)
+}
+
+// observe tells the observer, if any.
+func (h *Handler) observe(method, outcome string) {
+	if h.Observer != nil {
+		h.Observer.SignIn(method, outcome)
+	}
 }
 
 // Mount registers the handler's routes.
@@ -132,6 +154,12 @@ func readAttempt(r *http.Request) attempt {
 	}
 }
 
+// tooLong reports a field no organisation, member or password can have, so
+// the attempt is refused before it is counted, keyed, logged or hashed.
+func (a attempt) tooLong() bool {
+	return len(a.organisation) > field.Organisation || len(a.email) > field.Email || len(a.password) > field.Password
+}
+
 func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 	h.signIn(w, r, readAttempt(r), "")
 }
@@ -162,7 +190,18 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlN
 		h.Pages.Login(w, http.StatusBadRequest, page)
 		return
 	}
-	if wait, ok := h.Throttle.allow(r, a.organisation); !ok {
+	if a.tooLong() {
+		h.Log.Info("sign-in refused: field too long", "organisation", field.ForLog(a.organisation),
+			"email", field.ForLog(a.email), "address", session.ClientAddress(r))
+		page.Organisation, page.Email = field.Cut(a.organisation, field.Organisation), field.Cut(a.email, field.Email)
+		page.Notice = web.Notice{Kind: "error", Text: fmt.Sprintf(
+			"That is too long to be right: organisation names have at most %d characters, email addresses %d and passwords %d.",
+			field.Organisation, field.Email, password.MaxLength)}
+		h.Pages.Login(w, http.StatusBadRequest, page)
+		return
+	}
+	if wait, limit, ok := h.Throttle.allow(r, a.organisation); !ok {
+		h.throttled("password", limit)
 		h.Log.Warn("sign-in throttled", "organisation", a.organisation, "address", session.ClientAddress(r))
 		page.Notice = throttled(w, wait)
 		h.Pages.Login(w, http.StatusTooManyRequests, page)
@@ -172,16 +211,19 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlN
 	var locked *lockout.LockedError
 	switch {
 	case errors.As(err, &locked):
+		h.observe("password", "locked")
 		h.Log.Info("sign-in refused: locked", "organisation", a.organisation, "address", session.ClientAddress(r))
 		page.Notice = web.LockedNotice(locked.Until, h.Now())
 		h.Pages.Login(w, http.StatusLocked, page)
 		return
 	case errors.Is(err, password.ErrBusy):
+		h.observe("password", "busy")
 		w.Header().Set("Retry-After", "2")
 		page.Notice = web.Notice{Kind: "error", Text: "Sign-in is very busy right now. Please try again in a few seconds."}
 		h.Pages.Login(w, http.StatusServiceUnavailable, page)
 		return
 	case errors.Is(err, errWrongCredentials):
+		h.observe("password", "failure")
 		h.Log.Info("sign-in failed", "organisation", a.organisation, "address", session.ClientAddress(r))
 		page.Notice = failureNotice
 		h.Pages.Login(w, http.StatusUnauthorized, page)
@@ -192,6 +234,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlN
 	}
 	// Only now, after a correct password, may the page say something specific.
 	if refusal := refusalFor(member); refusal != "" {
+		h.observe("password", "refused")
 		if err := h.Lockout.Release(r.Context(), res); err != nil {
 			h.Log.Warn("give back a sign-in attempt", "err", err)
 		}
@@ -349,6 +392,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
 		return
 	}
 	h.LastSignIns.Record(f.OrgID, f.MemberID, started.CreatedAt)
+	h.observe(factors(f), "success")
 	h.Log.Info("signed in", "organisation", f.Organisation.Name, "member", f.MemberID, "address", session.ClientAddress(r))
 	welcome := "signed-in"
 	if f.welcome != "" {
@@ -383,9 +427,10 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error)
 func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // SafeReturnPath returns p if it is a path on this site, or "" otherwise, so
-// a crafted link cannot send a member elsewhere after sign-in.
+// a crafted link cannot send a member elsewhere after sign-in; an overlong
+// one is dropped too, since the sign-in's flow stores it.
 func SafeReturnPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t") {
+	if len(p) > field.ReturnPath || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t") {
 		return ""
 	}
 	u, err := url.Parse(p)
@@ -400,4 +445,20 @@ func orDashboard(returnTo string) string {
 		return "/dashboard"
 	}
 	return returnTo
+}
+
+// factors names the factors a sign-in used, for metrics.
+func factors(f *Flow) string {
+	if f.MFAMethod == "" {
+		return "password"
+	}
+	return "password+" + f.MFAMethod
+}
+
+// throttled counts a throttled attempt.
+func (h *Handler) throttled(method, limit string) {
+	if h.Observer != nil {
+		h.Observer.SignIn(method, "throttled")
+		h.Observer.Throttled(limit)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"imslogin/internal/config"
+	"imslogin/internal/password"
 	"imslogin/internal/server"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/signin"
@@ -264,6 +265,9 @@ func TestHTTPSPublicURLUsesHostPrefixedSecureCookie(t *testing.T) {
 	if resp.Header.Get("Strict-Transport-Security") == "" {
 		t.Error("no HSTS header behind an https public URL")
 	}
+	if f := sessionCookie(resp, "ims_flash"); f == nil || !f.Secure || !f.HttpOnly {
+		t.Errorf("flash cookie %+v: want Secure and HttpOnly behind an https public URL", f)
+	}
 }
 
 func TestIdleAndAbsoluteTimeoutsEndSessions(t *testing.T) {
@@ -464,5 +468,36 @@ func TestDatabaseFailureIsNotAWrongPassword(t *testing.T) {
 	}
 	if n := app.Server.Hasher.Computed() - before; n != 0 {
 		t.Errorf("%d hashes computed for a sign-in whose read failed, want 0", n)
+	}
+}
+
+// After the hashing parameters are raised, a member whose stored hash was
+// made with the old, cheaper ones must cost a wrong password what an
+// unknown email or organisation costs: argon2 work is counted per answer.
+func TestOldHashParametersDoNotMakeMembersCheaper(t *testing.T) {
+	app := servertest.New(t, servertest.Options{Config: func(c *config.Config) { c.Argon2Time = 3 }})
+	old, err := password.NewHasher(password.Params{MemoryKiB: 8 * 1024, Time: 1, Threads: 1}, 1, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldHash, _ := old.Hash(context.Background(), servertest.Password)
+	app.AddMember(t, "old@acme.test", func(m *store.Member) { m.PasswordHash = oldHash })
+	work := func(f url.Values) int64 {
+		before := app.Server.Hasher.Work()
+		if resp, _ := app.Post(t, app.Browser(t), "/login", f); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("%v: status %d, want 401", f, resp.StatusCode)
+		}
+		return app.Server.Hasher.Work() - before
+	}
+	wrong := "not the password at all"
+	known := work(form("Acme", "old@acme.test", wrong))
+	for name, f := range map[string]url.Values{
+		"current hash":         form("Acme", "ana@acme.test", wrong),
+		"unknown email":        form("Acme", "nobody@acme.test", wrong),
+		"unknown organisation": form("Nope", "old@acme.test", wrong),
+	} {
+		if got := work(f); got != known {
+			t.Errorf("%s: %d blocks of argon2 work, a member with an old hash %d", name, got, known)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -149,7 +150,8 @@ func TestWebhookIsSigned(t *testing.T) {
 
 func TestProviderURLs(t *testing.T) {
 	for _, bad := range []string{"twilio://AC1@default?from=%2B1555", "twilio://AC1:tok@default", "webhook+https://host/x",
-		"carrier-pigeon://x", "webhook+ftp://:s@host/x"} {
+		"carrier-pigeon://x", "webhook+ftp://:s@host/x", "webhook+http://:s@gw.example/send", "webhook+http://:s@10.0.0.1/send",
+		"webhook+http://:s@127.0.0.1.example/send"} {
 		if _, err := sms.FromURL(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
@@ -157,6 +159,11 @@ func TestProviderURLs(t *testing.T) {
 	p, err := sms.FromURL("twilio://AC1:tok@default?from=%2B15550100")
 	if err != nil || p.(*sms.Twilio).BaseURL != "https://api.twilio.com" {
 		t.Errorf("default Twilio: %+v, %v", p, err)
+	}
+	for _, local := range []string{"webhook+http://:s@127.0.0.1:8080/send", "webhook+http://:s@localhost/send", "webhook+http://:s@[::1]/send"} {
+		if _, err := sms.FromURL(local); err != nil {
+			t.Errorf("plain http to this machine %q refused: %v", local, err)
+		}
 	}
 	if p, err := sms.FromURL("dev://"); p != nil || err != nil {
 		t.Errorf("dev: %v, %v", p, err)
@@ -187,5 +194,25 @@ func TestInternationalNumbers(t *testing.T) {
 		} else if !strings.Contains(err.Error(), "number") {
 			t.Errorf("%q: unclear message %q", tc.number, err)
 		}
+	}
+}
+
+// The webhook does not follow redirects: the signed message goes to the
+// configured gateway only.
+func TestWebhookDoesNotFollowRedirects(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	gw := httptest.NewServer(http.RedirectHandler(other.URL+"/steal", http.StatusTemporaryRedirect))
+	defer gw.Close()
+	p, err := sms.FromURL("webhook+http://:hook-secret@" + strings.TrimPrefix(gw.URL, "http://") + "/send")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Send(context.Background(), "+447700900123", "Your code is 123456"); err == nil {
+		t.Error("a redirect counted as delivered")
+	}
+	if elsewhere.Load() != 0 {
+		t.Error("the message followed the redirect")
 	}
 }

@@ -18,6 +18,7 @@ const (
 const (
 	LinkEndedUsed     = "used"     // redeemed once
 	LinkEndedReplaced = "replaced" // a newer link of the same purpose was sent
+	LinkEndedRevoked  = "revoked"  // the member's email address or password changed after it was sent
 )
 
 // LinkToken is an emailed single-use link. Only the SHA-256 of the random
@@ -46,4 +47,8 @@ type LinkTokens interface {
 	// Of several concurrent redemptions exactly one succeeds; the others,
 	// and any redemption of an ended or expired token, get ErrNotFound.
 	RedeemLinkToken(ctx context.Context, tokenHash []byte, purpose LinkPurpose, now time.Time) (LinkToken, error)
+	// EndMemberLinkTokens ends every live token of the member, of every
+	// purpose, as revoked: what they were sent for (an address, a
+	// password) has changed.
+	EndMemberLinkTokens(ctx context.Context, orgID, memberID int64, now time.Time) error
 }

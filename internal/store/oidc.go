@@ -102,6 +102,21 @@ type HeldToken struct {
 	// SessionOn: the session the token ends with still exists and has not
 	// passed its end; true for a token bound to no session.
 	SessionOn bool
+	// Admitted: no stored portal of the token's client refuses its member
+	// by its access rule (as EndLostAccess decides it; a client with no
+	// stored portal is for the portal registry to refuse). Read for a
+	// member's refresh token only; true for an access token or a portal's
+	// own token.
+	Admitted bool
+}
+
+// LostAccess is what ended for one member of one portal that no longer
+// admits them.
+type LostAccess struct {
+	MemberID int64
+	ClientID string
+	Tokens   int64 // access and refresh tokens deleted
+	Logouts  int64 // back-channel logouts queued, one per session that had signed in to the portal
 }
 
 // Grants stores authorization requests and the tokens issued from them,
@@ -115,6 +130,10 @@ type Grants interface {
 	// CompleteAuthRequest records the signed-in member, once.
 	CompleteAuthRequest(ctx context.Context, a AuthRequest, now time.Time) error
 	SaveAuthCode(ctx context.Context, orgID int64, id string, codeHash []byte, expires time.Time) error
+	// AuthRequestByCode reads the request a code was issued for, used or
+	// not, without using it: the client and PKCE are checked before the
+	// code is spent.
+	AuthRequestByCode(ctx context.Context, orgID int64, codeHash []byte) (AuthRequest, error)
 	// UseAuthCode marks a live code used and returns its request, in one
 	// conditional write: of concurrent uses one succeeds. A code used
 	// before returns the request with CodeUsedAt set and ErrConflict.
@@ -134,6 +153,18 @@ type Grants interface {
 	DeleteToken(ctx context.Context, orgID int64, kind string, hash []byte) error
 	// DeleteMemberTokens ends a member's tokens for one portal ("" for all).
 	DeleteMemberTokens(ctx context.Context, orgID, memberID int64, clientID string) (int64, error)
+	// EndLostAccess ends the grants of members whom their portal's access
+	// rule (all members, roles, chosen members) no longer admits, or whose
+	// portal is gone: it deletes their access and refresh tokens and the
+	// codes not yet exchanged, and takes the records of which of their
+	// sessions signed in to the portal, queueing a back-channel logout
+	// (created at now) for each if the portal has a back-channel logout
+	// URI. clientID narrows it to one portal ("" for every portal),
+	// memberID to one member (0 for all). It returns what ended per member
+	// and portal; members who had nothing are not listed. A member's status
+	// and licence are not its concern: those end every token with the
+	// member's sessions.
+	EndLostAccess(ctx context.Context, orgID, memberID int64, clientID string, now time.Time) ([]LostAccess, error)
 	// DeleteSessionTokens ends the member's tokens bound to the session
 	// sessionID, or to any session with 0 (offline ones stay).
 	DeleteSessionTokens(ctx context.Context, orgID, memberID, sessionID int64) (int64, error)

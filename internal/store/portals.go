@@ -87,7 +87,11 @@ type Portals interface {
 	// role or a member is not the organisation's; ErrConflict for a name
 	// another portal of the organisation has.
 	UpdatePortal(ctx context.Context, p Portal) error
-	// DeletePortal deletes the portal and its secrets.
+	// DeletePortal deletes the portal, its secrets, and what members had
+	// with it: access and refresh tokens, consents and use (My Profile →
+	// Portals), authorization requests and codes, the record of which
+	// sessions signed in to it. Back-channel logouts queued for it stay in
+	// the outbox (its worker fails them: the portal is gone).
 	DeletePortal(ctx context.Context, orgID, id int64) error
 	PortalByID(ctx context.Context, orgID, id int64) (Portal, error)
 	// PortalByClientID finds a portal in any organisation.
@@ -113,6 +117,15 @@ type Portals interface {
 	PortalSecrets(ctx context.Context, orgID, portalID int64, now time.Time) ([]PortalSecret, error)
 	// DeletePortalSecrets deletes every secret of the portal (it became public).
 	DeletePortalSecrets(ctx context.Context, orgID, portalID int64) error
+	// PortalUsage counts the organisation's members who consented to the
+	// portal and who hold its tokens still valid at now.
+	PortalUsage(ctx context.Context, orgID int64, clientID string, now time.Time) (PortalUsage, error)
+}
+
+// PortalUsage is how many members use a portal, for its administrators.
+type PortalUsage struct {
+	Consented int64 // members who consented (a first-party portal asks none)
+	Holding   int64 // members holding an access token or an unused refresh token not yet expired
 }
 
 // customRolePrefix starts the key of a custom role.

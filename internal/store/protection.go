@@ -49,6 +49,11 @@ type Lockouts interface {
 	// was not found wrong, lifting the lock too when that attempt set it;
 	// earlier failures stay counted.
 	ReleaseSigninAttempt(ctx context.Context, orgID int64, identifier string, lockedByIt bool) error
+	// TouchSigninLockout rewrites the identifier's count as it is (a write
+	// that changes nothing), or does nothing when there is none: a failure
+	// that has no audit log to go to (an organisation name that does not
+	// exist) does the writes an organisation's entries would.
+	TouchSigninLockout(ctx context.Context, orgID int64, identifier string) error
 	// SigninLockout returns the identifier's count, or ErrNotFound.
 	SigninLockout(ctx context.Context, orgID int64, identifier string) (Lockout, error)
 	// ClearSigninLockout deletes the count and any lock, returning what it

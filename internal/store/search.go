@@ -5,6 +5,10 @@ import (
 	"unicode/utf8"
 )
 
+// MaxSearchWords is how many words of a search are matched: the longest
+// (most selective) ones; the others narrow nothing a member would notice.
+const MaxSearchWords = 6
+
 // SearchWords splits text into the words a Team Members search matches:
 // runs of characters other than ASCII spaces, punctuation and control
 // characters. "Ana-Lima" and "ana.lima@acme.test" both hold the words

@@ -37,6 +37,7 @@ var (
 	ErrExpired  = errors.New("the link has expired")
 	ErrUsed     = errors.New("the link was already used")
 	ErrReplaced = errors.New("a newer link was sent")
+	ErrRevoked  = errors.New("the email address or password changed after the link was sent")
 )
 
 // Issuer stores links.
@@ -84,6 +85,8 @@ func Check(ctx context.Context, s Reader, raw string, purpose store.LinkPurpose,
 		return t, ErrUsed
 	case t.EndReason == store.LinkEndedReplaced:
 		return t, ErrReplaced
+	case t.EndReason == store.LinkEndedRevoked:
+		return t, ErrRevoked
 	case !now.Before(t.ExpiresAt):
 		return t, ErrExpired
 	}

@@ -1,6 +1,7 @@
 // Package mailtest runs a real SMTP server on 127.0.0.1 for tests: STARTTLS
 // with a certificate made for the test, AUTH PLAIN, and a record of every
-// message received. It can be stopped and started again on the same port
+// message received; or, with Options.Relay, a local relay's plain SMTP
+// without authentication. It can be stopped and started again on the same port
 // to play an outage.
 package mailtest
 
@@ -57,6 +58,7 @@ type Server struct {
 
 	t        testing.TB
 	cert     tls.Certificate
+	relay    bool
 	mu       sync.Mutex
 	received []Message
 	srv      *smtp.Server
@@ -64,25 +66,41 @@ type Server struct {
 }
 
 // Start runs a server until the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
+
+// Options change how the server speaks.
+type Options struct {
+	// Relay plays a local relay (Postfix on port 25, Mailpit): no
+	// STARTTLS and no authentication. URL then has ?tls=none.
+	Relay bool
+}
+
+// StartWith runs a server with options until the test ends.
+func StartWith(t testing.TB, opts Options) *Server {
 	t.Helper()
 	cert, pool := certificate(t)
-	s := &Server{t: t, cert: cert, ClientTLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}}
+	s := &Server{t: t, cert: cert, relay: opts.Relay,
+		ClientTLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Addr = ln.Addr().String()
 	s.URL = "smtp://" + User + ":" + Password + "@" + s.Addr
+	if s.relay {
+		s.URL = "smtp://" + s.Addr + "?tls=none"
+	}
 	s.serve(ln)
 	t.Cleanup(s.Stop)
 	return s
 }
 
 func (s *Server) serve(ln net.Listener) {
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, authed: s.relay}, nil }))
 	srv.Domain = "mail.test"
-	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.cert}, MinVersion: tls.VersionTLS12}
+	if !s.relay {
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.cert}, MinVersion: tls.VersionTLS12}
+	}
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.MaxMessageBytes = 1 << 20
 	srv.MaxRecipients = 10
@@ -139,7 +157,12 @@ type session struct {
 	authed bool
 }
 
-func (se *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (se *session) AuthMechanisms() []string {
+	if se.s.relay {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
 
 func (se *session) Auth(mech string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(identity, user, pass string) error {

@@ -30,17 +30,17 @@ type Codes interface {
 	store.Transactor
 }
 
-func issuer(now time.Time) *otpcode.Issuer {
-	return &otpcode.Issuer{Now: func() time.Time { return now }, TTL: Lifetime, ResendAfter: ResendAfter}
+func issuer(key []byte, now time.Time) *otpcode.Issuer {
+	return &otpcode.Issuer{Key: key, Now: func() time.Time { return now }, TTL: Lifetime, ResendAfter: ResendAfter}
 }
 
-// Issue stores a new code for purpose and delivers it in the same
+// Issue stores a new code for purpose, hashed with key (otpcode.KeyFrom), and delivers it in the same
 // transaction. Without resend, a live code to the same destination is kept
 // and nothing is sent; a new code within ResendAfter of the last is
 // mfa.ErrTooSoon.
-func Issue(ctx context.Context, st Codes, orgID, memberID int64, purpose, destination string, now time.Time,
+func Issue(ctx context.Context, st Codes, key []byte, orgID, memberID int64, purpose, destination string, now time.Time,
 	resend bool, deliver Deliver) error {
-	codes := issuer(now)
+	codes := issuer(key, now)
 	return st.InTx(ctx, func(ctx context.Context) error {
 		if !resend {
 			if c, err := codes.Pending(ctx, st, orgID, memberID, purpose); err == nil && c.Destination == destination {
@@ -61,8 +61,8 @@ func Issue(ctx context.Context, st Codes, orgID, memberID int64, purpose, destin
 
 // Check accepts the purpose's newest code once, and returns where it was
 // sent; a wrong, malformed, expired or used code is mfa.ErrWrongCode.
-func Check(ctx context.Context, st store.OneTimeCodes, orgID, memberID int64, purpose, code string, now time.Time) (string, error) {
-	c, err := issuer(now).Use(ctx, st, orgID, memberID, purpose, strings.TrimSpace(code))
+func Check(ctx context.Context, st store.OneTimeCodes, key []byte, orgID, memberID int64, purpose, code string, now time.Time) (string, error) {
+	c, err := issuer(key, now).Use(ctx, st, orgID, memberID, purpose, strings.TrimSpace(code))
 	for _, wrong := range []error{otpcode.ErrMalformed, otpcode.ErrNoCode, otpcode.ErrExpired, otpcode.ErrWrong} {
 		if errors.Is(err, wrong) {
 			return "", mfa.ErrWrongCode

@@ -19,7 +19,10 @@ const (
 
 // Email sends the code to the member's email address. It needs no set-up,
 // so it is offered only when the organisation requires MFA and allows it.
-type Email struct{ Store EmailStore }
+type Email struct {
+	Store EmailStore
+	Key   []byte // hashes the codes (otpcode.KeyFrom)
+}
 
 // EmailStore keeps the codes and the outbox that carries them.
 type EmailStore interface {
@@ -38,7 +41,7 @@ func (*Email) Usable(s mfa.Subject) bool {
 }
 
 func (e *Email) Challenge(ctx context.Context, s mfa.Subject, resend bool) (mfa.Prompt, error) {
-	err := Issue(ctx, e.Store, s.Organisation.ID, s.Member.ID, EmailPurpose, s.Member.Email, s.Now, resend,
+	err := Issue(ctx, e.Store, e.Key, s.Organisation.ID, s.Member.ID, EmailPurpose, s.Member.Email, s.Now, resend,
 		func(ctx context.Context, to, code string) error {
 			return mail.Enqueue(ctx, e.Store, mail.Message{OrgID: s.Organisation.ID, To: to, Kind: mail.MFACode, At: s.Now,
 				Data: mail.Data{Organisation: s.Organisation.Name, Name: s.Member.Name, ValidFor: "10 minutes",
@@ -49,12 +52,15 @@ func (e *Email) Challenge(ctx context.Context, s mfa.Subject, resend bool) (mfa.
 }
 
 func (e *Email) Verify(ctx context.Context, s mfa.Subject, form url.Values) error {
-	_, err := Check(ctx, e.Store, s.Organisation.ID, s.Member.ID, EmailPurpose, form.Get("code"), s.Now)
+	_, err := Check(ctx, e.Store, e.Key, s.Organisation.ID, s.Member.ID, EmailPurpose, form.Get("code"), s.Now)
 	return err
 }
 
 // SMS sends the code to the member's verified phone.
-type SMS struct{ Store SMSStore }
+type SMS struct {
+	Store SMSStore
+	Key   []byte // hashes the codes (otpcode.KeyFrom)
+}
 
 // SMSStore keeps the codes and the outbox that carries them.
 type SMSStore interface {
@@ -86,13 +92,13 @@ func Phone(s mfa.Subject) string {
 
 func (m *SMS) Challenge(ctx context.Context, s mfa.Subject, resend bool) (mfa.Prompt, error) {
 	phone := Phone(s)
-	err := Issue(ctx, m.Store, s.Organisation.ID, s.Member.ID, SMSPurpose, phone, s.Now, resend, TextCode(m.Store, s.Organisation, s.Now))
+	err := Issue(ctx, m.Store, m.Key, s.Organisation.ID, s.Member.ID, SMSPurpose, phone, s.Now, resend, TextCode(m.Store, s.Organisation, s.Now))
 	return mfa.Prompt{CodeInput: true, CanResend: true,
 		Instructions: "We sent a 6-digit code by text message to " + sms.Mask(phone) + ". Enter it below; it works for 10 minutes."}, err
 }
 
 func (m *SMS) Verify(ctx context.Context, s mfa.Subject, form url.Values) error {
-	_, err := Check(ctx, m.Store, s.Organisation.ID, s.Member.ID, SMSPurpose, form.Get("code"), s.Now)
+	_, err := Check(ctx, m.Store, m.Key, s.Organisation.ID, s.Member.ID, SMSPurpose, form.Get("code"), s.Now)
 	return err
 }
 

@@ -40,12 +40,13 @@ func Page(ctx context.Context, st store.OneTimeCodes, orgID, memberID int64, now
 // SendCode validates the number in the form (fields phone and country)
 // and texts it a code. It returns a notice for the member when the number
 // or the timing is refused.
-func SendCode(ctx context.Context, st code.SMSStore, org store.Organisation, memberID int64, form url.Values, now time.Time) (web.Notice, error) {
+func SendCode(ctx context.Context, st code.SMSStore, key []byte, org store.Organisation, memberID int64, form url.Values,
+	now time.Time) (web.Notice, error) {
 	number, err := sms.Normalise(form.Get("phone"), form.Get("country"))
 	if err != nil {
 		return web.Notice{Kind: "error", Text: err.Error()}, nil
 	}
-	err = code.Issue(ctx, st, org.ID, memberID, Channel, number, now, true, code.TextCode(st, org, now))
+	err = code.Issue(ctx, st, key, org.ID, memberID, Channel, number, now, true, code.TextCode(st, org, now))
 	if errors.Is(err, mfa.ErrTooSoon) {
 		return web.Notice{Kind: "info", Text: "A code was sent moments ago. Wait a minute before asking for another."}, nil
 	}
@@ -54,6 +55,6 @@ func SendCode(ctx context.Context, st code.SMSStore, org store.Organisation, mem
 
 // Check accepts the newest code texted for enrolment and returns the
 // number it went to; a wrong, expired or used code is mfa.ErrWrongCode.
-func Check(ctx context.Context, st store.OneTimeCodes, orgID, memberID int64, guess string, now time.Time) (string, error) {
-	return code.Check(ctx, st, orgID, memberID, Channel, guess, now)
+func Check(ctx context.Context, st store.OneTimeCodes, key []byte, orgID, memberID int64, guess string, now time.Time) (string, error) {
+	return code.Check(ctx, st, key, orgID, memberID, Channel, guess, now)
 }

@@ -17,6 +17,7 @@ import (
 	"imslogin/internal/mfa/step"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/mfa/trusted"
+	"imslogin/internal/otpcode"
 	"imslogin/internal/secretbox"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
@@ -58,7 +59,7 @@ func newFixture(t *testing.T, methods ...string) *fixture {
 	secrets := totp.NewSecrets(box)
 	f := &fixture{db: db, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	f.deps = &step.Deps{Store: db, Secrets: secrets, Devices: &trusted.Devices{Store: db},
-		Methods: mfa.NewRegistry(&code.Email{Store: db}, &code.SMS{Store: db}, &totp.Method{Store: db, Secrets: secrets},
+		Methods: mfa.NewRegistry(&code.Email{Store: db, Key: otpcode.KeyFrom(secrets.Box())}, &code.SMS{Store: db, Key: otpcode.KeyFrom(secrets.Box())}, &totp.Method{Store: db, Secrets: secrets},
 			&backup.Method{Store: db})}
 	f.flow = &signin.Flow{SigninFlow: store.SigninFlow{OrgID: org.ID, MemberID: m.ID, AMR: []string{"pwd"}},
 		Organisation: org, Member: m}

@@ -13,9 +13,11 @@ import (
 )
 
 // Secrets seals authenticator-app secrets before they are stored and opens
-// them to check codes. A sealed secret is bound to its organisation (not
-// its member, so one sealed value can serve a whole seeded organisation);
-// a pending set-up is bound to its member too.
+// them to check codes. A sealed secret is bound to its organisation and
+// member, so a value copied to another member's row does not open; values
+// sealed before that binding (bound to the organisation only, as the
+// development seed's shared one still is) open until their member's next
+// code re-seals them. A pending set-up is bound to its member too.
 type Secrets struct{ box *secretbox.Box }
 
 // NewSecrets seals with box.
@@ -25,28 +27,51 @@ func NewSecrets(box *secretbox.Box) *Secrets { return &Secrets{box: box} }
 // a text column: the sealed bytes follow in unpadded base64url.
 const pendingPrefix = "sealed:"
 
-func factorBinding(orgID int64) []byte { return []byte("ims totp " + strconv.FormatInt(orgID, 10)) }
+func factorBinding(orgID, memberID int64) []byte {
+	return []byte("ims totp member " + strconv.FormatInt(orgID, 10) + " " + strconv.FormatInt(memberID, 10))
+}
+
+// sharedBinding binds to the organisation only: the format before member
+// binding, and the development seed's one value for every member.
+func sharedBinding(orgID int64) []byte { return []byte("ims totp " + strconv.FormatInt(orgID, 10)) }
 
 func pendingBinding(orgID, memberID int64) []byte {
 	return []byte("ims totp pending " + strconv.FormatInt(orgID, 10) + " " + strconv.FormatInt(memberID, 10))
 }
 
-// Seal returns the stored form of an app's base32 secret.
-func (s *Secrets) Seal(orgID int64, secret string) []byte {
-	return s.box.Seal([]byte(secret), factorBinding(orgID))
+// Seal returns the stored form of a member's app's base32 secret.
+func (s *Secrets) Seal(orgID, memberID int64, secret string) []byte {
+	return s.box.Seal([]byte(secret), factorBinding(orgID, memberID))
 }
 
-// Open returns the base32 secret of a stored app. A secret stored before
-// sealing (until the start-up pass reaches it) is returned as it is.
-func (s *Secrets) Open(orgID int64, stored []byte) (string, error) {
+// SealShared returns one stored form of a secret for every member of an
+// organisation, bound to the organisation only: for the development seed,
+// whose members share one app.
+func (s *Secrets) SealShared(orgID int64, secret string) []byte {
+	return s.box.Seal([]byte(secret), sharedBinding(orgID))
+}
+
+// Open returns the base32 secret of a member's stored app. A secret stored
+// before sealing (until the start-up pass reaches it) is returned as it is.
+func (s *Secrets) Open(orgID, memberID int64, stored []byte) (string, error) {
+	secret, _, err := s.open(orgID, memberID, stored)
+	return secret, err
+}
+
+// open also reports whether the value should be sealed again bound to its
+// member: it was plain or bound to the organisation only.
+func (s *Secrets) open(orgID, memberID int64, stored []byte) (secret string, reseal bool, err error) {
 	if !secretbox.IsSealed(stored) {
-		return string(stored), nil
+		return string(stored), true, nil
 	}
-	plain, err := s.box.Open(stored, factorBinding(orgID))
-	if err != nil {
-		return "", fmt.Errorf("authenticator app secret: %w", err)
+	plain, err := s.box.Open(stored, factorBinding(orgID, memberID))
+	if err == nil {
+		return string(plain), false, nil
 	}
-	return string(plain), nil
+	if plain, err := s.box.Open(stored, sharedBinding(orgID)); err == nil {
+		return string(plain), true, nil
+	}
+	return "", false, fmt.Errorf("authenticator app secret: %w", err)
 }
 
 // SealPending returns the stored form of the otpauth:// URL of an app
@@ -93,7 +118,7 @@ func (s *Secrets) CheckKey(ctx context.Context, st store.SecretsAtRest) error {
 	if err != nil || len(list) == 0 {
 		return err
 	}
-	if _, err := s.Open(list[0].OrgID, list[0].Secret); errors.Is(err, secretbox.ErrCannotOpen) {
+	if _, err := s.Open(list[0].OrgID, list[0].MemberID, list[0].Secret); errors.Is(err, secretbox.ErrCannotOpen) {
 		return ErrWrongKey
 	}
 	return err
@@ -110,7 +135,7 @@ func (s *Secrets) SealStored(ctx context.Context, st store.SecretsAtRest) (apps,
 			return apps, pending, err
 		}
 		for _, f := range list {
-			err := st.ReplaceMFASecret(ctx, f.OrgID, f.ID, f.Secret, s.Seal(f.OrgID, string(f.Secret)))
+			err := st.ReplaceMFASecret(ctx, f.OrgID, f.ID, f.Secret, s.Seal(f.OrgID, f.MemberID, string(f.Secret)))
 			if err == nil {
 				apps++
 			} else if !errors.Is(err, store.ErrNotFound) {

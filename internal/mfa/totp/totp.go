@@ -55,7 +55,7 @@ func (*Method) AMR() string   { return "otp" }
 // members are led to another method instead of an error.
 func (m *Method) Usable(s mfa.Subject) bool {
 	for _, f := range s.FactorsOf(Name) {
-		if _, err := m.Secrets.Open(s.Organisation.ID, f.Secret); err == nil {
+		if _, err := m.Secrets.Open(s.Organisation.ID, s.Member.ID, f.Secret); err == nil {
 			return true
 		}
 	}
@@ -71,7 +71,7 @@ func (m *Method) Verify(ctx context.Context, s mfa.Subject, form url.Values) err
 	code := strings.TrimSpace(form.Get("code"))
 	var unopened error
 	for _, f := range s.FactorsOf(Name) {
-		secret, err := m.Secrets.Open(s.Organisation.ID, f.Secret)
+		secret, reseal, err := m.Secrets.open(s.Organisation.ID, s.Member.ID, f.Secret)
 		if err != nil {
 			unopened = err // another app may still match
 			continue
@@ -84,6 +84,9 @@ func (m *Method) Verify(ctx context.Context, s mfa.Subject, form url.Values) err
 		if errors.Is(err, store.ErrConflict) {
 			return mfa.ErrWrongCode // already used, or older than one used
 		}
+		if err == nil && reseal {
+			m.reseal(ctx, s, f, secret)
+		}
 		return err
 	}
 	if unopened != nil {
@@ -91,6 +94,21 @@ func (m *Method) Verify(ctx context.Context, s mfa.Subject, form url.Values) err
 		return unopened
 	}
 	return mfa.ErrWrongCode
+}
+
+// reseal binds to its member a secret sealed in an older form, once the
+// member has proved they hold it. It is best effort: the secret still
+// opens as it is, and the next code tries again. The write is conditional
+// on the value read, so a concurrent change is kept.
+func (m *Method) reseal(ctx context.Context, s mfa.Subject, f store.MFAFactor, secret string) {
+	if r, ok := m.Store.(resealer); ok {
+		r.ReplaceMFASecret(ctx, s.Organisation.ID, f.ID, f.Secret, m.Secrets.Seal(s.Organisation.ID, s.Member.ID, secret))
+	}
+}
+
+// resealer is the store's conditional replacement of a secret, when it has one.
+type resealer interface {
+	ReplaceMFASecret(ctx context.Context, orgID, id int64, old, secret []byte) error
 }
 
 // Match finds the time step, within one step of now, whose code is code.
@@ -160,5 +178,5 @@ func (s *Secrets) Confirm(ctx context.Context, st Confirmer, orgID, memberID int
 		name = "Authenticator app"
 	}
 	return st.CreateMFAFactor(ctx, &store.MFAFactor{OrgID: orgID, MemberID: memberID, Method: Name, Name: name,
-		Secret: s.Seal(orgID, secret), Counter: step, CreatedAt: now, LastUsedAt: now})
+		Secret: s.Seal(orgID, memberID, secret), Counter: step, CreatedAt: now, LastUsedAt: now})
 }

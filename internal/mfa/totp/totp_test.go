@@ -1,6 +1,7 @@
 package totp_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"imslogin/internal/mfa"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/secretbox"
+	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore/sqltest"
 	"imslogin/internal/store/storetest"
 )
@@ -165,11 +167,14 @@ func TestSealedSecretsOpenOnlyWithTheirKeyAndOrganisation(t *testing.T) {
 	if !secretbox.IsSealed(stored) || strings.Contains(string(stored), secret) {
 		t.Fatalf("stored secret %q", stored)
 	}
-	if got, err := m.Secrets.Open(s.Organisation.ID, stored); err != nil || got != secret {
+	if got, err := m.Secrets.Open(s.Organisation.ID, s.Member.ID, stored); err != nil || got != secret {
 		t.Fatalf("open: %q, %v", got, err)
 	}
-	if _, err := m.Secrets.Open(s.Organisation.ID+1, stored); err == nil {
+	if _, err := m.Secrets.Open(s.Organisation.ID+1, s.Member.ID, stored); err == nil {
 		t.Error("opened for another organisation")
+	}
+	if _, err := m.Secrets.Open(s.Organisation.ID, s.Member.ID+1, stored); err == nil {
+		t.Error("opened for another member of the organisation")
 	}
 	now := time.Date(2026, 11, 21, 10, 0, 5, 0, time.UTC)
 	otherKey := &totp.Method{Store: m.Store, Secrets: newSecrets(t)}
@@ -204,5 +209,47 @@ func TestPendingSetUpIsSealedForItsMember(t *testing.T) {
 	}
 	if _, err := secrets.OpenPending(1, 2, "sealed:!!"); !errors.Is(err, secretbox.ErrUnknownFormat) {
 		t.Errorf("mangled: %v", err)
+	}
+}
+
+// An app's secret is sealed bound to its member: copied to another member's
+// row it does not open. A secret sealed in the older form, bound to the
+// organisation only, still opens, and its member's first code seals it
+// again bound to them.
+func TestSecretsAreBoundToTheirMember(t *testing.T) {
+	ctx := context.Background()
+	secrets := newSecrets(t)
+	db := sqltest.NewSQLite(t)
+	org := storetest.NewOrganisation(t, db, "Acme")
+	ana, bo := storetest.NewMember(t, db, org.ID, "ana@acme.test"), storetest.NewMember(t, db, org.ID, "bo@acme.test")
+	e, err := totp.NewEnrolment(org.Name, ana.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := secrets.Seal(org.ID, ana.ID, e.Secret)
+	if _, err := secrets.Open(org.ID, bo.ID, sealed); err == nil {
+		t.Error("Ana's sealed secret opened as Bo's")
+	}
+	old := &store.MFAFactor{OrgID: org.ID, MemberID: ana.ID, Method: totp.Name, Name: "Phone",
+		Secret: secrets.SealShared(org.ID, e.Secret), CreatedAt: time.Now()}
+	if err := db.CreateMFAFactor(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	m := &totp.Method{Store: db, Secrets: secrets}
+	factors, _ := db.MemberMFAFactors(ctx, org.ID, ana.ID)
+	s := mfa.Subject{Organisation: org, Member: ana, Factors: factors}
+	now := time.Date(2026, 11, 21, 10, 0, 5, 0, time.UTC)
+	if err := verify(m, s, now, oathtool(t, e.Secret, now)); err != nil {
+		t.Fatalf("a code of a secret sealed in the older form: %v", err)
+	}
+	factors, _ = db.MemberMFAFactors(ctx, org.ID, ana.ID)
+	if bytes.Equal(factors[0].Secret, old.Secret) {
+		t.Fatal("the secret was not sealed again after its member's code")
+	}
+	if got, err := secrets.Open(org.ID, ana.ID, factors[0].Secret); err != nil || got != e.Secret {
+		t.Errorf("the resealed secret: %q, %v", got, err)
+	}
+	if _, err := secrets.Open(org.ID, bo.ID, factors[0].Secret); err == nil {
+		t.Error("the resealed secret opens as another member's")
 	}
 }

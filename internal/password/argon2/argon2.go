@@ -296,3 +296,12 @@ func phi(rand, m, s uint64, lane, lanes uint32) uint32 {
 	p = (p * m) >> 32
 	return lane*lanes + uint32((s+m-(p+1))%uint64(lanes))
 }
+
+// Work is how many blocks an IDKey call with these parameters processes: the
+// memory it actually uses (rounded down to whole segments, at least two
+// per segment) times the passes. A hash's cost is proportional to it.
+func Work(time, memory uint32, threads uint8) uint64 {
+	m := memory / (syncPoints * uint32(threads)) * (syncPoints * uint32(threads))
+	m = max(m, 2*syncPoints*uint32(threads))
+	return uint64(m) * uint64(time)
+}

@@ -37,6 +37,9 @@ type App struct {
 	Org    store.Organisation
 	Member store.Member
 	Clock  *Clock
+
+	cfg  config.Config
+	opts server.Options
 }
 
 // Clock is a settable clock shared by the server and the test.
@@ -131,7 +134,22 @@ func New(t testing.TB, opts Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &App{URL: ts.URL, DB: db, Server: srv, Org: org, Member: member, Clock: clock}
+	return &App{URL: ts.URL, DB: db, Server: srv, Org: org, Member: member, Clock: clock, cfg: cfg, opts: opts.Server}
+}
+
+// Node starts another node of the app's deployment on db, a handle of its
+// own on the app's database: the same configuration (public URL included,
+// as behind a load balancer), secrets, clock and options. It returns the
+// node's own address; it stops when the test ends.
+func (a *App) Node(t testing.TB, db *sqlstore.DB) string {
+	t.Helper()
+	srv, err := server.New(a.cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), a.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler)
+	t.Cleanup(ts.Close)
+	return ts.URL
 }
 
 // AddMember adds an active member with Password and a verified email, who

@@ -168,6 +168,7 @@ func (q *queries) TouchAPIToken(ctx context.Context, id int64, at time.Time) err
 }
 
 func (q *queries) AuditDailyCounts(ctx context.Context, orgID int64, kinds []string, since time.Time) ([]store.AuditDayCount, error) {
+	ctx = builtQueries(ctx) // as many placeholders as kinds
 	if len(kinds) == 0 {
 		return nil, nil
 	}

@@ -42,6 +42,7 @@ func (d dialect) String() string {
 type DB struct {
 	*queries
 	write, read *sql.DB
+	lock        *os.File // SQLite: the shared lock on PATH.lock, which a restore checks
 }
 
 // Open connects to a database URL of the form "sqlite:PATH" or
@@ -68,6 +69,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
 	}
+	lock, err := lockFile(lockPath(path), false)
+	if errors.Is(err, errLocked) {
+		return nil, fmt.Errorf("open sqlite %s: a restore is replacing it; try again when it has finished", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: lock file: %w", path, err)
+	}
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	// The writer copies the write-ahead log into the file every 10,000 pages
 	// (40 MB) rather than SQLite's 1,000: a tenth of the syncs, and a
@@ -76,17 +84,19 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// 1,000 members and 9–19% less at 1,000,000.
 	write, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate&_pragma=wal_autocheckpoint(10000)")
 	if err != nil {
+		lock.Close()
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
 	read, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
+		lock.Close()
 		return nil, err
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
 	read.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
-	db := &DB{queries: newQueries(write, read, dialectSQLite), write: write, read: read}
+	db := &DB{queries: newQueries(write, read, dialectSQLite), write: write, read: read, lock: lock}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -122,6 +132,9 @@ func (db *DB) Close() error {
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
+	}
+	if db.lock != nil {
+		db.lock.Close() // after the connections, so a restore never meets one
 	}
 	return err
 }
@@ -258,9 +271,23 @@ func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Resu
 	return res, translate(err)
 }
 
+// builtKey marks a context whose queries are built for the request (a
+// member search: its words, filters, page size and cursor make the text).
+type builtKey struct{}
+
+// builtQueries returns ctx marked so its statements run as text and are
+// never prepared: only constant texts are kept prepared, so the caches stay
+// as small as the code's statements however many searches run.
+func builtQueries(ctx context.Context) context.Context {
+	return context.WithValue(ctx, builtKey{}, true)
+}
+
 // statement returns query's prepared statement from cache, or inside a
 // transaction the writer's bound to it; nil means run the text.
 func (q *queries) statement(ctx context.Context, cache *stmtCache, query string) (*sql.Stmt, error) {
+	if ctx.Value(builtKey{}) != nil {
+		return nil, nil
+	}
 	if q.tx != nil {
 		return q.tx.get(ctx, query), nil
 	}
@@ -413,4 +440,13 @@ func redact(databaseURL string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// Pools are the connection pools by name, for metrics: SQLite's "write"
+// (one connection) and "read"; PostgreSQL's one "pool".
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.write == db.read {
+		return map[string]*sql.DB{"pool": db.write}
+	}
+	return map[string]*sql.DB{"write": db.write, "read": db.read}
 }

@@ -112,3 +112,12 @@ func (db *DB) OrganisationIDByNameKey(ctx context.Context, nameKey string) (int6
 	err := db.queryRow(ctx, `SELECT id FROM organisations WHERE name_key = ?`, nameKey).Scan(&id)
 	return id, err
 }
+
+// PreparedStatements is how many statements the caches hold prepared.
+func (db *DB) PreparedStatements() int {
+	n := 0
+	for _, c := range []*stmtCache{db.wStmts, db.rStmts} {
+		c.stmts.Range(func(any, any) bool { n++; return true })
+	}
+	return n
+}

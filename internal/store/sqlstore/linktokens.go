@@ -54,3 +54,10 @@ func (q *queries) RedeemLinkToken(ctx context.Context, tokenHash []byte, purpose
 		ms(now), store.LinkEndedUsed, tokenHash, string(purpose), ms(now)).Scan(linkTokenTargets(&t)...)
 	return t, translate(err)
 }
+
+func (q *queries) EndMemberLinkTokens(ctx context.Context, orgID, memberID int64, now time.Time) error {
+	_, err := q.exec(ctx, `UPDATE link_tokens SET ended_at = ?, end_reason = ?
+		WHERE org_id = ? AND member_id = ? AND end_reason = ''`,
+		ms(now), store.LinkEndedRevoked, orgID, memberID)
+	return err
+}

@@ -54,6 +54,11 @@ func (q *queries) ReleaseSigninAttempt(ctx context.Context, orgID int64, identif
 	return err
 }
 
+func (q *queries) TouchSigninLockout(ctx context.Context, orgID int64, identifier string) error {
+	_, err := q.exec(ctx, `UPDATE signin_lockouts SET failures = failures WHERE org_id = ? AND identifier = ?`, orgID, identifier)
+	return err
+}
+
 const lockoutColumns = `org_id, identifier, failures, last_failure_at, locked_until`
 
 func (q *queries) SigninLockout(ctx context.Context, orgID int64, identifier string) (store.Lockout, error) {

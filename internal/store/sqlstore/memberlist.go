@@ -31,6 +31,7 @@ var sortColumns = map[store.MemberSort]string{
 // costs the same however deep it is. It reads in two steps: the IDs of the
 // page (membersearch.go for a search), then the rows of those IDs.
 func (q *queries) ListMembers(ctx context.Context, orgID int64, mq store.MemberQuery) ([]store.MemberRow, error) {
+	ctx = builtQueries(ctx)
 	if !mq.Sort.Valid() {
 		mq.Sort = store.SortName
 	}
@@ -176,6 +177,7 @@ func cursorValue(s store.MemberSort, c store.MemberCursor) any {
 // (0: no limit), so a search over a large organisation stays cheap. Without
 // a search it reads the count the triggers keep.
 func (q *queries) CountMembers(ctx context.Context, orgID int64, search string, limit int) (int, error) {
+	ctx = builtQueries(ctx)
 	if words := searchTerms(search); len(words) > 0 {
 		return q.countSearch(ctx, orgID, words, limit)
 	}

@@ -58,7 +58,8 @@ var leading = map[store.MemberSort]int{store.SortName: 1, store.SortEmail: 2}
 func searchTerms(search string) []string {
 	words := store.SearchWords(strings.ToLower(search))
 	slices.SortFunc(words, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
-	return slices.Compact(words)
+	words = slices.Compact(words)
+	return words[:min(len(words), store.MaxSearchWords)]
 }
 
 // searchWords is how a name key or email is stored for search: its

@@ -150,3 +150,43 @@ func matches(m store.MemberRow, search string) bool {
 	}
 	return true
 }
+
+// Searches of any number of words, sorts and page sizes prepare no
+// statement: only constant texts are kept prepared, so the caches do not
+// grow with the searches people type. Words past store.MaxSearchWords are
+// not matched.
+func TestSearchesPrepareNothing(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		org := storetest.NewOrganisation(t, db, "Acme")
+		storetest.NewMember(t, db, org.ID, "ana.lima@acme.test")
+		if _, err := db.ListMembers(ctx, org.ID, store.MemberQuery{Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+		before := db.PreparedStatements()
+		words := strings.Fields("a b c d e f g h i j k l m n o p q r s t u v w x y z")
+		for i := range 300 {
+			search := strings.Join(words[:1+i%len(words)], " ")
+			mq := store.MemberQuery{Search: search, Limit: 1 + i%50, Sort: []store.MemberSort{store.SortName, store.SortEmail,
+				store.SortStatus, store.SortLastSignIn}[i%4], Desc: i%2 == 0}
+			if _, err := db.ListMembers(ctx, org.ID, mq); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.CountMembers(ctx, org.ID, search, 100); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if after := db.PreparedStatements(); after != before {
+			t.Errorf("300 searches left %d prepared statements, %d before", after, before)
+		}
+		// The six longest words are matched (each a prefix of Ana's); a
+		// seventh, shorter one that matches nobody is not.
+		search := "z acme lima test ana acm lim"
+		if n, err := db.CountMembers(ctx, org.ID, search, 10); err != nil || n != 1 {
+			t.Errorf("count %q: %d, %v; want Ana", search, n, err)
+		}
+		if rows, err := db.ListMembers(ctx, org.ID, store.MemberQuery{Search: search, Limit: 5}); err != nil || len(rows) != 1 {
+			t.Errorf("list %q: %d rows, %v; want Ana", search, len(rows), err)
+		}
+	})
+}

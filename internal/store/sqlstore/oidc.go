@@ -90,6 +90,13 @@ func (q *queries) SaveAuthCode(ctx context.Context, orgID int64, id string, code
 		codeHash, ms(expires), ms(expires), ms(expires), orgID, id, true)
 }
 
+func (q *queries) AuthRequestByCode(ctx context.Context, orgID int64, codeHash []byte) (store.AuthRequest, error) {
+	var a store.AuthRequest
+	err := q.queryRow(ctx, `SELECT `+authRequestColumns+` FROM oidc_auth_requests WHERE org_id = ? AND code_hash = ?`,
+		orgID, codeHash).Scan(authRequestTargets(&a)...)
+	return a, translate(err)
+}
+
 func (q *queries) UseAuthCode(ctx context.Context, orgID int64, codeHash []byte, now time.Time) (store.AuthRequest, error) {
 	var a store.AuthRequest
 	q.roundTrips.Add(1)
@@ -99,9 +106,7 @@ func (q *queries) UseAuthCode(ctx context.Context, orgID int64, codeHash []byte,
 	if err = translate(err); !errors.Is(err, store.ErrNotFound) {
 		return a, err
 	}
-	err = q.queryRow(ctx, `SELECT `+authRequestColumns+` FROM oidc_auth_requests WHERE org_id = ? AND code_hash = ?`,
-		orgID, codeHash).Scan(authRequestTargets(&a)...)
-	if err = translate(err); err != nil {
+	if a, err = q.AuthRequestByCode(ctx, orgID, codeHash); err != nil {
 		return a, err
 	}
 	if !a.CodeUsedAt.IsZero() {
@@ -142,14 +147,16 @@ func tokenTargets(t *store.Token) []any {
 
 var heldTokenQuery = `SELECT ` + prefixed("t.", tokenColumns) + `, ` + optionalMemberColumns + `,
 	(t.session_id = 0 OR EXISTS (SELECT 1 FROM sessions s WHERE s.org_id = t.org_id AND s.id = t.session_id
-		AND s.expires_at > ?))
+		AND s.expires_at > ?)),
+	CASE WHEN t.kind = 'refresh' AND t.member_id <> 0 THEN NOT EXISTS (SELECT 1 FROM portals ap
+		WHERE ap.org_id = t.org_id AND ap.client_id = t.client_id AND NOT ` + ruleAdmits("ap", "m") + `) ELSE TRUE END
 	FROM oidc_tokens t
 	LEFT JOIN members m ON m.org_id = t.org_id AND m.id = t.member_id
 	WHERE t.org_id = ? AND t.kind = ? AND t.token_hash = ?`
 
 func (q *queries) HeldToken(ctx context.Context, orgID int64, kind string, hash []byte, now time.Time) (store.HeldToken, error) {
 	var h store.HeldToken
-	targets := append(append(tokenTargets(&h.Token), memberTargets(&h.Member)...), &h.SessionOn)
+	targets := append(append(tokenTargets(&h.Token), memberTargets(&h.Member)...), &h.SessionOn, &h.Admitted)
 	err := q.queryRow(ctx, heldTokenQuery, ms(now), orgID, kind, hash).Scan(targets...)
 	return h, translate(err)
 }

@@ -132,9 +132,18 @@ func uniq[T comparable](list []T) []T {
 	return out
 }
 
-// DeletePortal deletes the portal; its access lists and secrets go with it.
+// DeletePortal deletes the portal; its access lists and secrets go with it
+// (foreign keys), and what names it by client ID is deleted first.
 func (q *queries) DeletePortal(ctx context.Context, orgID, id int64) error {
-	return q.execOne(ctx, `DELETE FROM portals WHERE org_id = ? AND id = ?`, orgID, id)
+	return q.InTx(ctx, func(ctx context.Context) error {
+		for _, table := range []string{"oidc_tokens", "oidc_consents", "oidc_auth_requests", "oidc_session_portals"} {
+			if _, err := q.exec(ctx, `DELETE FROM `+table+` WHERE org_id = ?
+				AND client_id = (SELECT client_id FROM portals WHERE org_id = ? AND id = ?)`, orgID, orgID, id); err != nil {
+				return err
+			}
+		}
+		return q.execOne(ctx, `DELETE FROM portals WHERE org_id = ? AND id = ?`, orgID, id)
+	})
 }
 
 func (q *queries) PortalByID(ctx context.Context, orgID, id int64) (store.Portal, error) {

@@ -190,3 +190,19 @@ func TestLoginServicesSQLite(t *testing.T) {
 func TestLoginServicesPostgres(t *testing.T) {
 	storetest.RunLoginServices(t, func(t *testing.T) storetest.LoginServiceStore { return sqltest.NewPostgres(t) })
 }
+
+func TestPortalAccessSQLite(t *testing.T) {
+	storetest.RunPortalAccess(t, func(t *testing.T) storetest.PortalAccessStore { return sqltest.NewSQLite(t) })
+}
+
+func TestPortalAccessPostgres(t *testing.T) {
+	storetest.RunPortalAccess(t, func(t *testing.T) storetest.PortalAccessStore { return sqltest.NewPostgres(t) })
+}
+
+func TestGaugesSQLite(t *testing.T) {
+	storetest.RunGauges(t, func(t *testing.T) storetest.GaugeStore { return sqltest.NewSQLite(t) })
+}
+
+func TestGaugesPostgres(t *testing.T) {
+	storetest.RunGauges(t, func(t *testing.T) storetest.GaugeStore { return sqltest.NewPostgres(t) })
+}

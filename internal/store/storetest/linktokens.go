@@ -140,3 +140,43 @@ func testAcceptInvitation(t *testing.T, s store.Store) {
 		t.Errorf("accepting twice: got %v, want ErrNotFound", err)
 	}
 }
+
+// testEndMemberLinkTokens: a change of email or password ends the member's
+// live links of every purpose, and no one else's.
+func testEndMemberLinkTokens(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := NewOrganisation(t, s, "Alpha"), NewOrganisation(t, s, "Beta")
+	ana, bo := NewMember(t, s, a.ID, "ana@alpha.test"), NewMember(t, s, a.ID, "bo@alpha.test")
+	other := NewMember(t, s, b.ID, "ana@alpha.test")
+	used := newLink(t, s, a.ID, ana.ID, store.LinkInvitation, "used", now)
+	if _, err := s.RedeemLinkToken(ctx, used.TokenHash, store.LinkInvitation, now); err != nil {
+		t.Fatal(err)
+	}
+	reset := newLink(t, s, a.ID, ana.ID, store.LinkReset, "reset", now)
+	bos := newLink(t, s, a.ID, bo.ID, store.LinkReset, "bo", now)
+	others := newLink(t, s, b.ID, other.ID, store.LinkReset, "other", now)
+	if err := s.EndMemberLinkTokens(ctx, b.ID, ana.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.LinkTokenByHash(ctx, reset.TokenHash); got.EndReason != "" {
+		t.Fatalf("another organisation ended Ana's link: %+v", got)
+	}
+	later := now.Add(time.Minute)
+	if err := s.EndMemberLinkTokens(ctx, a.ID, ana.ID, later); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.LinkTokenByHash(ctx, reset.TokenHash); got.EndReason != store.LinkEndedRevoked || !got.EndedAt.Equal(later) {
+		t.Errorf("Ana's reset link: %+v, want revoked at %v", got, later)
+	}
+	if _, err := s.RedeemLinkToken(ctx, reset.TokenHash, store.LinkReset, later); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("redeeming a revoked link: %v, want ErrNotFound", err)
+	}
+	if got, _ := s.LinkTokenByHash(ctx, used.TokenHash); got.EndReason != store.LinkEndedUsed {
+		t.Errorf("a used link became %q", got.EndReason)
+	}
+	for _, lt := range []store.LinkToken{bos, others} {
+		if got, _ := s.LinkTokenByHash(ctx, lt.TokenHash); got.EndReason != "" {
+			t.Errorf("another member's link ended: %+v", got)
+		}
+	}
+}

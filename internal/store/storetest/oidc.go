@@ -132,12 +132,21 @@ func testAuthRequests(t *testing.T, s OIDCStore) {
 	if err := s.SaveAuthCode(ctx, o.ID, "req1", tokenHash("code2"), now.Add(time.Minute)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a second code: %v, want ErrNotFound", err)
 	}
+	if _, err := s.AuthRequestByCode(ctx, o.ID, tokenHash("code2")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an unknown code: %v, want ErrNotFound", err)
+	}
+	if read, err := s.AuthRequestByCode(ctx, o.ID, tokenHash("code1")); err != nil || read.ID != "req1" || !read.CodeUsedAt.IsZero() {
+		t.Errorf("read by code: %+v, %v; want the request, its code not used", read, err)
+	}
 	if _, err := s.UseAuthCode(ctx, o.ID, tokenHash("code1"), now.Add(61*time.Second)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("expired code: %v, want ErrNotFound", err)
 	}
 	used, err := s.UseAuthCode(ctx, o.ID, tokenHash("code1"), now.Add(time.Second))
 	if err != nil || used.MemberID != m.ID || used.SessionID != 3 || len(used.AMR) != 2 || !used.Done {
 		t.Fatalf("got %+v, %v; want the completed request", used, err)
+	}
+	if read, err := s.AuthRequestByCode(ctx, o.ID, tokenHash("code1")); err != nil || !read.CodeUsedAt.Equal(now.Add(time.Second)) {
+		t.Errorf("read by a used code: %+v, %v; want when it was used", read.CodeUsedAt, err)
 	}
 	again, err := s.UseAuthCode(ctx, o.ID, tokenHash("code1"), now.Add(2*time.Second))
 	if !errors.Is(err, store.ErrConflict) || again.ID != "req1" {
@@ -319,6 +328,8 @@ func testOIDCIsolation(t *testing.T, s OIDCStore) {
 	_, err := s.AuthRequestByID(ctx, b.ID, "req1")
 	checks["AuthRequestByID"] = notFound(err)
 	checks["BindAuthRequest"] = notFound(s.BindAuthRequest(ctx, b.ID, "req1", []byte("x"), now))
+	_, err = s.AuthRequestByCode(ctx, b.ID, tokenHash("code"))
+	checks["AuthRequestByCode"] = notFound(err)
 	_, err = s.UseAuthCode(ctx, b.ID, tokenHash("code"), now)
 	checks["UseAuthCode"] = notFound(err)
 	checks["DeleteAuthRequest"] = notFound(s.DeleteAuthRequest(ctx, b.ID, "req1"))

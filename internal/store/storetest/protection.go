@@ -399,3 +399,23 @@ func testPasswordSubject(t *testing.T, s store.Store) {
 		t.Errorf("unknown organisation: got %v, want ErrNotFound", err)
 	}
 }
+
+// testTouchSigninLockout: touching a count changes nothing, in its
+// organisation or another, and a missing count is no error.
+func testTouchSigninLockout(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := NewOrganisation(t, s, "Alpha"), NewOrganisation(t, s, "Beta")
+	reserve(t, s, a.ID, "ana@alpha.test", rule(now))
+	before, _ := s.SigninLockout(ctx, a.ID, "ana@alpha.test")
+	for _, org := range []int64{a.ID, b.ID, store.NoOrganisation} {
+		if err := s.TouchSigninLockout(ctx, org, "ana@alpha.test"); err != nil {
+			t.Fatalf("touch in organisation %d: %v", org, err)
+		}
+	}
+	if after, err := s.SigninLockout(ctx, a.ID, "ana@alpha.test"); err != nil || after != before {
+		t.Errorf("after a touch: %+v, %v; want %+v", after, err, before)
+	}
+	if _, err := s.SigninLockout(ctx, b.ID, "ana@alpha.test"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a touch in Beta made a count: %v", err)
+	}
+}

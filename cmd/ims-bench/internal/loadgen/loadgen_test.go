@@ -182,7 +182,7 @@ func TestTOTPSignIns(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	ctx := context.Background()
 	members := seedMembers(t, app, 2000)
-	if _, err := app.DB.BulkAddTOTP(ctx, app.Org.ID, servertest.Secrets.Seal(app.Org.ID, benchseed.TOTPSecret), time.Now()); err != nil {
+	if _, err := app.DB.BulkAddTOTP(ctx, app.Org.ID, servertest.Secrets.SealShared(app.Org.ID, benchseed.TOTPSecret), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	run := func(n, first int) loadgen.Result {
