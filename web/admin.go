@@ -36,6 +36,7 @@ var adminFlashes = map[string]Notice{
 type AdminNav struct {
 	Current                                          string
 	Members, Roles, Settings, Audit, Tokens, Portals bool
+	Users                                            bool // Users of portals (portals.register)
 }
 
 // Option is a choice in a select list.

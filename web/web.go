@@ -67,7 +67,7 @@ func NewRenderer(log *slog.Logger) (*Renderer, error) {
 		},
 	}
 	r := &Renderer{pages: map[string]*template.Template{}, log: log}
-	for _, name := range append(pageNames, adminPageNames...) {
+	for _, name := range append(append(pageNames, adminPageNames...), loginServicePageNames...) {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials/*.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
@@ -181,6 +181,8 @@ type LoginPage struct {
 	// RememberedOrganisation says the organisation was filled in from the
 	// browser's last sign-in (see RememberOrganisation).
 	RememberedOrganisation bool
+	// Services are the organisation's login services, as buttons.
+	Services []ServiceButton
 }
 
 // Focus names the field the cursor starts in: the first empty one, or the

@@ -41,7 +41,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.AddCommand(newServeCommand(), newDemoCommand(), newMigrateCommand(), newOrgCommand(), newMemberCommand(), newAuditCommand(),
 		newDevCommand(), newTokenCommand(), newKeysCommand(), newPortalCommand(), newConfigCommand(),
-		newBackupCommand(), newRestoreCommand())
+		newBackupCommand(), newRestoreCommand(), newLoginServiceCommand())
 	return root
 }
 

@@ -20,7 +20,7 @@ import (
 
 func newMemberCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "member", Short: "Manage an organisation's team members"}
-	cmd.AddCommand(newMemberAddCommand(), newMemberUnlockCommand())
+	cmd.AddCommand(newMemberAddCommand(), newMemberUnlockCommand(), newMemberRegisterCommand())
 	return cmd
 }
 

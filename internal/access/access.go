@@ -24,6 +24,7 @@ const (
 	AuditRead       Permission = "audit.read"       // read the audit log
 	TokensManage    Permission = "tokens.manage"    // create and revoke API tokens
 	PortalsManage   Permission = "portals.manage"   // register portals (single sign-on clients)
+	PortalsRegister Permission = "portals.register" // register people for portals, send new registrations (Site Administrator)
 )
 
 // Info describes a permission for the Roles & Permissions page.
@@ -44,6 +45,7 @@ var Catalogue = []Info{
 	{AuditRead, "Read the audit log"},
 	{TokensManage, "Create and revoke API tokens"},
 	{PortalsManage, "Register and change portals"},
+	{PortalsRegister, "Register people for portals and manage their Users (Site Administrator)"},
 }
 
 // Set is a set of permissions.

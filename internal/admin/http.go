@@ -8,7 +8,9 @@ import (
 
 	"imslogin/internal/access"
 	"imslogin/internal/clientaddr"
+	"imslogin/internal/loginservice"
 	"imslogin/internal/portal"
+	"imslogin/internal/registration"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
 	"imslogin/web"
@@ -16,11 +18,15 @@ import (
 
 // Handler serves Admin Settings and the REST API.
 type Handler struct {
-	Service  *Service
-	Portals  *portal.Service
-	Sessions *session.Manager
-	Pages    *web.Renderer
-	Log      *slog.Logger
+	Service *Service
+	Portals *portal.Service
+	// LoginServices keeps the organisation's login services; nil: not served.
+	LoginServices *loginservice.Service
+	// Registrations registers people for portals; nil: not served.
+	Registrations *registration.Service
+	Sessions      *session.Manager
+	Pages         *web.Renderer
+	Log           *slog.Logger
 }
 
 // request is what a page handler gets: the actor and the signed-in member.
@@ -81,7 +87,7 @@ func (h *Handler) layout(w http.ResponseWriter, r *http.Request, c request) web.
 func nav(a Actor, current string) web.AdminNav {
 	return web.AdminNav{Current: current, Members: a.Can(access.MembersRead), Roles: a.Can(access.RolesManage),
 		Settings: a.Can(access.SettingsRead), Audit: a.Can(access.AuditRead), Tokens: a.Can(access.TokensManage),
-		Portals: a.Can(access.PortalsManage)}
+		Portals: a.Can(access.PortalsManage), Users: a.Can(access.PortalsRegister)}
 }
 
 func (h *Handler) forbidden(w http.ResponseWriter, c request, msg string) {
@@ -160,6 +166,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.sensitive(mux, "POST /admin/tokens", access.TokensManage, "/admin/tokens", h.createToken)
 	h.page(mux, "POST /admin/tokens/{id}/revoke", access.TokensManage, h.revokeToken)
 	h.mountPortals(mux)
+	h.mountLoginServices(mux)
+	h.mountPortalUsers(mux)
 	h.mountAPI(mux)
 }
 
@@ -179,6 +187,8 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, c request) {
 		target = "/admin/tokens"
 	case n.Portals:
 		target = "/admin/portals"
+	case n.Users:
+		target = "/admin/portal-users"
 	default:
 		h.forbidden(w, c, "Your role has no Admin Settings section you may open.")
 		return

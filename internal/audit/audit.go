@@ -46,6 +46,12 @@ const (
 	PortalRevoke       = "portal-revoke"        // a member revoked a portal's access (its tokens and consent)
 	TokensEnded        = "tokens-ended"         // a member's tokens ended: with every session (disabled, reset, signed out everywhere), or of a portal they may no longer use
 	LogoutFailed       = "logout-failed"        // a portal was never told of a sign-out: back-channel logout gave up
+	// Login services and registration.
+	LoginServiceChange = "login-service-change" // a login service added, changed or deleted
+	LoginServiceDenied = "login-service-denied" // an external account linked to no member (or one who may not sign in)
+	AccountLink        = "account-link"         // an account linked, relinked, or a link refused (Detail says why)
+	RegistrationSend   = "registration-send"    // a registration email sent
+	UnlinkedRemoval    = "unlinked-removal"     // a member never linked removed, or their count reset
 )
 
 // Kinds lists every kind, for checking a filter.
@@ -53,7 +59,8 @@ func Kinds() []string {
 	return []string{SigninSuccess, SigninFailure, Lockout, Unlock, Signout, SessionRevoke, SignoutEverywhere,
 		Reauthenticate, PasswordChange, PasswordReset, InvitationAccept, EmailChange, EmailVerify, MFAChange, MemberAdd, MemberChange, SettingsChange,
 		PortalSignin, PortalDenied, TokenReuse, PortalSignout, SigningKeyRotation, PortalChange,
-		ConsentGiven, ConsentRefused, PortalRevoke, TokensEnded, LogoutFailed}
+		ConsentGiven, ConsentRefused, PortalRevoke, TokensEnded, LogoutFailed,
+		LoginServiceChange, LoginServiceDenied, AccountLink, RegistrationSend, UnlinkedRemoval}
 }
 
 // ValidKind reports whether kind is one of Kinds.

@@ -58,6 +58,9 @@ func (s *Server) workers() []Worker {
 	if s.Logouts != nil {
 		ws = append(ws, Worker{Name: "back-channel logout outbox", Run: s.Logouts.Run})
 	}
+	if s.Cleanup != nil {
+		ws = append(ws, Worker{Name: "unlinked profiles clean-up", Run: func(ctx context.Context) { s.Cleanup.Run(ctx, time.Hour) }})
+	}
 	return append(ws, Worker{Name: "last sign-ins", Run: func(ctx context.Context) {
 		s.LastSignIns.Run(ctx, lastSignInInterval)
 	}})

@@ -53,12 +53,16 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
 	portals := &portal.Service{Store: p.db, PublicURL: p.cfg.PublicBaseURL(), Now: p.opts.Now}
 	signIn := p.signIn(p.signInSteps(codes, methods))
+	loginServices := p.loginServices(signIn)
 	groups := []Mounter{
 		health{db: p.db, log: p.log},
 		static{},
 		whoAmI{sessions: p.sessions},
-		&admin.Handler{Service: adminService, Portals: portals, Sessions: p.sessions, Pages: p.pages, Log: p.log},
+		&admin.Handler{Service: adminService, Portals: portals, LoginServices: p.loginServiceAdmin(),
+			Registrations: p.registrations(), Sessions: p.sessions, Pages: p.pages, Log: p.log},
 		signIn,
+		loginServices,
+		p.registration(signIn, loginServices),
 		p.countGrants(provider),
 		&emailverify.ChangeHandler{Store: p.db, Sessions: p.sessions, Codes: codes, Pages: p.pages, Log: p.log},
 		&dashboard.Handler{Sessions: p.sessions, Portals: p.db, Pages: p.pages, Log: p.log, Links: p.dashboardLinks()},

@@ -15,11 +15,13 @@ import (
 	"imslogin/internal/lastsignin"
 	"imslogin/internal/linkmail"
 	"imslogin/internal/lockout"
+	"imslogin/internal/loginservice"
 	"imslogin/internal/mail"
 	"imslogin/internal/metrics"
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/oidc"
 	"imslogin/internal/password"
+	"imslogin/internal/registration"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
 	"imslogin/internal/sms"
@@ -36,6 +38,9 @@ type Database interface {
 	store.Consents
 	store.Logouts
 	store.Portals
+	store.LoginServices
+	store.Registrations
+	store.Jobs
 	store.Gauges
 	store.Brandings
 	Ping(ctx context.Context) error
@@ -77,8 +82,14 @@ type Server struct {
 	// lifecycle flushes it when it stops, and a test flushes it before
 	// reading them.
 	LastSignIns *lastsignin.Recorder
-	cfg         config.Config
-	log         *slog.Logger
+	// LoginServices keeps organisations' login services (tests set them up with it).
+	LoginServices *loginservice.Service
+	// Registrations registers people for portals (tests register with it).
+	Registrations *registration.Service
+	// Cleanup removes profiles never linked; the lifecycle runs it hourly.
+	Cleanup *registration.Cleaner
+	cfg     config.Config
+	log     *slog.Logger
 }
 
 // New builds the server: the handler with every route group behind the
@@ -108,7 +119,8 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		g.Mount(mux)
 	}
 	s := &Server{Handler: withMetrics(middleware(mux, cfg, p.pages, log), mux, opts.Metrics), Sessions: p.sessions, Hasher: p.hasher,
-		LastSignIns: p.lastSignIns, Logouts: p.logouts, cfg: cfg, log: log}
+		LastSignIns: p.lastSignIns, Logouts: p.logouts, LoginServices: p.loginServiceAdmin(),
+		Registrations: p.registrations(), Cleanup: &registration.Cleaner{Store: db, Log: log, Now: opts.Now}, cfg: cfg, log: log}
 	if s.Mail, err = newMailWorker(cfg, db, log, opts.Now); err != nil {
 		return nil, err
 	}
@@ -132,6 +144,7 @@ type parts struct {
 	guard       *lockout.Guard
 	lastSignIns *lastsignin.Recorder
 	logouts     *oidc.LogoutWorker // set by routeGroups with the provider
+	loginAdmin  *loginservice.Service
 }
 
 func newParts(cfg config.Config, db Database, log *slog.Logger, opts Options) (*parts, error) {

@@ -46,6 +46,9 @@ type Handler struct {
 	Throttle *Throttle
 	// LastSignIns writes each member's last sign-in time in batches.
 	LastSignIns *lastsignin.Recorder
+	// Services, if set, are the login service buttons of the sign-in
+	// page (see services.go).
+	Services ServiceButtons
 	// Observer counts outcomes for metrics; nil counts nothing.
 	Observer Observer
 }
@@ -121,6 +124,7 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, page web.L
 		return
 	}
 	page.Notice = web.TakeFlash(w, r)
+	h.addServices(r, &page)
 	h.Pages.Login(w, http.StatusOK, page)
 }
 

@@ -183,6 +183,14 @@ func TestLogoutsPostgres(t *testing.T) {
 	storetest.RunLogouts(t, func(t *testing.T) storetest.LogoutStore { return sqltest.NewPostgres(t) })
 }
 
+func TestLoginServicesSQLite(t *testing.T) {
+	storetest.RunLoginServices(t, func(t *testing.T) storetest.LoginServiceStore { return sqltest.NewSQLite(t) })
+}
+
+func TestLoginServicesPostgres(t *testing.T) {
+	storetest.RunLoginServices(t, func(t *testing.T) storetest.LoginServiceStore { return sqltest.NewPostgres(t) })
+}
+
 func TestPortalAccessSQLite(t *testing.T) {
 	storetest.RunPortalAccess(t, func(t *testing.T) storetest.PortalAccessStore { return sqltest.NewSQLite(t) })
 }

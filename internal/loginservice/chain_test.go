@@ -1,0 +1,226 @@
+package loginservice_test
+
+import (
+	"context"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"imslogin/internal/audit"
+	"imslogin/internal/loginservice"
+	"imslogin/internal/loginservice/loginservicetest"
+	"imslogin/internal/portal"
+	"imslogin/internal/server/servertest"
+	"imslogin/internal/store"
+)
+
+type chain struct {
+	*loginservicetest.Chain
+	app     *servertest.App
+	jdoe    store.Member
+	service store.LoginService
+	admin   *loginservice.Service
+}
+
+func newChain(t *testing.T) *chain {
+	ch := loginservicetest.New(t)
+	return &chain{Chain: ch, app: ch.App, jdoe: ch.JDoe, service: ch.Service, admin: ch.App.Server.LoginServices}
+}
+
+func (ch *chain) toCallback(t *testing.T, c *http.Client) string { return ch.ToCallback(t, c) }
+
+func get(t *testing.T, c *http.Client, base, target string) (*http.Response, string) {
+	t.Helper()
+	if strings.HasPrefix(target, "/") {
+		target = base + target
+	}
+	resp, err := c.Get(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// subjectOf reads the subject of the last refused account from the audit log.
+func (ch *chain) deniedSubject(t *testing.T) string {
+	t.Helper()
+	events, err := ch.app.DB.AuditEvents(context.Background(), ch.app.Org.ID, store.AuditFilter{Kind: audit.LoginServiceDenied})
+	if err != nil || len(events) == 0 {
+		t.Fatalf("no login-service-denied entry: %v", err)
+	}
+	_, sub, _ := strings.Cut(events[0].Detail, "subject ")
+	return sub
+}
+
+func (ch *chain) link(t *testing.T, m store.Member, subject string) {
+	t.Helper()
+	err := ch.app.DB.LinkIdentity(context.Background(), store.MemberIdentity{OrgID: ch.app.Org.ID, MemberID: m.ID,
+		ServiceID: ch.service.ID, Subject: subject, Username: "jdoe@upstream.test", LinkedAt: ch.app.Clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func whoAmI(t *testing.T, ch *chain, c *http.Client) string { return ch.WhoAmI(t, c) }
+
+func TestSignInThroughAnotherOrganisation(t *testing.T) {
+	ch := newChain(t)
+	c := ch.app.Browser(t)
+	callback := ch.toCallback(t, c)
+	resp, body := get(t, c, ch.app.URL, callback)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Access Denied") ||
+		!strings.Contains(body, "jdoe@upstream.test") || !strings.Contains(body, "NIH Network Login") ||
+		!strings.Contains(body, "Step 2") {
+		t.Fatalf("unlinked account: %d, want Access Denied naming the account and the service\n%s", resp.StatusCode, body)
+	}
+	if who := whoAmI(t, ch, c); strings.Contains(who, "ana@acme.test") {
+		t.Fatalf("an unlinked account signed in: %s", who)
+	}
+	ch.link(t, ch.app.Member, ch.deniedSubject(t))
+
+	c = ch.app.Browser(t)
+	resp, body = get(t, c, ch.app.URL, ch.toCallback(t, c))
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard" {
+		t.Fatalf("linked account: %d %s, want the Dashboard\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	if who := whoAmI(t, ch, c); !strings.Contains(who, "ana@acme.test") {
+		t.Errorf("after the callback, /whoami says %q, want Ana of Acme", who)
+	}
+}
+
+func TestNeverLinkedByMatchingEmail(t *testing.T) {
+	ch := newChain(t)
+	// An Acme member with the same email as the Upstream account.
+	ch.app.AddMember(t, "jdoe@upstream.test", nil)
+	c := ch.app.Browser(t)
+	resp, body := get(t, c, ch.app.URL, ch.toCallback(t, c))
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Access Denied") {
+		t.Fatalf("an account whose email matches a member's: %d, want Access Denied\n%s", resp.StatusCode, body)
+	}
+	if who := whoAmI(t, ch, c); who != "" && strings.Contains(who, "acme") {
+		t.Errorf("signed in by email: %s", who)
+	}
+}
+
+func TestCallbackReplayedOrFromAnotherBrowser(t *testing.T) {
+	ch := newChain(t)
+	c := ch.app.Browser(t)
+	callback := ch.toCallback(t, c)
+	if resp, _ := get(t, c, ch.app.URL, callback); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("unlinked callback: %d, want 403", resp.StatusCode)
+	}
+	ch.link(t, ch.app.Member, ch.deniedSubject(t))
+
+	// The first sign-in's callback was used above: run another.
+	c = ch.app.Browser(t)
+	callback = ch.toCallback(t, c)
+	thief := ch.app.Browser(t)
+	if resp, body := get(t, thief, ch.app.URL, callback); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("callback in another browser: %d, want 400\n%s", resp.StatusCode, body)
+	}
+	if who := whoAmI(t, ch, thief); who != "" {
+		t.Errorf("the other browser is signed in: %s", who)
+	}
+
+	c = ch.app.Browser(t)
+	callback = ch.toCallback(t, c)
+	if resp, _ := get(t, c, ch.app.URL, callback); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first use of a callback: %d, want a sign-in", resp.StatusCode)
+	}
+	fresh := ch.app.Browser(t)
+	for _, ck := range c.Jar.Cookies(mustURL(ch.app.URL + loginservice.CallbackPath("acme", ch.service.ID))) {
+		fresh.Jar.SetCookies(mustURL(ch.app.URL+loginservice.CallbackPath("acme", ch.service.ID)), []*http.Cookie{ck})
+	}
+	if resp, body := get(t, fresh, ch.app.URL, callback); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("replayed callback: %d, want 400\n%s", resp.StatusCode, body)
+	}
+}
+
+func TestCallbackForAnotherServiceRefused(t *testing.T) {
+	ch := newChain(t)
+	other, err := ch.admin.Create(context.Background(), loginservice.By{OrgID: ch.app.Org.ID, Actor: "test"},
+		loginservice.Input{Name: "Employee Login", Issuer: ch.service.Issuer, ClientID: "x", Secret: "y", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ch.app.Browser(t)
+	callback := ch.toCallback(t, c)
+	moved := strings.Replace(callback, loginservice.CallbackPath("acme", ch.service.ID), loginservice.CallbackPath("acme", other.ID), 1)
+	if resp, body := get(t, c, ch.app.URL, moved); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("state of one service at another's callback: %d, want 400\n%s", resp.StatusCode, body)
+	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+// TestPortalSignInThroughALoginService: a portal sends a member to Acme's
+// sign-in page; its login service button brings them back to the portal
+// with a code.
+func TestPortalSignInThroughALoginService(t *testing.T) {
+	ch := newChain(t)
+	c := ch.app.Browser(t)
+	if resp, _ := get(t, c, ch.app.URL, ch.toCallback(t, c)); resp.StatusCode != http.StatusForbidden {
+		t.Fatal("want the first sign-in refused, to learn the subject")
+	}
+	ch.link(t, ch.app.Member, ch.deniedSubject(t))
+	portals := &portal.Service{Store: ch.app.DB, PublicURL: ch.app.URL, Now: ch.app.Clock.Now}
+	p, _, err := portals.Create(context.Background(), portal.By{OrgID: ch.app.Org.ID, Actor: "test"}, portal.Input{Name: "Grants",
+		RedirectURIs: []string{"http://127.0.0.1:9/cb"}, FirstParty: true, Access: store.PortalAccessAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier := oauth2.GenerateVerifier()
+	q := url.Values{"client_id": {p.ClientID}, "redirect_uri": {"http://127.0.0.1:9/cb"}, "response_type": {"code"},
+		"scope": {"openid"}, "state": {"portal-state"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)},
+		"code_challenge_method": {"S256"}}
+	c = ch.app.Browser(t)
+	target := "/o/acme/authorize?" + q.Encode()
+	var page string
+	for range 5 {
+		resp, body := get(t, c, ch.app.URL, target)
+		if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+			page = body
+			break
+		}
+		target = resp.Header.Get("Location")
+	}
+	button := regexp.MustCompile(`href="(/o/acme/login-services/\d+/start\?return_to=[^"]+)"`).FindStringSubmatch(page)
+	if button == nil {
+		t.Fatalf("the sign-in page the portal sent to has no login service button carrying the way back:\n%s", page)
+	}
+	callback := ch.ToCallbackFrom(t, c, html.UnescapeString(button[1]), ch.jdoe.Email)
+	target = callback
+	for range 6 {
+		resp, body := get(t, c, ch.app.URL, target)
+		loc := resp.Header.Get("Location")
+		if m := regexp.MustCompile(`url=(http://127\.0\.0\.1:9/cb[^"]+)"`).FindStringSubmatch(body); m != nil {
+			loc = html.UnescapeString(m[1])
+		}
+		if strings.HasPrefix(loc, "http://127.0.0.1:9/cb") {
+			back, _ := url.Parse(loc)
+			if back.Query().Get("code") == "" || back.Query().Get("state") != "portal-state" {
+				t.Fatalf("back at the portal without a code: %s", loc)
+			}
+			return
+		}
+		if loc == "" {
+			t.Fatalf("GET %s: %d\n%s", target, resp.StatusCode, body)
+		}
+		target = loc
+	}
+	t.Fatal("never back at the portal")
+}

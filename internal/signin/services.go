@@ -1,0 +1,27 @@
+package signin
+
+import (
+	"context"
+	"net/http"
+
+	"imslogin/web"
+)
+
+// ServiceButtons finds the login service buttons of an organisation's
+// sign-in page, by URL name or, on the generic page, by name (none for an
+// unknown organisation).
+type ServiceButtons func(ctx context.Context, urlName, name, returnTo string) ([]web.ServiceButton, error)
+
+// addServices puts the organisation's login services on the page; a
+// failure to read them leaves the password form alone.
+func (h *Handler) addServices(r *http.Request, page *web.LoginPage) {
+	if h.Services == nil {
+		return
+	}
+	buttons, err := h.Services(r.Context(), page.URLName, page.Organisation, page.ReturnTo)
+	if err != nil {
+		h.Log.Warn("login service buttons", "err", err)
+		return
+	}
+	page.Services = buttons
+}
