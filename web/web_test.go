@@ -222,3 +222,31 @@ func TestDashboardSaysWhereTheMemberStands(t *testing.T) {
 		t.Error("a verified administrator with a second factor is not told so")
 	}
 }
+
+// TestPortalLifetimeErrorsMarkTheirFields: an error about a token lifetime
+// marks the field it concerns (whose name differs from the portal field's:
+// minutes, hours) and is read with it.
+func TestPortalLifetimeErrorsMarkTheirFields(t *testing.T) {
+	r := newTestRenderer(t)
+	errs := map[string]string{"access_token_lifetime": "access token lifetime must be between 1 minute and 24 hours",
+		"refresh_grace": "refresh grace must be at most 60 seconds"}
+	page := body(func(w http.ResponseWriter) {
+		r.AdminPortal(w, 422, AdminPortalPage{Form: PortalForm{Name: "Wiki", Errors: errs}})
+	})
+	for input, key := range map[string]string{"access_token_minutes": "access_token_lifetime", "refresh_grace_seconds": "refresh_grace"} {
+		start := strings.Index(page, `<input id="`+input+`"`)
+		if start < 0 {
+			t.Fatalf("no %s field", input)
+		}
+		tag := page[start : start+strings.Index(page[start:], ">")]
+		if !strings.Contains(tag, `aria-invalid="true"`) || !strings.Contains(tag, key+`-error`) {
+			t.Errorf("%s is not marked invalid and described by its error: %s", input, tag)
+		}
+		if !strings.Contains(page, `id="`+key+`-error"`) {
+			t.Errorf("no error element %s-error", key)
+		}
+	}
+	if tag := page[strings.Index(page, `<input id="id_token_minutes"`):]; strings.Contains(tag[:strings.Index(tag, ">")], "aria-invalid") {
+		t.Error("a field without an error is marked invalid")
+	}
+}
