@@ -15,10 +15,11 @@ const rememberCookie = "ims_org"
 // rememberFor is how long the browser remembers the organisation.
 const rememberFor = 400 * 24 * time.Hour
 
-// RememberOrganisation makes the sign-in page fill in name next time.
+// RememberOrganisation makes the sign-in page fill in name next time. On a
+// site served over https (SecureResponses) the cookie is Secure.
 func RememberOrganisation(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{Name: rememberCookie, Value: url.QueryEscape(name), Path: "/",
-		MaxAge: int(rememberFor / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		MaxAge: int(rememberFor / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureResponse(w)})
 }
 
 // RememberedOrganisation is the organisation the browser last signed in

@@ -98,7 +98,10 @@ type Token struct {
 // HeldToken is a token with what every use of it checks.
 type HeldToken struct {
 	Token
-	Member Member // whom it speaks for; the zero Member for a portal's own token or a deleted member
+	// Member is whom it speaks for (the zero Member for a portal's own
+	// token or a deleted member), with only what a token's use reads: ID,
+	// OrgID, Email, Name, Role, RoleID, Status, Licensed, EmailVerified.
+	Member Member
 	// SessionOn: the session the token ends with still exists and has not
 	// passed its end; true for a token bound to no session.
 	SessionOn bool

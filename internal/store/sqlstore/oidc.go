@@ -145,7 +145,17 @@ func tokenTargets(t *store.Token) []any {
 		msTime{&t.RotatedAt}}
 }
 
-var heldTokenQuery = `SELECT ` + prefixed("t.", tokenColumns) + `, ` + optionalMemberColumns + `,
+// heldMemberColumns are the member's columns a token's use reads, for
+// heldMemberTargets: not the password hash or the about-me text, which a
+// userinfo request has no business loading.
+const heldMemberColumns = `COALESCE(m.id, 0), COALESCE(m.org_id, 0), COALESCE(m.email, ''), COALESCE(m.name, ''),
+	COALESCE(m.role, ''), m.role_id, COALESCE(m.status, ''), COALESCE(m.licensed, FALSE), COALESCE(m.email_verified, FALSE)`
+
+func heldMemberTargets(m *store.Member) []any {
+	return []any{&m.ID, &m.OrgID, &m.Email, &m.Name, &m.Role, idOrZero{&m.RoleID}, &m.Status, &m.Licensed, &m.EmailVerified}
+}
+
+var heldTokenQuery = `SELECT ` + prefixed("t.", tokenColumns) + `, ` + heldMemberColumns + `,
 	(t.session_id = 0 OR EXISTS (SELECT 1 FROM sessions s WHERE s.org_id = t.org_id AND s.id = t.session_id
 		AND s.expires_at > ?)),
 	CASE WHEN t.kind = 'refresh' AND t.member_id <> 0 THEN NOT EXISTS (SELECT 1 FROM portals ap
@@ -156,7 +166,7 @@ var heldTokenQuery = `SELECT ` + prefixed("t.", tokenColumns) + `, ` + optionalM
 
 func (q *queries) HeldToken(ctx context.Context, orgID int64, kind string, hash []byte, now time.Time) (store.HeldToken, error) {
 	var h store.HeldToken
-	targets := append(append(tokenTargets(&h.Token), memberTargets(&h.Member)...), &h.SessionOn, &h.Admitted)
+	targets := append(append(tokenTargets(&h.Token), heldMemberTargets(&h.Member)...), &h.SessionOn, &h.Admitted)
 	err := q.queryRow(ctx, heldTokenQuery, ms(now), orgID, kind, hash).Scan(targets...)
 	return h, translate(err)
 }
