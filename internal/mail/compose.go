@@ -64,6 +64,18 @@ func (d Data) AccentColour() string {
 	return d.Accent
 }
 
+// Logos gives the address of an organisation's logo for its emails (see
+// Data.LogoURL), built from configured addresses; a nil Logos gives none.
+type Logos func(store.Organisation) string
+
+// For is org's logo address, or "".
+func (l Logos) For(org store.Organisation) string {
+	if l == nil {
+		return ""
+	}
+	return l(org)
+}
+
 // brandedQueue is a queue that also knows organisations' branding; the
 // store is one.
 type brandedQueue interface {
