@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -10,6 +11,28 @@ type NewPassword struct {
 	MinLength int
 	// Strength is the meter's reading after a submission; nil before one.
 	Strength *StrengthView
+	// Errors are the sentences shown beside the fields a submission got
+	// wrong, by field: "current_password", "password", "password_confirm".
+	Errors map[string]string
+}
+
+// PasswordErrors words each field's problems (as the password package
+// reports them) as sentences to show beside it; nil when there are none.
+func PasswordErrors(current, newPassword, confirmation []string) map[string]string {
+	errs := map[string]string{}
+	for field, problems := range map[string][]string{"current_password": current, "password": newPassword, "password_confirm": confirmation} {
+		var sentences []string
+		for _, p := range problems {
+			sentences = append(sentences, sentence(p))
+		}
+		if len(sentences) > 0 {
+			errs[field] = strings.Join(sentences, " ")
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
 }
 
 // StrengthView is the strength meter's content.

@@ -250,3 +250,33 @@ func TestPortalLifetimeErrorsMarkTheirFields(t *testing.T) {
 		t.Error("a field without an error is marked invalid")
 	}
 }
+
+func TestPasswordErrorsShowBesideTheirFields(t *testing.T) {
+	r := newTestRenderer(t)
+	errs := PasswordErrors([]string{"your current password is not correct"},
+		[]string{"use at least 15 characters (this has 5)", "do not include your email address"}, []string{"the two passwords do not match"})
+	page := body(func(w http.ResponseWriter) {
+		r.ChangePassword(w, 400, ChangePasswordPage{Layout: Layout{Member: &MemberView{Name: "Ana"}}, NewPassword: NewPassword{MinLength: 15, Errors: errs}})
+	})
+	for _, want := range []string{
+		`aria-invalid="true" aria-describedby="current_password-error"`,
+		`<p class="field-error" id="current_password-error">Your current password is not correct.</p>`,
+		`aria-invalid="true" aria-describedby="password-error password-hint strength"`,
+		`<p class="field-error" id="password-error">Use at least 15 characters (this has 5). Do not include your email address.</p>`,
+		`aria-invalid="true" aria-describedby="password_confirm-error"`,
+		`<p class="field-error" id="password_confirm-error">The two passwords do not match.</p>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	clean := body(func(w http.ResponseWriter) {
+		r.SetPassword(w, 200, SetPasswordPage{Heading: "Reset", NewPassword: NewPassword{MinLength: 15}})
+	})
+	if strings.Contains(clean, "aria-invalid") || strings.Contains(clean, "field-error") {
+		t.Error("a form with no problems marks a field as refused")
+	}
+	if PasswordErrors(nil, nil, nil) != nil {
+		t.Error("no problems should give no errors")
+	}
+}

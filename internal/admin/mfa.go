@@ -70,7 +70,7 @@ func (s *Service) resetMFA(ctx context.Context, tx Store, a Actor, org store.Org
 		return "", e, err
 	}
 	err := mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, To: m.Email, Kind: mail.MFAReset, At: s.Now(),
-		Data: mail.Data{Organisation: org.Name, Name: m.Name, Extra: map[string]string{"actor": a.Label}}})
+		Data: mail.Data{Organisation: org.Name, Name: m.Name, LogoURL: s.logoURL(org), Extra: map[string]string{"actor": a.Label}}})
 	return fmt.Sprintf("%s's second factors were reset; they were told by email.", m.Name), e, err
 }
 
@@ -101,4 +101,13 @@ func MethodsInWords(methods []string) string {
 		return "None"
 	}
 	return strings.Join(words, ", ")
+}
+
+// logoURL is where org's logo is served for its emails; "" without a
+// configured address.
+func (s *Service) logoURL(org store.Organisation) string {
+	if s.Links == nil {
+		return ""
+	}
+	return s.Links.LogoURL(org)
 }

@@ -84,6 +84,9 @@ func TestAdministratorResetsAMembersMFA(t *testing.T) {
 	app.DB.CreateMFAFactor(ctx, &store.MFAFactor{OrgID: app.Org.ID, MemberID: bo.ID, Method: "totp", Name: "Phone", Secret: []byte("S"), CreatedAt: now})
 	app.DB.CreateTrustedDevice(ctx, &store.TrustedDevice{TokenHash: []byte("device-of-bo-000000000000000000"), OrgID: app.Org.ID,
 		MemberID: bo.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)})
+	if err := app.DB.SetBranding(ctx, store.Branding{OrgID: app.Org.ID, Logo: []byte("\x89PNG"), UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
 	owner := app.Browser(t)
 	app.SignIn(t, owner, "ana@acme.test")
 	if _, body := app.Get(t, owner, "/admin/members"); !strings.Contains(body, `<td data-label="MFA methods">Authenticator app</td>`) {
@@ -102,6 +105,8 @@ func TestAdministratorResetsAMembersMFA(t *testing.T) {
 	mail, _ := app.DB.OrganisationMail(ctx, app.Org.ID, 5)
 	if len(mail) == 0 || mail[0].To != "bo@acme.test" || mail[0].Kind != "mfa-reset" {
 		t.Errorf("Bo was not told: %+v", mail)
+	} else if logo := `/brand/` + app.Org.URLName + `/logo.png" alt="` + app.Org.Name + `"`; !strings.Contains(mail[0].HTML, `<img src="http://`) || !strings.Contains(mail[0].HTML, logo) {
+		t.Errorf("the email lacks the organisation's logo %s:\n%s", logo, mail[0].HTML)
 	}
 	if kinds := auditKinds(t, app, "bo@acme.test"); len(kinds) == 0 || !strings.HasPrefix(kinds[0], "mfa-change") {
 		t.Errorf("audit: %v", kinds)

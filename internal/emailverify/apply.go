@@ -94,7 +94,7 @@ func (h *ChangeHandler) applyChange(ctx context.Context, r *http.Request, tx Sto
 		return err
 	}
 	if err := mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, To: m.Email, Kind: mail.EmailChanged, At: h.Codes.Now(),
-		Data: mail.Data{Organisation: org.Name, Name: m.Name, Extra: map[string]string{"new": to}}}); err != nil {
+		Data: mail.Data{Organisation: org.Name, Name: m.Name, LogoURL: h.Logos.For(org), Extra: map[string]string{"new": to}}}); err != nil {
 		return err
 	}
 	e := audit.About(audit.Event(audit.OriginOf(r), h.Codes.Now(), org.ID, audit.EmailChange), m)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"imslogin/internal/mail"
 	"imslogin/internal/membership"
 	"imslogin/internal/otpcode"
 	"imslogin/internal/session"
@@ -27,6 +28,8 @@ type ChangeHandler struct {
 	Codes    *otpcode.Issuer
 	Pages    *web.Renderer
 	Log      *slog.Logger
+	// Logos places the organisation's logo in the emails.
+	Logos mail.Logos
 }
 
 // Mount registers the handler's routes.
@@ -104,7 +107,7 @@ func (h *ChangeHandler) change(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := h.Store.InTx(ctx, func(ctx context.Context) error {
-		return sendCode(ctx, h.Store, h.Codes, si.Organisation, si.Member, PurposeChange, to)
+		return sendCode(ctx, h.Store, h.Codes, h.Logos, si.Organisation, si.Member, PurposeChange, to)
 	})
 	h.sent(w, r, err, keep)
 }
@@ -138,7 +141,7 @@ func (h *ChangeHandler) sendCurrent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := h.Store.InTx(ctx, func(ctx context.Context) error {
-		return sendCode(ctx, h.Store, h.Codes, si.Organisation, si.Member, PurposeVerify, si.Member.Email)
+		return sendCode(ctx, h.Store, h.Codes, h.Logos, si.Organisation, si.Member, PurposeVerify, si.Member.Email)
 	})
 	h.sent(w, r, err, nil)
 }
@@ -152,7 +155,7 @@ func (h *ChangeHandler) resend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := h.Store.InTx(ctx, func(ctx context.Context) error {
-		return sendCode(ctx, h.Store, h.Codes, si.Organisation, si.Member, c.Purpose, c.Destination)
+		return sendCode(ctx, h.Store, h.Codes, h.Logos, si.Organisation, si.Member, c.Purpose, c.Destination)
 	})
 	h.sent(w, r, err, nil)
 }

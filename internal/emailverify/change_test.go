@@ -12,6 +12,7 @@ import (
 	"imslogin/internal/audit"
 	"imslogin/internal/mail"
 	"imslogin/internal/server/servertest"
+	"imslogin/internal/store"
 )
 
 func changeTo(t *testing.T, app *servertest.App, c *http.Client, email string) (*http.Response, string) {
@@ -32,6 +33,9 @@ func signInAnswer(t *testing.T, app *servertest.App, email string) (*http.Respon
 
 func TestChangeEmail(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
+	if err := app.DB.SetBranding(context.Background(), store.Branding{OrgID: app.Org.ID, Logo: []byte("\x89PNG"), UpdatedAt: app.Clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	c := app.Browser(t)
 	app.SignIn(t, c, "ana@acme.test")
 	resp, body := changeTo(t, app, c, " Ana@New.test ")
@@ -72,6 +76,11 @@ func TestChangeEmail(t *testing.T) {
 	msgs, _ := app.DB.OrganisationMail(context.Background(), app.Org.ID, 10)
 	if len(msgs) == 0 || msgs[0].Kind != mail.EmailChanged || msgs[0].To != "ana@acme.test" || !strings.Contains(msgs[0].Text, "ana@new.test") {
 		t.Errorf("the old address was not told: %+v", msgs)
+	}
+	for _, m := range msgs { // the code and the notice both carry the organisation's logo
+		if !strings.Contains(m.HTML, `/brand/`+app.Org.URLName+`/logo.png" alt="`+app.Org.Name+`"`) {
+			t.Errorf("the %s email to %s lacks the organisation's logo", m.Kind, m.To)
+		}
 	}
 	if got := auditDetails(t, app, audit.EmailChange); !slices.Equal(got, []string{"from ana@acme.test to ana@new.test"}) {
 		t.Errorf("audit: %q", got)

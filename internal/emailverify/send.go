@@ -42,12 +42,12 @@ const MaxAttempts = 5
 
 // sendCode issues a code and queues its email through tx, so the code
 // exists exactly when its email will go.
-func sendCode(ctx context.Context, tx Store, codes *otpcode.Issuer, org store.Organisation, m store.Member, purpose, to string) error {
+func sendCode(ctx context.Context, tx Store, codes *otpcode.Issuer, logos mail.Logos, org store.Organisation, m store.Member, purpose, to string) error {
 	code, err := codes.Issue(ctx, tx, org.ID, m.ID, purpose, to)
 	if err != nil {
 		return err
 	}
 	return mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, To: to, Kind: mail.EmailCode, At: codes.Now(),
-		Data: mail.Data{Organisation: org.Name, Name: m.Name, ValidFor: linkmail.Words(codes.Lifetime()),
+		Data: mail.Data{Organisation: org.Name, Name: m.Name, ValidFor: linkmail.Words(codes.Lifetime()), LogoURL: logos.For(org),
 			Extra: map[string]string{"code": code}}})
 }

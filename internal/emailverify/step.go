@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"imslogin/internal/audit"
+	"imslogin/internal/mail"
 	"imslogin/internal/otpcode"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
@@ -19,6 +20,8 @@ import (
 type Step struct {
 	Store Store
 	Codes *otpcode.Issuer
+	// Logos places the organisation's logo in the email.
+	Logos mail.Logos
 }
 
 var (
@@ -38,7 +41,7 @@ func (s *Step) Needed(_ context.Context, f *signin.Flow, _ signin.Input) (bool, 
 // at once) still works, so it is not replaced.
 func (s *Step) Enter(ctx context.Context, f *signin.Flow) error {
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
-		return sendCode(ctx, s.Store, s.Codes, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
+		return sendCode(ctx, s.Store, s.Codes, s.Logos, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
 	})
 	var tooSoon *otpcode.TooSoonError
 	if errors.As(err, &tooSoon) {
@@ -137,7 +140,7 @@ func codeNotice(err error, attemptsLeft int) (n web.Notice, status int, known bo
 
 func (s *Step) resend(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
-		return sendCode(ctx, s.Store, s.Codes, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
+		return sendCode(ctx, s.Store, s.Codes, s.Logos, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
 	})
 	var wait *otpcode.TooSoonError
 	if errors.As(err, &wait) {

@@ -13,6 +13,7 @@ import (
 	"imslogin/internal/mail"
 	"imslogin/internal/store"
 	"imslogin/internal/token"
+	"imslogin/web"
 )
 
 // Default lifetimes of emailed links.
@@ -46,6 +47,16 @@ func (s *Sender) BaseURL(org store.Organisation) string {
 	return strings.TrimSuffix(s.PublicURL, "/")
 }
 
+// LogoURL is where org's logo is served, at its configured address; ""
+// when no address is configured (the email then shows no logo).
+func (s *Sender) LogoURL(org store.Organisation) string {
+	base := s.BaseURL(org)
+	if base == "" {
+		return ""
+	}
+	return base + web.BrandLogoPath(org.URLName)
+}
+
 // OfficialHost is the host (and port) org's members must use: a password
 // reset is sent only for requests that arrive there.
 func (s *Sender) OfficialHost(org store.Organisation) string {
@@ -74,7 +85,7 @@ func (s *Sender) PasswordChanged(ctx context.Context, tx Outbox, org store.Organ
 		return nil
 	}
 	return mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, To: m.Email, Kind: mail.PasswordChanged, At: s.Now(),
-		Data: mail.Data{Organisation: org.Name, Name: m.Name, Extra: map[string]string{"how": how}}})
+		Data: mail.Data{Organisation: org.Name, Name: m.Name, LogoURL: s.LogoURL(org), Extra: map[string]string{"how": how}}})
 }
 
 func (s *Sender) sendLink(ctx context.Context, tx Outbox, org store.Organisation, m store.Member,
@@ -86,7 +97,7 @@ func (s *Sender) sendLink(ctx context.Context, tx Outbox, org store.Organisation
 	}
 	link := s.BaseURL(org) + path + "?token=" + raw
 	return mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, To: m.Email, Kind: kind, At: now,
-		Data: mail.Data{Organisation: org.Name, Name: m.Name, Link: link, ValidFor: Words(lifetime)}})
+		Data: mail.Data{Organisation: org.Name, Name: m.Name, Link: link, ValidFor: Words(lifetime), LogoURL: s.LogoURL(org)}})
 }
 
 func (s *Sender) lifetime(d, fallback time.Duration) time.Duration {

@@ -96,6 +96,8 @@ type Guard struct {
 	Now   func() time.Time
 	// Locked, if set, is called once for each lock an attempt sets (metrics).
 	Locked func()
+	// Logos places the organisation's logo in the lockout email.
+	Logos mail.Logos
 }
 
 // LockedUntil returns when id's lock lifts, or the zero time if it is not

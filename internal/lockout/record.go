@@ -100,7 +100,7 @@ func (g *Guard) recordLock(ctx context.Context, o audit.Origin, f Failure, res R
 		return nil // nobody to tell, or the organisation chose not to
 	}
 	return mail.Enqueue(ctx, g.Store, mail.Message{OrgID: f.Org.ID, To: f.Member.Email, Kind: mail.AccountLocked, At: g.Now(),
-		Data: mail.Data{Organisation: f.Org.Name, Name: f.Member.Name, Extra: map[string]string{
+		Data: mail.Data{Organisation: f.Org.Name, Name: f.Member.Name, LogoURL: g.Logos.For(f.Org), Extra: map[string]string{
 			"attempts": strconv.Itoa(res.Failures),
 			"until":    res.LockedUntil.UTC().Format("15:04 UTC on 2 Jan 2006"),
 		}}})

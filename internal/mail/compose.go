@@ -49,6 +49,10 @@ type Data struct {
 	// Accent is the organisation's branding colour ("#rrggbb", checked
 	// for contrast when it was set); Enqueue fills it in.
 	Accent string
+	// LogoURL is the absolute address of the organisation's logo, built
+	// only from configured addresses (never a request's Host); "" for
+	// none. Enqueue drops it unless the organisation has a logo.
+	LogoURL string
 }
 
 // AccentColour is the colour of the email's buttons: the organisation's,
@@ -58,6 +62,18 @@ func (d Data) AccentColour() string {
 		return "#0b5cad"
 	}
 	return d.Accent
+}
+
+// Logos gives the address of an organisation's logo for its emails (see
+// Data.LogoURL), built from configured addresses; a nil Logos gives none.
+type Logos func(store.Organisation) string
+
+// For is org's logo address, or "".
+func (l Logos) For(org store.Organisation) string {
+	if l == nil {
+		return ""
+	}
+	return l(org)
 }
 
 // brandedQueue is a queue that also knows organisations' branding; the
@@ -127,6 +143,24 @@ func Render(kindName string, d Data) (subject, text, html string, err error) {
 	return strings.TrimSpace(subject), strings.TrimLeft(body, "\n"), hb.String(), nil
 }
 
+// withBranding gives d the organisation's accent colour, and keeps its
+// logo only when there is one to show: a broken image is worse than none.
+func withBranding(ctx context.Context, tx Queue, orgID int64, d Data) Data {
+	var brand store.Branding
+	if b, ok := tx.(brandedQueue); ok {
+		if found, err := b.Branding(ctx, orgID); err == nil {
+			brand = found
+		}
+	}
+	if d.Accent == "" {
+		d.Accent = brand.Accent
+	}
+	if len(brand.Logo) == 0 {
+		d.LogoURL = ""
+	}
+	return d
+}
+
 // Queue is where Enqueue writes: the outbox.
 type Queue interface {
 	EnqueueMail(ctx context.Context, m *store.MailMessage) error
@@ -138,11 +172,7 @@ func Enqueue(ctx context.Context, tx Queue, m Message) error {
 	if m.OrgID == 0 || m.To == "" || strings.ContainsAny(m.To, "\r\n") {
 		return errors.New("mail: a message needs an organisation and one recipient")
 	}
-	if b, ok := tx.(brandedQueue); ok && m.Data.Accent == "" {
-		if brand, err := b.Branding(ctx, m.OrgID); err == nil {
-			m.Data.Accent = brand.Accent
-		}
-	}
+	m.Data = withBranding(ctx, tx, m.OrgID, m.Data)
 	subject, text, html, err := Render(m.Kind, m.Data)
 	if err != nil {
 		return err

@@ -310,3 +310,29 @@ func TestSMTPURLAndSender(t *testing.T) {
 		t.Error("accepted a sender that is not an address")
 	}
 }
+
+func TestEnqueueShowsTheLogoOnlyWhenTheOrganisationHasOne(t *testing.T) {
+	db := sqltest.NewSQLite(t)
+	ctx := context.Background()
+	branded, plain := storetest.NewOrganisation(t, db, "Acme"), storetest.NewOrganisation(t, db, "Plain")
+	if err := db.SetBranding(ctx, store.Branding{OrgID: branded.ID, Logo: []byte("\x89PNG"), UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	html := func(org store.Organisation) string {
+		err := db.InTx(ctx, func(ctx context.Context) error {
+			return mail.Enqueue(ctx, db, mail.Message{OrgID: org.ID, To: "ana@acme.test", Kind: mail.PasswordChanged,
+				Data: mail.Data{Organisation: org.Name + " & Co", LogoURL: "https://login.acme.example/brand/x/logo.png"}})
+		})
+		list, _ := db.OrganisationMail(ctx, org.ID, 1)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("enqueue: %v", err)
+		}
+		return list[0].HTML
+	}
+	if got := html(branded); !strings.Contains(got, `<img src="https://login.acme.example/brand/x/logo.png" alt="Acme &amp; Co"`) {
+		t.Errorf("the logo is missing or its alt text is not the organisation's name:\n%s", got)
+	}
+	if got := html(plain); strings.Contains(got, "<img") {
+		t.Errorf("an organisation without a logo shows one:\n%s", got)
+	}
+}

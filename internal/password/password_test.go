@@ -297,6 +297,24 @@ func TestPolicy(t *testing.T) {
 	}
 }
 
+func TestNewPasswordProblemsAreSplitByField(t *testing.T) {
+	p := Policy{MinLength: MinLengthSingleFactor}
+	err := p.CheckNew("short", "other", Context{})
+	newPassword, confirmation := ProblemsByField(err)
+	if len(newPassword) != 1 || !strings.Contains(newPassword[0], "at least 15 characters") {
+		t.Errorf("new password's problems: %q", newPassword)
+	}
+	if len(confirmation) != 1 || confirmation[0] != "the two passwords do not match" {
+		t.Errorf("confirmation's problems: %q", confirmation)
+	}
+	if len(Problems(err)) != 2 {
+		t.Errorf("all problems: %q", Problems(err))
+	}
+	if n, c := ProblemsByField(p.CheckNew("a long enough password", "a long enough passwort", Context{})); n != nil || len(c) != 1 {
+		t.Errorf("only a mismatch: %q, %q", n, c)
+	}
+}
+
 func BenchmarkVerifyDefaultParams(b *testing.B) {
 	h, _ := NewHasher(DefaultParams, 0, time.Minute)
 	phc, _ := h.Hash(context.Background(), "benchmark password 123")

@@ -43,10 +43,16 @@ type Context struct {
 	OrganisationName string
 }
 
-// PolicyError lists every rule a password breaks, in words for the member.
-type PolicyError struct{ Problems []string }
+// PolicyError lists every rule a password breaks, in words for the member:
+// Problems are the new password's, Confirmation its confirmation's, so a
+// form can show each beside its field.
+type PolicyError struct{ Problems, Confirmation []string }
 
-func (e *PolicyError) Error() string { return strings.Join(e.Problems, "; ") }
+func (e *PolicyError) Error() string { return strings.Join(e.all(), "; ") }
+
+func (e *PolicyError) all() []string {
+	return append(append([]string(nil), e.Problems...), e.Confirmation...)
+}
 
 // Check reports every rule password breaks, or nil. There are no
 // composition rules: length and context only, as NIST SP 800-63B asks.
@@ -107,7 +113,7 @@ func (p Policy) CheckNew(password, confirm string, c Context) error {
 	if pe == nil {
 		pe = &PolicyError{}
 	}
-	pe.Problems = append(pe.Problems, "the two passwords do not match")
+	pe.Confirmation = append(pe.Confirmation, "the two passwords do not match")
 	return pe
 }
 
@@ -115,9 +121,19 @@ func (p Policy) CheckNew(password, confirm string, c Context) error {
 func Problems(err error) []string {
 	var pe *PolicyError
 	if errors.As(err, &pe) {
-		return pe.Problems
+		return pe.all()
 	}
 	return nil
+}
+
+// ProblemsByField splits the broken rules in err between the new password
+// and its confirmation; both are nil for another error.
+func ProblemsByField(err error) (newPassword, confirmation []string) {
+	var pe *PolicyError
+	if errors.As(err, &pe) {
+		return pe.Problems, pe.Confirmation
+	}
+	return nil, nil
 }
 
 // ForOrganisation is the policy for an organisation's members. Until

@@ -106,12 +106,12 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, errors.Join(err, h.Lockout.Release(ctx, res)))
 		return
 	}
-	var problems []string
+	var wrongCurrent []string
 	if !ok {
 		if h.refused(w, r, si, h.Lockout.Failed(ctx, audit.OriginOf(r), failure, res)) {
 			return
 		}
-		problems = append(problems, "your current password is not correct")
+		wrongCurrent = []string{"your current password is not correct"}
 	}
 	err = password.ForOrganisation(h.Blocklist).Raised(org.Settings.PasswordMinLength).CheckNew(pw, r.PostFormValue("password_confirm"),
 		password.Context{Email: m.Email, OrganisationName: org.Name})
@@ -119,17 +119,18 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	problems = append(problems, password.Problems(err)...)
-	if ok && len(problems) > 0 { // the current password was right: its attempt is given back
+	newProblems, confirmProblems := password.ProblemsByField(err)
+	if ok && err != nil { // the current password was right: its attempt is given back
 		if err := h.Lockout.Release(ctx, res); err != nil {
 			h.Log.Warn("give back a password attempt", "err", err)
 		}
 	}
-	if len(problems) > 0 {
+	if !ok || err != nil {
 		page := h.page(si)
 		s := password.Estimate(pw, m.Email, m.Name, org.Name)
 		page.Strength = &web.StrengthView{Score: s.Score, Label: s.Label, CrackTime: s.CrackTime, Feedback: s.Feedback}
-		page.Notice = web.Notice{Kind: "error", Text: "Your password was not changed:", Items: problems}
+		page.Errors = web.PasswordErrors(wrongCurrent, newProblems, confirmProblems)
+		page.Notice = web.Notice{Kind: "error", Text: "Your password was not changed. Check the fields marked below."}
 		h.Pages.ChangePassword(w, http.StatusBadRequest, page)
 		return
 	}

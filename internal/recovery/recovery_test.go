@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -260,5 +261,69 @@ func TestInvitationGoesThroughTheSecondFactor(t *testing.T) {
 	}
 	if step := b.get("/login/mfa"); step.status != http.StatusOK || !strings.Contains(step.body, `value="totp-setup"`) {
 		t.Errorf("MFA step: %d\n%s", step.status, step.body)
+	}
+}
+
+// inputTag is the <input> with id in body, or "".
+func inputTag(body, id string) string {
+	return regexp.MustCompile(`<input id="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(body)
+}
+
+// fieldError is the message the page shows beside field id, or "".
+func fieldError(body, id string) string {
+	m := regexp.MustCompile(`<p class="field-error" id="` + regexp.QuoteMeta(id) + `-error">([^<]*)</p>`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func TestResetPasswordProblemsShowBesideTheirFields(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.post("/forgot-password", url.Values{"organisation": {"acme research"}, "email": {memberEmail}})
+	msgs := e.deliver(memberEmail)
+	if len(msgs) != 1 {
+		t.Fatalf("reset messages: %+v", msgs)
+	}
+	p := b.setPassword(e.linkIn(msgs[0]), "short", "shorter")
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Check the fields marked below.") {
+		t.Fatalf("refused password: %d\n%s", p.status, p.body)
+	}
+	if got := fieldError(p.body, "password"); !strings.HasPrefix(got, "Use at least ") || !strings.HasSuffix(got, ".") {
+		t.Errorf("new password's message: %q", got)
+	}
+	if got := fieldError(p.body, "password_confirm"); got != "The two passwords do not match." {
+		t.Errorf("confirmation's message: %q", got)
+	}
+	for id, describedBy := range map[string]string{"password": "password-error password-hint strength", "password_confirm": "password_confirm-error"} {
+		if tag := inputTag(p.body, id); !strings.Contains(tag, `aria-invalid="true"`) || !strings.Contains(tag, `aria-describedby="`+describedBy+`"`) {
+			t.Errorf("%s is not marked as refused: %s", id, tag)
+		}
+	}
+	if strings.Contains(p.body, "<li>do not") || strings.Contains(p.body, "<li>the two") {
+		t.Error("the problems are still listed in the notice")
+	}
+}
+
+func TestChangePasswordProblemsShowBesideTheirFields(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.signIn(oldPassword)
+	p := b.post("/profile/password", url.Values{"current_password": {"wrong password here"}, "password": {newPassword}, "password_confirm": {newPassword + "!"}})
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Your password was not changed. Check the fields marked below.") {
+		t.Fatalf("refused change: %d\n%s", p.status, p.body)
+	}
+	if got := fieldError(p.body, "current_password"); got != "Your current password is not correct." {
+		t.Errorf("current password's message: %q", got)
+	}
+	if got := fieldError(p.body, "password_confirm"); got != "The two passwords do not match." {
+		t.Errorf("confirmation's message: %q", got)
+	}
+	if tag := inputTag(p.body, "current_password"); !strings.Contains(tag, `aria-invalid="true" aria-describedby="current_password-error"`) {
+		t.Errorf("current password is not marked as refused: %s", tag)
+	}
+	if tag := inputTag(p.body, "password"); strings.Contains(tag, "aria-invalid") || fieldError(p.body, "password") != "" {
+		t.Errorf("an acceptable new password is marked as refused: %s", tag)
 	}
 }

@@ -248,7 +248,7 @@ func (s *Service) send(ctx context.Context, by By, org store.Organisation, m sto
 	}
 	base := s.Links.BaseURL(org)
 	err = mail.Enqueue(ctx, s.Store, mail.Message{OrgID: org.ID, To: m.Email, Kind: mail.Registration, At: now,
-		Data: mail.Data{Organisation: org.Name, Name: m.Name, Link: base + Step2Path + "?token=" + raw,
+		Data: mail.Data{Organisation: org.Name, Name: m.Name, LogoURL: s.Links.LogoURL(org), Link: base + Step2Path + "?token=" + raw,
 			ValidFor: linkmail.Words(lifetime), Extra: map[string]string{"step1": base + Step1Path + "?token=" + raw,
 				"portal": portalName, "expires": ExpiryWords(reg.ExpiresAt)}}})
 	if err != nil {

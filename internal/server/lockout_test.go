@@ -215,3 +215,25 @@ func TestTwoNodesLockAtExactlyNOnPostgres(t *testing.T) {
 		}
 	}
 }
+
+func TestLockoutEmailShowsTheOrganisationsLogo(t *testing.T) {
+	db := sqltest.NewSQLite(t)
+	env := servertest.Start(t, db, servertest.Config(), nil)
+	org := servertest.NewOrganisation(t, db, "Acme", nil)
+	servertest.AddMember(t, db, org, "ana@acme.test", "Ana Lima")
+	if err := db.SetBranding(context.Background(), store.Branding{OrgID: org.ID, Logo: []byte("\x89PNG"), UpdatedAt: env.Clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	c := env.Client()
+	for range 5 {
+		signInAs(c, "Acme", "ana@acme.test", wrong)
+	}
+	msgs, err := db.OrganisationMail(context.Background(), org.ID, 10)
+	if err != nil || len(msgs) != 1 || msgs[0].Kind != mail.AccountLocked {
+		t.Fatalf("lockout email: %v %+v", err, msgs)
+	}
+	want := `<img src="http://127.0.0.1/brand/` + org.URLName + `/logo.png" alt="Acme"`
+	if !strings.Contains(msgs[0].HTML, want) {
+		t.Errorf("the lockout email lacks %s:\n%s", want, msgs[0].HTML)
+	}
+}

@@ -82,6 +82,9 @@ func latestSession(t *testing.T, app *servertest.App, memberID int64) store.Sess
 func TestEmailCodeIsTheSecondFactor(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	requireMFA(t, app, "email")
+	if err := app.DB.SetBranding(context.Background(), store.Branding{OrgID: app.Org.ID, Logo: []byte("\x89PNG"), UpdatedAt: app.Clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	c := app.Browser(t)
 	if loc := startSignIn(t, app, c, "ana@acme.test"); loc != "/login/mfa" {
 		t.Fatalf("after the password: %s, want /login/mfa", loc)
@@ -95,8 +98,11 @@ func TestEmailCodeIsTheSecondFactor(t *testing.T) {
 	}
 	code := lastEmailCode(t, app, "ana@acme.test")
 	app.Get(t, c, "/login/mfa") // a reload sends no second email
-	if list, _ := app.DB.OrganisationMail(context.Background(), app.Org.ID, 10); len(list) != 1 {
+	list, _ := app.DB.OrganisationMail(context.Background(), app.Org.ID, 10)
+	if len(list) != 1 {
 		t.Errorf("%d emails after a reload, want 1", len(list))
+	} else if logo := `/brand/` + app.Org.URLName + `/logo.png" alt="`; !strings.Contains(list[0].HTML, logo) {
+		t.Errorf("the code email lacks the organisation's logo:\n%s", list[0].HTML)
 	}
 	if resp, body := submitCode(t, app, c, "email", "000000", false); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "not right") {
 		t.Errorf("wrong code: %d", resp.StatusCode)

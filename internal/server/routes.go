@@ -47,7 +47,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 	ended := provider.Logout()
 	p.sessions.SetHook(ended)
 	p.logouts = provider.LogoutWorker(p.db)
-	methods := mfa.NewRegistry(&code.Email{Store: p.db, Key: codeKey}, &code.SMS{Store: p.db, Key: codeKey}, &totp.Method{Store: p.db, Secrets: p.opts.Secrets},
+	methods := mfa.NewRegistry(&code.Email{Store: p.db, Key: codeKey, Logos: p.links.LogoURL}, &code.SMS{Store: p.db, Key: codeKey}, &totp.Method{Store: p.db, Secrets: p.opts.Secrets},
 		keys, &backup.Method{Store: p.db})
 	adminService := &admin.Service{Store: p.db, Links: p.links, Lockout: p.guard, Now: p.opts.Now, Ended: ended,
 		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
@@ -64,7 +64,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		loginServices,
 		p.registration(signIn, loginServices),
 		p.countGrants(provider),
-		&emailverify.ChangeHandler{Store: p.db, Sessions: p.sessions, Codes: codes, Pages: p.pages, Log: p.log},
+		&emailverify.ChangeHandler{Store: p.db, Sessions: p.sessions, Codes: codes, Pages: p.pages, Log: p.log, Logos: p.links.LogoURL},
 		&dashboard.Handler{Sessions: p.sessions, Portals: p.db, Pages: p.pages, Log: p.log, Links: p.dashboardLinks()},
 		&branding.Handler{Store: p.db, Sessions: p.sessions, Pages: p.pages, Log: p.log, Now: p.opts.Now},
 		&profile.SessionsHandler{Sessions: p.sessions, Audit: p.db, Pages: p.pages, Log: p.log, Now: p.opts.Now},
@@ -134,7 +134,7 @@ func (p *parts) signInSteps(codes *otpcode.Issuer, methods *mfa.Registry) []sign
 	mfaSteps := &step.Deps{Store: p.db, Methods: methods, Devices: &trusted.Devices{Store: p.db, Secure: p.cfg.Secure()},
 		Secrets: p.opts.Secrets}
 	steps := append([]signin.Step{
-		&emailverify.Step{Store: p.db, Codes: codes},
+		&emailverify.Step{Store: p.db, Codes: codes, Logos: p.links.LogoURL},
 	}, p.opts.Steps...)
 	return append(steps, &step.Phone{Deps: mfaSteps}, &step.Second{Deps: mfaSteps})
 }

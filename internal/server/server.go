@@ -166,7 +166,7 @@ func newParts(cfg config.Config, db Database, log *slog.Logger, opts Options) (*
 	}
 	links := &linkmail.Sender{PublicURL: cfg.PublicBaseURL(), InvitationLifetime: cfg.InvitationLifetime,
 		ResetLifetime: cfg.ResetLifetime, Now: opts.Now}
-	guard := &lockout.Guard{Store: db, Now: opts.Now}
+	guard := &lockout.Guard{Store: db, Now: opts.Now, Logos: links.LogoURL}
 	if m := opts.Metrics; m != nil {
 		hasher.ObserveWaits(m.HashWaited)
 		m.WatchHashPool(hasher)

@@ -22,6 +22,8 @@ const (
 type Email struct {
 	Store EmailStore
 	Key   []byte // hashes the codes (otpcode.KeyFrom)
+	// Logos places the organisation's logo in the email.
+	Logos mail.Logos
 }
 
 // EmailStore keeps the codes and the outbox that carries them.
@@ -44,7 +46,7 @@ func (e *Email) Challenge(ctx context.Context, s mfa.Subject, resend bool) (mfa.
 	err := Issue(ctx, e.Store, e.Key, s.Organisation.ID, s.Member.ID, EmailPurpose, s.Member.Email, s.Now, resend,
 		func(ctx context.Context, to, code string) error {
 			return mail.Enqueue(ctx, e.Store, mail.Message{OrgID: s.Organisation.ID, To: to, Kind: mail.MFACode, At: s.Now,
-				Data: mail.Data{Organisation: s.Organisation.Name, Name: s.Member.Name, ValidFor: "10 minutes",
+				Data: mail.Data{Organisation: s.Organisation.Name, Name: s.Member.Name, ValidFor: "10 minutes", LogoURL: e.Logos.For(s.Organisation),
 					Extra: map[string]string{"code": code}}})
 		})
 	return mfa.Prompt{CodeInput: true, CanResend: true,
