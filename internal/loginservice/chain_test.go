@@ -224,3 +224,17 @@ func TestPortalSignInThroughALoginService(t *testing.T) {
 	}
 	t.Fatal("never back at the portal")
 }
+
+func TestButtonsStayAfterAWrongPassword(t *testing.T) {
+	ch := newChain(t)
+	c := ch.app.Browser(t)
+	resp, body := ch.app.Post(t, c, "/o/acme/login?return_to=%2Fprofile",
+		url.Values{"email": {ch.app.Member.Email}, "password": {"not the password"}, "return_to": {"/profile"}})
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d, want 401\n%s", resp.StatusCode, body)
+	}
+	start := regexp.MustCompile(`href="/o/acme/login-services/\d+/start\?return_to=%2[fF]profile"`)
+	if !strings.Contains(body, "NIH Network Login") || !start.MatchString(body) {
+		t.Fatalf("the sign-in page shown again after a wrong password lacks the login service button:\n%s", body)
+	}
+}

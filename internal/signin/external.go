@@ -14,7 +14,7 @@ import (
 func (h *Handler) ContinueExternal(w http.ResponseWriter, r *http.Request, org store.Organisation, m store.Member,
 	amr []string, returnTo string) {
 	if refusal := refusalFor(m); refusal != "" {
-		h.Pages.Login(w, http.StatusForbidden, web.LoginPage{Organisation: org.Name, URLName: org.URLName,
+		h.showLoginPage(w, r, http.StatusForbidden, web.LoginPage{Organisation: org.Name, URLName: org.URLName,
 			Layout: web.Layout{Notice: web.Notice{Kind: "error", Text: refusal}}})
 		return
 	}
