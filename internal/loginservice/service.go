@@ -234,3 +234,29 @@ func refusal(err error) error {
 	}
 	return err
 }
+
+// ExternalMFA reports whether members who sign in through a login service
+// still pass the organisation's own MFA.
+func (s *Service) ExternalMFA(ctx context.Context, orgID int64) (bool, error) {
+	return s.Store.ExternalMFA(ctx, orgID)
+}
+
+// SetExternalMFA says whether members who sign in through a login service
+// still pass the organisation's own MFA, audited when it changes.
+func (s *Service) SetExternalMFA(ctx context.Context, by By, on bool) error {
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		was, err := s.Store.ExternalMFA(ctx, by.OrgID)
+		if err != nil || was == on {
+			return err
+		}
+		now := s.Now()
+		if err := s.Store.SetExternalMFA(ctx, by.OrgID, on, now); err != nil {
+			return err
+		}
+		detail := "members signing in through a login service skip the organisation's MFA"
+		if on {
+			detail = "members signing in through a login service pass the organisation's MFA"
+		}
+		return s.record(ctx, by, now, detail)
+	})
+}

@@ -7,6 +7,9 @@ import (
 	"imslogin/web"
 )
 
+// AMRExternal is the amr of a sign-in through an external login service.
+const AMRExternal = "ext"
+
 // ContinueExternal signs in a member whom an external login service
 // vouched for: the steps after the password still run (the organisation's
 // second factor among them), then a session starts. A member who may not
