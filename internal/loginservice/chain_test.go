@@ -318,3 +318,44 @@ func testExternalMFA(t *testing.T, ch *chain) {
 		t.Errorf("setting on again: sent to %q, want /login/mfa", got)
 	}
 }
+
+func TestAccessDeniedNamesTheLoginServiceAccount(t *testing.T) {
+	ch := newChain(t)
+	c := ch.app.Browser(t)
+	if resp, _ := get(t, c, ch.app.URL, ch.toCallback(t, c)); resp.StatusCode != http.StatusForbidden {
+		t.Fatal("want the first sign-in refused, to learn the subject")
+	}
+	ch.link(t, ch.app.Member, ch.deniedSubject(t))
+	if got := ch.signInThrough(t); got != "/dashboard" {
+		t.Fatalf("linked account: sent to %q", got)
+	}
+	portals := &portal.Service{Store: ch.app.DB, PublicURL: ch.app.URL, Now: ch.app.Clock.Now}
+	p, _, err := portals.Create(context.Background(), portal.By{OrgID: ch.app.Org.ID, Actor: "test"}, portal.Input{Name: "Grants",
+		RedirectURIs: []string{"http://127.0.0.1:9/cb"}, FirstParty: true, Access: store.PortalAccessMembers,
+		MemberIDs: []int64{ch.app.AddMember(t, "bo@acme.test", nil).ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = ch.app.Browser(t)
+	if resp, body := get(t, c, ch.app.URL, ch.toCallback(t, c)); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in through the login service: %d\n%s", resp.StatusCode, body)
+	}
+	q := url.Values{"client_id": {p.ClientID}, "redirect_uri": {"http://127.0.0.1:9/cb"}, "response_type": {"code"},
+		"scope": {"openid"}, "state": {"s"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())},
+		"code_challenge_method": {"S256"}}
+	target := "/o/acme/authorize?" + q.Encode()
+	for range 5 {
+		resp, body := get(t, c, ch.app.URL, target)
+		if resp.StatusCode == http.StatusSeeOther || resp.StatusCode == http.StatusFound {
+			target = resp.Header.Get("Location")
+			continue
+		}
+		page := html.UnescapeString(body)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "Access Denied") ||
+			!strings.Contains(page, "signed in as <strong>jdoe@upstream.test (NIH Network Login)</strong>") {
+			t.Fatalf("a portal refusing a login service's account: %d, want Access Denied naming it\n%s", resp.StatusCode, body)
+		}
+		return
+	}
+	t.Fatal("never reached the portal's answer")
+}

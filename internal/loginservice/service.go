@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -259,4 +260,29 @@ func (s *Service) SetExternalMFA(ctx context.Context, by By, on bool) error {
 		}
 		return s.record(ctx, by, now, detail)
 	})
+}
+
+// AccountName names the account a member signed in with as they know it,
+// "jdoe (NIH Network Login)", when amr says a login service vouched for
+// the sign-in and the member is linked; "" otherwise.
+func (s *Service) AccountName(ctx context.Context, orgID, memberID int64, amr []string) (string, error) {
+	if !slices.Contains(amr, amrExternal) {
+		return "", nil
+	}
+	id, err := s.Store.IdentityOfMember(ctx, orgID, memberID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	ls, err := s.Store.LoginServiceByID(ctx, orgID, id.ServiceID)
+	if err != nil {
+		return "", err
+	}
+	username := id.Username
+	if username == "" {
+		username = id.Subject
+	}
+	return username + " (" + ls.Name + ")", nil
 }
