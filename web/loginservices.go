@@ -128,6 +128,12 @@ type PortalUsersPage struct {
 	Errors   map[string]string
 	// RemovalDays is the organisation's "days until account removal".
 	RemovalDays int
+	// After is the member this page starts after (0: the first page);
+	// Next links the following page, empty on the last; Paged: not the
+	// first page.
+	After int64
+	Next  string
+	Paged bool
 }
 
 // PortalUserRow is one member on the Users page.
