@@ -38,6 +38,9 @@ type AdminLoginServicesPage struct {
 	Form     LoginServiceForm
 	Errors   map[string]string
 	CanWrite bool
+	// ExternalMFA: members who sign in through a login service still pass
+	// the organisation's own MFA.
+	ExternalMFA bool
 }
 
 // LoginServiceRow is one login service in the list, with its form.
@@ -100,6 +103,7 @@ func (r *Renderer) LinkError(w http.ResponseWriter, status int, p LinkErrorPage)
 // The notices of the login service and registration pages join the admin
 // ones, so TakeFlash finds them.
 func init() {
+	adminFlashes["login-service-settings-saved"] = Notice{Kind: "success", Text: "The login service settings are saved."}
 	adminFlashes["login-service-saved"] = Notice{Kind: "success", Text: "The login service is saved."}
 	adminFlashes["login-service-deleted"] = Notice{Kind: "success",
 		Text: "The login service is deleted. Members linked through it are not linked any more."}
@@ -124,6 +128,12 @@ type PortalUsersPage struct {
 	Errors   map[string]string
 	// RemovalDays is the organisation's "days until account removal".
 	RemovalDays int
+	// After is the member this page starts after (0: the first page);
+	// Next links the following page, empty on the last; Paged: not the
+	// first page.
+	After int64
+	Next  string
+	Paged bool
 }
 
 // PortalUserRow is one member on the Users page.

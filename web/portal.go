@@ -7,6 +7,7 @@ import "net/http"
 type AccessDeniedPage struct {
 	Layout
 	Email        string
+	Account      string // the account of a login service, "jdoe (NIH Network Login)"; else Email is shown
 	Organisation string
 	Portal       string
 	Reason       string // why, when it is not the portal's access rule

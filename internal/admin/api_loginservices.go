@@ -122,3 +122,36 @@ func (h *Handler) apiDeleteLoginService(w http.ResponseWriter, r *http.Request, 
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// apiLoginServiceSettings is the organisation's settings for sign-ins
+// through its login services.
+type apiLoginServiceSettings struct {
+	// ExternalMFA: members who sign in through a login service still pass
+	// the organisation's own MFA.
+	ExternalMFA *bool `json:"external_mfa"`
+}
+
+func (h *Handler) apiLoginServiceSettings(w http.ResponseWriter, r *http.Request, a Actor) {
+	on, err := h.LoginServices.ExternalMFA(r.Context(), a.OrgID)
+	if err != nil {
+		h.apiError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apiLoginServiceSettings{ExternalMFA: &on})
+}
+
+func (h *Handler) apiSetLoginServiceSettings(w http.ResponseWriter, r *http.Request, a Actor) {
+	var in apiLoginServiceSettings
+	if !decode(w, r, &in) {
+		return
+	}
+	if in.ExternalMFA == nil {
+		h.apiError(w, &Refused{Fields: map[string]string{"external_mfa": "Say true or false."}})
+		return
+	}
+	if err := h.LoginServices.SetExternalMFA(r.Context(), loginServiceBy(a), *in.ExternalMFA); err != nil {
+		h.apiError(w, err)
+		return
+	}
+	h.apiLoginServiceSettings(w, r, a)
+}

@@ -104,3 +104,41 @@ func containsPrefix(list []string, prefix string) bool {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestLoginServiceMFASetting(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	ctx := context.Background()
+	c := app.Browser(t)
+	app.SignIn(t, c, "ana@acme.test")
+	_, page := app.Get(t, c, "/admin/login-services")
+	if !strings.Contains(page, `name="external_mfa" type="checkbox" value="on" checked`) {
+		t.Fatalf("the page does not show the MFA setting on by default:\n%s", page)
+	}
+	if resp, body := app.Post(t, c, "/admin/login-services/settings", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("turn off: %d\n%s", resp.StatusCode, body)
+	}
+	if on, err := app.DB.ExternalMFA(ctx, app.Org.ID); err != nil || on {
+		t.Fatalf("after unchecking: %v %v, want off", on, err)
+	}
+	if kinds := auditKinds(t, app, ""); !containsPrefix(kinds, audit.LoginServiceChange+": members signing in through a login service skip") {
+		t.Errorf("audit: %v", kinds)
+	}
+	reader, _ := signedIn(t, app, "reader@acme.test", func(m *store.Member) { m.Permissions = "settings.read" })
+	if resp, _ := app.Post(t, reader, "/admin/login-services/settings", url.Values{"external_mfa": {"on"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("change with settings.read only: %d, want 403", resp.StatusCode)
+	}
+
+	token := apiToken(t, app, "ops", access.SettingsRead, access.SettingsWrite)
+	if status, out := callAPI(t, app, token, "GET", "/api/v1/login-services/settings", ""); status != http.StatusOK || out["external_mfa"] != false {
+		t.Errorf("API read: %d %v", status, out)
+	}
+	if status, out := callAPI(t, app, token, "PUT", "/api/v1/login-services/settings", `{}`); status != http.StatusUnprocessableEntity {
+		t.Errorf("API without the field: %d %v, want 422", status, out)
+	}
+	if status, out := callAPI(t, app, token, "PUT", "/api/v1/login-services/settings", `{"external_mfa":true}`); status != http.StatusOK || out["external_mfa"] != true {
+		t.Errorf("API turn on: %d %v", status, out)
+	}
+	if on, err := app.DB.ExternalMFA(ctx, app.Org.ID); err != nil || !on {
+		t.Errorf("after the API turned it on: %v %v", on, err)
+	}
+}

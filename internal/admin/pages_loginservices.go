@@ -20,10 +20,14 @@ func (h *Handler) mountLoginServices(mux *http.ServeMux) {
 	}
 	h.page(mux, "GET /admin/login-services", access.SettingsRead, h.loginServices)
 	h.sensitive(mux, "POST /admin/login-services", access.SettingsWrite, "/admin/login-services", h.createLoginService)
+	h.sensitive(mux, "POST /admin/login-services/settings", access.SettingsWrite, "/admin/login-services",
+		h.saveLoginServiceSettings)
 	h.sensitive(mux, "POST /admin/login-services/{id}", access.SettingsWrite, "/admin/login-services", h.updateLoginService)
 	h.sensitive(mux, "POST /admin/login-services/{id}/delete", access.SettingsWrite, "/admin/login-services", h.deleteLoginService)
 	h.api(mux, "GET /api/v1/login-services", access.SettingsRead, h.apiLoginServices)
 	h.api(mux, "POST /api/v1/login-services", access.SettingsWrite, h.apiCreateLoginService)
+	h.api(mux, "GET /api/v1/login-services/settings", access.SettingsRead, h.apiLoginServiceSettings)
+	h.api(mux, "PUT /api/v1/login-services/settings", access.SettingsWrite, h.apiSetLoginServiceSettings)
 	h.api(mux, "GET /api/v1/login-services/{id}", access.SettingsRead, h.apiLoginService)
 	h.api(mux, "PUT /api/v1/login-services/{id}", access.SettingsWrite, h.apiUpdateLoginService)
 	h.api(mux, "DELETE /api/v1/login-services/{id}", access.SettingsWrite, h.apiDeleteLoginService)
@@ -76,9 +80,15 @@ func (h *Handler) renderLoginServices(w http.ResponseWriter, r *http.Request, c 
 		rows = append(rows, web.LoginServiceRow{ID: ls.ID, Form: f,
 			RedirectURI: h.LoginServices.RedirectURI(c.si.Organisation.URLName, ls.ID)})
 	}
+	externalMFA, err := h.LoginServices.ExternalMFA(r.Context(), c.OrgID)
+	if err != nil {
+		h.fail(w, c, err)
+		return
+	}
 	form.Prefix = "new"
 	h.Pages.AdminLoginServices(w, status, web.AdminLoginServicesPage{Layout: h.layout(w, r, c),
-		Nav: nav(c.Actor, "login-services"), Services: rows, Form: form, Errors: errs, CanWrite: c.Can(access.SettingsWrite)})
+		Nav: nav(c.Actor, "login-services"), Services: rows, Form: form, Errors: errs, CanWrite: c.Can(access.SettingsWrite),
+		ExternalMFA: externalMFA})
 }
 
 func (h *Handler) createLoginService(w http.ResponseWriter, r *http.Request, c request) {
@@ -128,4 +138,14 @@ func (h *Handler) deleteLoginService(w http.ResponseWriter, r *http.Request, c r
 	}
 	web.SetFlash(w, "login-service-deleted")
 	http.Redirect(w, r, "/admin/login-services", http.StatusSeeOther)
+}
+
+func (h *Handler) saveLoginServiceSettings(w http.ResponseWriter, r *http.Request, c request) {
+	on := r.PostFormValue("external_mfa") != ""
+	if err := h.LoginServices.SetExternalMFA(r.Context(), loginServiceBy(c.Actor), on); err != nil {
+		h.fail(w, c, err)
+		return
+	}
+	web.SetFlash(w, "login-service-settings-saved")
+	http.Redirect(w, r, "/admin/login-services#settings", http.StatusSeeOther)
 }

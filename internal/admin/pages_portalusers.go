@@ -53,13 +53,18 @@ func (h *Handler) renderPortalUsers(w http.ResponseWriter, r *http.Request, c re
 		h.fail(w, c, store.ErrNotFound)
 		return
 	}
-	p, users, err := h.Registrations.Users(r.Context(), c.OrgID, id)
+	after := pageAfter(r)
+	p, users, next, err := h.Registrations.Users(r.Context(), c.OrgID, id, after)
 	if err != nil {
 		h.fail(w, c, err)
 		return
 	}
 	page := web.PortalUsersPage{Layout: h.layout(w, r, c), Nav: nav(c.Actor, "portal-users"), PortalID: p.ID, Portal: p.Name,
-		Register: form, Errors: errs, RemovalDays: c.si.Organisation.Settings.UnlinkedRemovalDays}
+		Register: form, Errors: errs, RemovalDays: c.si.Organisation.Settings.UnlinkedRemovalDays, After: after,
+		Paged: after != 0}
+	if next != 0 {
+		page.Next = "/admin/portals/" + strconv.FormatInt(p.ID, 10) + "/users?after=" + strconv.FormatInt(next, 10)
+	}
 	for _, u := range users {
 		row := web.PortalUserRow{ID: u.Member.ID, Name: u.Member.Name, Email: u.Member.Email, Role: string(u.Member.Role),
 			Status: string(u.Member.Status), Account: u.Account, DaysLeft: u.DaysLeft, Registered: !u.Registration.CountFrom.IsZero()}
@@ -111,7 +116,7 @@ func (h *Handler) savePortalUsers(w http.ResponseWriter, r *http.Request, c requ
 		return
 	}
 	// Only members the page lists may be changed from it.
-	_, users, err := h.Registrations.Users(r.Context(), c.OrgID, id)
+	_, users, _, err := h.Registrations.Users(r.Context(), c.OrgID, id, pageAfter(r))
 	if err != nil {
 		h.fail(w, c, err)
 		return
@@ -146,7 +151,11 @@ func (h *Handler) savePortalUsers(w http.ResponseWriter, r *http.Request, c requ
 		flash = "portal-users-unchanged"
 	}
 	web.SetFlash(w, flash)
-	http.Redirect(w, r, "/admin/portals/"+strconv.FormatInt(id, 10)+"/users", http.StatusSeeOther)
+	back := "/admin/portals/" + strconv.FormatInt(id, 10) + "/users"
+	if after := pageAfter(r); after != 0 {
+		back += "?after=" + strconv.FormatInt(after, 10)
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 func (h *Handler) refuseSave(w http.ResponseWriter, r *http.Request, c request, err error) {
@@ -157,4 +166,14 @@ func (h *Handler) refuseSave(w http.ResponseWriter, r *http.Request, c request, 
 	}
 	h.renderPortalUsers(w, r, c, http.StatusUnprocessableEntity, web.RegisterForm{Role: string(store.RoleMember)},
 		map[string]string{"save": invalid.Error()})
+}
+
+// pageAfter is the member a page of Users starts after (0: the first
+// page), from the address or the Save form.
+func pageAfter(r *http.Request) int64 {
+	after, err := strconv.ParseInt(r.FormValue("after"), 10, 64)
+	if err != nil || after < 0 {
+		return 0
+	}
+	return after
 }

@@ -18,6 +18,7 @@ import (
 	"imslogin/internal/portal"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
+	"imslogin/internal/store/sqlstore/sqltest"
 )
 
 type chain struct {
@@ -28,8 +29,10 @@ type chain struct {
 	admin   *loginservice.Service
 }
 
-func newChain(t *testing.T) *chain {
-	ch := loginservicetest.New(t)
+func newChain(t *testing.T) *chain { return newChainOn(t, servertest.Options{}) }
+
+func newChainOn(t *testing.T, opts servertest.Options) *chain {
+	ch := loginservicetest.NewOn(t, opts)
 	return &chain{Chain: ch, app: ch.App, jdoe: ch.JDoe, service: ch.Service, admin: ch.App.Server.LoginServices}
 }
 
@@ -223,4 +226,136 @@ func TestPortalSignInThroughALoginService(t *testing.T) {
 		target = loc
 	}
 	t.Fatal("never back at the portal")
+}
+
+func TestButtonsStayAfterAWrongPassword(t *testing.T) {
+	ch := newChain(t)
+	c := ch.app.Browser(t)
+	resp, body := ch.app.Post(t, c, "/o/acme/login?return_to=%2Fprofile",
+		url.Values{"email": {ch.app.Member.Email}, "password": {"not the password"}, "return_to": {"/profile"}})
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d, want 401\n%s", resp.StatusCode, body)
+	}
+	start := regexp.MustCompile(`href="/o/acme/login-services/\d+/start\?return_to=%2[fF]profile"`)
+	if !strings.Contains(body, "NIH Network Login") || !start.MatchString(body) {
+		t.Fatalf("the sign-in page shown again after a wrong password lacks the login service button:\n%s", body)
+	}
+}
+
+// signInThrough signs in with the upstream account in a new browser and
+// returns where the callback sends it.
+func (ch *chain) signInThrough(t *testing.T) string {
+	t.Helper()
+	c := ch.app.Browser(t)
+	resp, body := get(t, c, ch.app.URL, ch.toCallback(t, c))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("callback: %d, want a redirect\n%s", resp.StatusCode, body)
+	}
+	return resp.Header.Get("Location")
+}
+
+func TestExternalSignInsAndTheOrganisationsMFA(t *testing.T) {
+	t.Run("SQLite", func(t *testing.T) { testExternalMFA(t, newChain(t)) })
+	t.Run("Postgres", func(t *testing.T) { testExternalMFA(t, newChainOn(t, servertest.Options{DB: sqltest.NewPostgres(t)})) })
+}
+
+func testExternalMFA(t *testing.T, ch *chain) {
+	ctx := context.Background()
+	c := ch.app.Browser(t)
+	if resp, _ := get(t, c, ch.app.URL, ch.toCallback(t, c)); resp.StatusCode != http.StatusForbidden {
+		t.Fatal("want the first sign-in refused, to learn the subject")
+	}
+	subject := ch.deniedSubject(t)
+	ch.link(t, ch.app.Member, subject)
+	policy := store.DefaultMFAPolicy()
+	policy.Required = true
+	if err := ch.app.DB.SetMFAPolicy(ctx, ch.app.Org.ID, policy); err != nil {
+		t.Fatal(err)
+	}
+	if got := ch.signInThrough(t); got != "/login/mfa" {
+		t.Fatalf("by default, with MFA required: sent to %q, want /login/mfa", got)
+	}
+
+	by := loginservice.By{OrgID: ch.app.Org.ID, Actor: "test"}
+	if err := ch.admin.SetExternalMFA(ctx, by, false); err != nil {
+		t.Fatal(err)
+	}
+	events, err := ch.app.DB.AuditEvents(ctx, ch.app.Org.ID, store.AuditFilter{Kind: audit.LoginServiceChange})
+	if err != nil || len(events) == 0 || !strings.Contains(events[0].Detail, "skip the organisation's MFA") {
+		t.Fatalf("turning the setting off is not audited: %v %+v", err, events)
+	}
+	if got := ch.signInThrough(t); got != "/dashboard" {
+		t.Fatalf("setting off: sent to %q, want the Dashboard without MFA", got)
+	}
+	if who := whoAmI(t, ch, c); strings.Contains(who, "ana@acme.test") {
+		t.Fatalf("the first browser signed in: %s", who)
+	}
+	pw := ch.app.Browser(t)
+	resp, _ := ch.app.Post(t, pw, "/login", url.Values{"organisation": {ch.app.Org.Name}, "email": {ch.app.Member.Email},
+		"password": {servertest.Password}})
+	if loc := resp.Header.Get("Location"); loc != "/login/mfa" {
+		t.Errorf("a password sign-in with the setting off: sent to %q, want /login/mfa", loc)
+	}
+
+	// Email verification is not MFA: it still runs.
+	if err := ch.app.DB.UnlinkIdentity(ctx, ch.app.Org.ID, ch.app.Member.ID); err != nil {
+		t.Fatal(err)
+	}
+	bo := ch.app.AddMember(t, "bo@acme.test", func(m *store.Member) { m.EmailVerified = false })
+	ch.link(t, bo, subject)
+	if got := ch.signInThrough(t); got != "/login/verify-email" {
+		t.Errorf("unverified email, setting off: sent to %q, want /login/verify-email", got)
+	}
+
+	if err := ch.admin.SetExternalMFA(ctx, by, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.app.DB.UnlinkIdentity(ctx, ch.app.Org.ID, bo.ID); err != nil {
+		t.Fatal(err)
+	}
+	ch.link(t, ch.app.Member, subject)
+	if got := ch.signInThrough(t); got != "/login/mfa" {
+		t.Errorf("setting on again: sent to %q, want /login/mfa", got)
+	}
+}
+
+func TestAccessDeniedNamesTheLoginServiceAccount(t *testing.T) {
+	ch := newChain(t)
+	c := ch.app.Browser(t)
+	if resp, _ := get(t, c, ch.app.URL, ch.toCallback(t, c)); resp.StatusCode != http.StatusForbidden {
+		t.Fatal("want the first sign-in refused, to learn the subject")
+	}
+	ch.link(t, ch.app.Member, ch.deniedSubject(t))
+	if got := ch.signInThrough(t); got != "/dashboard" {
+		t.Fatalf("linked account: sent to %q", got)
+	}
+	portals := &portal.Service{Store: ch.app.DB, PublicURL: ch.app.URL, Now: ch.app.Clock.Now}
+	p, _, err := portals.Create(context.Background(), portal.By{OrgID: ch.app.Org.ID, Actor: "test"}, portal.Input{Name: "Grants",
+		RedirectURIs: []string{"http://127.0.0.1:9/cb"}, FirstParty: true, Access: store.PortalAccessMembers,
+		MemberIDs: []int64{ch.app.AddMember(t, "bo@acme.test", nil).ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = ch.app.Browser(t)
+	if resp, body := get(t, c, ch.app.URL, ch.toCallback(t, c)); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in through the login service: %d\n%s", resp.StatusCode, body)
+	}
+	q := url.Values{"client_id": {p.ClientID}, "redirect_uri": {"http://127.0.0.1:9/cb"}, "response_type": {"code"},
+		"scope": {"openid"}, "state": {"s"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())},
+		"code_challenge_method": {"S256"}}
+	target := "/o/acme/authorize?" + q.Encode()
+	for range 5 {
+		resp, body := get(t, c, ch.app.URL, target)
+		if resp.StatusCode == http.StatusSeeOther || resp.StatusCode == http.StatusFound {
+			target = resp.Header.Get("Location")
+			continue
+		}
+		page := html.UnescapeString(body)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "Access Denied") ||
+			!strings.Contains(page, "signed in as <strong>jdoe@upstream.test (NIH Network Login)</strong>") {
+			t.Fatalf("a portal refusing a login service's account: %d, want Access Denied naming it\n%s", resp.StatusCode, body)
+		}
+		return
+	}
+	t.Fatal("never reached the portal's answer")
 }

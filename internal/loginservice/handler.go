@@ -61,7 +61,7 @@ const browserCookie = "ims_login_service"
 
 // amrExternal marks a session an external login service vouched for (not
 // an RFC 8176 value: the service's own methods are its business).
-const amrExternal = "ext"
+const amrExternal = signin.AMRExternal
 
 // Mount registers the sign-in routes.
 func (h *Handler) Mount(mux *http.ServeMux) {

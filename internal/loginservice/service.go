@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -233,4 +234,55 @@ func refusal(err error) error {
 		return &Invalid{Fields: map[string]string{"name": "The organisation already has a login service with this name."}}
 	}
 	return err
+}
+
+// ExternalMFA reports whether members who sign in through a login service
+// still pass the organisation's own MFA.
+func (s *Service) ExternalMFA(ctx context.Context, orgID int64) (bool, error) {
+	return s.Store.ExternalMFA(ctx, orgID)
+}
+
+// SetExternalMFA says whether members who sign in through a login service
+// still pass the organisation's own MFA, audited when it changes.
+func (s *Service) SetExternalMFA(ctx context.Context, by By, on bool) error {
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		was, err := s.Store.ExternalMFA(ctx, by.OrgID)
+		if err != nil || was == on {
+			return err
+		}
+		now := s.Now()
+		if err := s.Store.SetExternalMFA(ctx, by.OrgID, on, now); err != nil {
+			return err
+		}
+		detail := "members signing in through a login service skip the organisation's MFA"
+		if on {
+			detail = "members signing in through a login service pass the organisation's MFA"
+		}
+		return s.record(ctx, by, now, detail)
+	})
+}
+
+// AccountName names the account a member signed in with as they know it,
+// "jdoe (NIH Network Login)", when amr says a login service vouched for
+// the sign-in and the member is linked; "" otherwise.
+func (s *Service) AccountName(ctx context.Context, orgID, memberID int64, amr []string) (string, error) {
+	if !slices.Contains(amr, amrExternal) {
+		return "", nil
+	}
+	id, err := s.Store.IdentityOfMember(ctx, orgID, memberID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	ls, err := s.Store.LoginServiceByID(ctx, orgID, id.ServiceID)
+	if err != nil {
+		return "", err
+	}
+	username := id.Username
+	if username == "" {
+		username = id.Subject
+	}
+	return username + " (" + ls.Name + ")", nil
 }

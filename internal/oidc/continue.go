@@ -147,8 +147,9 @@ func (p *Provider) issue(w http.ResponseWriter, r *http.Request, t *tenant, req 
 		return
 	case !allowed:
 		p.st.audit(ctx, audit.PortalDenied, si.Member.ID, portal.ClientID)
-		p.d.Pages.AccessDenied(w, web.AccessDeniedPage{Email: si.Member.Email, Organisation: si.Organisation.Name,
-			Portal: portal.Name, SwitchAction: "/o/" + t.urlName + switchPath + "?id=" + url.QueryEscape(req.a.ID)})
+		p.d.Pages.AccessDenied(w, web.AccessDeniedPage{Email: si.Member.Email, Account: p.accountName(ctx, si),
+			Organisation: si.Organisation.Name,
+			Portal:       portal.Name, SwitchAction: "/o/" + t.urlName + switchPath + "?id=" + url.QueryEscape(req.a.ID)})
 		return
 	}
 	if !portal.FirstParty && !p.consented(w, r, t, req, portal, si, promptNone, decision) {
@@ -193,4 +194,17 @@ func (p *Provider) switchAccount(w http.ResponseWriter, r *http.Request, t *tena
 	}
 	back := "/o/" + t.urlName + continuePath + "?id=" + url.QueryEscape(r.URL.Query().Get("id")) + afterForm
 	http.Redirect(w, r, p.d.SignInPath(t.org, t.urlName, back), http.StatusSeeOther)
+}
+
+// accountName is how Access Denied names a sign-in through a login
+// service; "" (the email is shown) when there is none or it cannot be read.
+func (p *Provider) accountName(ctx context.Context, si store.SignedIn) string {
+	if p.d.AccountName == nil {
+		return ""
+	}
+	name, err := p.d.AccountName(ctx, si.Organisation.ID, si.Member.ID, si.Session.AMR)
+	if err != nil {
+		p.d.Log.Warn("account name for Access Denied", "err", err)
+	}
+	return name
 }

@@ -55,6 +55,9 @@ type Deps struct {
 	PublicURL string // without a trailing slash
 	// SignInPath is the organisation's sign-in page, coming back to returnTo.
 	SignInPath func(org store.Organisation, urlName, returnTo string) string
+	// AccountName names the account of a sign-in through a login service
+	// ("jdoe (NIH Network Login)") for Access Denied; "" or nil: the email.
+	AccountName func(ctx context.Context, orgID, memberID int64, amr []string) (string, error)
 }
 
 // Provider serves /o/{url-name}/ for every organisation.

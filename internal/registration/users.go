@@ -14,6 +14,7 @@ import (
 type UsersStore interface {
 	PortalByID(ctx context.Context, orgID, id int64) (store.Portal, error)
 	OrganisationByID(ctx context.Context, id int64) (store.Organisation, error)
+	MemberByID(ctx context.Context, orgID, id int64) (store.Member, error)
 	ListMembers(ctx context.Context, orgID int64, q store.MemberQuery) ([]store.MemberRow, error)
 	IdentitiesOf(ctx context.Context, orgID int64) ([]store.MemberIdentity, error)
 	LoginServicesOf(ctx context.Context, orgID int64) ([]store.LoginService, error)
@@ -34,36 +35,96 @@ type User struct {
 // IMSLoginService is the built-in login service's name.
 const IMSLoginService = "IMS Login Service"
 
-// MaxUsers bounds the members the Users page lists.
+// MaxUsers bounds the members one Users page lists.
 const MaxUsers = 200
 
-// Users lists the members the portal's access rule admits (whatever their
-// status), with the account each signs in with.
-func (s *Service) Users(ctx context.Context, orgID, portalID int64) (store.Portal, []User, error) {
+// Users lists a page of the members the portal's access rule admits
+// (whatever their status), by name, with the account each signs in with:
+// those after the member with ID after (0: from the first). next is the ID
+// to pass for the page that follows, 0 when there is none.
+func (s *Service) Users(ctx context.Context, orgID, portalID, after int64) (p store.Portal, users []User, next int64, err error) {
 	st := s.Store
-	p, err := st.PortalByID(ctx, orgID, portalID)
-	if err != nil {
-		return p, nil, err
+	if p, err = st.PortalByID(ctx, orgID, portalID); err != nil {
+		return p, nil, 0, err
 	}
 	org, err := st.OrganisationByID(ctx, orgID)
 	if err != nil {
-		return p, nil, err
+		return p, nil, 0, err
 	}
-	rows, err := st.ListMembers(ctx, orgID, store.MemberQuery{Sort: store.SortName, Limit: MaxUsers})
+	members, next, err := s.admitted(ctx, p, after)
 	if err != nil {
-		return p, nil, err
+		return p, nil, 0, err
 	}
-	ids, err := st.IdentitiesOf(ctx, orgID)
+	accounts, registered, err := s.accountsOf(ctx, orgID)
 	if err != nil {
-		return p, nil, err
+		return p, nil, 0, err
 	}
-	services, err := st.LoginServicesOf(ctx, orgID)
-	if err != nil {
-		return p, nil, err
+	for _, m := range members {
+		u := User{Member: m, Account: accounts[m.ID], Registration: registered[m.ID]}
+		if u.Account == "" && m.PasswordHash != "" {
+			u.Account = m.Email + " (" + IMSLoginService + ")"
+		}
+		if !u.Registration.CountFrom.IsZero() {
+			u.DaysLeft = daysLeft(u.Registration.CountFrom, org.Settings.UnlinkedRemovalDays, s.Now())
+		}
+		users = append(users, u)
 	}
-	regs, err := st.RegistrationsOf(ctx, orgID)
+	return p, users, next, nil
+}
+
+// memberPage is how many members one read of the list brings (the most
+// store.MemberQuery allows).
+const memberPage = 201
+
+// admitted reads the organisation's members by name, after the member
+// with ID after, until MaxUsers the portal admits are found; next is the
+// last of them when another admitted member follows.
+func (s *Service) admitted(ctx context.Context, p store.Portal, after int64) (members []store.Member, next int64, err error) {
+	var cursor *store.MemberCursor
+	if after != 0 {
+		m, err := s.Store.MemberByID(ctx, p.OrgID, after)
+		if err != nil {
+			return nil, 0, err
+		}
+		c := store.MemberRow{Member: m}.Cursor(store.SortName)
+		cursor = &c
+	}
+	for {
+		rows, err := s.Store.ListMembers(ctx, p.OrgID, store.MemberQuery{Sort: store.SortName, After: cursor, Limit: memberPage})
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, row := range rows {
+			if !admits(p, row.Member) {
+				continue
+			}
+			if len(members) == MaxUsers {
+				return members, members[len(members)-1].ID, nil
+			}
+			members = append(members, row.Member)
+		}
+		if len(rows) < memberPage {
+			return members, 0, nil
+		}
+		c := rows[len(rows)-1].Cursor(store.SortName)
+		cursor = &c
+	}
+}
+
+// accountsOf names each linked member's account, "Username (Login
+// Service)", and finds each member's registration.
+func (s *Service) accountsOf(ctx context.Context, orgID int64) (map[int64]string, map[int64]store.Registration, error) {
+	ids, err := s.Store.IdentitiesOf(ctx, orgID)
 	if err != nil {
-		return p, nil, err
+		return nil, nil, err
+	}
+	services, err := s.Store.LoginServicesOf(ctx, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	regs, err := s.Store.RegistrationsOf(ctx, orgID)
+	if err != nil {
+		return nil, nil, err
 	}
 	names := map[int64]string{}
 	for _, ls := range services {
@@ -77,22 +138,7 @@ func (s *Service) Users(ctx context.Context, orgID, portalID int64) (store.Porta
 	for _, r := range regs {
 		registered[r.MemberID] = r
 	}
-	var users []User
-	for _, row := range rows {
-		m := row.Member
-		if !admits(p, m) {
-			continue
-		}
-		u := User{Member: m, Account: accounts[m.ID], Registration: registered[m.ID]}
-		if u.Account == "" && m.PasswordHash != "" {
-			u.Account = m.Email + " (" + IMSLoginService + ")"
-		}
-		if !u.Registration.CountFrom.IsZero() {
-			u.DaysLeft = daysLeft(u.Registration.CountFrom, org.Settings.UnlinkedRemovalDays, s.Now())
-		}
-		users = append(users, u)
-	}
-	return p, users, nil
+	return accounts, registered, nil
 }
 
 // admits reports whether p's access rule names m, whatever m's status.

@@ -2,14 +2,19 @@ package registration_test
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"imslogin/internal/audit"
+	"imslogin/internal/portal"
+	"imslogin/internal/registration"
 	"imslogin/internal/store"
 )
 
@@ -128,4 +133,98 @@ func TestSiteAdministratorFindsTheUsersPages(t *testing.T) {
 	if resp, _ := e.App.Get(t, c, e.usersPath()); resp.StatusCode != http.StatusOK {
 		t.Errorf("Users page: %d", resp.StatusCode)
 	}
+}
+
+func TestUsersPageIsPaged(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	portals := &portal.Service{Store: e.App.DB, PublicURL: e.App.URL, Now: e.App.Clock.Now}
+	p, _, err := portals.Create(ctx, portal.By{OrgID: e.App.Org.ID, Actor: "test"}, portal.Input{Name: "Everyone",
+		RedirectURIs: []string{"http://127.0.0.1:9/cb"}, FirstParty: true, Access: store.PortalAccessAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last store.Member
+	for i := range registration.MaxUsers + 5 {
+		last = store.Member{OrgID: e.App.Org.ID, Email: fmt.Sprintf("user%03d@acme.test", i), Name: fmt.Sprintf("User %03d", i),
+			Role: store.RoleMember, Status: store.StatusActive, Licensed: true, CreatedAt: e.App.Clock.Now()}
+		if err := e.App.DB.CreateMember(ctx, &last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := e.App.Browser(t)
+	e.App.SignIn(t, admin, "ana@acme.test")
+	path := "/admin/portals/" + strconv.FormatInt(p.ID, 10) + "/users"
+	seen := map[string]int{}
+	rows := regexp.MustCompile(`name="email-\d+" value="([^"]+)"`)
+	next := regexp.MustCompile(`href="(/admin/portals/\d+/users\?after=\d+)" rel="next"`)
+	target, pages := path, 0
+	for target != "" && pages < 5 {
+		pages++
+		resp, page := e.App.Get(t, admin, target)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d\n%s", target, resp.StatusCode, page)
+		}
+		found := rows.FindAllStringSubmatch(page, -1)
+		if len(found) > registration.MaxUsers {
+			t.Fatalf("page %d lists %d members, more than %d", pages, len(found), registration.MaxUsers)
+		}
+		for _, m := range found {
+			seen[m[1]]++
+		}
+		target = ""
+		if m := next.FindStringSubmatch(page); m != nil {
+			target = html.UnescapeString(m[1])
+		}
+	}
+	members, err := e.App.DB.ListMembers(ctx, e.App.Org.ID, store.MemberQuery{Limit: 201})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages != 2 || len(seen) < registration.MaxUsers+5 || len(seen) != countAll(t, e, len(members)) {
+		t.Fatalf("%d pages listing %d members, want 2 pages listing every member", pages, len(seen))
+	}
+	for email, n := range seen {
+		if n != 1 {
+			t.Errorf("%s listed %d times", email, n)
+		}
+	}
+
+	// A member of the second page can be changed from it.
+	id := strconv.FormatInt(last.ID, 10)
+	resp, body := e.App.Post(t, admin, path+"/save", url.Values{"after": {afterOf(t, e, admin, path)}, "send": {id},
+		"email-" + id: {last.Email}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "after=") {
+		t.Fatalf("Save on the second page: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+}
+
+// countAll counts the organisation's members, reading past the first 201.
+func countAll(t *testing.T, e *env, first int) int {
+	t.Helper()
+	n, cursor := 0, (*store.MemberCursor)(nil)
+	for {
+		rows, err := e.App.DB.ListMembers(context.Background(), e.App.Org.ID, store.MemberQuery{Sort: store.SortName,
+			After: cursor, Limit: 201})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(rows)
+		if len(rows) < 201 {
+			return n
+		}
+		c := rows[len(rows)-1].Cursor(store.SortName)
+		cursor = &c
+	}
+}
+
+// afterOf reads where the second page of Users starts.
+func afterOf(t *testing.T, e *env, c *http.Client, path string) string {
+	t.Helper()
+	_, page := e.App.Get(t, c, path)
+	m := regexp.MustCompile(`users\?after=(\d+)" rel="next"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no next page")
+	}
+	return m[1]
 }

@@ -16,7 +16,7 @@ func (p *parts) oidcProvider(portals oidc.Portals) (*oidc.Provider, error) {
 	box := p.opts.Secrets.Box()
 	return oidc.New(oidc.Deps{Orgs: p.db, Store: p.db, Portals: portals, Sessions: p.sessions,
 		Keys: &oidc.Keys{Store: p.db, Box: box, Now: p.opts.Now}, Box: box, Pages: p.pages, Log: p.log,
-		Now: p.opts.Now, PublicURL: p.cfg.PublicBaseURL()})
+		Now: p.opts.Now, PublicURL: p.cfg.PublicBaseURL(), AccountName: p.loginServiceAdmin().AccountName})
 }
 
 // portalRegistry is the portals the provider and My Profile read: the

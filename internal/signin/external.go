@@ -7,6 +7,9 @@ import (
 	"imslogin/web"
 )
 
+// AMRExternal is the amr of a sign-in through an external login service.
+const AMRExternal = "ext"
+
 // ContinueExternal signs in a member whom an external login service
 // vouched for: the steps after the password still run (the organisation's
 // second factor among them), then a session starts. A member who may not
@@ -14,7 +17,7 @@ import (
 func (h *Handler) ContinueExternal(w http.ResponseWriter, r *http.Request, org store.Organisation, m store.Member,
 	amr []string, returnTo string) {
 	if refusal := refusalFor(m); refusal != "" {
-		h.Pages.Login(w, http.StatusForbidden, web.LoginPage{Organisation: org.Name, URLName: org.URLName,
+		h.showLoginPage(w, r, http.StatusForbidden, web.LoginPage{Organisation: org.Name, URLName: org.URLName,
 			Layout: web.Layout{Notice: web.Notice{Kind: "error", Text: refusal}}})
 		return
 	}

@@ -25,3 +25,14 @@ func (h *Handler) addServices(r *http.Request, page *web.LoginPage) {
 	}
 	page.Services = buttons
 }
+
+// showLoginPage answers an attempt with the sign-in page; an
+// organisation's own page keeps its login service buttons. The generic
+// page shows none: looking them up for the name typed would make an
+// unknown organisation's answer differ from a known one's.
+func (h *Handler) showLoginPage(w http.ResponseWriter, r *http.Request, status int, page web.LoginPage) {
+	if page.URLName != "" {
+		h.addServices(r, &page)
+	}
+	h.Pages.Login(w, status, page)
+}

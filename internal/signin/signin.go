@@ -194,7 +194,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlN
 		if urlName != "" {
 			page.Notice.Text = "Enter your email address and password."
 		}
-		h.Pages.Login(w, http.StatusBadRequest, page)
+		h.showLoginPage(w, r, http.StatusBadRequest, page)
 		return
 	}
 	if a.tooLong() {
@@ -204,14 +204,14 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlN
 		page.Notice = web.Notice{Kind: "error", Text: fmt.Sprintf(
 			"That is too long to be right: organisation names have at most %d characters, email addresses %d and passwords %d.",
 			field.Organisation, field.Email, password.MaxLength)}
-		h.Pages.Login(w, http.StatusBadRequest, page)
+		h.showLoginPage(w, r, http.StatusBadRequest, page)
 		return
 	}
 	if wait, limit, ok := h.Throttle.allow(r, a.organisation); !ok {
 		h.throttled("password", limit)
 		h.Log.Warn("sign-in throttled", "organisation", a.organisation, "address", session.ClientAddress(r))
 		page.Notice = throttled(w, wait)
-		h.Pages.Login(w, http.StatusTooManyRequests, page)
+		h.showLoginPage(w, r, http.StatusTooManyRequests, page)
 		return
 	}
 	org, member, res, err := h.checkPassword(r.Context(), audit.OriginOf(r), a)
@@ -221,19 +221,19 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlN
 		h.observe("password", "locked")
 		h.Log.Info("sign-in refused: locked", "organisation", a.organisation, "address", session.ClientAddress(r))
 		page.Notice = web.LockedNotice(locked.Until, h.Now())
-		h.Pages.Login(w, http.StatusLocked, page)
+		h.showLoginPage(w, r, http.StatusLocked, page)
 		return
 	case errors.Is(err, password.ErrBusy):
 		h.observe("password", "busy")
 		w.Header().Set("Retry-After", "2")
 		page.Notice = web.Notice{Kind: "error", Text: "Sign-in is very busy right now. Please try again in a few seconds."}
-		h.Pages.Login(w, http.StatusServiceUnavailable, page)
+		h.showLoginPage(w, r, http.StatusServiceUnavailable, page)
 		return
 	case errors.Is(err, errWrongCredentials):
 		h.observe("password", "failure")
 		h.Log.Info("sign-in failed", "organisation", a.organisation, "address", session.ClientAddress(r))
 		page.Notice = failureNotice
-		h.Pages.Login(w, http.StatusUnauthorized, page)
+		h.showLoginPage(w, r, http.StatusUnauthorized, page)
 		return
 	case err != nil:
 		h.serverError(w, r, err)
@@ -247,7 +247,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, a attempt, urlN
 		}
 		h.appendAudit(r.Context(), h.auditFailure(audit.OriginOf(r), org, member, member.Email, refusal))
 		page.Notice = web.Notice{Kind: "error", Text: refusal}
-		h.Pages.Login(w, http.StatusForbidden, page)
+		h.showLoginPage(w, r, http.StatusForbidden, page)
 		return
 	}
 	f := &Flow{

@@ -78,4 +78,9 @@ type LoginServices interface {
 	TakeLoginState(ctx context.Context, stateHash []byte) (LoginState, error)
 	// DeleteExpiredLoginStates removes states that expired before now.
 	DeleteExpiredLoginStates(ctx context.Context, now time.Time) (int64, error)
+
+	// ExternalMFA reports whether members who sign in through a login
+	// service still pass the organisation's own MFA: true until set.
+	ExternalMFA(ctx context.Context, orgID int64) (bool, error)
+	SetExternalMFA(ctx context.Context, orgID int64, on bool, at time.Time) error
 }

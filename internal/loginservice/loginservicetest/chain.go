@@ -30,10 +30,16 @@ type Chain struct {
 	Service  store.LoginService
 }
 
-// New starts the chain.
+// New starts the chain on SQLite.
 func New(t testing.TB) *Chain {
 	t.Helper()
-	app := servertest.New(t, servertest.Options{})
+	return NewOn(t, servertest.Options{})
+}
+
+// NewOn starts the chain on the server opts describe (its database).
+func NewOn(t testing.TB, opts servertest.Options) *Chain {
+	t.Helper()
+	app := servertest.New(t, opts)
 	ctx := context.Background()
 	members := &membership.Service{Store: app.DB, Hasher: app.Server.Hasher, Now: app.Clock.Now}
 	up, err := members.CreateOrganisation(ctx, "Upstream")

@@ -28,6 +28,9 @@ func (p *Phone) Needed(ctx context.Context, f *signin.Flow, in signin.Input) (bo
 	if passed(f) {
 		return false, nil
 	}
+	if skip, err := p.skipped(ctx, f); skip || err != nil {
+		return false, err
+	}
 	subj, err := p.neededSubject(ctx, f, in)
 	if err != nil {
 		return false, err

@@ -23,6 +23,9 @@ func (s *Second) Needed(ctx context.Context, f *signin.Flow, in signin.Input) (b
 	if passed(f) {
 		return false, nil
 	}
+	if skip, err := s.skipped(ctx, f); skip || err != nil {
+		return false, err
+	}
 	subj, err := s.neededSubject(ctx, f, in)
 	if err != nil {
 		return false, err

@@ -32,6 +32,7 @@ type Store interface {
 	DeleteSigninFlow(ctx context.Context, tokenHash []byte) error
 	UpdateSigninFlow(ctx context.Context, f *store.SigninFlow) error
 	totp.Confirmer
+	ExternalMFA(ctx context.Context, orgID int64) (bool, error)
 }
 
 // Deps is what both steps use.
@@ -44,6 +45,22 @@ type Deps struct {
 
 // passed reports whether the flow already has a second factor.
 func passed(f *signin.Flow) bool { return slices.Contains(f.AMR, "mfa") }
+
+// skipped reports whether the organisation lets this sign-in go without
+// its MFA: the sign-in came through a login service, and the organisation
+// trusts its login services' own checks.
+func (d *Deps) skipped(ctx context.Context, f *signin.Flow) (bool, error) {
+	if !slices.Contains(f.AMR, signin.AMRExternal) {
+		return false, nil
+	}
+	v, err := f.Memo(externalKey{}, func() (any, error) { return d.Store.ExternalMFA(ctx, f.OrgID) })
+	if err != nil {
+		return false, err
+	}
+	return !v.(bool), nil
+}
+
+type externalKey struct{}
 
 type subjectKey struct{}
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"imslogin/internal/store"
@@ -155,4 +156,20 @@ func nullBytes(b []byte) any {
 		return nil
 	}
 	return b
+}
+
+func (q *queries) ExternalMFA(ctx context.Context, orgID int64) (bool, error) {
+	on := true
+	err := q.queryRow(ctx, `SELECT external_mfa FROM login_service_settings WHERE org_id = ?`, orgID).Scan(&on)
+	if err = translate(err); errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+	return on, err
+}
+
+func (q *queries) SetExternalMFA(ctx context.Context, orgID int64, on bool, at time.Time) error {
+	_, err := q.exec(ctx, `INSERT INTO login_service_settings (org_id, external_mfa, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (org_id) DO UPDATE SET external_mfa = excluded.external_mfa, updated_at = excluded.updated_at`,
+		orgID, on, ms(at))
+	return err
 }

@@ -33,6 +33,7 @@ func RunLoginServices(t *testing.T, newStore func(t *testing.T) LoginServiceStor
 		{"Registrations", testRegistrations},
 		{"RegistrationIsolation", testRegistrationIsolation},
 		{"RunExclusive", testRunExclusive},
+		{"ExternalMFA", testExternalMFA},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })
@@ -339,5 +340,29 @@ func testRunExclusive(t *testing.T, s LoginServiceStore) {
 	}
 	if ran, err := s.RunExclusive(ctx, "cleanup", time.Minute, now, func(context.Context) error { return nil }); !ran || err != nil {
 		t.Errorf("after a failed run: ran %v, %v; want the lock given back", ran, err)
+	}
+}
+
+func testExternalMFA(t *testing.T, s LoginServiceStore) {
+	ctx := context.Background()
+	acme := NewOrganisation(t, s, "Acme")
+	globex := NewOrganisation(t, s, "Globex")
+	if on, err := s.ExternalMFA(ctx, acme.ID); err != nil || !on {
+		t.Fatalf("never set: %v, %v; want on", on, err)
+	}
+	if err := s.SetExternalMFA(ctx, acme.ID, false, now); err != nil {
+		t.Fatal(err)
+	}
+	if on, err := s.ExternalMFA(ctx, acme.ID); err != nil || on {
+		t.Errorf("after turning it off: %v, %v", on, err)
+	}
+	if on, err := s.ExternalMFA(ctx, globex.ID); err != nil || !on {
+		t.Errorf("another organisation's setting changed: %v, %v", on, err)
+	}
+	if err := s.SetExternalMFA(ctx, acme.ID, true, now); err != nil {
+		t.Fatal(err)
+	}
+	if on, err := s.ExternalMFA(ctx, acme.ID); err != nil || !on {
+		t.Errorf("after turning it on again: %v, %v", on, err)
 	}
 }
