@@ -42,7 +42,8 @@ func (d dialect) String() string {
 type DB struct {
 	*queries
 	write, read *sql.DB
-	lock        *os.File // SQLite: the shared lock on PATH.lock, which a restore checks
+	lock        *os.File      // SQLite: the shared lock on PATH.lock, which a restore checks
+	checkpoints *checkpointer // SQLite only
 }
 
 // Open connects to a database URL of the form "sqlite:PATH" or
@@ -96,7 +97,15 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
 	read.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
-	db := &DB{queries: newQueries(write, read, dialectSQLite), write: write, read: read, lock: lock}
+	ckpt, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
+	if err != nil {
+		write.Close()
+		read.Close()
+		lock.Close()
+		return nil, err
+	}
+	db := &DB{queries: newQueries(write, read, dialectSQLite), write: write, read: read, lock: lock,
+		checkpoints: startCheckpointer(ckpt)}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -129,7 +138,11 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close releases the connections.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	var err error
+	if db.checkpoints != nil {
+		err = db.checkpoints.Close()
+	}
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
