@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"sync"
 	"time"
 )
 
@@ -22,6 +23,7 @@ type checkpointer struct {
 	conn *sql.DB
 	stop chan struct{}
 	done chan struct{}
+	once sync.Once
 }
 
 func startCheckpointer(conn *sql.DB) *checkpointer {
@@ -47,10 +49,11 @@ func (c *checkpointer) run() {
 	}
 }
 
-// Close stops the checkpointer; SQLite checkpoints once more when the last
-// connection closes.
+// Close stops the checkpointer, once however often it is called (as
+// DB.Close may be); SQLite checkpoints once more when the last connection
+// closes.
 func (c *checkpointer) Close() error {
-	close(c.stop)
+	c.once.Do(func() { close(c.stop) })
 	<-c.done
 	return c.conn.Close()
 }

@@ -214,3 +214,14 @@ func TestBrandingSQLite(t *testing.T) {
 func TestBrandingPostgres(t *testing.T) {
 	storetest.RunBranding(t, func(t *testing.T) storetest.BrandingStore { return sqltest.NewPostgres(t) })
 }
+
+// TestCloseTwice: closing a database twice, as shutdown paths may, is no
+// error beyond what the connections report, and never a panic.
+func TestCloseTwice(t *testing.T) {
+	db, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "ims.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db.Close()
+}
