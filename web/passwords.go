@@ -16,6 +16,17 @@ type NewPassword struct {
 	Errors map[string]string
 }
 
+// Focus names the field the cursor starts in after a refused submission:
+// the first one marked, in the form's order; "" when none is.
+func (p NewPassword) Focus() string {
+	for _, field := range []string{"current_password", "password", "password_confirm"} {
+		if p.Errors[field] != "" {
+			return field
+		}
+	}
+	return ""
+}
+
 // PasswordErrors words each field's problems (as the password package
 // reports them) as sentences to show beside it; nil when there are none.
 func PasswordErrors(current, newPassword, confirmation []string) map[string]string {

@@ -280,3 +280,30 @@ func TestPasswordErrorsShowBesideTheirFields(t *testing.T) {
 		t.Error("no problems should give no errors")
 	}
 }
+
+// TestChangePasswordFocusesTheFirstMarkedField: after a refusal the cursor
+// starts in the first field marked, not always in the current password.
+func TestChangePasswordFocusesTheFirstMarkedField(t *testing.T) {
+	r := newTestRenderer(t)
+	for _, c := range []struct {
+		errs map[string]string
+		want string
+	}{
+		{nil, "current_password"},
+		{map[string]string{"current_password": "x", "password": "y"}, "current_password"},
+		{map[string]string{"password_confirm": "The two passwords do not match."}, "password_confirm"},
+		{map[string]string{"password": "Too short.", "password_confirm": "x"}, "password"},
+	} {
+		page := body(func(w http.ResponseWriter) {
+			r.ChangePassword(w, 400, ChangePasswordPage{NewPassword: NewPassword{MinLength: 15, Errors: c.errs}})
+		})
+		if n := strings.Count(page, " autofocus"); n != 1 {
+			t.Errorf("errors %v: %d fields take the focus, want one", c.errs, n)
+			continue
+		}
+		start := strings.LastIndex(page[:strings.Index(page, " autofocus")], "<input")
+		if tag := page[start:]; !strings.HasPrefix(tag, `<input id="`+c.want+`"`) {
+			t.Errorf("errors %v: the focus starts in %.40s, want %s", c.errs, tag, c.want)
+		}
+	}
+}
