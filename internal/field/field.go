@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/url"
 	"unicode/utf8"
 )
@@ -71,6 +72,30 @@ func CheckJSON(body []byte) error {
 				return &TooLongError{Name: key, Len: len(s)}
 			}
 			key = s
+		}
+	}
+}
+
+// CheckMultipart reports the first name or value (not a file) of a
+// multipart form longer than Default: what Request.ParseMultipartForm
+// would give a handler. A malformed body is left to the handler's parser
+// to refuse.
+func CheckMultipart(body []byte, boundary string) error {
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return nil
+		}
+		name := part.FormName()
+		if len(name) > Default {
+			return &TooLongError{Name: name, Len: len(name)}
+		}
+		if part.FileName() != "" {
+			continue
+		}
+		if n, _ := io.Copy(io.Discard, part); n > Default {
+			return &TooLongError{Name: name, Len: int(n)}
 		}
 	}
 }

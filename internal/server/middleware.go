@@ -123,26 +123,30 @@ func refuse(w http.ResponseWriter, r *http.Request, pages *web.Renderer, status 
 	pages.Error(w, status, web.ErrorPage{Heading: "Request refused", Message: msg})
 }
 
-// checkFields checks an URL-encoded form or a JSON body; the body is read
-// (within limitBody's cap) and put back for the handler. Other bodies, and
-// other errors than those of length, are the handler's to judge.
+// checkFields checks the fields of a body as the handlers will read them:
+// an URL-encoded form, as parsed (a malformed pair does not hide the
+// others, which handlers still read), a multipart form's values, and any
+// other body as JSON, whatever its declared type (the API decodes what it
+// is sent). The body is read within limitBody's cap and put back for the
+// handler. Other errors than those of length are the handler's to judge.
 func checkFields(r *http.Request) error {
-	media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch media {
-	case "application/x-www-form-urlencoded":
-		if err := r.ParseForm(); err != nil {
-			return err
+	media, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if media == "application/x-www-form-urlencoded" {
+		err := r.ParseForm()
+		if tooLong := field.CheckForm(r.PostForm); tooLong != nil {
+			return tooLong
 		}
-		return field.CheckForm(r.PostForm)
-	case "application/json":
-		body, err := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-		if err != nil {
-			return err
-		}
-		return field.CheckJSON(body)
+		return err
 	}
-	return nil
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	if err != nil {
+		return err
+	}
+	if media == "multipart/form-data" {
+		return field.CheckMultipart(body, params["boundary"])
+	}
+	return field.CheckJSON(body)
 }
 
 func recoverPanics(next http.Handler, log *slog.Logger) http.Handler {

@@ -109,11 +109,12 @@ func Redeem(ctx context.Context, tx Redeemer, raw string, purpose store.LinkPurp
 	return t, err
 }
 
-// wellFormed accepts only what New makes: 43 base64url characters.
+// wellFormed accepts only what New makes: 43 base64url characters,
+// canonically encoded (the unused low bits of the last one are zero).
 func wellFormed(raw string) bool {
 	if len(raw) != 43 {
 		return false
 	}
-	b, err := base64.RawURLEncoding.DecodeString(raw)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(raw)
 	return err == nil && len(b) == 32
 }
