@@ -32,8 +32,9 @@ type Organisations interface {
 
 // Paths of the provider's own steps, under the issuer.
 const (
-	continuePath = "/authorize/continue" // after the authorization request: find or ask for a sign-in
-	switchPath   = "/authorize/switch"   // Access Denied's "Sign in with a different account"
+	continuePath   = "/authorize/continue" // after the authorization request: find or ask for a sign-in
+	switchPath     = "/authorize/switch"   // Access Denied's "Sign in with a different account"
+	endSessionPath = "/end_session"        // RP-initiated logout (the library's default path)
 	// afterForm marks a return to continuePath at the end of a chain of
 	// redirects that began with a form (sign-in, reauthentication): the
 	// last hop, to the portal, is then a page of its own (see pageHop).
@@ -154,6 +155,15 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w = &issWriter{ResponseWriter: w, issuer: t.issuer, on: rest == "/authorize" || strings.HasPrefix(rest, "/authorize/")}
 	switch rest {
+	case endSessionPath:
+		// The library answers a query it cannot parse with a 500 and the
+		// parser's error; it is the request that is wrong.
+		if r.ParseForm() != nil {
+			p.d.Pages.Error(w, http.StatusBadRequest, web.ErrorPage{Heading: "Sign-out refused",
+				Message: "This sign-out link is malformed. Sign out from your profile menu instead."})
+			return
+		}
+		p.op.ServeHTTP(w, inner)
 	case switchPath:
 		p.switchAccount(w, inner, t)
 	case consentPath:

@@ -103,8 +103,8 @@ func (s *storage) portal(ctx context.Context, clientID string) (Portal, error) {
 
 func (s *storage) GetClientByClientID(ctx context.Context, clientID string) (op.Client, error) {
 	p, err := s.portal(ctx, clientID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("no portal with client ID %q in this organisation", clientID)
+	if errors.Is(err, store.ErrNotFound) { // the caller's mistake, not the server's: no 500, no error log
+		return nil, oidc.ErrInvalidClient().WithDescription("no portal with this client ID in this organisation")
 	}
 	if err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
