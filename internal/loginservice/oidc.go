@@ -116,14 +116,21 @@ func (o *OIDC) Finish(ctx context.Context, c Config, a Attempt, callback url.Val
 	if raw == "" {
 		return Identity{}, errors.New("the token response has no ID token")
 	}
-	idt, err := p.Verifier(&gooidc.Config{ClientID: c.ClientID, Now: o.now}).Verify(o.context(ctx), raw)
+	return verified(o.context(ctx), p.Verifier(&gooidc.Config{ClientID: c.ClientID, Now: o.now}), raw, a.Nonce, c.UsernameClaim)
+}
+
+// verified checks raw, the ID token a service returned, with v (the
+// service's keys, issuer, our client ID, expiry) and the sign-in's nonce,
+// and reads the identity from it.
+func verified(ctx context.Context, v *gooidc.IDTokenVerifier, raw, nonce, usernameClaim string) (Identity, error) {
+	idt, err := v.Verify(ctx, raw)
 	if err != nil {
 		return Identity{}, fmt.Errorf("ID token: %w", err)
 	}
-	if idt.Nonce != a.Nonce {
+	if idt.Nonce != nonce {
 		return Identity{}, errors.New("ID token: the nonce is not this sign-in's")
 	}
-	return identityOf(idt, c.UsernameClaim)
+	return identityOf(idt, usernameClaim)
 }
 
 func identityOf(idt *gooidc.IDToken, usernameClaim string) (Identity, error) {
