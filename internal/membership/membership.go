@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"imslogin/internal/access"
@@ -310,11 +311,13 @@ func notifyAdministrators(ctx context.Context, tx Store, org store.Organisation,
 	return nil
 }
 
-// ValidateEmail accepts a bare address such as ana@example.org.
+// ValidateEmail accepts a bare address such as ana@example.org. The
+// address syntax allows any non-ASCII character; spaces and control
+// characters (U+0085 is a line break to some readers) are refused.
 func ValidateEmail(email string) error {
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") ||
-		len(email) > 254 {
+		len(email) > 254 || strings.ContainsFunc(email, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		return fieldInvalid("email", "email %q is not a valid address like name@example.org", email)
 	}
 	return nil
