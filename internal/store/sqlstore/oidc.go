@@ -225,4 +225,3 @@ func (q *queries) PruneGrants(ctx context.Context, now time.Time) (int64, error)
 	}
 	return n, nil
 }
-
