@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"imslogin/internal/store"
@@ -125,12 +126,21 @@ func (q *queries) DeleteAuthRequest(ctx context.Context, orgID int64, id string)
 const tokenColumns = `id, org_id, kind, token_hash, family, client_id, member_id, session_id, scopes, amr, auth_time,
 	created_at, expires_at, rotated_at`
 
-func (q *queries) CreateToken(ctx context.Context, t *store.Token) error {
-	id, err := q.insertID(ctx, `INSERT INTO oidc_tokens (org_id, kind, token_hash, family, client_id, member_id,
-		session_id, scopes, amr, auth_time, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.OrgID, t.Kind, t.Hash, t.Family, t.ClientID, t.MemberID, t.SessionID, words(t.Scopes), words(t.AMR),
-		ms(t.AuthTime), ms(t.CreatedAt), ms(t.ExpiresAt))
-	t.ID = id
+// CreateTokens writes ts in one statement: a grant's access and refresh
+// token cost one round trip, and a failure writes neither.
+func (q *queries) CreateTokens(ctx context.Context, ts ...store.Token) error {
+	if len(ts) == 0 || len(ts) > 2 {
+		return fmt.Errorf("create tokens: %d at once, want 1 or 2", len(ts))
+	}
+	query := `INSERT INTO oidc_tokens (org_id, kind, token_hash, family, client_id, member_id, session_id, scopes, amr,
+		auth_time, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` +
+		strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(ts)-1)
+	var args []any
+	for _, t := range ts {
+		args = append(args, t.OrgID, t.Kind, t.Hash, t.Family, t.ClientID, t.MemberID, t.SessionID, words(t.Scopes),
+			words(t.AMR), ms(t.AuthTime), ms(t.CreatedAt), ms(t.ExpiresAt))
+	}
+	_, err := q.exec(ctx, query, args...)
 	return err
 }
 

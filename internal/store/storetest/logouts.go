@@ -73,7 +73,7 @@ func testSessionTokens(t *testing.T, s LogoutStore) {
 	for i, sess := range []int64{11, 12, 0} {
 		tok := store.Token{OrgID: o.ID, Kind: store.TokenAccess, Hash: tokenHash(fmt.Sprint("t", i)), Family: "f",
 			ClientID: "web", MemberID: m.ID, SessionID: sess, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-		if err := s.CreateToken(ctx, &tok); err != nil {
+		if err := s.CreateTokens(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -169,7 +169,7 @@ func testPruneGrants(t *testing.T, s LogoutStore) {
 		}
 		tok := store.Token{OrgID: o.ID, Kind: store.TokenRefresh, Hash: tokenHash(fmt.Sprint("p", i)), Family: "f",
 			ClientID: "web", MemberID: m.ID, CreatedAt: now, ExpiresAt: exp}
-		if err := s.CreateToken(ctx, &tok); err != nil {
+		if err := s.CreateTokens(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
 	}

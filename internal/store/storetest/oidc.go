@@ -220,11 +220,20 @@ func testTokens(t *testing.T, s OIDCStore) {
 	ctx := context.Background()
 	o := NewOrganisation(t, s, "Acme")
 	m := NewMember(t, s, o.ID, "ana@acme.test")
-	for _, tok := range []store.Token{newToken(o.ID, m.ID, store.TokenAccess, "a1", "f1"),
-		newToken(o.ID, m.ID, store.TokenRefresh, "r1", "f1"), newToken(o.ID, m.ID, store.TokenAccess, "a2", "f2")} {
-		if err := s.CreateToken(ctx, &tok); err != nil || tok.ID == 0 {
-			t.Fatalf("create: %v (id %d)", err, tok.ID)
-		}
+	if err := s.CreateTokens(ctx, newToken(o.ID, m.ID, store.TokenAccess, "a1", "f1"),
+		newToken(o.ID, m.ID, store.TokenRefresh, "r1", "f1")); err != nil {
+		t.Fatalf("create a pair: %v", err)
+	}
+	if err := s.CreateTokens(ctx, newToken(o.ID, m.ID, store.TokenAccess, "a2", "f2")); err != nil {
+		t.Fatalf("create one: %v", err)
+	}
+	// A pair of which one cannot be written (its hash is taken) writes neither.
+	if err := s.CreateTokens(ctx, newToken(o.ID, m.ID, store.TokenAccess, "a3", "f3"),
+		newToken(o.ID, m.ID, store.TokenRefresh, "r1", "f3")); err == nil {
+		t.Error("a pair with a taken hash was written")
+	}
+	if _, err := s.TokenByHash(ctx, o.ID, store.TokenAccess, tokenHash("a3")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("half of a refused pair was written: %v", err)
 	}
 	got, err := s.TokenByHash(ctx, o.ID, store.TokenRefresh, tokenHash("r1"))
 	if err != nil || got.Family != "f1" || got.MemberID != m.ID || len(got.Scopes) != 2 || !got.RotatedAt.IsZero() {
@@ -270,7 +279,7 @@ func testHeldTokens(t *testing.T, s OIDCStore, orgID int64, m store.Member, sess
 	portalOwn := newToken(orgID, 0, store.TokenAccess, "own", "f4")
 	offline := newToken(orgID, m.ID, store.TokenRefresh, "offline", "f5")
 	for _, tok := range []*store.Token{&bound, &portalOwn, &offline} {
-		if err := s.CreateToken(ctx, tok); err != nil {
+		if err := s.CreateTokens(ctx, *tok); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -304,7 +313,7 @@ func testRefreshRotationConcurrent(t *testing.T, s OIDCStore) {
 	o := NewOrganisation(t, s, "Acme")
 	m := NewMember(t, s, o.ID, "ana@acme.test")
 	tok := newToken(o.ID, m.ID, store.TokenRefresh, "r1", "f1")
-	if err := s.CreateToken(ctx, &tok); err != nil {
+	if err := s.CreateTokens(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
 	var wins atomic.Int32
@@ -339,7 +348,7 @@ func testOIDCIsolation(t *testing.T, s OIDCStore) {
 	}
 	doneWithCode(t, s, newAuthRequest(a.ID, "req1"), m.ID, "code")
 	tok := newToken(a.ID, m.ID, store.TokenRefresh, "r1", "f1")
-	if err := s.CreateToken(ctx, &tok); err != nil {
+	if err := s.CreateTokens(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
 	checks := map[string]error{}
