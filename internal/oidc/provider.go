@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/cors"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"imslogin/internal/secretbox"
@@ -88,7 +89,7 @@ func New(d Deps) (*Provider, error) {
 		SupportedClaims:          append(append([]string{}, op.DefaultSupportedClaims...), "org", "roles", "sid"),
 		DefaultLogoutRedirectURI: "/login",
 	}
-	opts := []op.Option{op.WithCrypto(newTokenCrypto(cfg.CryptoKey))}
+	opts := []op.Option{op.WithCrypto(newTokenCrypto(cfg.CryptoKey)), op.WithCORSOptions(&corsOptions)}
 	if insecure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
@@ -100,6 +101,17 @@ func New(d Deps) (*Provider, error) {
 		return nil, err
 	}
 	return &Provider{d: d, orgs: newOrgCache(d.Orgs), st: st, op: o}, nil
+}
+
+// corsOptions let browser apps on any origin call the provider's
+// endpoints, never with the browser's credentials: the library's default
+// echoes any Origin with Access-Control-Allow-Credentials. Every answer
+// worth reading needs a code, a secret or a token the caller sends itself.
+var corsOptions = cors.Options{
+	AllowedOrigins: []string{"*"},
+	AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost},
+	AllowedHeaders: []string{"Origin", "Accept", "Accept-Language", "Authorization", "Content-Type", "X-Requested-With"},
+	ExposedHeaders: []string{"Location", "Content-Length"},
 }
 
 // Logout is the session.Hook that ends sessions' tokens and queues the
