@@ -79,6 +79,18 @@ type SetPasswordPage struct {
 	Button         string
 }
 
+// Refuse marks the page with the policy's refusal of the new password: each
+// problem beside its field, and the notice above. It reports false, and
+// marks nothing, when there is no problem to show (the check itself failed).
+func (p *SetPasswordPage) Refuse(newPassword, confirmation []string) bool {
+	if newPassword == nil && confirmation == nil {
+		return false
+	}
+	p.Errors = PasswordErrors(nil, newPassword, confirmation)
+	p.Notice = Notice{Kind: "error", Text: "Please choose another password. Check the fields marked below."}
+	return true
+}
+
 // SetPassword renders a set-password page.
 func (r *Renderer) SetPassword(w http.ResponseWriter, status int, p SetPasswordPage) {
 	p.Title = p.Heading

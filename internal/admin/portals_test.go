@@ -380,7 +380,7 @@ func TestPortalPageCountsItsMembers(t *testing.T) {
 	}
 	tok := store.Token{OrgID: app.Org.ID, Kind: store.TokenRefresh, Hash: []byte("bo's refresh token hash"), Family: "f",
 		ClientID: p.ClientID, MemberID: bo.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := app.DB.CreateToken(ctx, &tok); err != nil {
+	if err := app.DB.CreateTokens(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
 	_, page := app.Get(t, c, fmt.Sprintf("/admin/portals/%d", p.ID))

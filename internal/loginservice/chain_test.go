@@ -113,6 +113,34 @@ func TestNeverLinkedByMatchingEmail(t *testing.T) {
 	}
 }
 
+// TestSameSubjectAtAnotherLoginServiceIsAnotherAccount: an identity is a
+// login service and a subject: the subject linked to a member through one
+// login service signs nobody in through another.
+func TestSameSubjectAtAnotherLoginServiceIsAnotherAccount(t *testing.T) {
+	ch := newChain(t)
+	c := ch.app.Browser(t)
+	if resp, _ := get(t, c, ch.app.URL, ch.toCallback(t, c)); resp.StatusCode != http.StatusForbidden {
+		t.Fatal("want the first sign-in refused, to learn the subject")
+	}
+	other, err := ch.admin.Create(context.Background(), loginservice.By{OrgID: ch.app.Org.ID, Actor: "test"},
+		loginservice.Input{Name: "Employee Login", Issuer: "https://employee.test", ClientID: "x", Secret: "y", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ch.app.DB.LinkIdentity(context.Background(), store.MemberIdentity{OrgID: ch.app.Org.ID, MemberID: ch.app.Member.ID,
+		ServiceID: other.ID, Subject: ch.deniedSubject(t), Username: "ana", LinkedAt: ch.app.Clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = ch.app.Browser(t)
+	if resp, body := get(t, c, ch.app.URL, ch.toCallback(t, c)); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("the subject through the login service it is not linked with: %d, want Access Denied\n%s", resp.StatusCode, body)
+	}
+	if who := whoAmI(t, ch, c); strings.Contains(who, "ana@acme.test") {
+		t.Errorf("signed in as %s", who)
+	}
+}
+
 func TestCallbackReplayedOrFromAnotherBrowser(t *testing.T) {
 	ch := newChain(t)
 	c := ch.app.Browser(t)

@@ -29,6 +29,7 @@ type idp struct {
 	nonce     string
 	edit      func(claims map[string]any)
 	now       time.Time
+	claimed   string // the issuer its discovery document names, if not its own
 }
 
 func newIdP(t *testing.T) *idp {
@@ -40,7 +41,11 @@ func newIdP(t *testing.T) *idp {
 	p := &idp{key: key, signer: key, now: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC), edit: func(map[string]any) {}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(map[string]any{"issuer": p.srv.URL, "authorization_endpoint": p.srv.URL + "/authorize",
+		issuer := p.srv.URL
+		if p.claimed != "" {
+			issuer = p.claimed
+		}
+		json.NewEncoder(w).Encode(map[string]any{"issuer": issuer, "authorization_endpoint": p.srv.URL + "/authorize",
 			"token_endpoint": p.srv.URL + "/token", "jwks_uri": p.srv.URL + "/jwks",
 			"id_token_signing_alg_values_supported": []string{"RS256"}})
 	})
@@ -147,5 +152,18 @@ func TestOIDCServiceError(t *testing.T) {
 		loginservice.Attempt{}, url.Values{"error": {"access_denied"}})
 	if err == nil || !strings.Contains(err.Error(), "access_denied") {
 		t.Errorf("an error answer: %v", err)
+	}
+}
+
+// TestOIDCRefusesMetadataOfAnotherIssuer: a discovery document naming
+// another issuer than the one configured is refused before any redirect.
+func TestOIDCRefusesMetadataOfAnotherIssuer(t *testing.T) {
+	p := newIdP(t)
+	p.claimed = "https://login.nih.test"
+	kind := &loginservice.OIDC{Now: func() time.Time { return p.now }}
+	to, err := kind.Begin(context.Background(), loginservice.Config{Issuer: p.srv.URL, ClientID: "acme",
+		RedirectURI: "http://127.0.0.1/cb"}, loginservice.Attempt{State: "st", Nonce: "n", Verifier: strings.Repeat("v", 43)})
+	if err == nil {
+		t.Fatalf("metadata of another issuer accepted: sent to %s", to)
 	}
 }

@@ -30,7 +30,7 @@ func (s *storage) exchangeCode(ctx context.Context, request *authRequest) (strin
 		}
 		id, expires = randomID(32), t.ExpiresAt
 		t.Hash = hashOf(id)
-		return s.store.CreateToken(ctx, &t)
+		return s.store.CreateTokens(ctx, t)
 	})
 	return id, expires, s.codeRefusal(ctx, request, err)
 }

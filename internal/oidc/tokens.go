@@ -31,7 +31,7 @@ func (s *storage) CreateAccessToken(ctx context.Context, request op.TokenRequest
 	}
 	id := randomID(32)
 	t.Hash = hashOf(id)
-	return id, t.ExpiresAt, s.store.CreateToken(ctx, &t)
+	return id, t.ExpiresAt, s.store.CreateTokens(ctx, t)
 }
 
 // CreateAccessAndRefreshTokens issues an access token and a refresh token
@@ -99,10 +99,7 @@ func (s *storage) rotateAndIssue(ctx context.Context, request op.TokenRequest, c
 	}
 	accessID, refreshToken := randomID(32), randomID(32)
 	access.Hash, refresh.Hash = hashOf(accessID), hashOf(refreshToken)
-	if err := s.store.CreateToken(ctx, &access); err != nil {
-		return "", "", time.Time{}, err
-	}
-	if err := s.store.CreateToken(ctx, &refresh); err != nil {
+	if err := s.store.CreateTokens(ctx, access, refresh); err != nil {
 		return "", "", time.Time{}, err
 	}
 	return accessID, refreshToken, access.ExpiresAt, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -54,6 +55,12 @@ func (h *SessionsHandler) revoke(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		h.notFound(w, si)
+		return
+	}
+	if id != si.Session.ID && !h.Sessions.RecentlyAuthenticated(si) {
+		// Ending another session is a security action; ending this one is
+		// signing out, never refused.
+		http.Redirect(w, r, session.ReauthPath+"?return_to="+url.QueryEscape("/profile/sessions"), http.StatusSeeOther)
 		return
 	}
 	err = h.Sessions.Revoke(r.Context(), si, id, func(ctx context.Context) error {

@@ -140,15 +140,12 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, f linkForm) {
 	pw := r.PostFormValue("password")
 	policy := password.ForOrganisation(h.Blocklist).Raised(org.Settings.PasswordMinLength)
 	if err := policy.CheckNew(pw, r.PostFormValue("password_confirm"), password.Context{Email: m.Email, OrganisationName: org.Name}); err != nil {
-		newProblems, confirmProblems := password.ProblemsByField(err)
-		if newProblems == nil && confirmProblems == nil {
+		page := h.page(f, raw, org, m)
+		if !page.Refuse(password.ProblemsByField(err)) {
 			h.serverError(w, r, err)
 			return
 		}
-		page := h.page(f, raw, org, m)
 		page.Strength = strengthView(pw, m.Email, m.Name, org.Name)
-		page.Errors = web.PasswordErrors(nil, newProblems, confirmProblems)
-		page.Notice = web.Notice{Kind: "error", Text: "Please choose another password. Check the fields marked below."}
 		h.Pages.SetPassword(w, http.StatusBadRequest, page)
 		return
 	}

@@ -62,14 +62,11 @@ func (h *Handler) submitPassword(w http.ResponseWriter, r *http.Request) {
 	pw := r.PostFormValue("password")
 	policy := password.ForOrganisation(h.Blocklist).Raised(org.Settings.PasswordMinLength)
 	if err := policy.CheckNew(pw, r.PostFormValue("password_confirm"), password.Context{Email: m.Email, OrganisationName: org.Name}); err != nil {
-		newProblems, confirmProblems := password.ProblemsByField(err)
-		if newProblems == nil && confirmProblems == nil {
+		page := h.passwordPage(raw, org, m)
+		if !page.Refuse(password.ProblemsByField(err)) {
 			h.serverError(w, r, err)
 			return
 		}
-		page := h.passwordPage(raw, org, m)
-		page.Errors = web.PasswordErrors(nil, newProblems, confirmProblems)
-		page.Notice = web.Notice{Kind: "error", Text: "Please choose another password. Check the fields marked below."}
 		h.Pages.SetPassword(w, http.StatusBadRequest, page)
 		return
 	}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ func checkHeaders(t *testing.T, path string, resp *http.Response, secure bool) {
 	t.Helper()
 	h := resp.Header
 	csp := h.Get("Content-Security-Policy")
-	for _, want := range []string{"default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"} {
+	for _, want := range []string{"default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("%s: CSP %q lacks %q", path, csp, want)
 		}
@@ -36,12 +37,25 @@ func checkHeaders(t *testing.T, path string, resp *http.Response, secure bool) {
 	}
 	if got := h.Get("Strict-Transport-Security"); secure != (got != "") {
 		t.Errorf("%s: HSTS %q on a site served over https: %v", path, got, secure)
+	} else if secure && (!strings.Contains(got, "includeSubDomains") || hstsMaxAge(got) < 365*24*3600) {
+		t.Errorf("%s: HSTS %q, want a year or more, subdomains included", path, got)
 	}
 	for _, c := range resp.Cookies() {
 		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != secure {
 			t.Errorf("%s: cookie %s HttpOnly %v, SameSite %v, Secure %v (https %v)", path, c.Name, c.HttpOnly, c.SameSite, c.Secure, secure)
 		}
 	}
+}
+
+// hstsMaxAge is the max-age of a Strict-Transport-Security value, 0 if none.
+func hstsMaxAge(v string) int {
+	for _, d := range strings.Split(v, ";") {
+		if age, ok := strings.CutPrefix(strings.TrimSpace(d), "max-age="); ok {
+			n, _ := strconv.Atoi(age)
+			return n
+		}
+	}
+	return 0
 }
 
 // TestHeadersAndCookiesOnEveryPage: every page, signed in or not, carries

@@ -501,3 +501,15 @@ func TestOldHashParametersDoNotMakeMembersCheaper(t *testing.T) {
 		}
 	}
 }
+
+// TestPasswordsDoNotExpire: a password set long ago still signs in, with
+// no prompt to change it; it ends only when the member changes it.
+func TestPasswordsDoNotExpire(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	app.Clock.Advance(3 * 365 * 24 * time.Hour)
+	c := app.Browser(t)
+	app.SignIn(t, c, "ana@acme.test") // straight to the Dashboard
+	if resp, body := app.Get(t, c, "/dashboard"); resp.StatusCode != http.StatusOK || strings.Contains(body, "expired") {
+		t.Errorf("a three-year-old password: dashboard %d", resp.StatusCode)
+	}
+}

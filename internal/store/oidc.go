@@ -125,6 +125,9 @@ type LostAccess struct {
 // Grants stores authorization requests and the tokens issued from them,
 // always within one organisation.
 type Grants interface {
+	// CreateAuthRequest stores a request as it is: new, or already bound
+	// to its browser, completed and with its code (a browser whose session
+	// answers it at once).
 	CreateAuthRequest(ctx context.Context, a *AuthRequest) error
 	AuthRequestByID(ctx context.Context, orgID int64, id string) (AuthRequest, error)
 	// BindAuthRequest binds a request to a browser unless it is bound
@@ -143,7 +146,9 @@ type Grants interface {
 	UseAuthCode(ctx context.Context, orgID int64, codeHash []byte, now time.Time) (AuthRequest, error)
 	DeleteAuthRequest(ctx context.Context, orgID int64, id string) error
 
-	CreateToken(ctx context.Context, t *Token) error
+	// CreateTokens writes one or two tokens (a grant's access and refresh
+	// token), all or none.
+	CreateTokens(ctx context.Context, ts ...Token) error
 	TokenByHash(ctx context.Context, orgID int64, kind string, hash []byte) (Token, error)
 	// HeldToken reads a token with its member and its session's state in
 	// one statement: a token's every use checks them.

@@ -1,7 +1,10 @@
 package token_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -99,4 +102,24 @@ func TestFiftyConcurrentRedemptionsOneSucceeds(t *testing.T) {
 			t.Errorf("%d succeeded and %d were told the link was used; want 1 and 49", ok.Load(), used.Load())
 		}
 	})
+}
+
+// TestNewTokensCarry256RandomBits: a token decodes to 32 bytes, no two
+// are alike, and what is stored is its SHA-256, not the token.
+func TestNewTokensCarry256RandomBits(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		raw, hash := token.New()
+		b, err := base64.RawURLEncoding.DecodeString(raw)
+		if err != nil || len(b) != 32 {
+			t.Fatalf("token %q: %d bytes, %v; want 32", raw, len(b), err)
+		}
+		if seen[raw] {
+			t.Fatalf("token %q made twice", raw)
+		}
+		seen[raw] = true
+		if sum := sha256.Sum256([]byte(raw)); !bytes.Equal(hash, sum[:]) {
+			t.Fatal("the stored form is not the token's SHA-256")
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"imslogin/internal/store"
@@ -55,11 +56,14 @@ func authRequestTargets(a *store.AuthRequest) []any {
 }
 
 func (q *queries) CreateAuthRequest(ctx context.Context, a *store.AuthRequest) error {
+	browser := nullBytes(a.BrowserHash) // NULL until a browser is bound
 	_, err := q.exec(ctx, `INSERT INTO oidc_auth_requests (id, org_id, client_id, redirect_uri, state, nonce, scopes,
 		response_type, response_mode, code_challenge, code_challenge_method, prompt, max_age, acr_values,
-		id_token_hint_subject, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id_token_hint_subject, browser_hash, session_id, member_id, auth_time, amr, done, code_hash, code_expires_at,
+		created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OrgID, a.ClientID, a.RedirectURI, a.State, a.Nonce, words(a.Scopes), a.ResponseType, a.ResponseMode,
 		a.CodeChallenge, a.CodeChallengeMethod, words(a.Prompt), a.MaxAge, words(a.ACRValues), a.IDTokenHintSubject,
+		browser, a.SessionID, a.MemberID, ms(a.AuthTime), words(a.AMR), a.Done, nullBytes(a.CodeHash), ms(a.CodeExpiresAt),
 		ms(a.CreatedAt), ms(a.ExpiresAt))
 	return err
 }
@@ -122,12 +126,21 @@ func (q *queries) DeleteAuthRequest(ctx context.Context, orgID int64, id string)
 const tokenColumns = `id, org_id, kind, token_hash, family, client_id, member_id, session_id, scopes, amr, auth_time,
 	created_at, expires_at, rotated_at`
 
-func (q *queries) CreateToken(ctx context.Context, t *store.Token) error {
-	id, err := q.insertID(ctx, `INSERT INTO oidc_tokens (org_id, kind, token_hash, family, client_id, member_id,
-		session_id, scopes, amr, auth_time, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.OrgID, t.Kind, t.Hash, t.Family, t.ClientID, t.MemberID, t.SessionID, words(t.Scopes), words(t.AMR),
-		ms(t.AuthTime), ms(t.CreatedAt), ms(t.ExpiresAt))
-	t.ID = id
+// CreateTokens writes ts in one statement: a grant's access and refresh
+// token cost one round trip, and a failure writes neither.
+func (q *queries) CreateTokens(ctx context.Context, ts ...store.Token) error {
+	if len(ts) == 0 || len(ts) > 2 {
+		return fmt.Errorf("create tokens: %d at once, want 1 or 2", len(ts))
+	}
+	query := `INSERT INTO oidc_tokens (org_id, kind, token_hash, family, client_id, member_id, session_id, scopes, amr,
+		auth_time, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` +
+		strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(ts)-1)
+	var args []any
+	for _, t := range ts {
+		args = append(args, t.OrgID, t.Kind, t.Hash, t.Family, t.ClientID, t.MemberID, t.SessionID, words(t.Scopes),
+			words(t.AMR), ms(t.AuthTime), ms(t.CreatedAt), ms(t.ExpiresAt))
+	}
+	_, err := q.exec(ctx, query, args...)
 	return err
 }
 

@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -74,7 +73,7 @@ func testSessionTokens(t *testing.T, s LogoutStore) {
 	for i, sess := range []int64{11, 12, 0} {
 		tok := store.Token{OrgID: o.ID, Kind: store.TokenAccess, Hash: tokenHash(fmt.Sprint("t", i)), Family: "f",
 			ClientID: "web", MemberID: m.ID, SessionID: sess, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-		if err := s.CreateToken(ctx, &tok); err != nil {
+		if err := s.CreateTokens(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -149,38 +148,14 @@ func testLogoutClaimsAreExclusive(t *testing.T, s LogoutStore) {
 	for i := range messages {
 		newLogout(t, s, o.ID, fmt.Sprint("p", i), now)
 	}
-	var mu sync.Mutex
-	seen := map[int64]string{}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			claim := fmt.Sprintf("w%d", w)
-			for {
-				got, err := s.ClaimLogouts(ctx, claim, now, time.Hour, 7)
-				if err != nil {
-					t.Errorf("claim: %v", err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, m := range got {
-					if other, dup := seen[m.ID]; dup {
-						t.Errorf("message %d claimed by %s and %s", m.ID, other, claim)
-					}
-					seen[m.ID] = claim
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if len(seen) != messages {
-		t.Errorf("%d messages claimed, want %d", len(seen), messages)
-	}
+	claimsAreExclusive(t, messages, workers, func(claimer string) ([]int64, error) {
+		got, err := s.ClaimLogouts(ctx, claimer, now, time.Hour, 7)
+		ids := make([]int64, len(got))
+		for i, m := range got {
+			ids[i] = m.ID
+		}
+		return ids, err
+	})
 }
 
 func testPruneGrants(t *testing.T, s LogoutStore) {
@@ -194,7 +169,7 @@ func testPruneGrants(t *testing.T, s LogoutStore) {
 		}
 		tok := store.Token{OrgID: o.ID, Kind: store.TokenRefresh, Hash: tokenHash(fmt.Sprint("p", i)), Family: "f",
 			ClientID: "web", MemberID: m.ID, CreatedAt: now, ExpiresAt: exp}
-		if err := s.CreateToken(ctx, &tok); err != nil {
+		if err := s.CreateTokens(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -138,6 +138,28 @@ func testAuthRequests(t *testing.T, s OIDCStore) {
 	if read, err := s.AuthRequestByCode(ctx, o.ID, tokenHash("code1")); err != nil || read.ID != "req1" || !read.CodeUsedAt.IsZero() {
 		t.Errorf("read by code: %+v, %v; want the request, its code not used", read, err)
 	}
+
+	// Stored bound, completed and with its code at once: it reads back so,
+	// its code is found and spent once, and it stays bound to its browser.
+	b := newAuthRequest(o.ID, "req2")
+	b.BrowserHash, b.MemberID, b.SessionID, b.AuthTime, b.AMR, b.Done = []byte("browser"), m.ID, 4, now, []string{"pwd"}, true
+	b.CodeHash, b.CodeExpiresAt = tokenHash("code3"), now.Add(time.Minute)
+	if err := s.CreateAuthRequest(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.AuthRequestByID(ctx, o.ID, "req2"); err != nil || !got.Done || got.MemberID != m.ID || got.SessionID != 4 ||
+		!got.AuthTime.Equal(now) || string(got.BrowserHash) != "browser" || len(got.AMR) != 1 {
+		t.Errorf("completed at creation: %+v, %v", got, err)
+	}
+	if err := s.BindAuthRequest(ctx, o.ID, "req2", []byte("other"), now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("binding another browser to a request bound at creation: %v, want ErrNotFound", err)
+	}
+	if got, err := s.UseAuthCode(ctx, o.ID, tokenHash("code3"), now); err != nil || got.ID != "req2" {
+		t.Errorf("spending the code stored with its request: %+v, %v", got, err)
+	}
+	if _, err := s.UseAuthCode(ctx, o.ID, tokenHash("code3"), now); err == nil {
+		t.Error("the code stored with its request was spent twice")
+	}
 	if _, err := s.UseAuthCode(ctx, o.ID, tokenHash("code1"), now.Add(61*time.Second)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("expired code: %v, want ErrNotFound", err)
 	}
@@ -198,11 +220,20 @@ func testTokens(t *testing.T, s OIDCStore) {
 	ctx := context.Background()
 	o := NewOrganisation(t, s, "Acme")
 	m := NewMember(t, s, o.ID, "ana@acme.test")
-	for _, tok := range []store.Token{newToken(o.ID, m.ID, store.TokenAccess, "a1", "f1"),
-		newToken(o.ID, m.ID, store.TokenRefresh, "r1", "f1"), newToken(o.ID, m.ID, store.TokenAccess, "a2", "f2")} {
-		if err := s.CreateToken(ctx, &tok); err != nil || tok.ID == 0 {
-			t.Fatalf("create: %v (id %d)", err, tok.ID)
-		}
+	if err := s.CreateTokens(ctx, newToken(o.ID, m.ID, store.TokenAccess, "a1", "f1"),
+		newToken(o.ID, m.ID, store.TokenRefresh, "r1", "f1")); err != nil {
+		t.Fatalf("create a pair: %v", err)
+	}
+	if err := s.CreateTokens(ctx, newToken(o.ID, m.ID, store.TokenAccess, "a2", "f2")); err != nil {
+		t.Fatalf("create one: %v", err)
+	}
+	// A pair of which one cannot be written (its hash is taken) writes neither.
+	if err := s.CreateTokens(ctx, newToken(o.ID, m.ID, store.TokenAccess, "a3", "f3"),
+		newToken(o.ID, m.ID, store.TokenRefresh, "r1", "f3")); err == nil {
+		t.Error("a pair with a taken hash was written")
+	}
+	if _, err := s.TokenByHash(ctx, o.ID, store.TokenAccess, tokenHash("a3")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("half of a refused pair was written: %v", err)
 	}
 	got, err := s.TokenByHash(ctx, o.ID, store.TokenRefresh, tokenHash("r1"))
 	if err != nil || got.Family != "f1" || got.MemberID != m.ID || len(got.Scopes) != 2 || !got.RotatedAt.IsZero() {
@@ -248,7 +279,7 @@ func testHeldTokens(t *testing.T, s OIDCStore, orgID int64, m store.Member, sess
 	portalOwn := newToken(orgID, 0, store.TokenAccess, "own", "f4")
 	offline := newToken(orgID, m.ID, store.TokenRefresh, "offline", "f5")
 	for _, tok := range []*store.Token{&bound, &portalOwn, &offline} {
-		if err := s.CreateToken(ctx, tok); err != nil {
+		if err := s.CreateTokens(ctx, *tok); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -282,7 +313,7 @@ func testRefreshRotationConcurrent(t *testing.T, s OIDCStore) {
 	o := NewOrganisation(t, s, "Acme")
 	m := NewMember(t, s, o.ID, "ana@acme.test")
 	tok := newToken(o.ID, m.ID, store.TokenRefresh, "r1", "f1")
-	if err := s.CreateToken(ctx, &tok); err != nil {
+	if err := s.CreateTokens(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
 	var wins atomic.Int32
@@ -317,7 +348,7 @@ func testOIDCIsolation(t *testing.T, s OIDCStore) {
 	}
 	doneWithCode(t, s, newAuthRequest(a.ID, "req1"), m.ID, "code")
 	tok := newToken(a.ID, m.ID, store.TokenRefresh, "r1", "f1")
-	if err := s.CreateToken(ctx, &tok); err != nil {
+	if err := s.CreateTokens(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
 	checks := map[string]error{}

@@ -86,38 +86,14 @@ func testOutboxClaimsAreExclusive(t *testing.T, s store.Store) {
 	for i := range messages {
 		newMail(t, s, o.ID, fmt.Sprintf("m%d@acme.test", i), now)
 	}
-	var mu sync.Mutex
-	seen := map[int64]string{}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			claim := fmt.Sprintf("w%d", w)
-			for {
-				got, err := s.ClaimMail(ctx, claim, now, time.Hour, 7)
-				if err != nil {
-					t.Errorf("claim: %v", err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, m := range got {
-					if other, dup := seen[m.ID]; dup {
-						t.Errorf("message %d claimed by %s and %s", m.ID, other, claim)
-					}
-					seen[m.ID] = claim
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if len(seen) != messages {
-		t.Errorf("%d messages claimed, want %d", len(seen), messages)
-	}
+	claimsAreExclusive(t, messages, workers, func(claimer string) ([]int64, error) {
+		got, err := s.ClaimMail(ctx, claimer, now, time.Hour, 7)
+		ids := make([]int64, len(got))
+		for i, m := range got {
+			ids[i] = m.ID
+		}
+		return ids, err
+	})
 }
 
 func testOutboxIsolation(t *testing.T, s store.Store) {
@@ -192,4 +168,43 @@ func mustMail(t *testing.T, s store.Store, orgID int64) []store.MailMessage {
 		t.Fatal(err)
 	}
 	return list
+}
+
+// claimsAreExclusive has workers claim at once through claim (the IDs it
+// claimed) until nothing is left: every one of messages is claimed by
+// exactly one worker.
+func claimsAreExclusive(t *testing.T, messages, workers int, claim func(claimer string) ([]int64, error)) {
+	t.Helper()
+	var mu sync.Mutex
+	seen := map[int64]string{}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			claimer := fmt.Sprintf("w%d", w)
+			for {
+				got, err := claim(claimer)
+				if err != nil {
+					t.Errorf("claim: %v", err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, id := range got {
+					if other, dup := seen[id]; dup {
+						t.Errorf("message %d claimed by %s and %s", id, other, claimer)
+					}
+					seen[id] = claimer
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != messages {
+		t.Errorf("%d messages claimed, want %d", len(seen), messages)
+	}
 }

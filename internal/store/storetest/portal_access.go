@@ -45,7 +45,7 @@ func grant(t *testing.T, s PortalAccessStore, orgID, memberID int64, clientID st
 		secret := fmt.Sprintf("%s-%d-%s-%d", kind, memberID, clientID, orgID)
 		tok := newToken(orgID, memberID, kind, secret, fmt.Sprintf("f-%d-%s", memberID, clientID))
 		tok.ClientID = clientID
-		if err := s.CreateToken(context.Background(), &tok); err != nil {
+		if err := s.CreateTokens(context.Background(), tok); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -105,7 +105,7 @@ func testEndLostAccess(t *testing.T, s PortalAccessStore) {
 	}
 	own := newToken(o.ID, 0, store.TokenAccess, "client-credentials", "cc")
 	own.ClientID = "client-wiki"
-	if err := s.CreateToken(ctx, &own); err != nil {
+	if err := s.CreateTokens(ctx, own); err != nil {
 		t.Fatal(err)
 	}
 	code := newAuthRequest(o.ID, "bo-wiki")
@@ -272,7 +272,7 @@ func testPortalUsage(t *testing.T, s PortalAccessStore) {
 		if tok.MemberID == cy.ID {
 			tok.ExpiresAt = now.Add(-time.Second)
 		}
-		if err := s.CreateToken(ctx, &tok); err != nil {
+		if err := s.CreateTokens(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
 	}
