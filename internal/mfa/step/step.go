@@ -83,7 +83,7 @@ func (d *Deps) neededSubject(ctx context.Context, f *signin.Flow, in signin.Inpu
 // share one look-up per advance.
 func (d *Deps) trustedBrowser(ctx context.Context, f *signin.Flow, in signin.Input, s mfa.Subject) (bool, error) {
 	v, err := f.Memo(trustedKey{}, func() (any, error) {
-		return d.Devices.Trusted(ctx, in.Cookie(trusted.CookieName), s.Organisation.ID, s.Member.ID,
+		return d.Devices.Trusted(ctx, in.Cookie(d.Devices.CookieName()), s.Organisation.ID, s.Member.ID,
 			s.Policy.TrustedDeviceDuration, s.Now)
 	})
 	if err != nil {

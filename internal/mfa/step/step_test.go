@@ -142,13 +142,13 @@ func TestSecondFactorOutcomes(t *testing.T) {
 		t.Errorf("amr %v, want pwd otp mfa", f.flow.AMR)
 	}
 	cookies := out.Cookies()
-	if len(cookies) != 1 || cookies[0].Name != trusted.CookieName || !cookies[0].HttpOnly {
+	if len(cookies) != 1 || cookies[0].Name != f.deps.Devices.CookieName() || !cookies[0].HttpOnly {
 		t.Fatalf("Remember me: cookies %+v, want the remembered browser's", cookies)
 	}
 	// The remembered browser skips the step next time.
 	f.flow.AMR = []string{"pwd"}
 	next := f.input
-	next.Cookies = []*http.Cookie{{Name: trusted.CookieName, Value: cookies[0].Value}}
+	next.Cookies = []*http.Cookie{{Name: f.deps.Devices.CookieName(), Value: cookies[0].Value}}
 	if needed, err := s.Needed(ctx, f.flow, next); err != nil || needed {
 		t.Errorf("Needed on the remembered browser: %v, %v; want not needed", needed, err)
 	}
