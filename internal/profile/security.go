@@ -36,6 +36,7 @@ type SecurityHandler struct {
 	Methods  *mfa.Registry
 	Keys     *webauthn.Method // security keys and passkeys
 	Secrets  *totp.Secrets    // seals the secret of an app being set up
+	Backup   *backup.Method   // makes backup codes
 	Pages    *web.Renderer
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -242,7 +243,7 @@ func (h *SecurityHandler) newBackupCodes(w http.ResponseWriter, r *http.Request)
 	var codes []string
 	h.change(w, r, "backup codes generated", "New backup codes are ready; any older ones no longer work.",
 		func(ctx context.Context, si store.SignedIn) (err error) {
-			codes, err = backup.Generate(ctx, h.Store, si.Organisation.ID, si.Member.ID, h.Now())
+			codes, err = h.Backup.Generate(ctx, h.Store, si.Organisation.ID, si.Member.ID, h.Now())
 			return err
 		}, func(p *web.SecurityPage) { p.NewBackupCodes = codes })
 }

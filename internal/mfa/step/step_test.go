@@ -60,7 +60,7 @@ func newFixture(t *testing.T, methods ...string) *fixture {
 	f := &fixture{db: db, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	f.deps = &step.Deps{Store: db, Secrets: secrets, Devices: &trusted.Devices{Store: db},
 		Methods: mfa.NewRegistry(&code.Email{Store: db, Key: otpcode.KeyFrom(secrets.Box())}, &code.SMS{Store: db, Key: otpcode.KeyFrom(secrets.Box())}, &totp.Method{Store: db, Secrets: secrets},
-			&backup.Method{Store: db})}
+			&backup.Method{Store: db, Key: backup.KeyFrom(secrets.Box())})}
 	f.flow = &signin.Flow{SigninFlow: store.SigninFlow{OrgID: org.ID, MemberID: m.ID, AMR: []string{"pwd"}},
 		Organisation: org, Member: m}
 	f.input = signin.Input{Now: f.now, Origin: audit.Origin{Address: "192.0.2.1", UserAgent: "test browser"}}
