@@ -283,7 +283,7 @@ func (h *SecurityHandler) submitPhone(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(r.Context())
 	ctx := r.Context()
 	if r.PostFormValue("action") == "send" {
-		notice, err := phone.SendCode(ctx, h.Store, otpcode.KeyFrom(h.Secrets.Box()), si.Organisation, si.Member.ID, r.PostForm, h.Now())
+		notice, err := phone.SendCode(ctx, h.Store, otpcode.KeyFrom(h.Secrets.Box()), nil, si.Organisation, si.Member.ID, r.PostForm, h.Now())
 		switch {
 		case err != nil:
 			h.serverError(w, err)
@@ -294,7 +294,7 @@ func (h *SecurityHandler) submitPhone(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	number, err := phone.Check(ctx, h.Store, otpcode.KeyFrom(h.Secrets.Box()), si.Organisation.ID, si.Member.ID, r.PostFormValue("code"), h.Now())
+	number, err := phone.Check(ctx, h.Store, otpcode.KeyFrom(h.Secrets.Box()), nil, si.Organisation.ID, si.Member.ID, r.PostFormValue("code"), h.Now())
 	if errors.Is(err, mfa.ErrWrongCode) {
 		h.renderPhone(w, r, http.StatusUnauthorized, web.Notice{Kind: "error",
 			Text: "That code is not right, or it has expired. Check it, or send a new one."}, "", "")
