@@ -36,9 +36,9 @@ import (
 )
 
 // deployment is three nodes of ims on one PostgreSQL database behind a
-// round-robin proxy, each node with its own connection pool and its own
-// background workers (the lifecycle ims serve runs), all delivering mail
-// to one SMTP server.
+// round-robin proxy, each node with its own connection pool, its own
+// background workers (the lifecycle ims serve runs) and its own clock,
+// all delivering mail to one SMTP server.
 type deployment struct {
 	url     string // the proxy: the public URL
 	nodes   []*node
@@ -106,9 +106,12 @@ func startDeployment(t *testing.T) *deployment {
 	cfg.SMTPURL, cfg.MailFrom = d.smtp.URL, "IMS Login <login@ims.example>"
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var targets []*url.URL
-	for range 3 {
+	for i := range 3 {
 		db := sqltest.Open(t, database)
-		srv, err := server.New(cfg, db, log, server.Options{Now: d.clock.Now, Secrets: servertest.Secrets})
+		// Each node's clock is its own, as separate machines' are: a
+		// millisecond or three ahead of the test's.
+		now := func() time.Time { return d.clock.Now().Add(time.Duration(i+1) * time.Millisecond) }
+		srv, err := server.New(cfg, db, log, server.Options{Now: now, Secrets: servertest.Secrets})
 		if err != nil {
 			t.Fatal(err)
 		}
