@@ -15,7 +15,6 @@ import (
 
 	"imslogin/internal/admin"
 	"imslogin/internal/audit"
-	"imslogin/internal/config"
 	"imslogin/internal/loginservice"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
@@ -30,55 +29,50 @@ func newLoginServiceCommand() *cobra.Command {
 
 // loginServiceTarget is the flags every login-service command shares.
 type loginServiceTarget struct {
-	cfg     config.Config
-	org     string
+	orgTarget
 	service string
-	asJSON  bool
 }
 
 func addLoginServiceTarget(cmd *cobra.Command, one bool) *loginServiceTarget {
-	t := &loginServiceTarget{cfg: config.Default()}
-	f := cmd.Flags()
-	f.StringVar(&t.org, "org", "", "organisation name (required)")
-	cmd.MarkFlagRequired("org")
+	t := &loginServiceTarget{}
+	t.addFlags(cmd, true, "redirect URIs are built from")
 	if one {
-		f.StringVar(&t.service, "service", "", "the login service's name (required)")
+		cmd.Flags().StringVar(&t.service, "service", "", "the login service's name (required)")
 		cmd.MarkFlagRequired("service")
 	}
-	f.BoolVar(&t.asJSON, "json", false, "print JSON")
-	addDatabaseFlag(cmd, &t.cfg.DatabaseURL)
-	f.StringVar(&t.cfg.PublicURL, "public-url", t.cfg.PublicURL, "the server's public URL, which redirect URIs are built from (env IMS_PUBLIC_URL)")
 	return t
 }
 
 // open connects to the database, opens the server's secret key (client
 // secrets are sealed with it) and finds the organisation.
 func (t *loginServiceTarget) open(ctx context.Context) (*sqlstore.DB, *loginservice.Service, store.Organisation, error) {
-	if err := t.cfg.Validate(); err != nil {
-		return nil, nil, store.Organisation{}, err
-	}
-	db, err := openMigrated(ctx, t.cfg.DatabaseURL)
+	db, o, err := t.openOrg(ctx)
 	if err != nil {
-		return nil, nil, store.Organisation{}, err
-	}
-	fail := func(err error) (*sqlstore.DB, *loginservice.Service, store.Organisation, error) {
-		db.Close()
-		return nil, nil, store.Organisation{}, err
-	}
-	o, err := db.OrganisationByName(ctx, t.org)
-	if errors.Is(err, store.ErrNotFound) {
-		return fail(fmt.Errorf("no organisation named %q", t.org))
-	}
-	if err != nil {
-		return fail(err)
+		return nil, nil, o, err
 	}
 	secrets, _, err := openSecrets(ctx, t.cfg, db)
 	if err != nil {
-		return fail(err)
+		db.Close()
+		return nil, nil, o, err
 	}
 	svc := &loginservice.Service{Store: db, Box: secrets.Box(), Now: time.Now, PublicURL: t.cfg.PublicBaseURL(),
 		Kinds: loginservice.Registry{loginservice.KindOIDC: &loginservice.OIDC{}}}
 	return db, svc, o, nil
+}
+
+// withService opens the database, finds the login service --service names
+// and calls fn with it.
+func (t *loginServiceTarget) withService(ctx context.Context, fn func(*loginservice.Service, store.Organisation, store.LoginService) error) error {
+	db, svc, org, err := t.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ls, err := t.find(ctx, svc, org)
+	if err != nil {
+		return err
+	}
+	return fn(svc, org, ls)
 }
 
 func (t *loginServiceTarget) find(ctx context.Context, svc *loginservice.Service, org store.Organisation) (store.LoginService, error) {
@@ -238,22 +232,16 @@ func newLoginServiceUpdateCommand() *cobra.Command {
 				}
 				secret = s
 			}
-			db, svc, org, err := t.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			ls, err := t.find(cmd.Context(), svc, org)
-			if err != nil {
-				return err
-			}
-			in := loginservice.Input{Kind: ls.Kind, Name: ls.Name, Issuer: ls.Issuer, ClientID: ls.ClientID, Secret: secret,
-				Scopes: ls.Scopes, UsernameClaim: ls.UsernameClaim, Enabled: ls.Enabled}
-			flags.apply(&in, false)
-			if ls, err = svc.Update(cmd.Context(), loginServiceOperator(org), ls.ID, in); err != nil {
-				return loginServiceInvalid(err)
-			}
-			return t.print(cmd.OutOrStdout(), svc, org, ls)
+			return t.withService(cmd.Context(), func(svc *loginservice.Service, org store.Organisation, ls store.LoginService) error {
+				in := loginservice.Input{Kind: ls.Kind, Name: ls.Name, Issuer: ls.Issuer, ClientID: ls.ClientID, Secret: secret,
+					Scopes: ls.Scopes, UsernameClaim: ls.UsernameClaim, Enabled: ls.Enabled}
+				flags.apply(&in, false)
+				ls, err := svc.Update(cmd.Context(), loginServiceOperator(org), ls.ID, in)
+				if err != nil {
+					return loginServiceInvalid(err)
+				}
+				return t.print(cmd.OutOrStdout(), svc, org, ls)
+			})
 		},
 	}
 	t = addLoginServiceTarget(cmd, true)
@@ -303,20 +291,13 @@ func newLoginServiceDeleteCommand() *cobra.Command {
 		Short: "Delete a login service; members linked through it are not linked any more",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, svc, org, err := t.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			ls, err := t.find(cmd.Context(), svc, org)
-			if err != nil {
-				return err
-			}
-			if err := svc.Delete(cmd.Context(), loginServiceOperator(org), ls.ID); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Deleted login service %q of %s.\n", ls.Name, org.Name)
-			return nil
+			return t.withService(cmd.Context(), func(svc *loginservice.Service, org store.Organisation, ls store.LoginService) error {
+				if err := svc.Delete(cmd.Context(), loginServiceOperator(org), ls.ID); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Deleted login service %q of %s.\n", ls.Name, org.Name)
+				return nil
+			})
 		},
 	}
 	t = addLoginServiceTarget(cmd, true)

@@ -16,7 +16,6 @@ import (
 
 	"imslogin/internal/admin"
 	"imslogin/internal/audit"
-	"imslogin/internal/config"
 	"imslogin/internal/portal"
 	"imslogin/internal/store"
 	"imslogin/internal/store/sqlstore"
@@ -33,51 +32,31 @@ func newPortalCommand() *cobra.Command {
 // the organisation, the public URL issuers are built from, and which
 // portal (for the commands on one).
 type portalTarget struct {
-	cfg      config.Config
-	org      string
+	orgTarget
 	clientID string
 	name     string
-	asJSON   bool
 }
 
 func addPortalTarget(cmd *cobra.Command, one, withJSON bool) *portalTarget {
-	t := &portalTarget{cfg: config.Default()}
-	f := cmd.Flags()
-	f.StringVar(&t.org, "org", "", "organisation name (required)")
-	cmd.MarkFlagRequired("org")
+	t := &portalTarget{}
+	t.addFlags(cmd, withJSON, "issuers are built from")
 	if one {
+		f := cmd.Flags()
 		f.StringVar(&t.clientID, "client-id", "", "the portal's client ID (or --portal NAME)")
 		f.StringVar(&t.name, "portal", "", "the portal's name (or --client-id ID)")
 	}
-	if withJSON {
-		f.BoolVar(&t.asJSON, "json", false, "print JSON")
-	}
-	addDatabaseFlag(cmd, &t.cfg.DatabaseURL)
-	f.StringVar(&t.cfg.PublicURL, "public-url", t.cfg.PublicURL, "the server's public URL, which issuers are built from (env IMS_PUBLIC_URL)")
 	return t
 }
 
 // open connects to the database and finds the organisation.
 func (t *portalTarget) open(ctx context.Context) (*sqlstore.DB, *portal.Service, store.Organisation, error) {
-	if err := t.cfg.Validate(); err != nil {
-		return nil, nil, store.Organisation{}, err
-	}
-	db, err := openMigrated(ctx, t.cfg.DatabaseURL)
+	db, o, err := t.openOrg(ctx)
 	if err != nil {
-		return nil, nil, store.Organisation{}, err
-	}
-	o, err := db.OrganisationByName(ctx, t.org)
-	if err != nil {
-		db.Close()
-		if errors.Is(err, store.ErrNotFound) {
-			err = fmt.Errorf("no organisation named %q", t.org)
-		}
 		return nil, nil, o, err
 	}
 	return db, &portal.Service{Store: db, PublicURL: t.cfg.PublicBaseURL(), Now: time.Now}, o, nil
 }
 
-// find returns the portal --client-id or --portal names.
 // withPortal opens the database, finds the portal the flags name and
 // calls fn with it.
 func (t *portalTarget) withPortal(ctx context.Context, fn func(*sqlstore.DB, *portal.Service, store.Organisation, store.Portal) error) error {
@@ -93,6 +72,7 @@ func (t *portalTarget) withPortal(ctx context.Context, fn func(*sqlstore.DB, *po
 	return fn(db, svc, org, p)
 }
 
+// find returns the portal --client-id or --portal names.
 func (t *portalTarget) find(ctx context.Context, svc *portal.Service, org store.Organisation) (store.Portal, error) {
 	if (t.clientID == "") == (t.name == "") {
 		return store.Portal{}, errors.New("name the portal with --client-id ID or --portal NAME (one of them)")

@@ -74,6 +74,10 @@ func (p *Provider) consented(w http.ResponseWriter, r *http.Request, t *tenant, 
 	if forced {
 		shown = asked
 	}
+	if err := p.keep(ctx, t); err != nil { // the page posts back to the request by its ID
+		p.unavailable(w, err)
+		return false
+	}
 	var before []string
 	for _, s := range g.Consented {
 		if slices.Contains(asked, s) && !slices.Contains(shown, s) {

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"crypto/hmac"
 	"errors"
 	"net/http"
 	"net/url"
@@ -25,30 +26,61 @@ import (
 // member signs in (again, or with a second factor), or is asked, and
 // comes back here.
 func (p *Provider) continueAuthorization(w http.ResponseWriter, r *http.Request, t *tenant) {
-	if t.browser == nil {
-		token := randomID(32)
-		http.SetCookie(w, &http.Cookie{Name: bindCookie, Value: token, Path: "/o/" + t.urlName + "/", HttpOnly: true,
-			Secure: p.d.Sessions.Secure(), SameSite: http.SameSiteLaxMode})
-		t.browser = hashOf(token)
-	}
+	p.bindBrowser(w, t)
 	if a, portal, ok := p.boundRequest(w, r, t); ok {
 		p.decide(w, r, t, a, portal, "")
 	}
 }
 
-// boundRequest binds the request named by ?id= to this browser (or finds
-// it bound to it already) and loads it with its portal; another browser,
-// or a request expired or used, gets "This sign-in has expired".
+// bindBrowser gives a browser without one the cookie its authorization
+// requests are bound to.
+func (p *Provider) bindBrowser(w http.ResponseWriter, t *tenant) {
+	if t.browser != nil {
+		return
+	}
+	token := randomID(32)
+	http.SetCookie(w, &http.Cookie{Name: bindCookie, Value: token, Path: "/o/" + t.urlName + "/", HttpOnly: true,
+		Secure: p.d.Sessions.Secure(), SameSite: http.SameSiteLaxMode})
+	t.browser = hashOf(token)
+}
+
+// decidePending answers the authorization request storage has just
+// parsed and kept pending (answerAtOnce), as continueAuthorization would.
+func (p *Provider) decidePending(w http.ResponseWriter, r *http.Request, t *tenant) {
+	portal, err := p.st.portal(r.Context(), t.pending.ClientID)
+	if err != nil {
+		p.unavailable(w, err)
+		return
+	}
+	p.decide(w, r, t, *t.pending, portal, "")
+}
+
+// keep stores the pending request before the browser is sent to a step
+// that comes back to it by its ID (a sign-in, Access Denied, consent).
+func (p *Provider) keep(ctx context.Context, t *tenant) error {
+	if t.pending == nil {
+		return nil
+	}
+	if err := p.d.Store.CreateAuthRequest(ctx, t.pending); err != nil {
+		return err
+	}
+	t.pending = nil
+	return nil
+}
+
+// boundRequest loads the request named by ?id= with its portal, if it is
+// bound to this browser (bound now if it was stored unbound); another
+// browser, or a request expired or used, gets "This sign-in has expired".
 func (p *Provider) boundRequest(w http.ResponseWriter, r *http.Request, t *tenant) (store.AuthRequest, Portal, bool) {
 	ctx := r.Context()
 	id := r.URL.Query().Get("id")
-	err := store.ErrNotFound
-	if t.browser != nil {
+	a, err := p.d.Store.AuthRequestByID(ctx, t.org.ID, id)
+	if err == nil && a.BrowserHash == nil {
 		err = p.d.Store.BindAuthRequest(ctx, t.org.ID, id, t.browser, p.d.Now())
+		a.BrowserHash = t.browser
 	}
-	var a store.AuthRequest
-	if err == nil {
-		a, err = p.d.Store.AuthRequestByID(ctx, t.org.ID, id)
+	if err == nil && (!hmac.Equal(a.BrowserHash, t.browser) || !p.d.Now().Before(a.ExpiresAt)) {
+		err = store.ErrNotFound
 	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && a.Done) {
 		p.d.Pages.Error(w, http.StatusBadRequest, web.ErrorPage{Heading: "This sign-in has expired",
@@ -92,11 +124,11 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, t *tenant, a s
 	case !signedIn && promptNone:
 		op.AuthRequestError(w, r, req, oidc.ErrLoginRequired(), p.op)
 	case !signedIn:
-		http.Redirect(w, r, p.d.SignInPath(t.org, t.urlName, back), http.StatusSeeOther)
+		p.goTo(w, r, t, p.d.SignInPath(t.org, t.urlName, back))
 	case !fresh(a, si.Session.AuthTime, now) && promptNone:
 		op.AuthRequestError(w, r, req, oidc.ErrLoginRequired().WithDescription("a fresh sign-in is required"), p.op)
 	case !fresh(a, si.Session.AuthTime, now):
-		http.Redirect(w, r, session.ReauthPath+"?return_to="+url.QueryEscape(back), http.StatusSeeOther)
+		p.goTo(w, r, t, session.ReauthPath+"?return_to="+url.QueryEscape(back))
 	case promptNone && a.IDTokenHintSubject != "" && a.IDTokenHintSubject != p.st.subject(t.org.ID, si.Member.ID):
 		op.AuthRequestError(w, r, req, oidc.ErrLoginRequired().WithDescription("another member is signed in"), p.op)
 	case stepUp && promptNone:
@@ -105,10 +137,20 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, t *tenant, a s
 		op.AuthRequestError(w, r, req, &oidc.Error{ErrorType: "unmet_authentication_requirements",
 			Description: "the member has no second factor to pass"}, p.op)
 	case stepUp:
-		http.Redirect(w, r, signin.StepUpPath+"?return_to="+url.QueryEscape(back), http.StatusSeeOther)
+		p.goTo(w, r, t, signin.StepUpPath+"?return_to="+url.QueryEscape(back))
 	default:
 		p.issue(w, r, t, req, portal, si, promptNone, decision)
 	}
+}
+
+// goTo sends the browser to a step that comes back to the request, which
+// is stored first.
+func (p *Provider) goTo(w http.ResponseWriter, r *http.Request, t *tenant, step string) {
+	if err := p.keep(r.Context(), t); err != nil {
+		p.unavailable(w, err)
+		return
+	}
+	http.Redirect(w, r, step, http.StatusSeeOther)
 }
 
 // wantsMultiFactor reports whether acr_values asks for a second factor:
@@ -146,6 +188,10 @@ func (p *Provider) issue(w http.ResponseWriter, r *http.Request, t *tenant, req 
 		op.AuthRequestError(w, r, req, oidc.ErrAccessDenied(), p.op)
 		return
 	case !allowed:
+		if err := p.keep(ctx, t); err != nil { // for Access Denied's "Sign in with a different account"
+			p.unavailable(w, err)
+			return
+		}
 		p.st.audit(ctx, audit.PortalDenied, si.Member.ID, portal.ClientID)
 		p.d.Pages.AccessDenied(w, web.AccessDeniedPage{Email: si.Member.Email, Account: p.accountName(ctx, si),
 			Organisation: si.Organisation.Name,
@@ -159,13 +205,16 @@ func (p *Provider) issue(w http.ResponseWriter, r *http.Request, t *tenant, req 
 	a.SessionID, a.MemberID, a.AuthTime, a.AMR = si.Session.ID, si.Member.ID, si.Session.AuthTime, si.Session.AMR
 	now := p.d.Now()
 	// The sign-in, the portal's use, its audit entry and the code are one
-	// write: none without the others, and one commit instead of four.
+	// write: none without the others, and one commit instead of four. A
+	// request still pending is stored whole with its code (SaveAuthCode).
 	var callback string
 	err = p.d.Store.InTx(ctx, func(ctx context.Context) error {
-		if err := p.d.Store.CompleteAuthRequest(ctx, a, now); err != nil {
+		a.Done = true
+		if t.pending != nil {
+			*t.pending = a
+		} else if err := p.d.Store.CompleteAuthRequest(ctx, a, now); err != nil {
 			return err
 		}
-		a.Done = true
 		if err := p.d.Store.RecordPortalUse(ctx, t.org.ID, si.Member.ID, portal.ClientID, a.Scopes, now); err != nil {
 			return err
 		}
@@ -178,6 +227,7 @@ func (p *Provider) issue(w http.ResponseWriter, r *http.Request, t *tenant, req 
 		p.unavailable(w, err)
 		return
 	}
+	t.pending = nil
 	http.Redirect(w, r, callback, http.StatusFound) // response_mode is always query (CreateAuthRequest)
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -152,7 +153,14 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.continueAuthorization(w, inner, t) // wraps w itself
 		return
 	}
-	w = &issWriter{ResponseWriter: w, issuer: t.issuer, on: rest == "/authorize" || strings.HasPrefix(rest, "/authorize/")}
+	if rest == "/authorize" {
+		p.bindBrowser(w, t)
+		t.atOnce = true
+		p.op.ServeHTTP(&answerAtOnce{direct: w, to: &issWriter{ResponseWriter: w, issuer: t.issuer, on: true},
+			header: http.Header{}, p: p, r: inner, t: t}, inner)
+		return
+	}
+	w = &issWriter{ResponseWriter: w, issuer: t.issuer, on: strings.HasPrefix(rest, "/authorize/")}
 	switch rest {
 	case switchPath:
 		p.switchAccount(w, inner, t)
@@ -214,6 +222,50 @@ func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
 	}
 	w.WriteHeader(rec.Code)
 	w.Write(rec.Body.Bytes())
+}
+
+// answerAtOnce takes, within the authorization request, the step the
+// library would redirect the browser to next (continuePath, with the
+// request's ID): a browser whose session already answers the request gets
+// the portal's code in one round trip and one write instead of two and
+// three, and the request is stored only when the member must be asked
+// something first. Every other answer of the library (an error) passes
+// through to to unchanged.
+type answerAtOnce struct {
+	direct   http.ResponseWriter // the browser's, for our own answer
+	to       http.ResponseWriter // the library's answers pass through here
+	header   http.Header         // the library's headers, dropped if we answer
+	p        *Provider
+	r        *http.Request
+	t        *tenant
+	wrote    bool
+	answered bool
+}
+
+func (w *answerAtOnce) Header() http.Header { return w.header }
+
+func (w *answerAtOnce) WriteHeader(status int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	if w.t.pending != nil && status == http.StatusFound {
+		w.answered = true
+		w.p.decidePending(w.direct, w.r, w.t)
+		return
+	}
+	maps.Copy(w.to.Header(), w.header)
+	w.to.WriteHeader(status)
+}
+
+func (w *answerAtOnce) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.answered {
+		return len(b), nil
+	}
+	return w.to.Write(b)
 }
 
 // issWriter adds iss (RFC 9207) to every authorization response a portal

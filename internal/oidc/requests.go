@@ -16,8 +16,13 @@ type tenant struct {
 	org        store.Organisation
 	urlName    string
 	issuer     string
-	browser    []byte            // SHA-256 of the auth-request cookie, if any
-	requestURI bool              // the authorization request had request_uri
+	browser    []byte // SHA-256 of the auth-request cookie, if any
+	requestURI bool   // the authorization request had request_uri
+	// atOnce: the authorization request is answered in its own round trip
+	// (answerAtOnce), so storage keeps a new request in pending, not the
+	// database, until it is known whether the member must be asked.
+	atOnce     bool
+	pending    *store.AuthRequest
 	alg        string            // the portal's signing algorithm, once it is loaded
 	portals    map[string]Portal // read in this request, by client ID
 	r          *http.Request

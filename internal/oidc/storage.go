@@ -170,7 +170,12 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		State: req.State, Nonce: req.Nonce, Scopes: req.Scopes, ResponseType: string(req.ResponseType),
 		ResponseMode: string(req.ResponseMode), CodeChallenge: req.CodeChallenge,
 		CodeChallengeMethod: string(req.CodeChallengeMethod), Prompt: req.Prompt, MaxAge: maxAge,
-		ACRValues: req.ACRValues, IDTokenHintSubject: hintSubject, CreatedAt: now, ExpiresAt: now.Add(AuthRequestLifetime)}
+		ACRValues: req.ACRValues, IDTokenHintSubject: hintSubject, BrowserHash: t.browser, CreatedAt: now,
+		ExpiresAt: now.Add(AuthRequestLifetime)}
+	if t.atOnce {
+		t.pending = &a
+		return &authRequest{a: a}, nil
+	}
 	if err := s.store.CreateAuthRequest(ctx, &a); err != nil {
 		return nil, err
 	}
@@ -247,8 +252,18 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 	return s.request(a), nil
 }
 
+// SaveAuthCode gives a completed request its code; a request answered
+// in its own round trip (still pending) is stored now, with the code.
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
-	return s.store.SaveAuthCode(ctx, tenantFrom(ctx).org.ID, id, hashOf(code), s.now().Add(CodeLifetime))
+	t, expires := tenantFrom(ctx), s.now().Add(CodeLifetime)
+	if a := t.pending; a != nil && a.ID == id && a.Done {
+		a.CodeHash, a.CodeExpiresAt = hashOf(code), expires
+		if a.ExpiresAt.Before(expires) {
+			a.ExpiresAt = expires
+		}
+		return s.store.CreateAuthRequest(ctx, a)
+	}
+	return s.store.SaveAuthCode(ctx, t.org.ID, id, hashOf(code), expires)
 }
 
 // AuthRequestByCode finds a code's request without spending it: the op

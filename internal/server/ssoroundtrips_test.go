@@ -36,14 +36,15 @@ func TestSingleSignOnRoundTrips(t *testing.T) {
 		}
 	}
 	var tokens map[string]any
-	// authorize (2): the portal, the request stored; continue (10): the
-	// session, the request bound and read, the portal (open to every member:
-	// no access list to read), then one transaction (begin, the sign-in on the request, the portal's use,
-	// the audit entry, the code, commit); token (9): the portal, the code's
-	// request read (the secret and verifier are checked before it is
-	// spent), a transaction (begin, the code used, the session's portals,
-	// the access and refresh tokens, commit), the member for the ID token.
-	count("a code flow", 21, func() {
+	// authorize (7), answered at once for a browser with a session: the
+	// portal, the session (the portal is open to every member: no access
+	// list to read), then one transaction (begin, the portal's use, the
+	// audit entry, the request stored signed in with its code, commit);
+	// token (9): the portal, the code's request read (the secret and
+	// verifier are checked before it is spent), a transaction (begin, the
+	// code used, the session's portals, the access and refresh tokens,
+	// commit), the member for the ID token.
+	count("a code flow", 16, func() {
 		code, verifier := authorize(t, app, c, issuer)
 		tokens = tokenRequest(t, issuer, url.Values{"grant_type": {"authorization_code"}, "code": {code},
 			"redirect_uri": {benchseed.PortalRedirectURI}, "code_verifier": {verifier}})

@@ -125,6 +125,9 @@ type LostAccess struct {
 // Grants stores authorization requests and the tokens issued from them,
 // always within one organisation.
 type Grants interface {
+	// CreateAuthRequest stores a request as it is: new, or already bound
+	// to its browser, completed and with its code (a browser whose session
+	// answers it at once).
 	CreateAuthRequest(ctx context.Context, a *AuthRequest) error
 	AuthRequestByID(ctx context.Context, orgID int64, id string) (AuthRequest, error)
 	// BindAuthRequest binds a request to a browser unless it is bound

@@ -106,6 +106,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	db := &DB{queries: newQueries(write, read, dialectSQLite), write: write, read: read, lock: lock,
 		checkpoints: startCheckpointer(ckpt)}
+	db.turns = new(turns)
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -172,6 +173,7 @@ type queries struct {
 	tx             *txStatements // nil outside a transaction
 	wStmts, rStmts *stmtCache    // nil inside a transaction
 	roundTrips     *atomic.Int64
+	turns          *turns // SQLite outside a transaction: the writer in turn
 }
 
 // txStatements lends a transaction the writer's prepared statements. One
@@ -244,6 +246,10 @@ func (q *queries) InTx(ctx context.Context, fn func(ctx context.Context) error) 
 	if q.in(ctx).tx != nil {
 		return fn(ctx)
 	}
+	if err := q.takeTurn(ctx); err != nil {
+		return err
+	}
+	defer q.giveTurn()
 	q.roundTrips.Add(2) // BEGIN and COMMIT or ROLLBACK
 	tx, err := q.w.(*sql.DB).BeginTx(ctx, nil)
 	if err != nil {
@@ -276,12 +282,31 @@ func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Resu
 	if err != nil {
 		return nil, translate(err)
 	}
+	if err := q.takeTurn(ctx); err != nil {
+		return nil, err
+	}
+	defer q.giveTurn()
 	if stmt == nil {
 		res, err := q.w.ExecContext(ctx, query, args...)
 		return res, translate(err)
 	}
 	res, err := stmt.ExecContext(ctx, args...)
 	return res, translate(err)
+}
+
+// takeTurn waits for the SQLite writer's turn (nothing on PostgreSQL or
+// inside a transaction, which has the writer already).
+func (q *queries) takeTurn(ctx context.Context) error {
+	if q.turns == nil || q.tx != nil {
+		return nil
+	}
+	return q.turns.take(ctx)
+}
+
+func (q *queries) giveTurn() {
+	if q.turns != nil && q.tx == nil {
+		q.turns.give()
+	}
 }
 
 // builtKey marks a context whose queries are built for the request (a

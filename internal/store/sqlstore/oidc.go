@@ -55,11 +55,14 @@ func authRequestTargets(a *store.AuthRequest) []any {
 }
 
 func (q *queries) CreateAuthRequest(ctx context.Context, a *store.AuthRequest) error {
+	browser := nullBytes(a.BrowserHash) // NULL until a browser is bound
 	_, err := q.exec(ctx, `INSERT INTO oidc_auth_requests (id, org_id, client_id, redirect_uri, state, nonce, scopes,
 		response_type, response_mode, code_challenge, code_challenge_method, prompt, max_age, acr_values,
-		id_token_hint_subject, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id_token_hint_subject, browser_hash, session_id, member_id, auth_time, amr, done, code_hash, code_expires_at,
+		created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OrgID, a.ClientID, a.RedirectURI, a.State, a.Nonce, words(a.Scopes), a.ResponseType, a.ResponseMode,
 		a.CodeChallenge, a.CodeChallengeMethod, words(a.Prompt), a.MaxAge, words(a.ACRValues), a.IDTokenHintSubject,
+		browser, a.SessionID, a.MemberID, ms(a.AuthTime), words(a.AMR), a.Done, nullBytes(a.CodeHash), ms(a.CodeExpiresAt),
 		ms(a.CreatedAt), ms(a.ExpiresAt))
 	return err
 }

@@ -138,6 +138,28 @@ func testAuthRequests(t *testing.T, s OIDCStore) {
 	if read, err := s.AuthRequestByCode(ctx, o.ID, tokenHash("code1")); err != nil || read.ID != "req1" || !read.CodeUsedAt.IsZero() {
 		t.Errorf("read by code: %+v, %v; want the request, its code not used", read, err)
 	}
+
+	// Stored bound, completed and with its code at once: it reads back so,
+	// its code is found and spent once, and it stays bound to its browser.
+	b := newAuthRequest(o.ID, "req2")
+	b.BrowserHash, b.MemberID, b.SessionID, b.AuthTime, b.AMR, b.Done = []byte("browser"), m.ID, 4, now, []string{"pwd"}, true
+	b.CodeHash, b.CodeExpiresAt = tokenHash("code3"), now.Add(time.Minute)
+	if err := s.CreateAuthRequest(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.AuthRequestByID(ctx, o.ID, "req2"); err != nil || !got.Done || got.MemberID != m.ID || got.SessionID != 4 ||
+		!got.AuthTime.Equal(now) || string(got.BrowserHash) != "browser" || len(got.AMR) != 1 {
+		t.Errorf("completed at creation: %+v, %v", got, err)
+	}
+	if err := s.BindAuthRequest(ctx, o.ID, "req2", []byte("other"), now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("binding another browser to a request bound at creation: %v, want ErrNotFound", err)
+	}
+	if got, err := s.UseAuthCode(ctx, o.ID, tokenHash("code3"), now); err != nil || got.ID != "req2" {
+		t.Errorf("spending the code stored with its request: %+v, %v", got, err)
+	}
+	if _, err := s.UseAuthCode(ctx, o.ID, tokenHash("code3"), now); err == nil {
+		t.Error("the code stored with its request was spent twice")
+	}
 	if _, err := s.UseAuthCode(ctx, o.ID, tokenHash("code1"), now.Add(61*time.Second)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("expired code: %v, want ErrNotFound", err)
 	}
