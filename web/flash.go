@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"imslogin/internal/cookie"
+)
 
 // Flash notices survive one redirect in a short cookie. The cookie carries
 // only a key into this table, so nobody can make a page say anything else.
@@ -24,8 +28,7 @@ const flashCookie = "ims_flash"
 // SetFlash shows the notice for key on the next page the browser opens.
 // On a site served over https (SecureResponses) the cookie is Secure.
 func SetFlash(w http.ResponseWriter, key string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: secureResponse(w)})
+	http.SetCookie(w, cookie.New(flashCookie, key, 60, secureResponse(w)))
 }
 
 // secureResponses marks the responses of a site served over https.
@@ -56,14 +59,14 @@ func secureResponse(w http.ResponseWriter) bool {
 
 // TakeFlash returns the pending notice, if any, and clears it.
 func TakeFlash(w http.ResponseWriter, r *http.Request) Notice {
-	c, err := r.Cookie(flashCookie)
-	if err != nil {
+	secure := secureResponse(w)
+	key := cookie.Value(r, flashCookie, secure)
+	if key == "" {
 		return Notice{}
 	}
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: secureResponse(w)})
-	if n, ok := flashes[c.Value]; ok {
+	http.SetCookie(w, cookie.Clear(flashCookie, secure))
+	if n, ok := flashes[key]; ok {
 		return n
 	}
-	return adminFlashes[c.Value]
+	return adminFlashes[key]
 }

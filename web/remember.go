@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"imslogin/internal/cookie"
 )
 
 // rememberCookie holds the name of the organisation this browser last
@@ -18,18 +20,13 @@ const rememberFor = 400 * 24 * time.Hour
 // RememberOrganisation makes the sign-in page fill in name next time. On a
 // site served over https (SecureResponses) the cookie is Secure.
 func RememberOrganisation(w http.ResponseWriter, name string) {
-	http.SetCookie(w, &http.Cookie{Name: rememberCookie, Value: url.QueryEscape(name), Path: "/",
-		MaxAge: int(rememberFor / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureResponse(w)})
+	http.SetCookie(w, cookie.New(rememberCookie, url.QueryEscape(name), int(rememberFor/time.Second), secureResponse(w)))
 }
 
 // RememberedOrganisation is the organisation the browser last signed in
-// to, or "".
-func RememberedOrganisation(r *http.Request) string {
-	c, err := r.Cookie(rememberCookie)
-	if err != nil {
-		return ""
-	}
-	name, err := url.QueryUnescape(c.Value)
+// to, or "". w is the response, which says whether the site is https.
+func RememberedOrganisation(w http.ResponseWriter, r *http.Request) string {
+	name, err := url.QueryUnescape(cookie.Value(r, rememberCookie, secureResponse(w)))
 	if err != nil || len(name) > 200 {
 		return ""
 	}

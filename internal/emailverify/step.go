@@ -37,11 +37,12 @@ func (s *Step) Needed(_ context.Context, f *signin.Flow, _ signin.Input) (bool, 
 	return f.Organisation.Settings.RequireVerifiedEmail && !f.Member.EmailVerified, nil
 }
 
-// Enter sends the first code. A code sent moments ago (a second sign-in
-// at once) still works, so it is not replaced.
+// Enter sends the first code, bound to this sign-in. While a code sent
+// moments ago (for another sign-in at once) holds the member's minute,
+// none is sent: the page's Resend Code sends this sign-in's after it.
 func (s *Step) Enter(ctx context.Context, f *signin.Flow) error {
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
-		return sendCode(ctx, s.Store, s.Codes, s.Logos, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
+		return sendCode(ctx, s.Store, s.codes(f), s.Logos, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
 	})
 	var tooSoon *otpcode.TooSoonError
 	if errors.As(err, &tooSoon) {
@@ -49,6 +50,10 @@ func (s *Step) Enter(ctx context.Context, f *signin.Flow) error {
 	}
 	return err
 }
+
+// codes issues and checks the codes of the flow's sign-in only: a code
+// sent for another sign-in of the member is wrong here.
+func (s *Step) codes(f *signin.Flow) *otpcode.Issuer { return s.Codes.Bound(f.TokenHash) }
 
 // Show returns the code form.
 func (s *Step) Show(_ context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
@@ -83,7 +88,7 @@ func (s *Step) Submit(ctx context.Context, f *signin.Flow, in signin.Input) (sig
 
 func (s *Step) verify(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.Codes.Use(ctx, s.Store, f.OrgID, f.MemberID, PurposeVerify, in.Form.Get("code"))
+		c, err := s.codes(f).Use(ctx, s.Store, f.OrgID, f.MemberID, PurposeVerify, in.Form.Get("code"))
 		if err != nil {
 			return err
 		}
@@ -140,7 +145,7 @@ func codeNotice(err error, attemptsLeft int) (n web.Notice, status int, known bo
 
 func (s *Step) resend(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
-		return sendCode(ctx, s.Store, s.Codes, s.Logos, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
+		return sendCode(ctx, s.Store, s.codes(f), s.Logos, f.Organisation, f.Member, PurposeVerify, f.Member.Email)
 	})
 	var wait *otpcode.TooSoonError
 	if errors.As(err, &wait) {

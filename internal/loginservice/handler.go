@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"imslogin/internal/audit"
+	"imslogin/internal/cookie"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
 	"imslogin/internal/token"
@@ -179,7 +180,7 @@ func (h *Handler) Begin(w http.ResponseWriter, r *http.Request, org store.Organi
 	}
 	state, stateHash := token.New()
 	a := Attempt{State: state, Nonce: rand.Text(), Verifier: oauth2.GenerateVerifier()}
-	browser := h.browser(w, r, org)
+	browser := h.browser(w, r)
 	st := store.LoginState{StateHash: stateHash, OrgID: org.ID, ServiceID: ls.ID, BrowserHash: token.Hash(browser),
 		Nonce: a.Nonce, Verifier: a.Verifier, ReturnTo: signin.SafeReturnPath(returnTo), LinkHash: linkHash,
 		ExpiresAt: h.Now().Add(stateLifetime)}
@@ -199,13 +200,12 @@ func (h *Handler) Begin(w http.ResponseWriter, r *http.Request, org store.Organi
 
 // browser returns the browser's cookie value, setting one if it has none,
 // so sign-ins begun in two tabs both come back.
-func (h *Handler) browser(w http.ResponseWriter, r *http.Request, org store.Organisation) string {
-	if c, err := r.Cookie(browserCookie); err == nil && len(c.Value) >= 32 {
-		return c.Value
+func (h *Handler) browser(w http.ResponseWriter, r *http.Request) string {
+	if raw := cookie.Value(r, browserCookie, h.Secure); len(raw) >= 32 {
+		return raw
 	}
 	raw, _ := token.New()
-	http.SetCookie(w, &http.Cookie{Name: browserCookie, Value: raw, Path: "/o/" + org.URLName + "/login-services/",
-		MaxAge: int(stateLifetime / time.Second), HttpOnly: true, Secure: h.Secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, cookie.New(browserCookie, raw, int(stateLifetime/time.Second), h.Secure))
 	return raw
 }
 
@@ -256,9 +256,9 @@ func (h *Handler) takeState(r *http.Request, org store.Organisation, ls store.Lo
 	if err != nil {
 		return st, "unknown or used state"
 	}
-	c, err := r.Cookie(browserCookie)
+	raw := cookie.Value(r, browserCookie, h.Secure)
 	switch {
-	case err != nil || subtle.ConstantTimeCompare(token.Hash(c.Value), st.BrowserHash) != 1:
+	case raw == "" || subtle.ConstantTimeCompare(token.Hash(raw), st.BrowserHash) != 1:
 		return st, "another browser"
 	case st.OrgID != org.ID || st.ServiceID != ls.ID:
 		return st, "another login service"

@@ -31,6 +31,9 @@ type Subject struct {
 	Policy       store.MFAPolicy
 	Factors      []store.MFAFactor
 	Now          time.Time
+	// Binding is the sign-in codes are sent for (its flow's ID), nil
+	// outside a sign-in: a code sent for one sign-in finishes no other.
+	Binding []byte
 }
 
 // FactorsOf returns the subject's factors of one method.

@@ -13,6 +13,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"imslogin/internal/audit"
+	"imslogin/internal/cookie"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
 	"imslogin/internal/store"
@@ -39,8 +40,7 @@ func (p *Provider) bindBrowser(w http.ResponseWriter, t *tenant) {
 		return
 	}
 	token := randomID(32)
-	http.SetCookie(w, &http.Cookie{Name: bindCookie, Value: token, Path: "/o/" + t.urlName + "/", HttpOnly: true,
-		Secure: p.d.Sessions.Secure(), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, cookie.New(bindCookie, token, 0, p.d.Sessions.Secure()))
 	t.browser = hashOf(token)
 }
 

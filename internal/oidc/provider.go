@@ -21,6 +21,7 @@ import (
 	"github.com/rs/cors"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"imslogin/internal/cookie"
 	"imslogin/internal/secretbox"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
@@ -152,8 +153,8 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	t := &tenant{org: org, urlName: urlName, issuer: p.Issuer(urlName), r: r,
 		signedOut: p.d.SignInPath(org, urlName, "/dashboard")}
-	if c, err := r.Cookie(bindCookie); err == nil && c.Value != "" {
-		t.browser = hashOf(c.Value)
+	if raw := cookie.Value(r, bindCookie, p.d.Sessions.Secure()); raw != "" {
+		t.browser = hashOf(raw)
 	}
 	t.endSession = func(sub, clientID string) { p.endSession(w, r, org, sub, clientID) }
 	rest := strings.TrimPrefix(r.URL.Path, "/o/"+urlName)

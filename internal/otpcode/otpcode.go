@@ -49,6 +49,17 @@ type Issuer struct {
 	Now         func() time.Time
 	TTL         time.Duration // how long a code works; DefaultTTL if zero
 	ResendAfter time.Duration // the least time between two codes; DefaultResendAfter if zero
+	// Binding is the sign-in a code is for (its flow's ID), nil outside a
+	// sign-in: a code issued with a binding is accepted only with the same
+	// one, so a code sent for one sign-in does not finish another.
+	Binding []byte
+}
+
+// Bound is a copy of the issuer for codes bound to binding.
+func (i *Issuer) Bound(binding []byte) *Issuer {
+	c := *i
+	c.Binding = binding
+	return &c
 }
 
 // Issue makes a new code for the member and purpose, going to destination,
@@ -69,7 +80,7 @@ func (i *Issuer) Issue(ctx context.Context, tx store.OneTimeCodes, orgID, member
 	if err != nil {
 		return "", err
 	}
-	sum, err := i.hash(memberID, purpose, code)
+	sum, err := i.stored(memberID, purpose, code)
 	if err != nil {
 		return "", err
 	}
@@ -97,7 +108,7 @@ func (i *Issuer) Use(ctx context.Context, tx store.OneTimeCodes, orgID, memberID
 	if !i.Now().Before(c.ExpiresAt) {
 		return c, ErrExpired
 	}
-	sum, err := i.hash(memberID, purpose, guess)
+	sum, err := i.stored(memberID, purpose, guess)
 	if err != nil {
 		return c, err
 	}
@@ -112,7 +123,8 @@ func (i *Issuer) Use(ctx context.Context, tx store.OneTimeCodes, orgID, memberID
 }
 
 // Pending returns the member's live code for purpose, if any (to show
-// where it went, say), or ErrNoCode.
+// where it went, say), or ErrNoCode. Mine tells whether it is the
+// issuer's binding's.
 func (i *Issuer) Pending(ctx context.Context, s store.OneTimeCodes, orgID, memberID int64, purpose string) (store.OneTimeCode, error) {
 	c, err := s.OneTimeCode(ctx, orgID, memberID, purpose)
 	if errors.Is(err, store.ErrNotFound) || err == nil && !i.Now().Before(c.ExpiresAt) {
@@ -167,16 +179,46 @@ const KeyLabel = "one-time codes"
 // node with that key hashes codes alike.
 func KeyFrom(box *secretbox.Box) []byte { return box.DeriveKey(KeyLabel) }
 
-// hash is the HMAC-SHA256, under the server's key, of the code bound to its
-// member and purpose: a copy of the database tells nothing of a code
-// without the key, and a stored hash says nothing about another member's.
-func (i *Issuer) hash(memberID int64, purpose, code string) ([]byte, error) {
+// tagSize is the length of a binding's tag at the head of a bound code's
+// stored hash.
+const tagSize = 16
+
+// stored is what is kept of a code: the HMAC-SHA256, under the server's
+// key, of the code bound to its member, purpose and binding (a copy of the
+// database tells nothing of a code without the key, and a stored hash
+// says nothing about another member's or another sign-in's). A bound
+// code's is led by its binding's tag, so Mine can tell whose a live code
+// is without the code; an unbound code's is the HMAC alone.
+func (i *Issuer) stored(memberID int64, purpose, code string) ([]byte, error) {
 	if len(i.Key) == 0 {
 		return nil, errNoKey
 	}
 	mac := hmac.New(sha256.New, i.Key)
 	mac.Write([]byte(strconv.FormatInt(memberID, 10) + "\x00" + purpose + "\x00" + code))
-	return mac.Sum(nil), nil
+	if len(i.Binding) == 0 {
+		return mac.Sum(nil), nil
+	}
+	mac.Write([]byte("\x00"))
+	mac.Write(i.Binding)
+	return mac.Sum(i.tag()), nil
+}
+
+// tag identifies the issuer's binding (and nothing else) in a stored hash.
+func (i *Issuer) tag() []byte {
+	mac := hmac.New(sha256.New, i.Key)
+	mac.Write([]byte("binding\x00"))
+	mac.Write(i.Binding)
+	return mac.Sum(nil)[:tagSize]
+}
+
+// Mine reports whether c, a code of this issuer's member and purpose, was
+// issued with the issuer's binding (or, unbound, with none).
+func (i *Issuer) Mine(c store.OneTimeCode) bool {
+	if len(i.Binding) == 0 {
+		return len(c.CodeHash) == sha256.Size
+	}
+	return len(c.CodeHash) == tagSize+sha256.Size && len(i.Key) > 0 &&
+		subtle.ConstantTimeCompare(c.CodeHash[:tagSize], i.tag()) == 1
 }
 
 // Lifetime is how long a new code works.

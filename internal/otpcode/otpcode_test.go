@@ -110,3 +110,37 @@ func TestStoredCodesAreKeyedWithTheServersSecret(t *testing.T) {
 		t.Errorf("checked with the key: %v", err)
 	}
 }
+
+// TestBoundCodesWorkOnlyForTheirSignIn: a code issued for one sign-in is
+// wrong for another of the same member and outside any sign-in, Mine tells
+// whose a live code is, and the wait between codes is the member's, not
+// the sign-in's.
+func TestBoundCodesWorkOnlyForTheirSignIn(t *testing.T) {
+	ctx := context.Background()
+	db := sqltest.NewSQLite(t)
+	org := storetest.NewOrganisation(t, db, "Acme")
+	m := storetest.NewMember(t, db, org.ID, "ana@acme.test")
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	iss := &otpcode.Issuer{Key: []byte("the server's key"), Now: func() time.Time { return now }}
+	first, second := iss.Bound([]byte("first sign-in")), iss.Bound([]byte("second sign-in"))
+	code, err := first.Issue(ctx, db, org.ID, m.ID, "mfa-email", m.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tooSoon *otpcode.TooSoonError
+	if _, err := second.Issue(ctx, db, org.ID, m.ID, "mfa-email", m.Email); !errors.As(err, &tooSoon) {
+		t.Errorf("another sign-in's code at once: %v, want TooSoonError", err)
+	}
+	live, _ := db.OneTimeCode(ctx, org.ID, m.ID, "mfa-email")
+	if !first.Mine(live) || second.Mine(live) || iss.Mine(live) {
+		t.Errorf("Mine: first %v, second %v, unbound %v; want only the first", first.Mine(live), second.Mine(live), iss.Mine(live))
+	}
+	for name, other := range map[string]*otpcode.Issuer{"another sign-in": second, "no sign-in": iss} {
+		if _, err := other.Use(ctx, db, org.ID, m.ID, "mfa-email", code); !errors.Is(err, otpcode.ErrWrong) {
+			t.Errorf("checked for %s: %v, want ErrWrong", name, err)
+		}
+	}
+	if _, err := first.Use(ctx, db, org.ID, m.ID, "mfa-email", code); err != nil {
+		t.Errorf("checked for its own sign-in: %v", err)
+	}
+}

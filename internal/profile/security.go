@@ -36,6 +36,7 @@ type SecurityHandler struct {
 	Methods  *mfa.Registry
 	Keys     *webauthn.Method // security keys and passkeys
 	Secrets  *totp.Secrets    // seals the secret of an app being set up
+	Backup   *backup.Method   // makes backup codes
 	Pages    *web.Renderer
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -242,7 +243,7 @@ func (h *SecurityHandler) newBackupCodes(w http.ResponseWriter, r *http.Request)
 	var codes []string
 	h.change(w, r, "backup codes generated", "New backup codes are ready; any older ones no longer work.",
 		func(ctx context.Context, si store.SignedIn) (err error) {
-			codes, err = backup.Generate(ctx, h.Store, si.Organisation.ID, si.Member.ID, h.Now())
+			codes, err = h.Backup.Generate(ctx, h.Store, si.Organisation.ID, si.Member.ID, h.Now())
 			return err
 		}, func(p *web.SecurityPage) { p.NewBackupCodes = codes })
 }
@@ -282,7 +283,7 @@ func (h *SecurityHandler) submitPhone(w http.ResponseWriter, r *http.Request) {
 	si, _ := session.SignedInFrom(r.Context())
 	ctx := r.Context()
 	if r.PostFormValue("action") == "send" {
-		notice, err := phone.SendCode(ctx, h.Store, otpcode.KeyFrom(h.Secrets.Box()), si.Organisation, si.Member.ID, r.PostForm, h.Now())
+		notice, err := phone.SendCode(ctx, h.Store, otpcode.KeyFrom(h.Secrets.Box()), nil, si.Organisation, si.Member.ID, r.PostForm, h.Now())
 		switch {
 		case err != nil:
 			h.serverError(w, err)
@@ -293,7 +294,7 @@ func (h *SecurityHandler) submitPhone(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	number, err := phone.Check(ctx, h.Store, otpcode.KeyFrom(h.Secrets.Box()), si.Organisation.ID, si.Member.ID, r.PostFormValue("code"), h.Now())
+	number, err := phone.Check(ctx, h.Store, otpcode.KeyFrom(h.Secrets.Box()), nil, si.Organisation.ID, si.Member.ID, r.PostFormValue("code"), h.Now())
 	if errors.Is(err, mfa.ErrWrongCode) {
 		h.renderPhone(w, r, http.StatusUnauthorized, web.Notice{Kind: "error",
 			Text: "That code is not right, or it has expired. Check it, or send a new one."}, "", "")

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"imslogin/internal/mfa/trusted"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
 	"imslogin/internal/token"
@@ -60,7 +59,7 @@ func TestRememberedBrowserRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(app.URL)
-	c.Jar.SetCookies(u, []*http.Cookie{{Name: trusted.CookieName, Value: token, Path: "/"}})
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: "ims_trusted", Value: token, Path: "/"}})
 	before := app.DB.RoundTrips()
 	if loc := startSignIn(t, app, c, "ana@acme.test"); loc != "/dashboard" {
 		t.Fatalf("remembered browser went to %s", loc)

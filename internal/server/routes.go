@@ -34,6 +34,7 @@ import (
 func (p *parts) routeGroups() ([]Mounter, error) {
 	codeKey := otpcode.KeyFrom(p.opts.Secrets.Box())
 	codes := &otpcode.Issuer{Key: codeKey, Now: p.opts.Now}
+	backupCodes := &backup.Method{Store: p.db, Key: backup.KeyFrom(p.opts.Secrets.Box())}
 	keys, err := mfawebauthn.New(p.db, p.cfg.PublicBaseURL())
 	if err != nil {
 		return nil, err
@@ -48,7 +49,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 	p.sessions.SetHook(ended)
 	p.logouts = provider.LogoutWorker(p.db)
 	methods := mfa.NewRegistry(&code.Email{Store: p.db, Key: codeKey, Logos: p.links.LogoURL}, &code.SMS{Store: p.db, Key: codeKey}, &totp.Method{Store: p.db, Secrets: p.opts.Secrets},
-		keys, &backup.Method{Store: p.db})
+		keys, backupCodes)
 	adminService := &admin.Service{Store: p.db, Links: p.links, Lockout: p.guard, Now: p.opts.Now, Ended: ended,
 		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
 	portals := &portal.Service{Store: p.db, PublicURL: p.cfg.PublicBaseURL(), Now: p.opts.Now}
@@ -68,7 +69,7 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		&dashboard.Handler{Sessions: p.sessions, Portals: p.db, Pages: p.pages, Log: p.log, Links: p.dashboardLinks()},
 		&branding.Handler{Store: p.db, Sessions: p.sessions, Pages: p.pages, Log: p.log, Now: p.opts.Now},
 		&profile.SessionsHandler{Sessions: p.sessions, Audit: p.db, Pages: p.pages, Log: p.log, Now: p.opts.Now},
-		&profile.SecurityHandler{Store: p.db, Sessions: p.sessions, Methods: methods, Keys: keys, Secrets: p.opts.Secrets,
+		&profile.SecurityHandler{Store: p.db, Sessions: p.sessions, Methods: methods, Keys: keys, Secrets: p.opts.Secrets, Backup: backupCodes,
 			Pages: p.pages, Log: p.log, Now: p.opts.Now},
 		&profile.PortalsHandler{Store: p.db, Portals: p.portalRegistry(), Sessions: p.sessions, Pages: p.pages, Log: p.log,
 			Now: p.opts.Now},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"imslogin/internal/clientaddr"
+	"imslogin/internal/cookie"
 	"imslogin/internal/store"
 	"imslogin/internal/token"
 )
@@ -42,12 +43,10 @@ func NewManager(s Store, secure bool, now func() time.Time) *Manager {
 }
 
 // CookieName is the session cookie's name.
-func (m *Manager) CookieName() string {
-	if m.secure {
-		return "__Host-ims_session"
-	}
-	return "ims_session"
-}
+func (m *Manager) CookieName() string { return cookie.Name(sessionCookie, m.secure) }
+
+// sessionCookie is the session cookie's name before cookie.Name prefixes it.
+const sessionCookie = "ims_session"
 
 // Start signs member in on this browser. Any session the request already
 // carries is ended first, so the identifier always changes at sign-in.
@@ -96,7 +95,7 @@ func (m *Manager) StartWithAMR(w http.ResponseWriter, r *http.Request, org store
 // setCookie sends the session's token: a persistent session's cookie lasts
 // until the session's absolute end, any other until the browser closes.
 func (m *Manager) setCookie(w http.ResponseWriter, token string, s store.Session) {
-	c := m.cookie(token)
+	c := cookie.New(sessionCookie, token, 0, m.secure)
 	if s.Persistent {
 		c.Expires = s.ExpiresAt
 		c.MaxAge = max(1, int(s.ExpiresAt.Sub(m.now())/time.Second))
@@ -209,22 +208,11 @@ func (m *Manager) endRequestSession(ctx context.Context, raw string) error {
 
 // requestToken is the session token the request carries, or "".
 func (m *Manager) requestToken(r *http.Request) string {
-	c, err := r.Cookie(m.CookieName())
-	if err != nil {
-		return ""
-	}
-	return c.Value
+	return cookie.Value(r, sessionCookie, m.secure)
 }
 
 func (m *Manager) clearCookie(w http.ResponseWriter) {
-	c := m.cookie("")
-	c.MaxAge = -1
-	http.SetCookie(w, c)
-}
-
-func (m *Manager) cookie(value string) *http.Cookie {
-	return &http.Cookie{Name: m.CookieName(), Value: value, Path: "/", HttpOnly: true, Secure: m.secure,
-		SameSite: http.SameSiteLaxMode}
+	http.SetCookie(w, cookie.Clear(sessionCookie, m.secure))
 }
 
 // ClientAddress is the address the request came from (see clientaddr).

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"imslogin/internal/audit"
+	"imslogin/internal/cookie"
 	"imslogin/internal/lockout"
 	"imslogin/internal/store"
 	"imslogin/internal/throttle"
@@ -74,7 +75,7 @@ func (h *Handler) advance(w http.ResponseWriter, r *http.Request, f *Flow, from 
 			h.serverError(w, r, err)
 			return
 		}
-		clearFlowCookie(w)
+		h.clearFlowCookie(w)
 	}
 	h.finish(w, r, f)
 }
@@ -99,13 +100,12 @@ func (h *Handler) saveFlow(w http.ResponseWriter, r *http.Request, f *Flow) erro
 	if err := h.Store.CreateSigninFlow(r.Context(), &f.SigninFlow); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: raw, Path: "/login", MaxAge: int(flowLifetime / time.Second),
-		HttpOnly: true, Secure: h.Sessions.Secure(), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, cookie.New(flowCookie, raw, int(flowLifetime/time.Second), h.Sessions.Secure()))
 	return nil
 }
 
-func clearFlowCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: flowCookie, Path: "/login", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+func (h *Handler) clearFlowCookie(w http.ResponseWriter) {
+	http.SetCookie(w, cookie.Clear(flowCookie, h.Sessions.Secure()))
 }
 
 // currentFlow loads the request's flow if it is at the step named in the URL.
@@ -116,12 +116,12 @@ func (h *Handler) currentFlow(r *http.Request) (*Flow, int, bool) {
 			index = i
 		}
 	}
-	c, err := r.Cookie(flowCookie)
-	if index < 0 || err != nil {
+	raw := cookie.Value(r, flowCookie, h.Sessions.Secure())
+	if index < 0 || raw == "" {
 		return nil, 0, false
 	}
 	ctx := r.Context()
-	sf, err := h.Store.SigninFlowByTokenHash(ctx, token.Hash(c.Value))
+	sf, err := h.Store.SigninFlowByTokenHash(ctx, token.Hash(raw))
 	if err != nil || sf.Step != h.Steps[index].Name() || !h.Now().Before(sf.ExpiresAt) {
 		return nil, 0, false
 	}
@@ -281,7 +281,7 @@ func (h *Handler) endFlow(w http.ResponseWriter, r *http.Request, f *Flow, statu
 		h.serverError(w, r, err)
 		return
 	}
-	clearFlowCookie(w)
+	h.clearFlowCookie(w)
 	h.Pages.Login(w, status, web.LoginPage{Layout: web.Layout{Notice: notice},
 		Organisation: f.Organisation.Name, Email: f.Member.Email})
 }

@@ -103,7 +103,7 @@ var failureNotice = web.Notice{
 func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
 	page := web.LoginPage{Organisation: strings.TrimSpace(r.URL.Query().Get("organisation"))}
 	if page.Organisation == "" {
-		page.Organisation = web.RememberedOrganisation(r)
+		page.Organisation = web.RememberedOrganisation(w, r)
 		page.RememberedOrganisation = page.Organisation != ""
 	}
 	h.renderLogin(w, r, page)

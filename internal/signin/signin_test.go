@@ -249,6 +249,8 @@ func TestKeepMeSignedInMakesCookiePersistent(t *testing.T) {
 	}
 }
 
+// TestHTTPSPublicURLUsesHostPrefixedSecureCookie: behind an https public
+// URL every cookie a sign-in sets is a __Host- cookie (Secure, path /).
 func TestHTTPSPublicURLUsesHostPrefixedSecureCookie(t *testing.T) {
 	app := servertest.New(t, servertest.Options{Config: func(c *config.Config) { c.PublicURL = "https://login.example.test" }})
 	req, _ := http.NewRequest(http.MethodPost, app.URL+"/login", strings.NewReader(form("Acme", "ana@acme.test", servertest.Password).Encode()))
@@ -265,8 +267,13 @@ func TestHTTPSPublicURLUsesHostPrefixedSecureCookie(t *testing.T) {
 	if resp.Header.Get("Strict-Transport-Security") == "" {
 		t.Error("no HSTS header behind an https public URL")
 	}
-	if f := sessionCookie(resp, "ims_flash"); f == nil || !f.Secure || !f.HttpOnly {
-		t.Errorf("flash cookie %+v: want Secure and HttpOnly behind an https public URL", f)
+	if f := sessionCookie(resp, "__Host-ims_flash"); f == nil || !f.Secure || !f.HttpOnly {
+		t.Errorf("flash cookie %+v: want __Host-ims_flash, Secure and HttpOnly behind an https public URL", f)
+	}
+	for _, c := range resp.Cookies() {
+		if !strings.HasPrefix(c.Name, "__Host-") || !c.Secure || c.Path != "/" || c.Domain != "" {
+			t.Errorf("cookie %s (Secure %v, path %q, domain %q): want every cookie __Host-, Secure, path /", c.Name, c.Secure, c.Path, c.Domain)
+		}
 	}
 }
 

@@ -30,20 +30,23 @@ type Codes interface {
 	store.Transactor
 }
 
-func issuer(key []byte, now time.Time) *otpcode.Issuer {
-	return &otpcode.Issuer{Key: key, Now: func() time.Time { return now }, TTL: Lifetime, ResendAfter: ResendAfter}
+func issuer(key, binding []byte, now time.Time) *otpcode.Issuer {
+	return &otpcode.Issuer{Key: key, Now: func() time.Time { return now }, TTL: Lifetime, ResendAfter: ResendAfter,
+		Binding: binding}
 }
 
-// Issue stores a new code for purpose, hashed with key (otpcode.KeyFrom), and delivers it in the same
-// transaction. Without resend, a live code to the same destination is kept
-// and nothing is sent; a new code within ResendAfter of the last is
-// mfa.ErrTooSoon.
-func Issue(ctx context.Context, st Codes, key []byte, orgID, memberID int64, purpose, destination string, now time.Time,
+// Issue stores a new code for purpose, hashed with key (otpcode.KeyFrom)
+// and bound to binding (the sign-in's flow ID, nil outside a sign-in),
+// and delivers it in the same transaction. Without resend, a live code of
+// the same binding to the same destination is kept and nothing is sent; a
+// new code within ResendAfter of the last (whichever sign-in it was for)
+// is mfa.ErrTooSoon.
+func Issue(ctx context.Context, st Codes, key, binding []byte, orgID, memberID int64, purpose, destination string, now time.Time,
 	resend bool, deliver Deliver) error {
-	codes := issuer(key, now)
+	codes := issuer(key, binding, now)
 	return st.InTx(ctx, func(ctx context.Context) error {
 		if !resend {
-			if c, err := codes.Pending(ctx, st, orgID, memberID, purpose); err == nil && c.Destination == destination {
+			if c, err := codes.Pending(ctx, st, orgID, memberID, purpose); err == nil && c.Destination == destination && codes.Mine(c) {
 				return nil
 			}
 		}
@@ -59,10 +62,11 @@ func Issue(ctx context.Context, st Codes, key []byte, orgID, memberID int64, pur
 	})
 }
 
-// Check accepts the purpose's newest code once, and returns where it was
-// sent; a wrong, malformed, expired or used code is mfa.ErrWrongCode.
-func Check(ctx context.Context, st store.OneTimeCodes, key []byte, orgID, memberID int64, purpose, code string, now time.Time) (string, error) {
-	c, err := issuer(key, now).Use(ctx, st, orgID, memberID, purpose, strings.TrimSpace(code))
+// Check accepts the purpose's newest code once, if it was issued with
+// binding, and returns where it was sent; a wrong, malformed, expired or
+// used code, or one sent for another sign-in, is mfa.ErrWrongCode.
+func Check(ctx context.Context, st store.OneTimeCodes, key, binding []byte, orgID, memberID int64, purpose, code string, now time.Time) (string, error) {
+	c, err := issuer(key, binding, now).Use(ctx, st, orgID, memberID, purpose, strings.TrimSpace(code))
 	for _, wrong := range []error{otpcode.ErrMalformed, otpcode.ErrNoCode, otpcode.ErrExpired, otpcode.ErrWrong} {
 		if errors.Is(err, wrong) {
 			return "", mfa.ErrWrongCode

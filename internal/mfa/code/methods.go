@@ -43,7 +43,7 @@ func (*Email) Usable(s mfa.Subject) bool {
 }
 
 func (e *Email) Challenge(ctx context.Context, s mfa.Subject, resend bool) (mfa.Prompt, error) {
-	err := Issue(ctx, e.Store, e.Key, s.Organisation.ID, s.Member.ID, EmailPurpose, s.Member.Email, s.Now, resend,
+	err := Issue(ctx, e.Store, e.Key, s.Binding, s.Organisation.ID, s.Member.ID, EmailPurpose, s.Member.Email, s.Now, resend,
 		func(ctx context.Context, to, code string) error {
 			return mail.Enqueue(ctx, e.Store, mail.Message{OrgID: s.Organisation.ID, To: to, Kind: mail.MFACode, At: s.Now,
 				Data: mail.Data{Organisation: s.Organisation.Name, Name: s.Member.Name, ValidFor: "10 minutes", LogoURL: e.Logos.For(s.Organisation),
@@ -54,7 +54,7 @@ func (e *Email) Challenge(ctx context.Context, s mfa.Subject, resend bool) (mfa.
 }
 
 func (e *Email) Verify(ctx context.Context, s mfa.Subject, form url.Values) error {
-	_, err := Check(ctx, e.Store, e.Key, s.Organisation.ID, s.Member.ID, EmailPurpose, form.Get("code"), s.Now)
+	_, err := Check(ctx, e.Store, e.Key, s.Binding, s.Organisation.ID, s.Member.ID, EmailPurpose, form.Get("code"), s.Now)
 	return err
 }
 
@@ -94,13 +94,13 @@ func Phone(s mfa.Subject) string {
 
 func (m *SMS) Challenge(ctx context.Context, s mfa.Subject, resend bool) (mfa.Prompt, error) {
 	phone := Phone(s)
-	err := Issue(ctx, m.Store, m.Key, s.Organisation.ID, s.Member.ID, SMSPurpose, phone, s.Now, resend, TextCode(m.Store, s.Organisation, s.Now))
+	err := Issue(ctx, m.Store, m.Key, s.Binding, s.Organisation.ID, s.Member.ID, SMSPurpose, phone, s.Now, resend, TextCode(m.Store, s.Organisation, s.Now))
 	return mfa.Prompt{CodeInput: true, CanResend: true,
 		Instructions: "We sent a 6-digit code by text message to " + sms.Mask(phone) + ". Enter it below; it works for 10 minutes."}, err
 }
 
 func (m *SMS) Verify(ctx context.Context, s mfa.Subject, form url.Values) error {
-	_, err := Check(ctx, m.Store, m.Key, s.Organisation.ID, s.Member.ID, SMSPurpose, form.Get("code"), s.Now)
+	_, err := Check(ctx, m.Store, m.Key, s.Binding, s.Organisation.ID, s.Member.ID, SMSPurpose, form.Get("code"), s.Now)
 	return err
 }
 

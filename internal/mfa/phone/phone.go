@@ -38,23 +38,25 @@ func Page(ctx context.Context, st store.OneTimeCodes, orgID, memberID int64, now
 }
 
 // SendCode validates the number in the form (fields phone and country)
-// and texts it a code. It returns a notice for the member when the number
-// or the timing is refused.
-func SendCode(ctx context.Context, st code.SMSStore, key []byte, org store.Organisation, memberID int64, form url.Values,
+// and texts it a code bound to binding (the sign-in's flow ID, nil in My
+// Profile). It returns a notice for the member when the number or the
+// timing is refused.
+func SendCode(ctx context.Context, st code.SMSStore, key, binding []byte, org store.Organisation, memberID int64, form url.Values,
 	now time.Time) (web.Notice, error) {
 	number, err := sms.Normalise(form.Get("phone"), form.Get("country"))
 	if err != nil {
 		return web.Notice{Kind: "error", Text: err.Error()}, nil
 	}
-	err = code.Issue(ctx, st, key, org.ID, memberID, Channel, number, now, true, code.TextCode(st, org, now))
+	err = code.Issue(ctx, st, key, binding, org.ID, memberID, Channel, number, now, true, code.TextCode(st, org, now))
 	if errors.Is(err, mfa.ErrTooSoon) {
 		return web.Notice{Kind: "info", Text: "A code was sent moments ago. Wait a minute before asking for another."}, nil
 	}
 	return web.Notice{}, err
 }
 
-// Check accepts the newest code texted for enrolment and returns the
-// number it went to; a wrong, expired or used code is mfa.ErrWrongCode.
-func Check(ctx context.Context, st store.OneTimeCodes, key []byte, orgID, memberID int64, guess string, now time.Time) (string, error) {
-	return code.Check(ctx, st, key, orgID, memberID, Channel, guess, now)
+// Check accepts the newest code texted for enrolment with binding and
+// returns the number it went to; a wrong, expired or used code, or one
+// sent for another sign-in, is mfa.ErrWrongCode.
+func Check(ctx context.Context, st store.OneTimeCodes, key, binding []byte, orgID, memberID int64, guess string, now time.Time) (string, error) {
+	return code.Check(ctx, st, key, binding, orgID, memberID, Channel, guess, now)
 }

@@ -67,14 +67,14 @@ func (*Phone) Guess(in signin.Input) bool { return isCode(in) }
 
 func (p *Phone) Submit(ctx context.Context, f *signin.Flow, in signin.Input) (signin.Outcome, error) {
 	if in.Form.Get("action") == "send" {
-		notice, err := phone.SendCode(ctx, p.Store, otpcode.KeyFrom(p.Secrets.Box()), f.Organisation, f.MemberID, in.Form, in.Now)
+		notice, err := phone.SendCode(ctx, p.Store, otpcode.KeyFrom(p.Secrets.Box()), f.TokenHash, f.Organisation, f.MemberID, in.Form, in.Now)
 		if err != nil || notice.Text == "" {
 			return signin.Again(""), err
 		}
 		page, err := p.page(ctx, f, in, notice, in.Form.Get("phone"), in.Form.Get("country"))
 		return signin.Show(http.StatusBadRequest, page), err
 	}
-	number, err := phone.Check(ctx, p.Store, otpcode.KeyFrom(p.Secrets.Box()), f.OrgID, f.MemberID, in.Form.Get("code"), in.Now)
+	number, err := phone.Check(ctx, p.Store, otpcode.KeyFrom(p.Secrets.Box()), f.TokenHash, f.OrgID, f.MemberID, in.Form.Get("code"), in.Now)
 	if errors.Is(err, mfa.ErrWrongCode) {
 		page, err := p.page(ctx, f, in, wrongCode, "", "")
 		return signin.Wrong("wrong phone verification code", http.StatusUnauthorized, page), err
@@ -91,7 +91,7 @@ func (p *Phone) Submit(ctx context.Context, f *signin.Flow, in signin.Input) (si
 	if err != nil {
 		return signin.Outcome{}, err
 	}
-	subj, err := mfa.Load(ctx, p.Store, f.Organisation, f.Member, in.Now)
+	subj, err := subjectOf(ctx, p.Store, f, in.Now)
 	if err != nil {
 		return signin.Outcome{}, err
 	}

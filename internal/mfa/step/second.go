@@ -42,7 +42,7 @@ var _ signin.StepUpper = (*Second)(nil)
 // CanStepUp: the member has a usable method, or the organisation has them
 // set up an authenticator app at this step.
 func (s *Second) CanStepUp(ctx context.Context, f *signin.Flow, in signin.Input) (bool, error) {
-	subj, err := mfa.Load(ctx, s.Store, f.Organisation, f.Member, in.Now)
+	subj, err := subjectOf(ctx, s.Store, f, in.Now)
 	if err != nil {
 		return false, err
 	}
@@ -92,7 +92,7 @@ var noMethod = signin.End(http.StatusForbidden, web.Notice{Kind: "error", Text: 
 // unless one is pending, or a new one if resend), or the set-up of an
 // authenticator app. A nil page means the member has no usable method.
 func (s *Second) page(ctx context.Context, f *signin.Flow, in signin.Input, notice web.Notice, resend bool) (web.StepPage, error) {
-	subj, err := mfa.Load(ctx, s.Store, f.Organisation, f.Member, in.Now)
+	subj, err := subjectOf(ctx, s.Store, f, in.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func (s *Second) Submit(ctx context.Context, f *signin.Flow, in signin.Input) (s
 		}
 		return signin.Show(http.StatusOK, page), nil
 	}
-	subj, err := mfa.Load(ctx, s.Store, f.Organisation, f.Member, in.Now)
+	subj, err := subjectOf(ctx, s.Store, f, in.Now)
 	if err != nil {
 		return signin.Outcome{}, err
 	}

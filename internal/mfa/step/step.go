@@ -70,7 +70,7 @@ type trustedKey struct{}
 // check; the phone and mfa steps share one read per advance.
 func (d *Deps) neededSubject(ctx context.Context, f *signin.Flow, in signin.Input) (mfa.Subject, error) {
 	v, err := f.Memo(subjectKey{}, func() (any, error) {
-		return mfa.Load(ctx, d.Store, f.Organisation, f.Member, in.Now)
+		return subjectOf(ctx, d.Store, f, in.Now)
 	})
 	if err != nil {
 		return mfa.Subject{}, err
@@ -83,13 +83,21 @@ func (d *Deps) neededSubject(ctx context.Context, f *signin.Flow, in signin.Inpu
 // share one look-up per advance.
 func (d *Deps) trustedBrowser(ctx context.Context, f *signin.Flow, in signin.Input, s mfa.Subject) (bool, error) {
 	v, err := f.Memo(trustedKey{}, func() (any, error) {
-		return d.Devices.Trusted(ctx, in.Cookie(trusted.CookieName), s.Organisation.ID, s.Member.ID,
+		return d.Devices.Trusted(ctx, in.Cookie(d.Devices.CookieName()), s.Organisation.ID, s.Member.ID,
 			s.Policy.TrustedDeviceDuration, s.Now)
 	})
 	if err != nil {
 		return false, err
 	}
 	return v.(bool), nil
+}
+
+// subjectOf loads the flow's member for the second factor, the codes it
+// sends bound to this sign-in.
+func subjectOf(ctx context.Context, st mfa.FactorReader, f *signin.Flow, now time.Time) (mfa.Subject, error) {
+	s, err := mfa.Load(ctx, st, f.Organisation, f.Member, now)
+	s.Binding = f.TokenHash
+	return s, err
 }
 
 func rememberDays(p store.MFAPolicy) int { return int(p.TrustedDeviceDuration / (24 * time.Hour)) }

@@ -60,7 +60,7 @@ func newFixture(t *testing.T, methods ...string) *fixture {
 	f := &fixture{db: db, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	f.deps = &step.Deps{Store: db, Secrets: secrets, Devices: &trusted.Devices{Store: db},
 		Methods: mfa.NewRegistry(&code.Email{Store: db, Key: otpcode.KeyFrom(secrets.Box())}, &code.SMS{Store: db, Key: otpcode.KeyFrom(secrets.Box())}, &totp.Method{Store: db, Secrets: secrets},
-			&backup.Method{Store: db})}
+			&backup.Method{Store: db, Key: backup.KeyFrom(secrets.Box())})}
 	f.flow = &signin.Flow{SigninFlow: store.SigninFlow{OrgID: org.ID, MemberID: m.ID, AMR: []string{"pwd"}},
 		Organisation: org, Member: m}
 	f.input = signin.Input{Now: f.now, Origin: audit.Origin{Address: "192.0.2.1", UserAgent: "test browser"}}
@@ -142,13 +142,13 @@ func TestSecondFactorOutcomes(t *testing.T) {
 		t.Errorf("amr %v, want pwd otp mfa", f.flow.AMR)
 	}
 	cookies := out.Cookies()
-	if len(cookies) != 1 || cookies[0].Name != trusted.CookieName || !cookies[0].HttpOnly {
+	if len(cookies) != 1 || cookies[0].Name != f.deps.Devices.CookieName() || !cookies[0].HttpOnly {
 		t.Fatalf("Remember me: cookies %+v, want the remembered browser's", cookies)
 	}
 	// The remembered browser skips the step next time.
 	f.flow.AMR = []string{"pwd"}
 	next := f.input
-	next.Cookies = []*http.Cookie{{Name: trusted.CookieName, Value: cookies[0].Value}}
+	next.Cookies = []*http.Cookie{{Name: f.deps.Devices.CookieName(), Value: cookies[0].Value}}
 	if needed, err := s.Needed(ctx, f.flow, next); err != nil || needed {
 		t.Errorf("Needed on the remembered browser: %v, %v; want not needed", needed, err)
 	}

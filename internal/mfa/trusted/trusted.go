@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"time"
 
+	"imslogin/internal/cookie"
 	"imslogin/internal/store"
 	"imslogin/internal/token"
 )
 
-// CookieName is the trusted-device cookie.
-const CookieName = "ims_trusted"
+// cookieName is the trusted-device cookie's name before cookie.Name
+// prefixes it.
+const cookieName = "ims_trusted"
 
 // Store keeps remembered browsers.
 type Store interface {
@@ -27,6 +29,9 @@ type Devices struct {
 	Store  Store
 	Secure bool
 }
+
+// CookieName is the trusted-device cookie's name on this site.
+func (d *Devices) CookieName() string { return cookie.Name(cookieName, d.Secure) }
 
 // Trusted reports whether raw, the value of a browser's CookieName
 // cookie, is one the member trusted less than lifetime ago (the
@@ -55,6 +60,5 @@ func (d *Devices) Remember(ctx context.Context, userAgent string, orgID, memberI
 	if err := d.Store.CreateTrustedDevice(ctx, &dev); err != nil {
 		return nil, err
 	}
-	return &http.Cookie{Name: CookieName, Value: raw, Path: "/login", MaxAge: int(lifetime / time.Second),
-		HttpOnly: true, Secure: d.Secure, SameSite: http.SameSiteLaxMode}, nil
+	return cookie.New(cookieName, raw, int(lifetime/time.Second), d.Secure), nil
 }
