@@ -57,7 +57,7 @@ func FuzzSessionCookie(f *testing.F) {
 			t.Fatalf("signed in as %d by %q", si.Member.ID, header)
 		}
 		raw := ""
-		if c, err := r.Cookie(trusted.CookieName); err == nil {
+		if c, err := r.Cookie(devices.CookieName()); err == nil {
 			raw = c.Value
 		}
 		ok, err := devices.Trusted(context.Background(), raw, org.ID, member.ID, time.Hour, now)
