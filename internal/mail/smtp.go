@@ -151,34 +151,42 @@ func ParseFrom(from string) (*netmail.Address, error) {
 }
 
 // Send delivers msgs over one connection.
-func (s *SMTP) Send(ctx context.Context, msgs []store.MailMessage) ([]error, error) {
+func (s *SMTP) Send(ctx context.Context, msgs []store.MailMessage, done func(i int, err error) error) error {
 	out := make([]*gomail.Msg, len(msgs))
-	errs := make([]error, len(msgs))
-	var ready []*gomail.Msg
+	ready := 0
 	for i, m := range msgs {
 		gm, err := s.compose(m)
 		if err != nil {
-			errs[i] = err
+			if err := done(i, err); err != nil {
+				return err
+			}
 			continue
 		}
 		out[i] = gm
-		ready = append(ready, gm)
+		ready++
 	}
-	if len(ready) == 0 {
-		return errs, nil
+	if ready == 0 {
+		return nil
 	}
 	client, err := s.client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("connect to the mail server: %w", err)
+		return fmt.Errorf("connect to the mail server: %w", err)
 	}
-	s.client.SendWithSMTPClient(client, ready...) // errors are kept on each message
-	s.client.CloseWithSMTPClient(client)
+	defer s.client.CloseWithSMTPClient(client)
 	for i, gm := range out {
-		if gm != nil && gm.HasSendError() {
-			errs[i] = gm.SendError()
+		if gm == nil {
+			continue
+		}
+		s.client.SendWithSMTPClient(client, gm) // the error is kept on the message
+		var failure error
+		if gm.HasSendError() {
+			failure = gm.SendError()
+		}
+		if err := done(i, failure); err != nil {
+			return err
 		}
 	}
-	return errs, nil
+	return nil
 }
 
 func (s *SMTP) compose(m store.MailMessage) (*gomail.Msg, error) {

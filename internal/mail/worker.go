@@ -12,10 +12,12 @@ import (
 )
 
 // Sender delivers a batch of messages, usually over one connection. It
-// returns one error per message (nil when delivered), or a single error
-// when nothing could be sent at all (the server is unreachable).
+// calls done with each message's outcome (nil when delivered) as soon as
+// it is known, before sending the next, and stops with done's error if it
+// returns one; it returns an error when what is left could not be sent at
+// all (the server is unreachable).
 type Sender interface {
-	Send(ctx context.Context, msgs []store.MailMessage) ([]error, error)
+	Send(ctx context.Context, msgs []store.MailMessage, done func(i int, err error) error) error
 }
 
 // Outbox is what the worker claims messages from and records outcomes in.
@@ -70,36 +72,49 @@ func (w *Worker) RunOnce(ctx context.Context) (Round, error) {
 	if err != nil || len(msgs) == 0 {
 		return r, err
 	}
-	errs, sendErr := w.Sender.Send(ctx, msgs)
-	for i, m := range msgs {
-		failure := sendErr
-		if failure == nil && i < len(errs) {
-			failure = errs[i]
-		}
-		o := w.outcome(m, failure)
-		switch o.Status {
-		case store.MailSent:
-			r.Sent++
-		case store.MailFailed:
-			r.Failed++
-			w.Log.Error("mail failed for good", "message", m.ID, "kind", m.Kind, "organisation", m.OrgID,
-				"attempts", m.Attempts+1, "err", o.Error)
-		default:
-			r.Retrying++
-			w.Log.Warn("mail delivery will be retried", "message", m.ID, "kind", m.Kind,
-				"attempt", m.Attempts+1, "next", o.NextAttemptAt, "err", o.Error)
-		}
-		// A background context: the outcome of a sent message must be
-		// recorded even while the worker is stopping.
-		if err := w.Store.RecordMailOutcome(context.WithoutCancel(ctx), m.ID, claim, o); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				w.Log.Warn("mail claim lapsed before its outcome was recorded", "message", m.ID)
-				continue
+	// Each outcome is written as soon as the server answers, before the
+	// next message goes out: a process that dies in the middle of a batch
+	// sends again at most the one message the server had just accepted.
+	var recordErr error
+	recorded := make([]bool, len(msgs))
+	record := func(i int, failure error) error {
+		recorded[i] = true
+		recordErr = w.record(ctx, &r, claim, msgs[i], failure)
+		return recordErr
+	}
+	if err := w.Sender.Send(ctx, msgs, record); err != nil && recordErr == nil {
+		for i := range msgs {
+			if !recorded[i] && record(i, err) != nil {
+				break
 			}
-			return r, err
 		}
 	}
-	return r, nil
+	return r, recordErr
+}
+
+// record writes one message's outcome and counts it in r.
+func (w *Worker) record(ctx context.Context, r *Round, claim string, m store.MailMessage, failure error) error {
+	o := w.outcome(m, failure)
+	switch o.Status {
+	case store.MailSent:
+		r.Sent++
+	case store.MailFailed:
+		r.Failed++
+		w.Log.Error("mail failed for good", "message", m.ID, "kind", m.Kind, "organisation", m.OrgID,
+			"attempts", m.Attempts+1, "err", o.Error)
+	default:
+		r.Retrying++
+		w.Log.Warn("mail delivery will be retried", "message", m.ID, "kind", m.Kind,
+			"attempt", m.Attempts+1, "next", o.NextAttemptAt, "err", o.Error)
+	}
+	// A background context: the outcome of a sent message must be
+	// recorded even while the worker is stopping.
+	err := w.Store.RecordMailOutcome(context.WithoutCancel(ctx), m.ID, claim, o)
+	if errors.Is(err, store.ErrNotFound) {
+		w.Log.Warn("mail claim lapsed before its outcome was recorded", "message", m.ID)
+		return nil
+	}
+	return err
 }
 
 func (w *Worker) outcome(m store.MailMessage, failure error) store.MailOutcome {

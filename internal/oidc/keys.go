@@ -164,11 +164,11 @@ func (k *Keys) maintained(ctx context.Context, orgID int64, alg string) ([]store
 	active, next := activeKey(list, alg, now)
 	switch {
 	case active == nil:
-		_, err = k.create(ctx, orgID, alg, now)
+		_, err = k.create(ctx, orgID, alg, now.Truncate(keySlot))
 		changed = true
 	case next == nil && !now.Before(active.ActiveFrom.Add(k.period()-k.prepublish())):
 		from := active.ActiveFrom.Add(k.period())
-		if earliest := now.Add(k.prepublish()); from.Before(earliest) {
+		if earliest := slotAfter(now.Add(k.prepublish())); from.Before(earliest) {
 			from = earliest
 		}
 		_, err = k.create(ctx, orgID, alg, from)
@@ -188,6 +188,21 @@ func (k *Keys) maintained(ctx context.Context, orgID int64, alg string) ([]store
 	}
 	k.forget(orgID)
 	return k.list(ctx, orgID)
+}
+
+// keySlot is what the times keys start signing are rounded to, so nodes
+// whose clocks differ by less make a key for the same time when they make
+// one at once, and the store keeps one of them (it takes one key per
+// organisation, algorithm and time): otherwise each would sign with its
+// own while another node's cached key list does not publish it.
+const keySlot = time.Minute
+
+// slotAfter is t rounded up to a key slot.
+func slotAfter(t time.Time) time.Time {
+	if s := t.Truncate(keySlot); s.Before(t) {
+		return s.Add(keySlot)
+	}
+	return t
 }
 
 // activeKey is the newest key of alg whose time has come, and the next

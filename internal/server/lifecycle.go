@@ -143,11 +143,15 @@ func (l *Lifecycle) startWorkers(ctx context.Context) (stop func()) {
 	}
 }
 
+// headerTimeout is how long a client has to send its request's headers:
+// a connection that trickles them in (slowloris) is closed after it.
+var headerTimeout = 10 * time.Second
+
 // httpServer serves the handler with timeouts against slow clients.
 func (s *Server) httpServer() *http.Server {
 	return &http.Server{
 		Handler:           s.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"imslogin/internal/clientaddr"
 	"imslogin/internal/config"
@@ -20,16 +21,18 @@ import (
 )
 
 // middleware is the chain every request passes, from the outside in:
-// panics become a 500, security headers, a cap on the body, cross-origin
+// panics become a 500, security headers, 503 with Retry-After when the
+// database is out of reach, a cap on the body, cross-origin
 // protection, the client's address, a cap on each field; then the routes, or the site's own
 // "Page not found".
-func middleware(mux *http.ServeMux, cfg config.Config, pages *web.Renderer, log *slog.Logger) http.Handler {
+func middleware(mux *http.ServeMux, cfg config.Config, pages *web.Renderer, log *slog.Logger, lastUnreachable func() time.Time) http.Handler {
 	notFound := func(w http.ResponseWriter, r *http.Request) { pages.NotFound(w) }
 	handler := routeOrNotFound(mux, notFound)
 	handler = limitFields(handler, pages, log)
 	handler = clientaddr.Middleware(cfg.TrustedProxyHeader, handler)
 	handler = crossOriginProtection(handler, cfg.PublicBaseURL(), pages)
 	handler = limitBody(handler, 1<<20, map[string]int64{"/profile/picture": profile.MaxUploadBody})
+	handler = retryWhenUnreachable(handler, pages, lastUnreachable)
 	handler = securityHeaders(handler, cfg.Secure())
 	return recoverPanics(handler, log)
 }

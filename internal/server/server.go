@@ -118,7 +118,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 	for _, g := range groups {
 		g.Mount(mux)
 	}
-	s := &Server{Handler: withMetrics(middleware(mux, cfg, p.pages, log), mux, opts.Metrics), Sessions: p.sessions, Hasher: p.hasher,
+	s := &Server{Handler: withMetrics(middleware(mux, cfg, p.pages, log, lastUnreachable(db)), mux, opts.Metrics), Sessions: p.sessions, Hasher: p.hasher,
 		LastSignIns: p.lastSignIns, Logouts: p.logouts, LoginServices: p.loginServiceAdmin(),
 		Registrations: p.registrations(), Cleanup: &registration.Cleaner{Store: db, Log: log, Now: opts.Now}, cfg: cfg, log: log}
 	if s.Mail, err = newMailWorker(cfg, db, log, opts.Now); err != nil {

@@ -101,9 +101,13 @@ type Client struct {
 }
 
 // Client returns a new browser for this server.
-func (e *Env) Client() *Client {
+func (e *Env) Client() *Client { return NewClient(e.t, e.HTTP.URL) }
+
+// NewClient returns a new browser for the site at base, such as a proxy
+// in front of several nodes.
+func NewClient(t testing.TB, base string) *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: e.t, base: e.HTTP.URL, UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+	return &Client{t: t, base: base, UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
 		Header: http.Header{}, http: &http.Client{Jar: jar, Timeout: 60 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }

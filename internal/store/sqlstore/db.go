@@ -15,9 +15,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver too
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -115,13 +117,26 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, databaseURL string) (*DB, error) {
-	pool, err := sql.Open("pgx", databaseURL)
+	cc, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("database URL %s: %w", redact(databaseURL), err)
 	}
+	// A server ending a connection (a restart, pg_terminate_backend) says
+	// so in a FATAL error, which may reach the caller only as a broken
+	// connection later (a row's scan, a rollback): it is noted here as it
+	// arrives. The connection is closed on any FATAL error, as by default.
+	unreachable := new(atomic.Int64)
+	cc.OnPgError = func(_ *pgconn.PgConn, e *pgconn.PgError) bool {
+		if unreachableCode(e.Code) {
+			unreachable.Store(time.Now().UnixNano())
+		}
+		return !strings.EqualFold(e.Severity, "FATAL")
+	}
+	pool := stdlib.OpenDB(*cc)
 	pool.SetMaxOpenConns(max(8, runtime.NumCPU()*4))
 	pool.SetMaxIdleConns(max(8, runtime.NumCPU()*4))
 	db := &DB{queries: newQueries(pool, pool, dialectPostgres), write: pool, read: pool}
+	db.unreachable = unreachable
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres %s: %w", redact(databaseURL), err)
@@ -173,7 +188,8 @@ type queries struct {
 	tx             *txStatements // nil outside a transaction
 	wStmts, rStmts *stmtCache    // nil inside a transaction
 	roundTrips     *atomic.Int64
-	turns          *turns // SQLite outside a transaction: the writer in turn
+	unreachable    *atomic.Int64 // when the database was last found out of reach, Unix nanoseconds
+	turns          *turns        // SQLite outside a transaction: the writer in turn
 }
 
 // txStatements lends a transaction the writer's prepared statements. One
@@ -214,7 +230,7 @@ func (t *txStatements) prepareMissing(ctx context.Context) {
 
 func newQueries(write, read *sql.DB, d dialect) *queries {
 	return &queries{w: write, r: read, d: d, wStmts: &stmtCache{db: write}, rStmts: &stmtCache{db: read},
-		roundTrips: new(atomic.Int64)}
+		roundTrips: new(atomic.Int64), unreachable: new(atomic.Int64)}
 }
 
 // RoundTrips counts the statements sent to the database (transaction
@@ -253,18 +269,18 @@ func (q *queries) InTx(ctx context.Context, fn func(ctx context.Context) error) 
 	q.roundTrips.Add(2) // BEGIN and COMMIT or ROLLBACK
 	tx, err := q.w.(*sql.DB).BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return q.note(ctx, err)
 	}
 	stmts := &txStatements{tx: tx}
 	if q.d == dialectSQLite {
 		stmts.cache = q.wStmts
 	}
 	defer stmts.prepareMissing(ctx)
-	tq := &queries{w: tx, r: tx, d: q.d, tx: stmts, roundTrips: q.roundTrips}
+	tq := &queries{w: tx, r: tx, d: q.d, tx: stmts, roundTrips: q.roundTrips, unreachable: q.unreachable}
 	if err := fn(context.WithValue(ctx, txKey{}, tq)); err != nil {
-		return errors.Join(err, ignoreDone(tx.Rollback()))
+		return q.note(ctx, errors.Join(err, ignoreDone(tx.Rollback())))
 	}
-	return tx.Commit()
+	return q.note(ctx, tx.Commit())
 }
 
 func ignoreDone(err error) error {
@@ -280,7 +296,7 @@ func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Resu
 	query = q.bind(query)
 	stmt, err := q.statement(ctx, q.wStmts, query)
 	if err != nil {
-		return nil, translate(err)
+		return nil, q.note(ctx, translate(err))
 	}
 	if err := q.takeTurn(ctx); err != nil {
 		return nil, err
@@ -288,10 +304,10 @@ func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Resu
 	defer q.giveTurn()
 	if stmt == nil {
 		res, err := q.w.ExecContext(ctx, query, args...)
-		return res, translate(err)
+		return res, q.note(ctx, translate(err))
 	}
 	res, err := stmt.ExecContext(ctx, args...)
-	return res, translate(err)
+	return res, q.note(ctx, translate(err))
 }
 
 // takeTurn waits for the SQLite writer's turn (nothing on PostgreSQL or
@@ -352,8 +368,17 @@ func (q *queries) execOne(ctx context.Context, query string, args ...any) error 
 func (q *queries) queryRow(ctx context.Context, query string, args ...any) rowScanner {
 	q = q.in(ctx)
 	q.roundTrips.Add(1)
-	return q.rowOn(ctx, q.r, q.rStmts, q.bind(query), args)
+	return notedRow{q, ctx, q.rowOn(ctx, q.r, q.rStmts, q.bind(query), args)}
 }
+
+// notedRow notes an unreachable database met by its Scan.
+type notedRow struct {
+	q   *queries
+	ctx context.Context
+	row rowScanner
+}
+
+func (n notedRow) Scan(dest ...any) error { return n.q.note(n.ctx, n.row.Scan(dest...)) }
 
 // query reads rows from the reader pool (or the transaction).
 func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -362,12 +387,15 @@ func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Ro
 	query = q.bind(query)
 	stmt, err := q.statement(ctx, q.rStmts, query)
 	if err != nil {
-		return nil, err
+		return nil, q.note(ctx, err)
 	}
+	var rows *sql.Rows
 	if stmt == nil {
-		return q.r.QueryContext(ctx, query, args...)
+		rows, err = q.r.QueryContext(ctx, query, args...)
+	} else {
+		rows, err = stmt.QueryContext(ctx, args...)
 	}
-	return stmt.QueryContext(ctx, args...)
+	return rows, q.note(ctx, err)
 }
 
 // insertID runs an INSERT … RETURNING id on the writer.
@@ -376,7 +404,7 @@ func (q *queries) insertID(ctx context.Context, query string, args ...any) (int6
 	q.roundTrips.Add(1)
 	var id int64
 	err := q.rowOn(ctx, q.w, q.wStmts, q.bind(query+" RETURNING id"), args).Scan(&id)
-	return id, translate(err)
+	return id, q.note(ctx, translate(err))
 }
 
 // rowScanner is a *sql.Row, or the error that kept a statement from running.

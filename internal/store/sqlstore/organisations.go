@@ -144,11 +144,15 @@ func (q *queries) SetLicences(ctx context.Context, orgID int64, licences int) er
 
 // LockOrganisation reads the organisation for update. On SQLite the write
 // transaction (BEGIN IMMEDIATE on the single writer) already excludes every
-// other writer; on PostgreSQL FOR UPDATE holds the row.
+// other writer; on PostgreSQL FOR NO KEY UPDATE holds the row against
+// other lockers and updates, but not against the key checks of rows that
+// refer to it: a transaction that changed members (their counts) and then
+// inserts an audit entry must not wait for a holder that waits for those
+// counts, a deadlock.
 func (q *queries) LockOrganisation(ctx context.Context, orgID int64) (store.Organisation, error) {
 	query := `SELECT ` + organisationColumns + ` FROM organisations WHERE id = ?`
 	if q.d == dialectPostgres {
-		query += ` FOR UPDATE`
+		query += ` FOR NO KEY UPDATE`
 	}
 	return scanOrganisation(q.in(ctx).w.QueryRowContext(ctx, q.bind(query), orgID))
 }
