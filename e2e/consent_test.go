@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"golang.org/x/oauth2"
 
+	"imslogin/internal/portal"
 	"imslogin/internal/server/servertest"
 	"imslogin/internal/store"
 )
@@ -18,8 +19,8 @@ import (
 func TestConsentAndPortalsOnPhone(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	p := store.Portal{OrgID: app.Org.ID, ClientID: "partner", Name: "Partner Wiki", Access: store.PortalAccessAll,
-		RedirectURIs: []string{"http://127.0.0.1:9/callback"}, SigningAlgorithm: "ES256",
-		CreatedAt: app.Clock.Now(), UpdatedAt: app.Clock.Now()}
+		RedirectURIs: []string{"http://127.0.0.1:9/callback"}, SigningAlgorithm: "ES256", RequirePKCE: true,
+		AllowedScopes: portal.Scopes, CreatedAt: app.Clock.Now(), UpdatedAt: app.Clock.Now()}
 	if err := app.DB.CreatePortal(context.Background(), &p); err != nil {
 		t.Fatal(err)
 	}

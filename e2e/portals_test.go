@@ -11,7 +11,8 @@ import (
 )
 
 // TestRegisterPortalOnPhone: an Owner registers a portal on a 375 px
-// screen, sees its secret once, and finds it on the Dashboard.
+// screen, leaving PKCE required and taking two scopes away, sees its
+// secret once, and finds it on the Dashboard.
 func TestRegisterPortalOnPhone(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	ctx := newBrowser(t)
@@ -30,6 +31,8 @@ func TestRegisterPortalOnPhone(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#name"), "Team Wiki"),
 		chromedp.SendKeys(chromedp.CSS("#redirect_uris"), "https://wiki.acme.test/callback"),
 		chromedp.SendKeys(chromedp.CSS("#home_url"), "https://wiki.acme.test/"),
+		chromedp.Click(chromedp.CSS("#scope-roles")),
+		chromedp.Click(chromedp.CSS("#scope-offline_access")),
 		chromedp.Click(chromedp.CSS("form.form button.primary")),
 		chromedp.WaitVisible(chromedp.CSS("#new-secret")),
 	)
@@ -50,7 +53,8 @@ func TestRegisterPortalOnPhone(t *testing.T) {
 		t.Errorf("Dashboard portals: %q", got)
 	}
 	list, _ := app.DB.Portals(context.Background(), app.Org.ID)
-	if len(list) != 1 || list[0].Name != "Team Wiki" {
-		t.Errorf("stored portals: %+v", list)
+	if len(list) != 1 || list[0].Name != "Team Wiki" || !list[0].RequirePKCE ||
+		strings.Join(list[0].AllowedScopes, " ") != "openid profile email" {
+		t.Errorf("stored portals: %+v; want PKCE required and the scopes left ticked, openid with them", list)
 	}
 }

@@ -18,6 +18,8 @@ type PortalRowView struct {
 	SigningAlgorithm  string
 	AccessTokenWords  string
 	RefreshTokenWords string
+	PKCE              string // "PKCE required" or "PKCE optional"
+	Scopes            []string
 }
 
 // AdminPortalsPage lists the organisation's portals.
@@ -45,6 +47,10 @@ type PortalForm struct {
 	RefreshTokenHours      string
 	RefreshGraceSeconds    string
 	SigningAlgorithm       string
+	RequirePKCE            bool
+	// Scopes are the scopes the portal may be allowed, each with what it
+	// gives in plain words (Hint); openid is always allowed (Disabled).
+	Scopes []Checkbox
 	// Errors are keyed by the portal's field names (name, redirect_uris,
 	// access_token_lifetime, …); "" holds a message about the whole form.
 	Errors map[string]string

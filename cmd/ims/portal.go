@@ -100,8 +100,8 @@ func operatorOf(org store.Organisation) portal.By {
 type portalFlags struct {
 	fs                                                        *pflag.FlagSet
 	name, backchannel, home, kind, access, algorithm          string
-	redirects, postLogout, roles, members                     []string
-	firstParty                                                bool
+	redirects, postLogout, roles, members, scopes             []string
+	firstParty, requirePKCE                                   bool
 	accessLifetime, idLifetime, refreshLifetime, refreshGrace time.Duration
 }
 
@@ -123,6 +123,8 @@ func addPortalFlags(cmd *cobra.Command) *portalFlags {
 	f.DurationVar(&p.refreshLifetime, "refresh-token-lifetime", portal.RefreshTokenLifetime.Default, "refresh token lifetime (1h to 8760h)")
 	f.DurationVar(&p.refreshGrace, "refresh-grace", 0, "how long a used refresh token still works, for clients that race (0 to 1m)")
 	f.StringVar(&p.algorithm, "signing-algorithm", portal.ES256, "ID token signing: ES256 or RS256")
+	f.BoolVar(&p.requirePKCE, "require-pkce", true, "refuse sign-in requests without a PKCE code challenge (--require-pkce=false: a confidential portal may omit it; public portals always require it)")
+	f.StringArrayVar(&p.scopes, "scope", nil, "a scope the portal may ask for, openid among them (repeat for several; default all: "+strings.Join(portal.Scopes, ", ")+")")
 	return p
 }
 
@@ -155,6 +157,8 @@ func (p *portalFlags) apply(in *portal.Input, all bool) error {
 		{"refresh-token-lifetime", func() { in.RefreshTokenLifetime = p.refreshLifetime }},
 		{"refresh-grace", func() { in.RefreshGrace = p.refreshGrace }},
 		{"signing-algorithm", func() { in.SigningAlgorithm = p.algorithm }},
+		{"require-pkce", func() { in.RequirePKCE = &p.requirePKCE }},
+		{"scope", func() { in.AllowedScopes = p.scopes }},
 	} {
 		if set(f.name) {
 			f.do()
@@ -184,7 +188,7 @@ func invalid(err error) error {
 		"backchannel_logout_uri": "--backchannel-logout-uri", "home_url": "--home-url", "access": "--access", "roles": "--role",
 		"members": "--member", "access_token_lifetime": "--access-token-lifetime", "id_token_lifetime": "--id-token-lifetime",
 		"refresh_token_lifetime": "--refresh-token-lifetime", "refresh_grace": "--refresh-grace",
-		"signing_algorithm": "--signing-algorithm", "overlap": "--overlap"}
+		"signing_algorithm": "--signing-algorithm", "overlap": "--overlap", "allowed_scopes": "--scope"}
 	var lines []string
 	for field, msg := range inv.Fields {
 		if flag := flags[field]; flag != "" {
@@ -352,12 +356,22 @@ func showPortal(ctx context.Context, out io.Writer, db *sqlstore.DB, p store.Por
 		{"Back-channel logout URI", p.BackchannelLogoutURI}, {"Home URL", p.HomeURL}, {"Who may use it", access},
 		{"Access tokens", portal.Words(p.AccessTokenLifetime)}, {"ID tokens", portal.Words(p.IDTokenLifetime)},
 		{"Refresh tokens", portal.Words(p.RefreshTokenLifetime)}, {"Refresh grace", portal.Words(p.RefreshGrace)},
-		{"Signing", p.SigningAlgorithm}, {"Registered", p.CreatedAt.UTC().Format(time.RFC3339)},
+		{"Signing", p.SigningAlgorithm}, {"PKCE", pkceWords(p)}, {"Scopes", strings.Join(p.AllowedScopes, " ")}, {"Registered", p.CreatedAt.UTC().Format(time.RFC3339)},
 		{"Changed", p.UpdatedAt.UTC().Format(time.RFC3339)},
 	} {
 		fmt.Fprintf(w, "%s:\t%s\n", row[0], row[1])
 	}
 	return w.Flush()
+}
+
+func pkceWords(p store.Portal) string {
+	if !p.Confidential {
+		return "required (a public portal)"
+	}
+	if p.RequirePKCE {
+		return "required"
+	}
+	return "optional (the client secret alone signs in)"
 }
 
 func newPortalUpdateCommand() *cobra.Command {
@@ -367,9 +381,9 @@ func newPortalUpdateCommand() *cobra.Command {
 		Use:   "update --org NAME (--client-id ID | --portal NAME) [flags to change]",
 		Short: "Change a portal: only the flags given change; a repeated flag replaces its whole list",
 		Long: "Change a portal: only the flags given change; --redirect-uri, --post-logout-redirect-uri,\n" +
-			"--role and --member replace their whole list (give \"\" to empty it). A portal made\n" +
-			"confidential (--type confidential) gets a client secret, printed once; one made public loses\n" +
-			"its secrets. The new name is --name.",
+			"--role and --member replace their whole list (give \"\" to empty it); --scope replaces the\n" +
+			"allowed scopes (openid must be among them). A portal made confidential (--type confidential)\n" +
+			"gets a client secret, printed once; one made public loses its secrets. The new name is --name.",
 		Example: `  ims portal update --org Acme --portal "Team Wiki" --access roles --role administrator --role Editors`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -118,6 +119,9 @@ func TestPortalCommandsRefuseBadInput(t *testing.T) {
 		`invalid argument "ten"`:                               append(slices.Clone(create), "--id-token-lifetime", "ten"),
 		"--signing-algorithm: Choose ES256 or RS256":           append(slices.Clone(create), "--signing-algorithm", "HS256"),
 		`required flag(s) "name" not set`:                      {"portal", "create", "--org", "Acme"},
+		`--scope: "phone" is not a scope`:                      append(slices.Clone(create), "--scope", "openid", "--scope", "phone"),
+		"--scope: openid must be among the scopes":             append(slices.Clone(create), "--scope", "email"),
+		"--scope: Choose the scopes the portal may ask for":    append(slices.Clone(create), "--scope", ""),
 	}
 	for want, args := range failures {
 		if out, err := run(t, "", args...); err == nil || !strings.Contains(err.Error(), want) {
@@ -223,5 +227,46 @@ func TestPortalListShowUpdateRotateDelete(t *testing.T) {
 		if out, err := run(t, "", append([]string{"portal"}, append(args, "--help")...)...); err != nil || !strings.Contains(out, "Usage:") {
 			t.Errorf("ims portal %s --help: %v", args[0], err)
 		}
+	}
+}
+
+// TestPortalPKCEAndScopeFlags: a portal made on the command line requires
+// PKCE and may ask for every scope unless told otherwise; update changes
+// either alone, show prints both, and a bad scope list changes nothing.
+func TestPortalPKCEAndScopeFlags(t *testing.T) {
+	url := newDatabase(t)
+	t.Setenv("IMS_DATABASE_URL", url)
+	if out, err := run(t, "", "portal", "create", "--org", "Acme", "--name", "Wiki", "--redirect-uri", "https://wiki.acme.test/cb"); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	out, err := run(t, "", "portal", "create", "--org", "Acme", "--name", "Reports", "--redirect-uri", "https://reports.acme.test/cb",
+		"--require-pkce=false", "--scope", "openid", "--scope", "email")
+	if err != nil {
+		t.Fatalf("create with the flags: %v\n%s", err, out)
+	}
+	db := sqltest.Open(t, url)
+	_, list := acmePortals(t, db)
+	if len(list) != 2 || list[0].Name != "Reports" || list[0].RequirePKCE || !slices.Equal(list[0].AllowedScopes, []string{"openid", "email"}) ||
+		!list[1].RequirePKCE || !slices.Equal(list[1].AllowedScopes, portal.Scopes) {
+		t.Fatalf("stored: %+v", list)
+	}
+	if out, err := run(t, "", "portal", "show", "--org", "Acme", "--portal", "Reports"); err != nil ||
+		!regexp.MustCompile(`PKCE:\s+optional`).MatchString(out) || !regexp.MustCompile(`Scopes:\s+openid email\n`).MatchString(out) {
+		t.Errorf("show: %v\n%s", err, out)
+	}
+	if out, err := run(t, "", "portal", "show", "--org", "Acme", "--portal", "Reports", "--json"); err != nil ||
+		decodeJSON(t, out)["require_pkce"] != false || !strings.Contains(out, `"allowed_scopes": [`) {
+		t.Errorf("show --json: %v\n%s", err, out)
+	}
+	if out, err := run(t, "", "portal", "update", "--org", "Acme", "--portal", "Reports", "--scope", "roles", "--name", "Renamed"); err == nil ||
+		!strings.Contains(err.Error(), "--scope: openid must be among the scopes") {
+		t.Errorf("update without openid: %v\n%s", err, out)
+	}
+	if out, err := run(t, "", "portal", "update", "--org", "Acme", "--portal", "Reports", "--require-pkce"); err != nil {
+		t.Fatalf("update: %v\n%s", err, out)
+	}
+	_, list = acmePortals(t, db)
+	if list[0].Name != "Reports" || !list[0].RequirePKCE || !slices.Equal(list[0].AllowedScopes, []string{"openid", "email"}) {
+		t.Errorf("after the updates: %+v", list[0])
 	}
 }

@@ -33,6 +33,8 @@ type PortalView struct {
 	RefreshTokenLifetime   int64     `json:"refresh_token_lifetime"`
 	RefreshGrace           int64     `json:"refresh_grace"`
 	SigningAlgorithm       string    `json:"signing_algorithm"`
+	RequirePKCE            bool      `json:"require_pkce"`
+	AllowedScopes          []string  `json:"allowed_scopes"`
 	CreatedAt              time.Time `json:"created_at"`
 	UpdatedAt              time.Time `json:"updated_at"`
 }
@@ -46,7 +48,8 @@ func PortalViewOf(p store.Portal, issuer, secret string) PortalView {
 		Access: string(p.Access), Roles: nonNil(p.Roles), MemberIDs: nonNil(p.MemberIDs),
 		AccessTokenLifetime: int64(p.AccessTokenLifetime / time.Second), IDTokenLifetime: int64(p.IDTokenLifetime / time.Second),
 		RefreshTokenLifetime: int64(p.RefreshTokenLifetime / time.Second), RefreshGrace: int64(p.RefreshGrace / time.Second),
-		SigningAlgorithm: p.SigningAlgorithm, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		SigningAlgorithm: p.SigningAlgorithm, RequirePKCE: p.RequirePKCE || !p.Confidential, AllowedScopes: nonNil(p.AllowedScopes),
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
 func nonNil[T any](list []T) []T {
@@ -57,7 +60,8 @@ func nonNil[T any](list []T) []T {
 }
 
 // apiPortalInput is a portal as a request gives it; lifetimes in seconds,
-// 0 for the default.
+// 0 for the default; require_pkce absent or null is on, allowed_scopes
+// absent or null is every scope (an empty list is refused).
 type apiPortalInput struct {
 	Name                   string   `json:"name"`
 	RedirectURIs           []string `json:"redirect_uris"`
@@ -75,6 +79,8 @@ type apiPortalInput struct {
 	RefreshTokenLifetime   int64    `json:"refresh_token_lifetime"`
 	RefreshGrace           int64    `json:"refresh_grace"`
 	SigningAlgorithm       string   `json:"signing_algorithm"`
+	RequirePKCE            *bool    `json:"require_pkce"`
+	AllowedScopes          []string `json:"allowed_scopes"`
 }
 
 // maxLifetimeSeconds keeps a number of seconds from overflowing a Duration.
@@ -91,7 +97,8 @@ func (in apiPortalInput) portal() portal.Input {
 		BackchannelLogoutURI: in.BackchannelLogoutURI, HomeURL: in.HomeURL, Confidential: in.Confidential,
 		FirstParty: in.FirstParty, Access: store.PortalAccess(in.Access), Roles: in.Roles, MemberIDs: in.MemberIDs,
 		MemberEmails: in.MemberEmails, AccessTokenLifetime: secs(in.AccessTokenLifetime), IDTokenLifetime: secs(in.IDTokenLifetime),
-		RefreshTokenLifetime: secs(in.RefreshTokenLifetime), RefreshGrace: secs(in.RefreshGrace), SigningAlgorithm: in.SigningAlgorithm}
+		RefreshTokenLifetime: secs(in.RefreshTokenLifetime), RefreshGrace: secs(in.RefreshGrace), SigningAlgorithm: in.SigningAlgorithm,
+		RequirePKCE: in.RequirePKCE, AllowedScopes: in.AllowedScopes}
 }
 
 func (h *Handler) apiPortals(w http.ResponseWriter, r *http.Request, a Actor) {
@@ -151,12 +158,13 @@ func (h *Handler) apiUpdatePortal(w http.ResponseWriter, r *http.Request, a Acto
 		return
 	}
 	cur := portal.InputOf(old)
+	pkce := old.RequirePKCE
 	in := apiPortalInput{Name: cur.Name, RedirectURIs: cur.RedirectURIs, PostLogoutRedirectURIs: cur.PostLogoutRedirectURIs,
 		BackchannelLogoutURI: cur.BackchannelLogoutURI, HomeURL: cur.HomeURL, Confidential: cur.Confidential,
 		FirstParty: cur.FirstParty, Access: string(cur.Access), Roles: cur.Roles, MemberIDs: cur.MemberIDs,
 		AccessTokenLifetime: int64(cur.AccessTokenLifetime / time.Second), IDTokenLifetime: int64(cur.IDTokenLifetime / time.Second),
 		RefreshTokenLifetime: int64(cur.RefreshTokenLifetime / time.Second), RefreshGrace: int64(cur.RefreshGrace / time.Second),
-		SigningAlgorithm: cur.SigningAlgorithm}
+		SigningAlgorithm: cur.SigningAlgorithm, RequirePKCE: &pkce, AllowedScopes: cur.AllowedScopes}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		h.apiError(w, err)

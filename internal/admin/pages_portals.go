@@ -11,6 +11,7 @@ import (
 
 	"imslogin/internal/access"
 	"imslogin/internal/audit"
+	"imslogin/internal/oidc"
 	"imslogin/internal/portal"
 	"imslogin/internal/store"
 	"imslogin/web"
@@ -61,7 +62,7 @@ func (h *Handler) portals(w http.ResponseWriter, r *http.Request, c request) {
 		p.Portals = append(p.Portals, web.PortalRowView{ID: pt.ID, Name: pt.Name, ClientID: pt.ClientID, Type: kind,
 			FirstParty: pt.FirstParty, Access: portal.AccessWords(pt), HomeURL: pt.HomeURL, RedirectURIs: pt.RedirectURIs,
 			UpdatedAt: pt.UpdatedAt, SigningAlgorithm: pt.SigningAlgorithm, AccessTokenWords: portal.Words(pt.AccessTokenLifetime),
-			RefreshTokenWords: portal.Words(pt.RefreshTokenLifetime)})
+			RefreshTokenWords: portal.Words(pt.RefreshTokenLifetime), PKCE: portal.PKCEWords(pt), Scopes: pt.AllowedScopes})
 	}
 	h.Pages.AdminPortals(w, p)
 }
@@ -69,7 +70,8 @@ func (h *Handler) portals(w http.ResponseWriter, r *http.Request, c request) {
 func (h *Handler) newPortal(w http.ResponseWriter, r *http.Request, c request) {
 	form, err := h.portalForm(r, c, store.Portal{Confidential: true, Access: store.PortalAccessAll,
 		AccessTokenLifetime: portal.AccessTokenLifetime.Default, IDTokenLifetime: portal.IDTokenLifetime.Default,
-		RefreshTokenLifetime: portal.RefreshTokenLifetime.Default, SigningAlgorithm: portal.ES256})
+		RefreshTokenLifetime: portal.RefreshTokenLifetime.Default, SigningAlgorithm: portal.ES256, RequirePKCE: true,
+		AllowedScopes: portal.Scopes})
 	if err != nil {
 		h.fail(w, c, err)
 		return
@@ -261,11 +263,15 @@ func readPortalForm(r *http.Request) (portal.Input, web.PortalForm, map[string]s
 		HomeURL: f.Get("home_url"), Confidential: f.Get("client_type") != "public", FirstParty: f.Get("first_party") == "on",
 		Access: f.Get("access"), Members: f.Get("members"), AccessTokenMinutes: f.Get("access_token_minutes"),
 		IDTokenMinutes: f.Get("id_token_minutes"), RefreshTokenHours: f.Get("refresh_token_hours"),
-		RefreshGraceSeconds: f.Get("refresh_grace_seconds"), SigningAlgorithm: f.Get("signing_algorithm")}
+		RefreshGraceSeconds: f.Get("refresh_grace_seconds"), SigningAlgorithm: f.Get("signing_algorithm"),
+		RequirePKCE: f.Get("require_pkce") == "on", Scopes: scopeBoxes(f["allowed_scopes"])}
 	in := portal.Input{Name: form.Name, RedirectURIs: strings.Split(form.RedirectURIs, "\n"),
 		PostLogoutRedirectURIs: strings.Split(form.PostLogoutRedirectURIs, "\n"), BackchannelLogoutURI: form.BackchannelLogoutURI,
 		HomeURL: form.HomeURL, Confidential: form.Confidential, FirstParty: form.FirstParty, Access: store.PortalAccess(form.Access),
-		Roles: f["roles"], MemberEmails: strings.Split(form.Members, "\n"), SigningAlgorithm: form.SigningAlgorithm}
+		Roles: f["roles"], MemberEmails: strings.Split(form.Members, "\n"), SigningAlgorithm: form.SigningAlgorithm,
+		// Unticked boxes are not sent: no scope at all is an empty list,
+		// refused, never the default.
+		RequirePKCE: &form.RequirePKCE, AllowedScopes: append([]string{}, f["allowed_scopes"]...)}
 	errs := map[string]string{}
 	for _, n := range []struct {
 		text  string
@@ -316,7 +322,27 @@ func (h *Handler) portalForm(r *http.Request, c request, p store.Portal) (web.Po
 		HomeURL: p.HomeURL, Confidential: p.Confidential, FirstParty: p.FirstParty, Access: string(p.Access), Roles: boxes,
 		Members: strings.Join(emails, "\n"), AccessTokenMinutes: whole(p.AccessTokenLifetime, time.Minute),
 		IDTokenMinutes: whole(p.IDTokenLifetime, time.Minute), RefreshTokenHours: whole(p.RefreshTokenLifetime, time.Hour),
-		RefreshGraceSeconds: whole(p.RefreshGrace, time.Second), SigningAlgorithm: p.SigningAlgorithm}, nil
+		RefreshGraceSeconds: whole(p.RefreshGrace, time.Second), SigningAlgorithm: p.SigningAlgorithm,
+		RequirePKCE: p.RequirePKCE || !p.Confidential, Scopes: scopeBoxes(p.AllowedScopes)}, nil
+}
+
+// scopeBoxes are the scopes a portal may be allowed, those in checked
+// ticked, each described as the consent page describes it to members;
+// openid is always allowed, so its box cannot be cleared.
+func scopeBoxes(checked []string) []web.Checkbox {
+	var out []web.Checkbox
+	for _, s := range portal.Scopes {
+		box := web.Checkbox{Name: "allowed_scopes", Value: s, Label: s, Checked: slices.Contains(checked, s)}
+		if words := oidc.DescribeScopes([]string{s}); len(words) == 1 {
+			box.Hint = "Members see: “" + words[0] + "”"
+		}
+		if s == portal.ScopeOpenID {
+			box.Checked, box.Disabled = true, true
+			box.Hint = "Always allowed. " + box.Hint
+		}
+		out = append(out, box)
+	}
+	return out
 }
 
 // roleBoxes are the built-in and custom roles, those in checked ticked.

@@ -21,7 +21,8 @@ func portalForm(name string, edit func(url.Values)) url.Values {
 	f := url.Values{"name": {name}, "redirect_uris": {"https://wiki.acme.test/callback\nhttp://127.0.0.1:9000/cb"},
 		"post_logout_redirect_uris": {"https://wiki.acme.test/"}, "home_url": {"https://wiki.acme.test/"},
 		"client_type": {"confidential"}, "first_party": {"on"}, "access": {"all"}, "access_token_minutes": {"10"},
-		"id_token_minutes": {"10"}, "refresh_token_hours": {"720"}, "refresh_grace_seconds": {"0"}, "signing_algorithm": {"ES256"}}
+		"id_token_minutes": {"10"}, "refresh_token_hours": {"720"}, "refresh_grace_seconds": {"0"}, "signing_algorithm": {"ES256"},
+		"require_pkce": {"on"}, "allowed_scopes": portal.Scopes}
 	if edit != nil {
 		edit(f)
 	}
@@ -325,6 +326,95 @@ func TestPortalsAPI(t *testing.T) {
 	}
 	if got := portalAudit(t, app); len(got) != 8 || !strings.HasPrefix(got[0], "API token provisioning: ") {
 		t.Errorf("audit: %q", got)
+	}
+}
+
+// TestPortalFormPKCEAndScopes: a new portal's form has Require PKCE and
+// every scope ticked, each scope described as members see it and openid
+// not to be cleared; the choices are saved; a scope list the rules refuse
+// is shown beside the scopes and nothing is saved.
+func TestPortalFormPKCEAndScopes(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	c := app.Browser(t)
+	app.SignIn(t, c, app.Member.Email)
+	_, page := app.Get(t, c, "/admin/portals/new")
+	for _, want := range []string{`id="require_pkce" type="checkbox" name="require_pkce" value="on" aria-describedby="pkce-hint" checked>`,
+		`<label for="require_pkce">Require PKCE</label>`, "Public portals always require it.",
+		`id="scope-openid" type="checkbox" name="allowed_scopes" value="openid" aria-describedby="scope-openid-hint" checked disabled>`,
+		`<input type="hidden" name="allowed_scopes" value="openid">`,
+		`id="scope-roles" type="checkbox" name="allowed_scopes" value="roles" aria-describedby="scope-roles-hint" checked>`,
+		`<p class="hint" id="scope-email-hint">Members see: “Your email address and whether it is verified”</p>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the new portal form lacks %s", want)
+		}
+	}
+	resp, body := app.Post(t, c, "/admin/portals", portalForm("Wiki", func(f url.Values) {
+		f.Del("require_pkce")
+		f["allowed_scopes"] = []string{"openid", "email"}
+	}))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("register: %d\n%s", resp.StatusCode, body)
+	}
+	p := portals(t, app)[0]
+	if p.RequirePKCE || strings.Join(p.AllowedScopes, " ") != "openid email" {
+		t.Errorf("stored: require PKCE %v, scopes %v; want off and [openid email]", p.RequirePKCE, p.AllowedScopes)
+	}
+	path := fmt.Sprintf("/admin/portals/%d", p.ID)
+	_, page = app.Get(t, c, path)
+	if !strings.Contains(page, `name="require_pkce" value="on" aria-describedby="pkce-hint">`) ||
+		!strings.Contains(page, `value="email" aria-describedby="scope-email-hint" checked>`) ||
+		!strings.Contains(page, `value="profile" aria-describedby="scope-profile-hint">`) {
+		t.Error("the portal's page does not show its PKCE and scope settings")
+	}
+	for _, bad := range [][]string{nil, {"openid", "phone"}} {
+		resp, body = app.Post(t, c, path, portalForm("Renamed", func(f url.Values) { f["allowed_scopes"] = bad }))
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<p class="field-error" id="allowed_scopes-error">`) ||
+			!strings.Contains(body, `aria-describedby="scopes-hint allowed_scopes-error"`) {
+			t.Errorf("scopes %q: %d, want the refusal beside the scopes", bad, resp.StatusCode)
+		}
+	}
+	if _, list := app.Get(t, c, "/admin/portals"); !strings.Contains(list, "PKCE optional") ||
+		!strings.Contains(list, `<td data-label="Scopes"><code>openid</code> <code>email</code></td>`) {
+		t.Error("the list of portals does not show the PKCE and scope settings")
+	}
+	if got := portals(t, app)[0]; got.Name != "Wiki" || len(portalAudit(t, app)) != 1 {
+		t.Errorf("a refused save changed the portal: %+v", got)
+	}
+	resp, _ = app.Post(t, c, path, portalForm("Wiki", func(f url.Values) { f["allowed_scopes"] = []string{"openid", "roles"} }))
+	if p = portals(t, app)[0]; resp.StatusCode != http.StatusSeeOther || !p.RequirePKCE || strings.Join(p.AllowedScopes, " ") != "openid roles" {
+		t.Errorf("save: %d, require PKCE %v, scopes %v", resp.StatusCode, p.RequirePKCE, p.AllowedScopes)
+	}
+}
+
+// TestPortalsAPIPKCEAndScopes: require_pkce and allowed_scopes default to
+// on and every scope, change on their own, and a bad list is refused by
+// field with nothing written.
+func TestPortalsAPIPKCEAndScopes(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	token := apiToken(t, app, "provisioning", access.PortalsManage)
+	status, out := callAPI(t, app, token, "POST", "/api/v1/portals", `{"name": "Wiki", "redirect_uris": ["https://wiki.acme.test/cb"]}`)
+	if status != http.StatusCreated || out["require_pkce"] != true || fmt.Sprint(out["allowed_scopes"]) != "[openid profile email offline_access roles]" {
+		t.Fatalf("create with defaults: %d %v", status, out)
+	}
+	path := fmt.Sprintf("/api/v1/portals/%d", int64(out["id"].(float64)))
+	status, out = callAPI(t, app, token, "PUT", path, `{"require_pkce": false, "allowed_scopes": ["email", "openid"]}`)
+	if status != http.StatusOK || out["require_pkce"] != false || fmt.Sprint(out["allowed_scopes"]) != "[openid email]" || out["name"] != "Wiki" {
+		t.Errorf("update: %d %v", status, out)
+	}
+	for _, body := range []string{`{"allowed_scopes": []}`, `{"allowed_scopes": ["openid", "admin"]}`, `{"name": "X", "allowed_scopes": ["email"]}`} {
+		status, out = callAPI(t, app, token, "PUT", path, body)
+		fields, _ := out["fields"].(map[string]any)
+		if status != http.StatusUnprocessableEntity || fields["allowed_scopes"] == nil {
+			t.Errorf("%s: %d %v, want allowed_scopes refused", body, status, out)
+		}
+	}
+	if status, out = callAPI(t, app, token, "GET", path, ""); out["name"] != "Wiki" || fmt.Sprint(out["allowed_scopes"]) != "[openid email]" {
+		t.Errorf("after refused updates: %v", out)
+	}
+	status, out = callAPI(t, app, token, "POST", "/api/v1/portals",
+		`{"name": "Board", "confidential": false, "redirect_uris": ["https://board.acme.test/cb"], "require_pkce": false}`)
+	if status != http.StatusCreated || out["require_pkce"] != true {
+		t.Errorf("a public portal told not to require PKCE: %d %v, want it required", status, out)
 	}
 }
 

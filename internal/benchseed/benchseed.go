@@ -93,7 +93,7 @@ func SeedPortal(ctx context.Context, db PortalCreator, orgID int64) error {
 	p := store.Portal{OrgID: orgID, ClientID: PortalClientID, Name: PortalName, RedirectURIs: []string{PortalRedirectURI},
 		Confidential: true, FirstParty: true, Access: store.PortalAccessAll, AccessTokenLifetime: portal.AccessTokenLifetime.Default,
 		IDTokenLifetime: portal.IDTokenLifetime.Default, RefreshTokenLifetime: portal.RefreshTokenLifetime.Default,
-		SigningAlgorithm: "ES256", CreatedAt: now, UpdatedAt: now}
+		SigningAlgorithm: "ES256", RequirePKCE: true, AllowedScopes: portal.Scopes, CreatedAt: now, UpdatedAt: now}
 	if err := db.CreatePortal(ctx, &p); err != nil {
 		return fmt.Errorf("register %s: %w", PortalName, err)
 	}

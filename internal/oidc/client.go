@@ -30,6 +30,12 @@ type Portal struct {
 	// revokes the family at once.
 	RefreshGrace         time.Duration
 	BackchannelLogoutURI string // told when a session that signed in to it ends; "" for never
+	// RequirePKCE refuses an authorization request without a code
+	// challenge; a public portal requires one whatever this says.
+	RequirePKCE bool
+	// AllowedScopes are the scopes it may ask for; openid is always
+	// allowed, so nil allows openid alone.
+	AllowedScopes []string
 	// Access is who may use it (store.PortalAccessAll: every active,
 	// licensed member; then no access list needs reading).
 	Access store.PortalAccess
@@ -145,3 +151,28 @@ const ScopeRoles = "roles"
 var Scopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, ScopeRoles}
 
 func hasScope(scopes []string, s string) bool { return slices.Contains(scopes, s) }
+
+// mayAsk reports whether the portal is allowed the scope.
+func (p Portal) mayAsk(scope string) bool {
+	return scope == oidc.ScopeOpenID || slices.Contains(p.AllowedScopes, scope)
+}
+
+// portalScopes keeps the scopes of a request the provider knows, in the
+// request's order, and refuses one the portal is not allowed
+// (invalid_scope). Scopes the provider does not know are ignored, as
+// OpenID Connect Core 1.0 §3.1.2.1 asks: the op package already drops
+// most of them before storage sees the request, but keeps phone and
+// address, which this provider does not serve.
+func portalScopes(p Portal, scopes []string) ([]string, error) {
+	var kept []string
+	for _, s := range scopes {
+		if !slices.Contains(Scopes, s) || slices.Contains(kept, s) {
+			continue
+		}
+		if !p.mayAsk(s) {
+			return nil, oidc.ErrInvalidScope().WithDescription("this portal is not allowed the scope %q", s)
+		}
+		kept = append(kept, s)
+	}
+	return kept, nil
+}

@@ -66,9 +66,11 @@ func newEnvOn(t *testing.T, db *sqlstore.DB) *env {
 	t.Helper()
 	reg := &registry{portals: map[string]oidc.Portal{
 		"spa": {ClientID: "spa", Name: "Team Board", RedirectURIs: []string{redirectURI},
-			PostLogoutRedirectURIs: []string{"http://127.0.0.1:9/bye"}, FirstParty: true},
-		"web":   {ClientID: "web", Name: "Payroll", RedirectURIs: []string{redirectURI}, Confidential: true, FirstParty: true},
-		"other": {ClientID: "other", Name: "Partner App", RedirectURIs: []string{redirectURI}, Confidential: true},
+			PostLogoutRedirectURIs: []string{"http://127.0.0.1:9/bye"}, FirstParty: true, AllowedScopes: oidc.Scopes},
+		"web": {ClientID: "web", Name: "Payroll", RedirectURIs: []string{redirectURI}, Confidential: true, FirstParty: true,
+			AllowedScopes: oidc.Scopes},
+		"other": {ClientID: "other", Name: "Partner App", RedirectURIs: []string{redirectURI}, Confidential: true,
+			AllowedScopes: oidc.Scopes},
 	}, secrets: map[string]string{"web": "web-secret", "other": "other-secret"}, denied: map[string]bool{}}
 	app := servertest.New(t, servertest.Options{DB: db, Server: server.Options{Portals: reg}})
 	issuer := app.URL + "/o/acme"

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -131,13 +132,19 @@ func (s *storage) ClientCredentials(ctx context.Context, clientID, secret string
 	return client{portal: p, urlName: tenantFrom(ctx).urlName, insecure: s.insecure}, nil
 }
 
+// ClientCredentialsTokenRequest refuses a scope the portal is not
+// allowed, as an authorization request does; openid and offline_access
+// mean nothing without a member and are dropped.
 func (s *storage) ClientCredentialsTokenRequest(ctx context.Context, clientID string, scopes []string) (op.TokenRequest, error) {
-	var kept []string
-	for _, sc := range scopes {
-		if sc != oidc.ScopeOfflineAccess && sc != oidc.ScopeOpenID {
-			kept = append(kept, sc)
-		}
+	p, err := s.portal(ctx, clientID)
+	if err != nil {
+		return nil, err
 	}
+	kept, err := portalScopes(p, scopes)
+	if err != nil {
+		return nil, err
+	}
+	kept = slices.DeleteFunc(kept, func(sc string) bool { return sc == oidc.ScopeOfflineAccess || sc == oidc.ScopeOpenID })
 	return &portalRequest{clientID: clientID, scopes: kept}, nil
 }
 
@@ -158,6 +165,11 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if err := checkSizes(req); err != nil {
 		return nil, err
 	}
+	scopes, err := portalScopes(p, req.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	req.Scopes = scopes
 	if req.ResponseMode != "" && req.ResponseMode != oidc.ResponseModeQuery {
 		return nil, oidc.ErrInvalidRequest().WithDescription("response_mode: only query is supported")
 	}
@@ -216,10 +228,11 @@ func checkSizes(req *oidc.AuthRequest) error {
 	return nil
 }
 
-// checkPKCE requires S256 from public portals and refuses plain from all.
+// checkPKCE requires S256 from public portals and from portals that
+// require PKCE, and refuses plain from all.
 func checkPKCE(p Portal, req *oidc.AuthRequest) error {
 	if req.CodeChallenge == "" {
-		if !p.Confidential {
+		if !p.Confidential || p.RequirePKCE {
 			return oidc.ErrInvalidRequest().WithDescription("PKCE is required: send code_challenge with code_challenge_method=S256")
 		}
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -170,7 +171,26 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if !h.Admitted {
 		return nil, errNoLongerAdmitted
 	}
-	return &refreshRequest{t: t, m: h.Member, sub: s.subject(org, t.MemberID), scopes: t.Scopes, inGrace: inGrace}, nil
+	scopes, err := s.stillAllowed(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return &refreshRequest{t: t, m: h.Member, sub: s.subject(org, t.MemberID), scopes: scopes, inGrace: inGrace}, nil
+}
+
+// stillAllowed narrows a refresh token's scopes to those its portal is
+// allowed now, so an administrator's narrowing reaches tokens already
+// issued at their next refresh. A token that outlives sessions
+// (offline_access) ends once the portal loses that scope.
+func (s *storage) stillAllowed(ctx context.Context, t store.Token) ([]string, error) {
+	p, err := s.portal(ctx, t.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if hasScope(t.Scopes, oidc.ScopeOfflineAccess) && !p.mayAsk(oidc.ScopeOfflineAccess) {
+		return nil, errors.New("the portal is no longer allowed offline_access")
+	}
+	return slices.DeleteFunc(slices.Clone(t.Scopes), func(sc string) bool { return !p.mayAsk(sc) }), nil
 }
 
 // withinGrace reports whether a rotated refresh token is still inside its

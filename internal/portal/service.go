@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -254,9 +255,18 @@ func summary(p store.Portal) string {
 	if p.FirstParty {
 		kind += ", first-party"
 	}
-	return fmt.Sprintf("%s; %s; redirect URIs [%s]; tokens: access %s, ID %s, refresh %s, grace %s; %s",
-		kind, AccessWords(p), strings.Join(p.RedirectURIs, " "), Words(p.AccessTokenLifetime), Words(p.IDTokenLifetime),
-		Words(p.RefreshTokenLifetime), Words(p.RefreshGrace), p.SigningAlgorithm)
+	return fmt.Sprintf("%s; %s; redirect URIs [%s]; %s; scopes [%s]; tokens: access %s, ID %s, refresh %s, grace %s; %s",
+		kind, AccessWords(p), strings.Join(p.RedirectURIs, " "), PKCEWords(p), strings.Join(p.AllowedScopes, " "),
+		Words(p.AccessTokenLifetime), Words(p.IDTokenLifetime), Words(p.RefreshTokenLifetime), Words(p.RefreshGrace),
+		p.SigningAlgorithm)
+}
+
+// PKCEWords says whether a portal must send PKCE.
+func PKCEWords(p store.Portal) string {
+	if p.RequirePKCE || !p.Confidential {
+		return "PKCE required"
+	}
+	return "PKCE optional"
 }
 
 // AccessWords says who may use a portal.
@@ -295,6 +305,8 @@ func changes(old, p store.Portal) string {
 	add(old.RefreshTokenLifetime != p.RefreshTokenLifetime, "refresh tokens "+Words(p.RefreshTokenLifetime))
 	add(old.RefreshGrace != p.RefreshGrace, "refresh grace "+Words(p.RefreshGrace))
 	add(old.SigningAlgorithm != p.SigningAlgorithm, "signing "+p.SigningAlgorithm)
+	add(PKCEWords(old) != PKCEWords(p), PKCEWords(p))
+	add(!slices.Equal(old.AllowedScopes, p.AllowedScopes), "scopes ["+strings.Join(p.AllowedScopes, " ")+"]")
 	if len(out) == 0 {
 		return "nothing changed"
 	}

@@ -3,6 +3,8 @@ package portal_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -252,3 +254,47 @@ func TestUpdateAccessAndClientType(t *testing.T) {
 		}
 	})
 }
+
+// TestPKCEAndScopeSettings: a new portal requires PKCE and may ask for
+// every scope; an administrator narrows both, and a bad list changes
+// nothing.
+func TestPKCEAndScopeSettings(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p, _, err := f.svc.Create(ctx, f.by, portal.Input{Name: "Wiki", RedirectURIs: []string{"https://wiki.acme.test/cb"}, Confidential: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.RequirePKCE || !slices.Equal(p.AllowedScopes, portal.Scopes) {
+			t.Errorf("new portal: require PKCE %v, scopes %v; want on and %v", p.RequirePKCE, p.AllowedScopes, portal.Scopes)
+		}
+		in := portal.InputOf(p)
+		off := false
+		in.RequirePKCE, in.AllowedScopes = &off, []string{"email", "openid"}
+		if _, _, err := f.svc.Update(ctx, f.by, p.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		stored, _ := db.PortalByID(ctx, f.org.ID, p.ID)
+		if stored.RequirePKCE || !slices.Equal(stored.AllowedScopes, []string{"openid", "email"}) {
+			t.Errorf("after the update: require PKCE %v, scopes %v", stored.RequirePKCE, stored.AllowedScopes)
+		}
+		for _, bad := range [][]string{{}, {"openid", "phone"}, {"email"}} {
+			in := portal.InputOf(stored)
+			in.Name, in.RequirePKCE, in.AllowedScopes = "Renamed", nil, bad
+			if _, _, err := f.svc.Update(ctx, f.by, p.ID, in); fields(err)["allowed_scopes"] == "" {
+				t.Errorf("scopes %q: %v, want allowed_scopes refused", bad, err)
+			}
+		}
+		if again, _ := db.PortalByID(ctx, f.org.ID, p.ID); !samePortal(again, stored) {
+			t.Errorf("a refused update changed the portal: %+v", again)
+		}
+		details := f.auditDetails(t)
+		if len(details) != 2 || !strings.HasSuffix(details[0], "changed: PKCE optional; scopes [openid email]") ||
+			!strings.Contains(details[1], "PKCE required; scopes [openid profile email offline_access roles]") {
+			t.Errorf("audit: %q", details)
+		}
+	})
+}
+
+func samePortal(a, b store.Portal) bool { return fmt.Sprintf("%+v", a) == fmt.Sprintf("%+v", b) }

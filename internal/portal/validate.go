@@ -69,7 +69,21 @@ type Input struct {
 	RefreshTokenLifetime time.Duration
 	RefreshGrace         time.Duration
 	SigningAlgorithm     string
+	// RequirePKCE: nil is on, the default. A public portal requires PKCE
+	// whatever is given.
+	RequirePKCE *bool
+	// AllowedScopes: nil is every scope (the default); a list given must
+	// name scopes of Scopes, openid among them.
+	AllowedScopes []string
 }
+
+// Scopes are the scopes a portal may be allowed, in the provider's order
+// (the provider's own list, internal/oidc Scopes). openid is always among
+// a portal's: every sign-in asks for it.
+var Scopes = []string{"openid", "profile", "email", "offline_access", "roles"}
+
+// ScopeOpenID is the scope every portal is allowed.
+const ScopeOpenID = "openid"
 
 // InputOf is a stored portal as input, for forms and partial updates.
 func InputOf(p store.Portal) Input {
@@ -77,7 +91,8 @@ func InputOf(p store.Portal) Input {
 		BackchannelLogoutURI: p.BackchannelLogoutURI, HomeURL: p.HomeURL, Confidential: p.Confidential,
 		FirstParty: p.FirstParty, Access: p.Access, Roles: p.Roles, MemberIDs: p.MemberIDs,
 		AccessTokenLifetime: p.AccessTokenLifetime, IDTokenLifetime: p.IDTokenLifetime,
-		RefreshTokenLifetime: p.RefreshTokenLifetime, RefreshGrace: p.RefreshGrace, SigningAlgorithm: p.SigningAlgorithm}
+		RefreshTokenLifetime: p.RefreshTokenLifetime, RefreshGrace: p.RefreshGrace, SigningAlgorithm: p.SigningAlgorithm,
+		RequirePKCE: &p.RequirePKCE, AllowedScopes: p.AllowedScopes}
 }
 
 // Invalid is input the rules refuse, with a message per field (the form
@@ -145,6 +160,10 @@ func check(in Input) (store.Portal, *Invalid) {
 	if p.SigningAlgorithm != ES256 && p.SigningAlgorithm != RS256 {
 		set("signing_algorithm", "Choose ES256 or RS256.")
 	}
+	p.RequirePKCE = in.RequirePKCE == nil || *in.RequirePKCE || !p.Confidential
+	if p.AllowedScopes, msg = checkScopes(in.AllowedScopes); msg != "" {
+		set("allowed_scopes", msg)
+	}
 	for _, lt := range []struct {
 		l   Lifetime
 		in  time.Duration
@@ -177,6 +196,39 @@ func checkName(name string) string {
 		return "The name must not contain control characters."
 	}
 	return ""
+}
+
+// checkScopes reads the scopes a portal is allowed: nil is all of them;
+// otherwise each must be one of Scopes, openid among them. It returns them
+// in the provider's order without repeats, or the problem as a sentence.
+func checkScopes(list []string) ([]string, string) {
+	if list == nil {
+		return slices.Clone(Scopes), ""
+	}
+	given := map[string]bool{}
+	for _, raw := range list {
+		s := strings.TrimSpace(raw)
+		if s == "" {
+			continue
+		}
+		if !slices.Contains(Scopes, s) {
+			return nil, fmt.Sprintf("%q is not a scope IMS Login knows: choose from %s.", shorten(s), strings.Join(Scopes, ", "))
+		}
+		given[s] = true
+	}
+	if len(given) == 0 {
+		return nil, "Choose the scopes the portal may ask for: at least openid."
+	}
+	if !given[ScopeOpenID] {
+		return nil, "openid must be among the scopes: every sign-in asks for it."
+	}
+	var out []string
+	for _, s := range Scopes {
+		if given[s] {
+			out = append(out, s)
+		}
+	}
+	return out, ""
 }
 
 // check applies the lifetime's default to zero and its bounds otherwise.

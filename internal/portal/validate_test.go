@@ -2,6 +2,7 @@ package portal
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,11 @@ func TestCheckInput(t *testing.T) {
 		{"fractional seconds", func(in *Input) { in.RefreshTokenLifetime = 2*time.Hour + time.Millisecond }, "refresh_token_lifetime", "whole seconds"},
 		{"grace too long", func(in *Input) { in.RefreshGrace = 2 * time.Minute }, "refresh_grace", "from 0 seconds to 1 minute"},
 		{"grace in bounds", func(in *Input) { in.RefreshGrace = 10 * time.Second }, "", ""},
+		{"unknown scope", func(in *Input) { in.AllowedScopes = []string{"openid", "phone"} }, "allowed_scopes", `"phone" is not a scope`},
+		{"empty scope list", func(in *Input) { in.AllowedScopes = []string{} }, "allowed_scopes", "at least openid"},
+		{"blank scopes only", func(in *Input) { in.AllowedScopes = []string{" ", ""} }, "allowed_scopes", "at least openid"},
+		{"scopes without openid", func(in *Input) { in.AllowedScopes = []string{"email"} }, "allowed_scopes", "openid must be among"},
+		{"openid alone", func(in *Input) { in.AllowedScopes = []string{"openid"} }, "", ""},
 	}
 	for _, tc := range tests {
 		in := validInput()
@@ -115,8 +121,30 @@ func TestCheckAppliesDefaults(t *testing.T) {
 		t.Errorf("trimmed: %+v", p)
 	}
 	if p.Access != store.PortalAccessAll || p.SigningAlgorithm != ES256 || p.AccessTokenLifetime != 10*time.Minute ||
-		p.IDTokenLifetime != 10*time.Minute || p.RefreshTokenLifetime != 30*24*time.Hour || p.RefreshGrace != 0 {
+		p.IDTokenLifetime != 10*time.Minute || p.RefreshTokenLifetime != 30*24*time.Hour || p.RefreshGrace != 0 ||
+		!p.RequirePKCE || !slices.Equal(p.AllowedScopes, Scopes) {
 		t.Errorf("defaults: %+v", p)
+	}
+}
+
+// TestCheckPKCEAndScopes: PKCE may be made optional for a confidential
+// portal only; scopes come back once each, in the provider's order.
+func TestCheckPKCEAndScopes(t *testing.T) {
+	off := false
+	for _, tc := range []struct {
+		confidential bool
+		want         bool
+	}{{true, false}, {false, true}} {
+		in := validInput()
+		in.Confidential, in.RequirePKCE = tc.confidential, &off
+		if p, invalid := check(in); invalid != nil || p.RequirePKCE != tc.want {
+			t.Errorf("confidential %v, PKCE off: stored %v (%v), want %v", tc.confidential, p.RequirePKCE, invalid, tc.want)
+		}
+	}
+	in := validInput()
+	in.AllowedScopes = []string{" roles", "email", "openid", "email"}
+	if p, invalid := check(in); invalid != nil || !slices.Equal(p.AllowedScopes, []string{"openid", "email", "roles"}) {
+		t.Errorf("scopes: got %v (%v), want [openid email roles]", p.AllowedScopes, invalid)
 	}
 }
 

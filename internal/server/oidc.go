@@ -62,7 +62,8 @@ func (g registry) PortalByClientID(ctx context.Context, orgID int64, clientID st
 		PostLogoutRedirectURIs: p.PostLogoutRedirectURIs, Confidential: p.Confidential, FirstParty: p.FirstParty,
 		AccessTokenLifetime: p.AccessTokenLifetime, RefreshTokenLifetime: p.RefreshTokenLifetime,
 		IDTokenLifetime: p.IDTokenLifetime, SigningAlgorithm: p.SigningAlgorithm,
-		BackchannelLogoutURI: p.BackchannelLogoutURI, RefreshGrace: p.RefreshGrace, Access: p.Access, Secrets: secrets}, nil
+		BackchannelLogoutURI: p.BackchannelLogoutURI, RefreshGrace: p.RefreshGrace, RequirePKCE: p.RequirePKCE,
+		AllowedScopes: p.AllowedScopes, Access: p.Access, Secrets: secrets}, nil
 }
 
 func (g registry) CheckPortalSecret(ctx context.Context, orgID int64, p oidc.Portal, secret string) error {

@@ -53,8 +53,14 @@ type Portal struct {
 	RefreshTokenLifetime time.Duration
 	RefreshGrace         time.Duration // how long a rotated refresh token still works, for clients that race; 0 by default
 	SigningAlgorithm     string        // "ES256" (default) or "RS256"
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
+	// RequirePKCE refuses an authorization request without a PKCE code
+	// challenge. A public portal always requires it, whatever is stored.
+	RequirePKCE bool
+	// AllowedScopes are the scopes the portal may ask for, in the
+	// provider's order; openid among them.
+	AllowedScopes []string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // PortalSecret is a confidential portal's client secret. Only a hash of it

@@ -14,7 +14,7 @@ var _ store.Portals = (*queries)(nil)
 
 const portalColumns = `id, org_id, client_id, name, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri,
 	home_url, confidential, first_party, access, access_token_seconds, id_token_seconds, refresh_token_seconds,
-	refresh_grace_seconds, signing_algorithm, created_at, updated_at`
+	refresh_grace_seconds, signing_algorithm, require_pkce, allowed_scopes, created_at, updated_at`
 
 func scanPortal(row scanner) (store.Portal, error) {
 	var p store.Portal
@@ -27,7 +27,7 @@ func portalTargets(p *store.Portal) []any {
 	return []any{&p.ID, &p.OrgID, &p.ClientID, &p.Name, wordList{&p.RedirectURIs}, wordList{&p.PostLogoutRedirectURIs},
 		&p.BackchannelLogoutURI, &p.HomeURL, &p.Confidential, &p.FirstParty, &p.Access, secs{&p.AccessTokenLifetime},
 		secs{&p.IDTokenLifetime}, secs{&p.RefreshTokenLifetime}, secs{&p.RefreshGrace}, &p.SigningAlgorithm,
-		msTime{&p.CreatedAt}, msTime{&p.UpdatedAt}}
+		&p.RequirePKCE, wordList{&p.AllowedScopes}, msTime{&p.CreatedAt}, msTime{&p.UpdatedAt}}
 }
 
 // CreatePortal writes the portal and its access lists in one transaction.
@@ -36,12 +36,12 @@ func (q *queries) CreatePortal(ctx context.Context, p *store.Portal) error {
 		id, err := q.insertID(ctx, `INSERT INTO portals (org_id, client_id, name, name_key, redirect_uris,
 			post_logout_redirect_uris, backchannel_logout_uri, home_url, confidential, first_party, access,
 			access_token_seconds, id_token_seconds, refresh_token_seconds, refresh_grace_seconds, signing_algorithm,
-			created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			require_pkce, allowed_scopes, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.OrgID, p.ClientID, p.Name, nameKey(p.Name), words(p.RedirectURIs), words(p.PostLogoutRedirectURIs),
 			p.BackchannelLogoutURI, p.HomeURL, p.Confidential, p.FirstParty, string(p.Access),
 			seconds(p.AccessTokenLifetime), seconds(p.IDTokenLifetime), seconds(p.RefreshTokenLifetime),
-			seconds(p.RefreshGrace), p.SigningAlgorithm, ms(p.CreatedAt), ms(p.UpdatedAt))
+			seconds(p.RefreshGrace), p.SigningAlgorithm, p.RequirePKCE, words(p.AllowedScopes), ms(p.CreatedAt), ms(p.UpdatedAt))
 		if err != nil {
 			return err
 		}
@@ -59,12 +59,12 @@ func (q *queries) UpdatePortal(ctx context.Context, p store.Portal) error {
 		err := q.execOne(ctx, `UPDATE portals SET name = ?, name_key = ?, redirect_uris = ?, post_logout_redirect_uris = ?,
 			backchannel_logout_uri = ?, home_url = ?, confidential = ?, first_party = ?, access = ?,
 			access_token_seconds = ?, id_token_seconds = ?, refresh_token_seconds = ?, refresh_grace_seconds = ?,
-			signing_algorithm = ?, updated_at = ?
+			signing_algorithm = ?, require_pkce = ?, allowed_scopes = ?, updated_at = ?
 			WHERE org_id = ? AND id = ?`,
 			p.Name, nameKey(p.Name), words(p.RedirectURIs), words(p.PostLogoutRedirectURIs), p.BackchannelLogoutURI,
 			p.HomeURL, p.Confidential, p.FirstParty, string(p.Access), seconds(p.AccessTokenLifetime),
 			seconds(p.IDTokenLifetime), seconds(p.RefreshTokenLifetime), seconds(p.RefreshGrace), p.SigningAlgorithm,
-			ms(p.UpdatedAt), p.OrgID, p.ID)
+			p.RequirePKCE, words(p.AllowedScopes), ms(p.UpdatedAt), p.OrgID, p.ID)
 		if err != nil {
 			return err
 		}

@@ -44,7 +44,8 @@ func newPortal(orgID int64, name, clientID string) store.Portal {
 		PostLogoutRedirectURIs: []string{"https://wiki.acme.test/"}, BackchannelLogoutURI: "https://wiki.acme.test/bcl",
 		HomeURL: "https://wiki.acme.test/", Confidential: true, FirstParty: true, Access: store.PortalAccessAll,
 		AccessTokenLifetime: 10 * time.Minute, IDTokenLifetime: 5 * time.Minute, RefreshTokenLifetime: 720 * time.Hour,
-		RefreshGrace: 2 * time.Second, SigningAlgorithm: "ES256", CreatedAt: now, UpdatedAt: now}
+		RefreshGrace: 2 * time.Second, SigningAlgorithm: "ES256", RequirePKCE: true,
+		AllowedScopes: []string{"openid", "profile", "email", "offline_access", "roles"}, CreatedAt: now, UpdatedAt: now}
 }
 
 func createPortal(t *testing.T, s PortalStore, p store.Portal) store.Portal {
@@ -82,6 +83,7 @@ func testPortalCRUD(t *testing.T, s PortalStore) {
 	changed.Name, changed.RedirectURIs, changed.PostLogoutRedirectURIs = "Team Wiki", []string{"https://wiki2.acme.test/cb"}, nil
 	changed.BackchannelLogoutURI, changed.HomeURL, changed.Confidential, changed.FirstParty = "", "", false, false
 	changed.AccessTokenLifetime, changed.RefreshGrace, changed.SigningAlgorithm = time.Hour, 0, "RS256"
+	changed.RequirePKCE, changed.AllowedScopes = false, []string{"openid", "email"}
 	changed.UpdatedAt = now.Add(time.Hour)
 	changed.ClientID, changed.CreatedAt = "ignored", now.Add(time.Hour) // neither ever changes
 	if err := s.UpdatePortal(ctx, changed); err != nil {
