@@ -331,7 +331,7 @@ func ValidateName(what, name string) error {
 		return fieldInvalid(field, "%s must not be empty", what)
 	case n > 200:
 		return fieldInvalid(field, "%s is too long (%d characters, at most 200)", what, n)
-	case strings.ContainsFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }):
+	case strings.ContainsFunc(name, unicode.IsControl): // C0, DEL and C1
 		return fieldInvalid(field, "%s must not contain control characters", what)
 	}
 	return nil

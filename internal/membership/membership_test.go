@@ -34,14 +34,15 @@ func TestAddMemberRefusesBadInputAndWritesNothing(t *testing.T) {
 	good := membership.NewMember{Organisation: "acme", Email: "Ana@Acme.test", Name: "Ana", Role: store.RoleOwner,
 		Password: "a perfectly fine passphrase"}
 	cases := map[string]func(*membership.NewMember){
-		"no organisation named":   func(n *membership.NewMember) { n.Organisation = "Nope" },
-		"not a valid address":     func(n *membership.NewMember) { n.Email = "ana at acme" },
-		"name must not be empty":  func(n *membership.NewMember) { n.Name = " " },
-		"want owner":              func(n *membership.NewMember) { n.Role = "king" },
-		"at least 15 characters":  func(n *membership.NewMember) { n.Password = "short" },
-		"organisation name":       func(n *membership.NewMember) { n.Password = "acme is my favourite company" },
-		"control characters":      func(n *membership.NewMember) { n.Name = "Ana\x00" },
-		"display name forbidden?": func(n *membership.NewMember) { n.Email = "Ana <ana@acme.test>" },
+		"no organisation named":      func(n *membership.NewMember) { n.Organisation = "Nope" },
+		"not a valid address":        func(n *membership.NewMember) { n.Email = "ana at acme" },
+		"name must not be empty":     func(n *membership.NewMember) { n.Name = " " },
+		"want owner":                 func(n *membership.NewMember) { n.Role = "king" },
+		"at least 15 characters":     func(n *membership.NewMember) { n.Password = "short" },
+		"organisation name":          func(n *membership.NewMember) { n.Password = "acme is my favourite company" },
+		"control characters":         func(n *membership.NewMember) { n.Name = "Ana\x00" },
+		"contain control characters": func(n *membership.NewMember) { n.Name = "Ana\u0092" },
+		"display name forbidden?":    func(n *membership.NewMember) { n.Email = "Ana <ana@acme.test>" },
 	}
 	for want, edit := range cases {
 		n := good
