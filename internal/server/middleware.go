@@ -143,11 +143,16 @@ func checkFields(r *http.Request) error {
 	}
 	body, err := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	if media == "multipart/form-data" {
+		if err != nil {
+			// An upload over the route's cap: its handler meets the same
+			// error reading the rest and says what is too large.
+			return nil
+		}
+		return field.CheckMultipart(body, params["boundary"])
+	}
 	if err != nil {
 		return err
-	}
-	if media == "multipart/form-data" {
-		return field.CheckMultipart(body, params["boundary"])
 	}
 	return field.CheckJSON(body)
 }
