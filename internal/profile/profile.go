@@ -163,17 +163,19 @@ func (h *Handler) submitChange(w http.ResponseWriter, r *http.Request) {
 		if err := h.Store.AppendAuditEvent(ctx, &e); err != nil {
 			return err
 		}
-		return h.Links.PasswordChanged(ctx, h.Store, org, m, "changed")
+		if err := h.Links.PasswordChanged(ctx, h.Store, org, m, "changed"); err != nil {
+			return err
+		}
+		// This browser's new session is part of the change: a failure
+		// leaves the old password, not a changed one answered as an error.
+		_, err := h.Sessions.Start(w, r.WithContext(ctx), org, m, si.Session.Persistent)
+		return err
 	})
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	h.Log.Info("password changed", "organisation", org.Name, "member", m.ID, "address", session.ClientAddress(r))
-	if _, err := h.Sessions.Start(w, r, org, m, si.Session.Persistent); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
 	web.SetFlash(w, "password-changed")
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
