@@ -227,6 +227,9 @@ func testTokens(t *testing.T, s OIDCStore) {
 	if err := s.CreateTokens(ctx, newToken(o.ID, m.ID, store.TokenAccess, "a2", "f2")); err != nil {
 		t.Fatalf("create one: %v", err)
 	}
+	if err := s.CreateTokens(ctx); err == nil {
+		t.Error("creating no tokens did not fail")
+	}
 	// A pair of which one cannot be written (its hash is taken) writes neither.
 	if err := s.CreateTokens(ctx, newToken(o.ID, m.ID, store.TokenAccess, "a3", "f3"),
 		newToken(o.ID, m.ID, store.TokenRefresh, "r1", "f3")); err == nil {
