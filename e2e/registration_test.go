@@ -22,7 +22,7 @@ func TestRegistrationStep2WithALoginServiceOnPhone(t *testing.T) {
 	ch := loginservicetest.New(t)
 	app := ch.App
 	ctx0 := context.Background()
-	portals := &portal.Service{Store: app.DB, PublicURL: app.URL, Now: app.Clock.Now}
+	portals := app.Server.Portals
 	p, _, err := portals.Create(ctx0, portal.By{OrgID: app.Org.ID, Actor: "test"}, portal.Input{Name: "Grants Portal",
 		RedirectURIs: []string{"https://grants.acme.test/cb"}, FirstParty: true, Access: store.PortalAccessAll})
 	if err != nil {

@@ -427,7 +427,7 @@ func TestPortalsOfAnotherOrganisation(t *testing.T) {
 	if err := app.DB.CreateOrganisation(context.Background(), &other); err != nil {
 		t.Fatal(err)
 	}
-	svc := &portal.Service{Store: app.DB, PublicURL: app.URL, Now: app.Clock.Now}
+	svc := app.Server.Portals
 	theirs, _, err := svc.Create(context.Background(), portal.By{OrgID: other.ID, Actor: "test"},
 		portal.Input{Name: "Globex Wiki", RedirectURIs: []string{"https://wiki.globex.test/cb"}, Confidential: true})
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 func TestDashboardListsThePortalsAMemberMayOpen(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	bo := app.AddMember(t, "bo@acme.test", nil)
-	svc := &portal.Service{Store: app.DB, PublicURL: app.URL, Now: app.Clock.Now}
+	svc := app.Server.Portals
 	by := portal.By{OrgID: app.Org.ID, Actor: "test"}
 	for _, in := range []portal.Input{
 		{Name: "Everyone's Wiki", HomeURL: "https://wiki.acme.test/"},

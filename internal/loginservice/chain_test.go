@@ -208,7 +208,7 @@ func TestPortalSignInThroughALoginService(t *testing.T) {
 		t.Fatal("want the first sign-in refused, to learn the subject")
 	}
 	ch.link(t, ch.app.Member, ch.deniedSubject(t))
-	portals := &portal.Service{Store: ch.app.DB, PublicURL: ch.app.URL, Now: ch.app.Clock.Now}
+	portals := ch.app.Server.Portals
 	p, _, err := portals.Create(context.Background(), portal.By{OrgID: ch.app.Org.ID, Actor: "test"}, portal.Input{Name: "Grants",
 		RedirectURIs: []string{"http://127.0.0.1:9/cb"}, FirstParty: true, Access: store.PortalAccessAll})
 	if err != nil {
@@ -357,7 +357,7 @@ func TestAccessDeniedNamesTheLoginServiceAccount(t *testing.T) {
 	if got := ch.signInThrough(t); got != "/dashboard" {
 		t.Fatalf("linked account: sent to %q", got)
 	}
-	portals := &portal.Service{Store: ch.app.DB, PublicURL: ch.app.URL, Now: ch.app.Clock.Now}
+	portals := ch.app.Server.Portals
 	p, _, err := portals.Create(context.Background(), portal.By{OrgID: ch.app.Org.ID, Actor: "test"}, portal.Input{Name: "Grants",
 		RedirectURIs: []string{"http://127.0.0.1:9/cb"}, FirstParty: true, Access: store.PortalAccessMembers,
 		MemberIDs: []int64{ch.app.AddMember(t, "bo@acme.test", nil).ID}})

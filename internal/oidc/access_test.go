@@ -37,7 +37,7 @@ func newRegisteredEnv(t *testing.T, db *sqlstore.DB) *registeredEnv {
 		t.Fatal(err)
 	}
 	return &registeredEnv{env: &env{app: app, issuer: issuer, provider: provider, reg: &registry{secrets: map[string]string{}}},
-		svc: &registration.Service{Store: app.DB, PublicURL: app.URL, Now: app.Clock.Now},
+		svc: app.Server.Portals,
 		by:  registration.By{OrgID: app.Org.ID, Actor: "command line"}}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -31,7 +32,7 @@ func register(t *testing.T, in registration.Input) *registered {
 	t.Helper()
 	ctx := context.Background()
 	app := servertest.New(t, servertest.Options{})
-	svc := &registration.Service{Store: app.DB, PublicURL: app.URL, Now: app.Clock.Now}
+	svc := app.Server.Portals
 	by := registration.By{OrgID: app.Org.ID, Actor: "command line"}
 	in.Name, in.RedirectURIs, in.FirstParty, in.Access = "Payroll", []string{redirectURI}, true, store.PortalAccessAll
 	p, creds, err := svc.Create(ctx, by, in)
@@ -165,5 +166,45 @@ func TestPortalScopesAreEnforced(t *testing.T) {
 func TestPortalScopesAreTheProvidersScopes(t *testing.T) {
 	if strings.Join(registration.Scopes, " ") != strings.Join(oidc.Scopes, " ") {
 		t.Errorf("portal scopes %v, provider scopes %v", registration.Scopes, oidc.Scopes)
+	}
+}
+
+// TestPortalChangesReachTheProvider: a client secret ended through the
+// server (Admin Settings, the API) stops working at once; ended from
+// elsewhere (the command line, another node) within the second the
+// provider keeps a portal it read.
+func TestPortalChangesReachTheProvider(t *testing.T) {
+	ctx := context.Background()
+	r := register(t, registration.Input{Confidential: true})
+	works := func(secret string) bool {
+		cc := clientcredentials.Config{ClientID: r.creds.ClientID, ClientSecret: secret, TokenURL: r.provider.Endpoint().TokenURL}
+		_, err := cc.Token(ctx)
+		return err == nil
+	}
+	if !works(r.creds.Secret) {
+		t.Fatal("the new portal's secret does not work")
+	}
+	creds, _, err := r.svc.RotateSecret(ctx, r.by, r.id, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if works(r.creds.Secret) || !works(creds.Secret) {
+		t.Errorf("rotated through the server: the old secret works %v, the new %v; want only the new, at once",
+			works(r.creds.Secret), works(creds.Secret))
+	}
+
+	elsewhere := &registration.Service{Store: r.app.DB, PublicURL: r.app.URL, Now: r.app.Clock.Now}
+	if _, _, err := elsewhere.RotateSecret(ctx, r.by, r.id, 0); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for works(creds.Secret) {
+		if time.Since(start) > 3*time.Second {
+			t.Fatal("a secret ended from elsewhere still works after 3 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if waited := time.Since(start); waited > 1500*time.Millisecond {
+		t.Errorf("a secret ended from elsewhere stopped working after %v, want within about a second", waited)
 	}
 }

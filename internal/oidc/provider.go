@@ -66,10 +66,11 @@ type Deps struct {
 
 // Provider serves /o/{url-name}/ for every organisation.
 type Provider struct {
-	d    Deps
-	orgs *orgCache
-	st   *storage
-	op   *op.Provider
+	d       Deps
+	orgs    *orgCache
+	portals *portalCache
+	st      *storage
+	op      *op.Provider
 }
 
 // New builds the provider.
@@ -80,7 +81,8 @@ func New(d Deps) (*Provider, error) {
 		}
 	}
 	insecure := strings.HasPrefix(d.PublicURL, "http://")
-	st := &storage{store: d.Store, portals: d.Portals, keys: d.Keys, subKey: d.Box.DeriveKey("oidc subjects"),
+	portals := newPortalCache(d.Portals)
+	st := &storage{store: d.Store, portals: portals, keys: d.Keys, subKey: d.Box.DeriveKey("oidc subjects"),
 		insecure: insecure, now: d.Now, log: d.Log}
 	cfg := &op.Config{
 		CryptoKey:                [32]byte(d.Box.DeriveKey("oidc opaque tokens")),
@@ -102,8 +104,13 @@ func New(d Deps) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{d: d, orgs: newOrgCache(d.Orgs), st: st, op: o}, nil
+	return &Provider{d: d, orgs: newOrgCache(d.Orgs), portals: portals, st: st, op: o}, nil
 }
+
+// PortalsChanged is called after a portal is registered, changed, deleted
+// or given a new secret through this node: the change takes effect here
+// at once.
+func (p *Provider) PortalsChanged() { p.portals.forget() }
 
 // corsOptions let browser apps on any origin call the provider's
 // endpoints, never with the browser's credentials: the library's default

@@ -23,7 +23,7 @@ import (
 func TestRegisteredPortalSignsIn(t *testing.T) {
 	ctx := context.Background()
 	app := servertest.New(t, servertest.Options{})
-	svc := &registration.Service{Store: app.DB, PublicURL: app.URL, Now: app.Clock.Now}
+	svc := app.Server.Portals
 	by := registration.By{OrgID: app.Org.ID, Actor: "command line"}
 	_, creds, err := svc.Create(ctx, by, registration.Input{Name: "Payroll", RedirectURIs: []string{redirectURI},
 		Confidential: true, FirstParty: true, Access: store.PortalAccessAll})

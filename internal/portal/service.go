@@ -39,6 +39,9 @@ type Service struct {
 	Store     Store
 	PublicURL string // the server's public URL, for issuers
 	Now       func() time.Time
+	// Changed, if set, is called after each change to a portal or its
+	// secrets (the provider's cache of portals forgets them).
+	Changed func()
 }
 
 // By is who makes a change, as the audit log records it.
@@ -96,7 +99,7 @@ func (s *Service) Create(ctx context.Context, by By, in Input) (store.Portal, Cr
 	now := s.Now()
 	p.OrgID, p.ClientID, p.CreatedAt, p.UpdatedAt = by.OrgID, NewClientID(), now, now
 	var secret string
-	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+	err = s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.CreatePortal(ctx, &p); err != nil {
 			return err
 		}
@@ -127,7 +130,7 @@ func (s *Service) Update(ctx context.Context, by By, id int64, in Input) (store.
 	}
 	now := s.Now()
 	var secret string
-	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+	err = s.inTx(ctx, func(ctx context.Context) error {
 		old, err := s.Store.PortalByID(ctx, by.OrgID, id)
 		if err != nil {
 			return err
@@ -164,7 +167,7 @@ func (s *Service) Update(ctx context.Context, by By, id int64, in Input) (store.
 // Delete deletes a portal: its client ID and secrets stop working at once,
 // and its members' tokens, consents and codes go with it.
 func (s *Service) Delete(ctx context.Context, by By, id int64) error {
-	return s.Store.InTx(ctx, func(ctx context.Context) error {
+	return s.inTx(ctx, func(ctx context.Context) error {
 		p, err := s.Store.PortalByID(ctx, by.OrgID, id)
 		if err != nil {
 			return err
@@ -188,7 +191,7 @@ func (s *Service) RotateSecret(ctx context.Context, by By, id int64, overlap tim
 	until := now.Add(overlap)
 	var p store.Portal
 	secret, hash := NewSecret()
-	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		var err error
 		if p, err = s.Store.PortalByID(ctx, by.OrgID, id); err != nil {
 			return err
@@ -211,6 +214,15 @@ func (s *Service) RotateSecret(ctx context.Context, by By, id int64, overlap tim
 	}
 	creds, err := s.credentials(ctx, p, secret)
 	return creds, until, err
+}
+
+// inTx runs a change to portals in a transaction, then tells Changed.
+func (s *Service) inTx(ctx context.Context, change func(ctx context.Context) error) error {
+	err := s.Store.InTx(ctx, change)
+	if err == nil && s.Changed != nil {
+		s.Changed()
+	}
+	return err
 }
 
 func (s *Service) addSecret(ctx context.Context, p store.Portal, now time.Time) (string, error) {

@@ -27,7 +27,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ch := loginservicetest.New(t)
-	portals := &portal.Service{Store: ch.App.DB, PublicURL: ch.App.URL, Now: ch.App.Clock.Now}
+	portals := ch.App.Server.Portals
 	p, _, err := portals.Create(context.Background(), portal.By{OrgID: ch.App.Org.ID, Actor: "test"}, portal.Input{
 		Name: "Grants Portal", RedirectURIs: []string{"https://grants.acme.test/cb"}, Confidential: true, FirstParty: true,
 		Access: store.PortalAccessMembers, MemberIDs: []int64{ch.App.Member.ID}})

@@ -138,7 +138,7 @@ func TestSiteAdministratorFindsTheUsersPages(t *testing.T) {
 func TestUsersPageIsPaged(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	portals := &portal.Service{Store: e.App.DB, PublicURL: e.App.URL, Now: e.App.Clock.Now}
+	portals := e.App.Server.Portals
 	p, _, err := portals.Create(ctx, portal.By{OrgID: e.App.Org.ID, Actor: "test"}, portal.Input{Name: "Everyone",
 		RedirectURIs: []string{"http://127.0.0.1:9/cb"}, FirstParty: true, Access: store.PortalAccessAll})
 	if err != nil {

@@ -178,7 +178,7 @@ func TestMetricsAreNotOnThePublicListener(t *testing.T) {
 
 func registerPortal(t *testing.T, app *servertest.App) portal.Credentials {
 	t.Helper()
-	svc := &portal.Service{Store: app.DB, PublicURL: app.URL, Now: app.Clock.Now}
+	svc := app.Server.Portals
 	_, creds, err := svc.Create(context.Background(), portal.By{OrgID: app.Org.ID, Actor: "test"}, portal.Input{Name: "Reports",
 		RedirectURIs: []string{"https://reports.acme.test/callback"}, Confidential: true, Access: store.PortalAccessAll})
 	if err != nil {

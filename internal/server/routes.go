@@ -52,14 +52,14 @@ func (p *parts) routeGroups() ([]Mounter, error) {
 		keys, backupCodes)
 	adminService := &admin.Service{Store: p.db, Links: p.links, Lockout: p.guard, Now: p.opts.Now, Ended: ended,
 		Members: &membership.Service{Store: p.db, Hasher: p.hasher, Now: p.opts.Now, Invitations: p.links}}
-	portals := &portal.Service{Store: p.db, PublicURL: p.cfg.PublicBaseURL(), Now: p.opts.Now}
+	p.portals = &portal.Service{Store: p.db, PublicURL: p.cfg.PublicBaseURL(), Now: p.opts.Now, Changed: provider.PortalsChanged}
 	signIn := p.signIn(p.signInSteps(codes, methods))
 	loginServices := p.loginServices(signIn)
 	groups := []Mounter{
 		health{db: p.db, log: p.log},
 		static{},
 		whoAmI{sessions: p.sessions},
-		&admin.Handler{Service: adminService, Portals: portals, LoginServices: p.loginServiceAdmin(),
+		&admin.Handler{Service: adminService, Portals: p.portals, LoginServices: p.loginServiceAdmin(),
 			Registrations: p.registrations(), Sessions: p.sessions, Pages: p.pages, Log: p.log},
 		signIn,
 		loginServices,

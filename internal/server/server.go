@@ -21,6 +21,7 @@ import (
 	"imslogin/internal/mfa/totp"
 	"imslogin/internal/oidc"
 	"imslogin/internal/password"
+	"imslogin/internal/portal"
 	"imslogin/internal/registration"
 	"imslogin/internal/session"
 	"imslogin/internal/signin"
@@ -86,6 +87,9 @@ type Server struct {
 	LoginServices *loginservice.Service
 	// Registrations registers people for portals (tests register with it).
 	Registrations *registration.Service
+	// Portals registers and changes portals; what it changes takes effect
+	// on this node at once (tests register with it).
+	Portals *portal.Service
 	// Cleanup removes profiles never linked; the lifecycle runs it hourly.
 	Cleanup *registration.Cleaner
 	cfg     config.Config
@@ -119,7 +123,7 @@ func New(cfg config.Config, db Database, log *slog.Logger, opts Options) (*Serve
 		g.Mount(mux)
 	}
 	s := &Server{Handler: withMetrics(middleware(mux, cfg, p.pages, log, lastUnreachable(db)), mux, opts.Metrics), Sessions: p.sessions, Hasher: p.hasher,
-		LastSignIns: p.lastSignIns, Logouts: p.logouts, LoginServices: p.loginServiceAdmin(),
+		LastSignIns: p.lastSignIns, Logouts: p.logouts, Portals: p.portals, LoginServices: p.loginServiceAdmin(),
 		Registrations: p.registrations(), Cleanup: &registration.Cleaner{Store: db, Log: log, Now: opts.Now}, cfg: cfg, log: log}
 	if s.Mail, err = newMailWorker(cfg, db, log, opts.Now); err != nil {
 		return nil, err
@@ -144,6 +148,7 @@ type parts struct {
 	guard       *lockout.Guard
 	lastSignIns *lastsignin.Recorder
 	logouts     *oidc.LogoutWorker // set by routeGroups with the provider
+	portals     *portal.Service    // set by routeGroups with the provider
 	loginAdmin  *loginservice.Service
 }
 

@@ -15,9 +15,9 @@ import (
 
 // TestSingleSignOnRoundTrips pins the statements of the token endpoints
 // and of a code flow for a member who has a session, as
-// TestDatabaseRoundTrips does for sign-in: the organisation is cached by
-// URL name, a portal is read with its secrets once a request, a token with
-// its member and session.
+// TestDatabaseRoundTrips does for sign-in: the organisation and the portal
+// with its secrets are cached (a second), a token is read with its member
+// and session.
 func TestSingleSignOnRoundTrips(t *testing.T) {
 	app := servertest.New(t, servertest.Options{})
 	if err := benchseed.SeedPortal(t.Context(), app.DB, app.Org.ID); err != nil {
@@ -26,25 +26,31 @@ func TestSingleSignOnRoundTrips(t *testing.T) {
 	c := app.Browser(t)
 	app.SignIn(t, c, "ana@acme.test")
 	issuer := app.URL + "/o/acme"
+	// The fewest of three runs after a warm one: a run that outlasts the
+	// portal cache's second reads the portal once more.
 	count := func(name string, want int64, do func()) {
 		t.Helper()
 		do() // once to warm the caches
-		before := app.DB.RoundTrips()
-		do()
-		if got := app.DB.RoundTrips() - before; got != want {
-			t.Errorf("%s sent %d statements, want %d", name, got, want)
+		fewest := int64(1 << 62)
+		for range 3 {
+			before := app.DB.RoundTrips()
+			do()
+			fewest = min(fewest, app.DB.RoundTrips()-before)
+		}
+		if fewest != want {
+			t.Errorf("%s sent %d statements, want %d", name, fewest, want)
 		}
 	}
 	var tokens map[string]any
-	// authorize (7), answered at once for a browser with a session: the
-	// portal, the session (the portal is open to every member: no access
-	// list to read), then one transaction (begin, the portal's use, the
-	// audit entry, the request stored signed in with its code, commit);
-	// token (8): the portal, the code's request read (the secret and
-	// verifier are checked before it is spent), a transaction (begin, the
-	// code used, the session's portals, the access and refresh tokens in
-	// one statement, commit), the member for the ID token.
-	count("a code flow", 15, func() {
+	// authorize (6), answered at once for a browser with a session: the
+	// session (the portal is open to every member: no access list to
+	// read), then one transaction (begin, the portal's use, the audit
+	// entry, the request stored signed in with its code, commit); token
+	// (7): the code's request read (the secret and verifier are checked
+	// before it is spent), a transaction (begin, the code used, the
+	// session's portals, the access and refresh tokens in one statement,
+	// commit), the member for the ID token.
+	count("a code flow", 13, func() {
 		code, verifier := authorize(t, app, c, issuer)
 		tokens = tokenRequest(t, issuer, url.Values{"grant_type": {"authorization_code"}, "code": {code},
 			"redirect_uri": {benchseed.PortalRedirectURI}, "code_verifier": {verifier}})
@@ -60,22 +66,21 @@ func TestSingleSignOnRoundTrips(t *testing.T) {
 		}
 		resp.Body.Close()
 	})
-	// the portal with its secrets, the token with its member and session
-	count("introspection", 2, func() {
+	// the token with its member and session
+	count("introspection", 1, func() {
 		if got := tokenRequestAt(t, issuer+"/oauth/introspect", url.Values{"token": {access}}); got["active"] != true {
 			t.Fatalf("introspection: %v", got)
 		}
 	})
-	// the portal with its secrets, the refresh token with its member; one
-	// transaction: begin, rotation, access and refresh tokens (one
-	// statement), commit
+	// the refresh token with its member; one transaction: begin,
+	// rotation, access and refresh tokens (one statement), commit
 	refresh := tokens["refresh_token"].(string)
-	count("a refresh grant", 6, func() {
+	count("a refresh grant", 5, func() {
 		tokens = tokenRequest(t, issuer, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}})
 		refresh = tokens["refresh_token"].(string)
 	})
-	// the portal with its secrets, the token
-	count("a client-credentials grant", 2, func() {
+	// the token
+	count("a client-credentials grant", 1, func() {
 		tokenRequest(t, issuer, url.Values{"grant_type": {"client_credentials"}})
 	})
 }

@@ -55,7 +55,7 @@ func NewOn(t testing.TB, opts servertest.Options) *Chain {
 	if err != nil {
 		t.Fatal(err)
 	}
-	portals := &portal.Service{Store: app.DB, PublicURL: app.URL, Now: app.Clock.Now}
+	portals := app.Server.Portals
 	_, creds, err := portals.Create(ctx, portal.By{OrgID: up.ID, Actor: "test"}, portal.Input{Name: "Acme sign-in",
 		RedirectURIs: []string{app.URL + loginservice.CallbackPath("acme", ls.ID)}, Confidential: true, FirstParty: true,
 		Access: store.PortalAccessAll})
