@@ -7,8 +7,9 @@ import (
 )
 
 // checkpointEvery is how often the background checkpointer copies the
-// write-ahead log into the database file.
-const checkpointEvery = 250 * time.Millisecond
+// write-ahead log into the database file: often enough that the writer's
+// own checkpoint (at walPages) finds at most a few thousand pages left.
+const checkpointEvery = 50 * time.Millisecond
 
 // checkpointer copies SQLite's write-ahead log into the database file on a
 // connection of its own, a little at a time. Left to the writer (SQLite's

@@ -121,3 +121,6 @@ func (db *DB) PreparedStatements() int {
 	}
 	return n
 }
+
+// WALPages is the log length at which SQLite's writer checkpoints.
+const WALPages = walPages
