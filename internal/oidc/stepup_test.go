@@ -61,12 +61,20 @@ func TestStepUpWithoutSecondFactor(t *testing.T) {
 	}
 }
 
+// TestStepUpPassesSecondFactorAndRenewsSession: a portal asking for
+// multi-factor puts a member signed in with a password through their
+// second factor; the session gets a new token and the methods, and stays
+// the same session: what it signed in to before stays signed in.
 func TestStepUpPassesSecondFactorAndRenewsSession(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	conf := e.config("spa")
-	c, verifier, _ := e.login(t, conf)
+	c, verifier, first := e.login(t, conf)
 	pkce := oauth2.S256ChallengeOption(verifier)
+	earlier, err := conf.Exchange(ctx, first, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
 	secret := e.setUpApp(t, c)
 
 	resp, _ := e.follow(t, c, conf.AuthCodeURL("s0", pkce, acrMFA, oauth2.SetAuthURLParam("prompt", "none")))
@@ -86,6 +94,9 @@ func TestStepUpPassesSecondFactorAndRenewsSession(t *testing.T) {
 	}
 	if after := e.sessionCookie(t, c); after == before {
 		t.Error("the session was not renewed after the second factor")
+	}
+	if _, err := e.provider.UserInfo(ctx, oauth2.StaticTokenSource(earlier)); err != nil {
+		t.Errorf("the access token issued before the step-up: %v, want it still working (the same session)", err)
 	}
 	resp, _ = e.follow(t, c, resp.Header.Get("Location"))
 	tok, err := conf.Exchange(ctx, e.codeFrom(t, resp, "s1"), oauth2.VerifierOption(verifier))
@@ -107,5 +118,39 @@ func TestStepUpPassesSecondFactorAndRenewsSession(t *testing.T) {
 	resp, _ = e.follow(t, c, conf.AuthCodeURL("s2", pkce, acrMFA))
 	if code := e.codeFrom(t, resp, "s2"); code == "" {
 		t.Error("a session with a second factor was asked for it again")
+	}
+}
+
+// TestStepUpAfterSigningOutSignsInAgain: a second factor passed after the
+// session it was to step up has ended starts no session.
+func TestStepUpAfterSigningOutSignsInAgain(t *testing.T) {
+	e := newEnv(t)
+	conf := e.config("spa")
+	c, verifier, _ := e.login(t, conf)
+	secret := e.setUpApp(t, c)
+	resp, _ := e.follow(t, c, conf.AuthCodeURL("s1", oauth2.S256ChallengeOption(verifier), acrMFA))
+	if resp.Request.URL.Path != "/login/mfa" {
+		t.Fatalf("acr_values=mfa: ended at %s, want the second factor", resp.Request.URL)
+	}
+	before := e.sessionCookie(t, c)
+	u, _ := url.Parse(e.app.URL)
+	jar := c.Jar.Cookies(u)
+	e.app.Post(t, c, "/logout", url.Values{})
+	for _, ck := range jar { // the flow's cookie survives; the ended session's too, as a copy would
+		if ck.Name == "ims_session" || ck.Name == "ims_signin" {
+			c.Jar.SetCookies(u, []*http.Cookie{ck})
+		}
+	}
+	e.app.Clock.Advance(30 * time.Second)
+	code, _ := totp.GenerateCode(secret, e.app.Clock.Now())
+	resp, body := e.app.Post(t, c, "/login/mfa", url.Values{"method": {"totp"}, "code": {code}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Sign in again") {
+		t.Errorf("second factor after signing out: %d, want 409 and the sign-in page\n%s", resp.StatusCode, body)
+	}
+	if e.sessionCookie(t, c) != before {
+		t.Error("a session was started from a step-up whose session had ended")
+	}
+	if resp, _ := e.app.Get(t, c, "/whoami"); resp.StatusCode == http.StatusOK {
+		t.Error("signed in after a step-up whose session had ended")
 	}
 }

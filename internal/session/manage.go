@@ -113,11 +113,19 @@ func (m *Manager) RequireRecentAuth(back string, next http.Handler) http.Handler
 // the session gets a new token (its identifier changes with the privilege)
 // and a new authentication time, with also run in the same transaction.
 func (m *Manager) Reauthenticated(w http.ResponseWriter, r *http.Request, si store.SignedIn, also func(ctx context.Context) error) error {
+	return m.ReauthenticatedWith(w, r, si, nil, also)
+}
+
+// ReauthenticatedWith is Reauthenticated recording how the member proved
+// who they are, unless amr is nil: after a step-up the session is the
+// same, its portals still signed in, and its tokens say multi-factor.
+func (m *Manager) ReauthenticatedWith(w http.ResponseWriter, r *http.Request, si store.SignedIn, amr []string,
+	also func(ctx context.Context) error) error {
 	ctx := r.Context()
 	raw, hash := token.New()
 	now := m.now()
 	err := m.store.InTx(ctx, func(ctx context.Context) error {
-		if err := m.store.RenewSession(ctx, si.Session.OrgID, si.Session.ID, hash, now); err != nil {
+		if err := m.store.RenewSession(ctx, si.Session.OrgID, si.Session.ID, hash, now, amr); err != nil {
 			return err
 		}
 		if also != nil {

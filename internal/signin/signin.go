@@ -382,8 +382,13 @@ func refusalFor(m store.Member) string {
 
 // finish starts the session once every needed step is passed, in the same
 // transaction forgets earlier failures and writes the audit entry, and
-// notes the member's last sign-in for the next batch.
+// notes the member's last sign-in for the next batch. A step-up's flow
+// renews the session it began in instead (finishStepUp).
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *Flow) {
+	if f.SessionID != 0 {
+		h.finishStepUp(w, r, f)
+		return
+	}
 	started, err := h.Sessions.StartWithAMR(w, r, f.Organisation, f.Member, f.RememberMe, f.AMR, func(ctx context.Context, s store.Session) error {
 		if err := h.Lockout.Succeeded(ctx, lockout.Of(f.OrgID, f.Member.Email)); err != nil {
 			return err

@@ -2,19 +2,23 @@ package signin
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 
+	"imslogin/internal/audit"
+	"imslogin/internal/lockout"
 	"imslogin/internal/session"
 	"imslogin/internal/store"
+	"imslogin/web"
 )
 
 // StepUpPath puts a signed-in member whose session used a password alone
 // through the second factor, for a portal that asked for multi-factor
-// (acr_values): the sign-in's own step, after which the flow finishes as
-// any sign-in does, with a new session (the identifier changes) carrying
-// the new methods, and goes to return_to.
+// (acr_values): the sign-in's own step, after which the same session is
+// renewed (a new token, the new methods; the portals it signed in to stay
+// signed in) and the member goes to return_to.
 const StepUpPath = "/step-up"
 
 // StepUpUnavailable is set on return_to when the member has no second
@@ -42,7 +46,8 @@ func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request) {
 		amr = []string{"pwd"}
 	}
 	f := &Flow{SigninFlow: store.SigninFlow{OrgID: si.Organisation.ID, MemberID: si.Member.ID,
-		RememberMe: si.Session.Persistent, ReturnTo: returnTo, AMR: amr}, Organisation: si.Organisation, Member: si.Member}
+		RememberMe: si.Session.Persistent, ReturnTo: returnTo, AMR: amr, SessionID: si.Session.ID},
+		Organisation: si.Organisation, Member: si.Member}
 	in := h.inputOf(w, r)
 	for _, st := range h.Steps {
 		up, ok := st.(StepUpper)
@@ -78,4 +83,35 @@ func withQuery(path, name, value string) string {
 	q.Set(name, value)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// finishStepUp renews the session the step-up began in. If it has ended
+// meanwhile, or the browser now carries another, the second factor alone
+// proves nothing more: the member signs in again.
+func (h *Handler) finishStepUp(w http.ResponseWriter, r *http.Request, f *Flow) {
+	si, err := h.Sessions.Current(r)
+	if err != nil && !errors.Is(err, session.ErrNoSession) {
+		h.serverError(w, r, err)
+		return
+	}
+	if err != nil || si.Session.ID != f.SessionID || si.Member.ID != f.MemberID || si.Organisation.ID != f.OrgID {
+		h.Pages.Login(w, http.StatusConflict, web.LoginPage{Layout: web.Layout{Notice: web.Notice{Kind: "info",
+			Text: "You were signed out while confirming it was you. Sign in again to continue."}},
+			Organisation: f.Organisation.Name, Email: f.Member.Email, ReturnTo: f.ReturnTo})
+		return
+	}
+	err = h.Sessions.ReauthenticatedWith(w, r, si, f.AMR, func(ctx context.Context) error {
+		if err := h.Lockout.Succeeded(ctx, lockout.Of(f.OrgID, f.Member.Email)); err != nil {
+			return err
+		}
+		e := audit.About(audit.Event(audit.OriginOf(r), h.Now(), f.OrgID, audit.Reauthenticate), f.Member)
+		e.Detail = "second factor (step-up)"
+		return h.Store.AppendAuditEvent(ctx, &e)
+	})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.observe(factors(f), "success")
+	http.Redirect(w, r, orDashboard(f.ReturnTo), http.StatusSeeOther)
 }

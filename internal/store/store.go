@@ -156,8 +156,11 @@ type SigninFlow struct {
 	Attempts   int      // wrong answers so far in this flow
 	AMR        []string // methods passed so far
 	MFAMethod  string   // the second factor chosen at the MFA step
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
+	// SessionID is the session a step-up continues: renewed when the flow
+	// finishes, not replaced; 0 for a sign-in, which starts one.
+	SessionID int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // Organisations stores tenants.
@@ -224,8 +227,9 @@ type Sessions interface {
 	// DeleteMemberSession deletes one session only if it is the member's.
 	DeleteMemberSession(ctx context.Context, orgID, memberID, id int64) error
 	// RenewSession gives a session a new token hash and authentication
-	// time, after the member proved who they are again.
-	RenewSession(ctx context.Context, orgID, id int64, tokenHash []byte, authTime time.Time) error
+	// time, after the member proved who they are again; amr, unless nil,
+	// replaces how (a step-up adds a second factor).
+	RenewSession(ctx context.Context, orgID, id int64, tokenHash []byte, authTime time.Time, amr []string) error
 }
 
 // SigninFlows stores sign-ins between steps. A flow's Attempts belong to

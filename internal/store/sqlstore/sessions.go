@@ -110,9 +110,13 @@ func (q *queries) DeleteMemberSession(ctx context.Context, orgID, memberID, id i
 	return q.execOne(ctx, `DELETE FROM sessions WHERE org_id = ? AND member_id = ? AND id = ?`, orgID, memberID, id)
 }
 
-func (q *queries) RenewSession(ctx context.Context, orgID, id int64, tokenHash []byte, authTime time.Time) error {
-	return q.execOne(ctx, `UPDATE sessions SET token_hash = ?, auth_time = ?, last_seen_at = ? WHERE org_id = ? AND id = ?`,
-		tokenHash, ms(authTime), ms(authTime), orgID, id)
+func (q *queries) RenewSession(ctx context.Context, orgID, id int64, tokenHash []byte, authTime time.Time, amr []string) error {
+	if amr == nil {
+		return q.execOne(ctx, `UPDATE sessions SET token_hash = ?, auth_time = ?, last_seen_at = ? WHERE org_id = ? AND id = ?`,
+			tokenHash, ms(authTime), ms(authTime), orgID, id)
+	}
+	return q.execOne(ctx, `UPDATE sessions SET token_hash = ?, auth_time = ?, last_seen_at = ?, amr = ? WHERE org_id = ? AND id = ?`,
+		tokenHash, ms(authTime), ms(authTime), words(amr), orgID, id)
 }
 
 // pruneSessionsSQL searches sessions_expires.

@@ -8,19 +8,19 @@ import (
 
 func (q *queries) CreateSigninFlow(ctx context.Context, f *store.SigninFlow) error {
 	_, err := q.exec(ctx, `INSERT INTO signin_flows
-		(token_hash, org_id, member_id, step, remember_me, return_to, attempts, created_at, expires_at, amr, mfa_method)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(token_hash, org_id, member_id, step, remember_me, return_to, attempts, created_at, expires_at, amr, mfa_method, session_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.TokenHash, f.OrgID, f.MemberID, f.Step, f.RememberMe, f.ReturnTo, f.Attempts, ms(f.CreatedAt), ms(f.ExpiresAt),
-		words(f.AMR), f.MFAMethod)
+		words(f.AMR), f.MFAMethod, f.SessionID)
 	return err
 }
 
 func (q *queries) SigninFlowByTokenHash(ctx context.Context, tokenHash []byte) (store.SigninFlow, error) {
 	var f store.SigninFlow
 	err := q.queryRow(ctx, `SELECT token_hash, org_id, member_id, step, remember_me, return_to, attempts, created_at,
-		expires_at, amr, mfa_method FROM signin_flows WHERE token_hash = ?`, tokenHash).
+		expires_at, amr, mfa_method, session_id FROM signin_flows WHERE token_hash = ?`, tokenHash).
 		Scan(&f.TokenHash, &f.OrgID, &f.MemberID, &f.Step, &f.RememberMe, &f.ReturnTo, &f.Attempts, msTime{&f.CreatedAt},
-			msTime{&f.ExpiresAt}, wordList{&f.AMR}, &f.MFAMethod)
+			msTime{&f.ExpiresAt}, wordList{&f.AMR}, &f.MFAMethod, &f.SessionID)
 	return f, translate(err)
 }
 

@@ -255,7 +255,7 @@ func testSessionAMR(t *testing.T, s store.Store) {
 		t.Errorf("amr: %v, %v", si.Session.AMR, err)
 	}
 	f := store.SigninFlow{TokenHash: tokenHash("flow"), OrgID: o.ID, MemberID: m.ID, Step: "mfa", CreatedAt: now,
-		ExpiresAt: now.Add(time.Hour), AMR: []string{"pwd"}}
+		ExpiresAt: now.Add(time.Hour), AMR: []string{"pwd"}, SessionID: 42}
 	if err := s.CreateSigninFlow(ctx, &f); err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func testSessionAMR(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	got, err := s.SigninFlowByTokenHash(ctx, f.TokenHash)
-	if err != nil || !reflect.DeepEqual(got.AMR, f.AMR) || got.MFAMethod != "sms" {
+	if err != nil || !reflect.DeepEqual(got.AMR, f.AMR) || got.MFAMethod != "sms" || got.SessionID != 42 {
 		t.Errorf("flow: %+v, %v", got, err)
 	}
 }

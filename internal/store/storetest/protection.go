@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -324,15 +325,23 @@ func testMemberSessions(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	later := now.Add(20 * time.Minute)
-	if err := s.RenewSession(ctx, o.ID, newer.ID, tokenHash("a2-renewed"), later); err != nil {
+	if err := s.RenewSession(ctx, o.ID, newer.ID, tokenHash("a2-renewed"), later, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SignedInByTokenHash(ctx, tokenHash("a2")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("old token still valid after renewal: %v", err)
 	}
 	si, err := s.SignedInByTokenHash(ctx, tokenHash("a2-renewed"))
-	if err != nil || !si.Session.AuthTime.Equal(later) || si.Session.ID != newer.ID {
-		t.Errorf("renewed session: %+v, %v", si.Session, err)
+	if err != nil || !si.Session.AuthTime.Equal(later) || si.Session.ID != newer.ID || !slices.Equal(si.Session.AMR, newer.AMR) {
+		t.Errorf("renewed session: %+v, %v; want auth time %v, the same ID and methods", si.Session, err, later)
+	}
+	// a step-up: the same session, its methods replaced
+	stepped := []string{"pwd", "otp", "mfa"}
+	if err := s.RenewSession(ctx, o.ID, newer.ID, tokenHash("a2-stepped"), later.Add(time.Minute), stepped); err != nil {
+		t.Fatal(err)
+	}
+	if si, err := s.SignedInByTokenHash(ctx, tokenHash("a2-stepped")); err != nil || si.Session.ID != newer.ID || !slices.Equal(si.Session.AMR, stepped) {
+		t.Errorf("stepped-up session: %+v, %v; want the same ID with methods %v", si.Session, err, stepped)
 	}
 	if list, _ := s.MemberSessions(ctx, o.ID, bob.ID); len(list) != 1 {
 		t.Errorf("bob's sessions: %+v", list)
@@ -350,7 +359,7 @@ func testSessionIsolation(t *testing.T, s store.Store) {
 	if err := s.DeleteMemberSession(ctx, b.ID, ma.ID, sess.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Beta deleted Alpha's session: %v", err)
 	}
-	if err := s.RenewSession(ctx, b.ID, sess.ID, tokenHash("stolen"), now); !errors.Is(err, store.ErrNotFound) {
+	if err := s.RenewSession(ctx, b.ID, sess.ID, tokenHash("stolen"), now, []string{"pwd"}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Beta renewed Alpha's session: %v", err)
 	}
 }
