@@ -154,3 +154,59 @@ func TestStepUpAfterSigningOutSignsInAgain(t *testing.T) {
 		t.Error("signed in after a step-up whose session had ended")
 	}
 }
+
+// TestReauthenticationAsksForTheSecondFactor: a member with a second
+// factor confirms both when re-authenticating (here for prompt=login): the
+// password alone leads to the second factor, not back; passing it renews
+// the same session, whose earlier tokens keep working.
+func TestReauthenticationAsksForTheSecondFactor(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	conf := e.config("spa")
+	c, verifier, first := e.login(t, conf)
+	earlier, err := conf.Exchange(ctx, first, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := e.setUpApp(t, c)
+	e.app.Clock.Advance(time.Minute)
+	resp, _ := e.follow(t, c, conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")))
+	if resp.Request.URL.Path != "/reauthenticate" {
+		t.Fatalf("prompt=login: ended at %s, want the re-authentication page", resp.Request.URL)
+	}
+	resp, body := e.app.Post(t, c, "/reauthenticate", url.Values{"password": {"correct horse battery staple"},
+		"return_to": {resp.Request.URL.Query().Get("return_to")}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login/mfa" {
+		t.Fatalf("the password of a member with an authenticator app: %d to %q, want the second factor\n%s",
+			resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	if resp, _ := e.follow(t, c, conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login"))); resp.Request.URL.Path != "/reauthenticate" {
+		t.Errorf("prompt=login after the password alone: ended at %s, want asked again", resp.Request.URL)
+	}
+	e.app.Clock.Advance(30 * time.Second)
+	code, _ := totp.GenerateCode(secret, e.app.Clock.Now())
+	resp, body = e.app.Post(t, c, "/login/mfa", url.Values{"method": {"totp"}, "code": {code}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/o/acme/authorize/continue") {
+		t.Fatalf("second factor: %d to %q, want back to the authorization\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	resp, _ = e.follow(t, c, resp.Header.Get("Location"))
+	tok, err := conf.Exchange(ctx, e.codeFrom(t, resp, "s"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt, err := e.provider.Verifier(&gooidc.Config{ClientID: "spa"}).Verify(ctx, tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		AMR      []string `json:"amr"`
+		AuthTime int64    `json:"auth_time"`
+	}
+	idt.Claims(&claims)
+	if !slices.Contains(claims.AMR, "otp") || claims.AuthTime != e.app.Clock.Now().Unix() {
+		t.Errorf("after re-authenticating: amr %v, auth_time %d; want otp and %d", claims.AMR, claims.AuthTime, e.app.Clock.Now().Unix())
+	}
+	if _, err := e.provider.UserInfo(ctx, oauth2.StaticTokenSource(earlier)); err != nil {
+		t.Errorf("the access token issued before: %v, want it still working (the same session)", err)
+	}
+}

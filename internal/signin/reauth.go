@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -46,7 +47,7 @@ func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
 		h.Pages.Reauth(w, http.StatusTooManyRequests, page)
 		return
 	}
-	err := h.verifyReauth(w, r, si, pw)
+	next, err := h.verifyReauth(w, r, si, pw, page.ReturnTo)
 	var locked *lockout.LockedError
 	if errors.As(err, &locked) {
 		page.Notice = web.LockedNotice(locked.Until, h.Now())
@@ -67,34 +68,43 @@ func (h *Handler) submitReauth(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, page.ReturnTo, http.StatusSeeOther)
+	http.Redirect(w, r, cmp.Or(next, page.ReturnTo), http.StatusSeeOther)
 }
 
-// verifyReauth counts the attempt, then checks the password; on success
-// the session is renewed, the count cleared and the re-authentication
-// recorded in one transaction.
-func (h *Handler) verifyReauth(w http.ResponseWriter, r *http.Request, si store.SignedIn, pw string) error {
+// verifyReauth counts the attempt, then checks the password. A member with
+// a second factor then passes it (the sign-in's step, at the returned
+// path), and the session is renewed when the step finishes; one without,
+// at once: the session renewed, the count cleared and the
+// re-authentication recorded in one transaction.
+func (h *Handler) verifyReauth(w http.ResponseWriter, r *http.Request, si store.SignedIn, pw, returnTo string) (string, error) {
 	ctx, o := r.Context(), audit.OriginOf(r)
 	org := si.Organisation
 	member, err := h.Store.MemberByID(ctx, org.ID, si.Member.ID) // the session carries no password hash
 	if err != nil {
-		return err
+		return "", err
 	}
 	f := lockout.For(org, member, "re-authentication: wrong password")
 	res, err := h.reserve(ctx, f, func() {
 		h.appendAudit(ctx, h.auditFailure(o, org, member, member.Email, "re-authentication: account locked"))
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	ok, _, err := h.Hasher.Verify(ctx, pw, member.PasswordHash)
 	if err != nil {
-		return errors.Join(err, h.Lockout.Release(ctx, res))
+		return "", errors.Join(err, h.Lockout.Release(ctx, res))
 	}
 	if !ok {
-		return h.failed(ctx, o, f, res)
+		return "", h.failed(ctx, o, f, res)
 	}
-	return h.Sessions.Reauthenticated(w, r, si, func(ctx context.Context) error {
+	flow := &Flow{SigninFlow: store.SigninFlow{OrgID: org.ID, MemberID: member.ID, RememberMe: si.Session.Persistent,
+		ReturnTo: returnTo, AMR: []string{"pwd"}, SessionID: si.Session.ID}, Organisation: org, Member: member}
+	if next, err := h.startSecondFactor(w, r, flow); err != nil || next != "" {
+		// The password proved right: its attempt is given back; failures
+		// before it stay counted until the second factor passes.
+		return next, errors.Join(err, h.Lockout.Release(ctx, res))
+	}
+	return "", h.Sessions.Reauthenticated(w, r, si, func(ctx context.Context) error {
 		if err := h.Lockout.Succeeded(ctx, f.ID); err != nil {
 			return err
 		}

@@ -34,8 +34,7 @@ type StepUpper interface {
 }
 
 func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	si, _ := session.SignedInFrom(ctx)
+	si, _ := session.SignedInFrom(r.Context())
 	returnTo := orDashboard(SafeReturnPath(r.URL.Query().Get("return_to")))
 	amr := slices.Clone(si.Session.AMR)
 	if slices.Contains(amr, "mfa") {
@@ -48,29 +47,34 @@ func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request) {
 	f := &Flow{SigninFlow: store.SigninFlow{OrgID: si.Organisation.ID, MemberID: si.Member.ID,
 		RememberMe: si.Session.Persistent, ReturnTo: returnTo, AMR: amr, SessionID: si.Session.ID},
 		Organisation: si.Organisation, Member: si.Member}
+	next, err := h.startSecondFactor(w, r, f)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if next == "" {
+		next = withQuery(returnTo, StepUpUnavailable, "1")
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// startSecondFactor stores f at the sign-in's second-factor step for a
+// member who has a second factor to pass (or must set one up) and returns
+// that step's path; "" when there is none.
+func (h *Handler) startSecondFactor(w http.ResponseWriter, r *http.Request, f *Flow) (string, error) {
 	in := h.inputOf(w, r)
 	for _, st := range h.Steps {
 		up, ok := st.(StepUpper)
 		if !ok {
 			continue
 		}
-		can, err := up.CanStepUp(ctx, f, in)
-		if err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		if !can {
-			break
+		if can, err := up.CanStepUp(r.Context(), f, in); err != nil || !can {
+			return "", err
 		}
 		f.Step = up.Name()
-		if err := h.saveFlow(w, r, f); err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		http.Redirect(w, r, "/login/"+up.Name(), http.StatusSeeOther)
-		return
+		return "/login/" + up.Name(), h.saveFlow(w, r, f)
 	}
-	http.Redirect(w, r, withQuery(returnTo, StepUpUnavailable, "1"), http.StatusSeeOther)
+	return "", nil
 }
 
 // withQuery adds a parameter to a path on this site.
@@ -85,7 +89,8 @@ func withQuery(path, name, value string) string {
 	return u.String()
 }
 
-// finishStepUp renews the session the step-up began in. If it has ended
+// finishStepUp renews the session a step-up or a re-authentication with a
+// second factor began in. If it has ended
 // meanwhile, or the browser now carries another, the second factor alone
 // proves nothing more: the member signs in again.
 func (h *Handler) finishStepUp(w http.ResponseWriter, r *http.Request, f *Flow) {
@@ -105,7 +110,7 @@ func (h *Handler) finishStepUp(w http.ResponseWriter, r *http.Request, f *Flow) 
 			return err
 		}
 		e := audit.About(audit.Event(audit.OriginOf(r), h.Now(), f.OrgID, audit.Reauthenticate), f.Member)
-		e.Detail = "second factor (step-up)"
+		e.Detail = "with a second factor"
 		return h.Store.AppendAuditEvent(ctx, &e)
 	})
 	if err != nil {
