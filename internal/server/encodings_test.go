@@ -47,3 +47,31 @@ func TestLongFieldsAreRefusedHoweverTheBodyIsEncoded(t *testing.T) {
 		t.Errorf("refused requests changed something: %s, before %s", after, before)
 	}
 }
+
+// TestLongQueryFieldsAreRefused: a query field over 8 KiB is refused with
+// 400 and a page saying so on every page, the provider's included, signed
+// in or not, and on a form post; a long query of short fields is not.
+func TestLongQueryFieldsAreRefused(t *testing.T) {
+	app := servertest.New(t, servertest.Options{})
+	c := app.Browser(t)
+	app.SignIn(t, c, app.Member.Email)
+	long := strings.Repeat("x", 9<<10)
+	for _, path := range append(pages, "/o/acme/authorize", "/o/acme/.well-known/openid-configuration", "/api/v1/members") {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		resp, body := app.Get(t, c, path+sep+"return_to="+long)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "too long") {
+			t.Errorf("GET %s with a 9 KiB query field: %d, want 400 saying it is too long", path, resp.StatusCode)
+		}
+	}
+	resp, _ := app.Post(t, c, "/profile?name="+long, nil)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("POST /profile with a 9 KiB query field: %d, want 400", resp.StatusCode)
+	}
+	many := strings.Repeat("a=1&", 3000) // 12 KB of short fields
+	if resp, _ := app.Get(t, c, "/dashboard?"+many); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /dashboard with 12 KB of short query fields: %d, want 200", resp.StatusCode)
+	}
+}

@@ -87,12 +87,22 @@ func limitBody(next http.Handler, n int64, uploads map[string]int64) http.Handle
 	})
 }
 
-// limitFields refuses a form or JSON body with a field longer than
+// limitFields refuses a query, form or JSON body with a field longer than
 // field.Default before any handler stores, logs or keys on it; handlers
 // bound their own fields more tightly. The log keeps the field's name and
 // a truncated value only.
 func limitFields(next http.Handler, pages *web.Renderer, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A query no longer than the bound cannot hold a field over it.
+		if len(r.URL.RawQuery) > field.Default {
+			var tooLong *field.TooLongError
+			if errors.As(field.CheckForm(r.URL.Query()), &tooLong) {
+				log.Warn("request refused: query field too long", "path", field.ForLog(r.URL.Path),
+					"field", field.ForLog(tooLong.Name), "bytes", tooLong.Len, "address", clientaddr.Of(r))
+				refuse(w, r, pages, http.StatusBadRequest, "A part of this address is too long. Check the link you followed.")
+				return
+			}
+		}
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			next.ServeHTTP(w, r)
 			return
