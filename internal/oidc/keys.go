@@ -42,10 +42,19 @@ const (
 // are published a day before they sign, so a minute is harmless.
 const keyCacheTTL = time.Minute
 
+// KeyStore is where Keys keeps keys. An organisation's first key is made
+// in a transaction holding the organisation, so nodes that make it at once
+// make one.
+type KeyStore interface {
+	store.SigningKeys
+	store.Transactor
+	LockOrganisation(ctx context.Context, orgID int64) (store.Organisation, error)
+}
+
 // Keys keeps each organisation's signing keys: made on first use, rotated
 // as they age, private keys sealed with the server's secret key.
 type Keys struct {
-	Store      store.SigningKeys
+	Store      KeyStore
 	Box        *secretbox.Box
 	Now        func() time.Time
 	Period     time.Duration // 0: KeyPeriod
@@ -164,7 +173,7 @@ func (k *Keys) maintained(ctx context.Context, orgID int64, alg string) ([]store
 	active, next := activeKey(list, alg, now)
 	switch {
 	case active == nil:
-		_, err = k.create(ctx, orgID, alg, now.Truncate(keySlot))
+		err = k.createFirst(ctx, orgID, alg, now.Truncate(keySlot))
 		changed = true
 	case next == nil && !now.Before(active.ActiveFrom.Add(k.period()-k.prepublish())):
 		from := active.ActiveFrom.Add(k.period())
@@ -197,6 +206,36 @@ func (k *Keys) maintained(ctx context.Context, orgID int64, alg string) ([]store
 // own while another node's cached key list does not publish it.
 const keySlot = time.Minute
 
+// keySkew is how far ahead of a node's clock a key may start and still
+// sign there: a first key made by a node whose clock is ahead (across a
+// key slot) signs on the others at once, instead of each making its own.
+// A scheduled key, published a day before, signs that much early.
+const keySkew = time.Minute
+
+// createFirst makes the organisation's first key of alg that signs now,
+// unless a node made one meanwhile (store.ErrConflict): the keys are read
+// again with the organisation held. The key pair is made before, outside
+// the transaction (an RSA key takes tens of milliseconds).
+func (k *Keys) createFirst(ctx context.Context, orgID int64, alg string, activeFrom time.Time) error {
+	sk, err := k.newKey(orgID, alg, activeFrom)
+	if err != nil {
+		return err
+	}
+	return k.Store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := k.Store.LockOrganisation(ctx, orgID); err != nil {
+			return err
+		}
+		list, err := k.Store.SigningKeys(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		if active, _ := activeKey(list, alg, k.Now()); active != nil {
+			return store.ErrConflict
+		}
+		return k.Store.CreateSigningKey(ctx, &sk)
+	})
+}
+
 // slotAfter is t rounded up to a key slot.
 func slotAfter(t time.Time) time.Time {
 	if s := t.Truncate(keySlot); s.Before(t) {
@@ -212,7 +251,7 @@ func activeKey(list []store.SigningKey, alg string, now time.Time) (active, next
 		if list[i].Algorithm != alg {
 			continue
 		}
-		if list[i].ActiveFrom.After(now) {
+		if list[i].ActiveFrom.After(now.Add(keySkew)) {
 			next = &list[i]
 			continue
 		}
@@ -270,6 +309,15 @@ func keyBinding(orgID int64, id string) []byte {
 
 // create makes a key pair and stores it with the private key sealed.
 func (k *Keys) create(ctx context.Context, orgID int64, alg string, activeFrom time.Time) (store.SigningKey, error) {
+	sk, err := k.newKey(orgID, alg, activeFrom)
+	if err != nil {
+		return sk, err
+	}
+	return sk, k.Store.CreateSigningKey(ctx, &sk)
+}
+
+// newKey makes a key pair, the private key sealed.
+func (k *Keys) newKey(orgID int64, alg string, activeFrom time.Time) (store.SigningKey, error) {
 	var priv crypto.Signer
 	var err error
 	if alg == RS256 {
@@ -289,9 +337,8 @@ func (k *Keys) create(ctx context.Context, orgID int64, alg string, activeFrom t
 		return store.SigningKey{}, err
 	}
 	id := randomID(12)
-	sk := store.SigningKey{ID: id, OrgID: orgID, Algorithm: alg, Public: pub, Private: k.Box.Seal(der, keyBinding(orgID, id)),
-		CreatedAt: k.Now(), ActiveFrom: activeFrom}
-	return sk, k.Store.CreateSigningKey(ctx, &sk)
+	return store.SigningKey{ID: id, OrgID: orgID, Algorithm: alg, Public: pub, Private: k.Box.Seal(der, keyBinding(orgID, id)),
+		CreatedAt: k.Now(), ActiveFrom: activeFrom}, nil
 }
 
 // open unseals a private key, once per key and process.
