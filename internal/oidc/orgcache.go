@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"imslogin/internal/store"
@@ -16,45 +15,19 @@ import (
 // most that long.
 const orgCacheTTL = 2 * time.Second
 
-// orgCacheSize bounds the entries kept: the cache is emptied when full.
-// Only organisations that exist are kept, so requests for made-up names
-// cannot fill it.
+// orgCacheSize bounds the organisations kept.
 const orgCacheSize = 4096
 
-// orgCache remembers organisations found by URL name, in real time (not
-// the provider's clock, which tests may stop).
+// orgCache remembers organisations found by URL name.
 type orgCache struct {
 	orgs Organisations
-	mu   sync.RWMutex
-	m    map[string]cachedOrg
-}
-
-type cachedOrg struct {
-	org     store.Organisation
-	expires time.Time
+	kept *recent[string, store.Organisation]
 }
 
 func newOrgCache(orgs Organisations) *orgCache {
-	return &orgCache{orgs: orgs, m: make(map[string]cachedOrg)}
+	return &orgCache{orgs: orgs, kept: newRecent[string, store.Organisation](orgCacheTTL, orgCacheSize)}
 }
 
 func (c *orgCache) OrganisationByURLName(ctx context.Context, urlName string) (store.Organisation, error) {
-	now := time.Now()
-	c.mu.RLock()
-	e, ok := c.m[urlName]
-	c.mu.RUnlock()
-	if ok && now.Before(e.expires) {
-		return e.org, nil
-	}
-	org, err := c.orgs.OrganisationByURLName(ctx, urlName)
-	if err != nil {
-		return org, err
-	}
-	c.mu.Lock()
-	if len(c.m) >= orgCacheSize {
-		clear(c.m)
-	}
-	c.m[urlName] = cachedOrg{org: org, expires: now.Add(orgCacheTTL)}
-	c.mu.Unlock()
-	return org, nil
+	return c.kept.get(urlName, func() (store.Organisation, error) { return c.orgs.OrganisationByURLName(ctx, urlName) })
 }

@@ -39,7 +39,7 @@ func TestOrgCacheKeepsOnlyOrganisationsThatExist(t *testing.T) {
 			t.Fatalf("nobody: %v, want ErrNotFound", err)
 		}
 	}
-	if src.reads != 3 || len(c.m) != 1 {
-		t.Errorf("%d reads, %d entries: an unknown name must be read each time and never kept", src.reads, len(c.m))
+	if src.reads != 3 || c.kept.len() != 1 {
+		t.Errorf("%d reads, %d entries: an unknown name must be read each time and never kept", src.reads, c.kept.len())
 	}
 }

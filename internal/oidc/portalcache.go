@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"context"
-	"sync"
 	"time"
 )
 
@@ -13,17 +12,14 @@ import (
 // made elsewhere (another node, `ims portal`), within portalCacheTTL.
 const portalCacheTTL = time.Second
 
-// portalCacheSize bounds the entries kept: the cache is emptied when full.
-// Only portals that exist are kept, so made-up client IDs cannot fill it.
+// portalCacheSize bounds the portals kept.
 const portalCacheSize = 4096
 
-// portalCache remembers portals by organisation and client ID, in real
-// time (not the provider's clock, which tests may stop). Access lists are
-// not in it: MayUse reads them each time a rule has one.
+// portalCache remembers portals by organisation and client ID. Access
+// lists are not in it: MayUse reads them each time a rule has one.
 type portalCache struct {
 	Portals
-	mu sync.RWMutex
-	m  map[portalKey]cachedPortal
+	kept *recent[portalKey, Portal]
 }
 
 type portalKey struct {
@@ -31,40 +27,16 @@ type portalKey struct {
 	clientID string
 }
 
-type cachedPortal struct {
-	portal  Portal
-	expires time.Time
-}
-
 func newPortalCache(p Portals) *portalCache {
-	return &portalCache{Portals: p, m: make(map[portalKey]cachedPortal)}
+	return &portalCache{Portals: p, kept: newRecent[portalKey, Portal](portalCacheTTL, portalCacheSize)}
 }
 
 func (c *portalCache) PortalByClientID(ctx context.Context, orgID int64, clientID string) (Portal, error) {
-	key, now := portalKey{orgID, clientID}, time.Now()
-	c.mu.RLock()
-	e, ok := c.m[key]
-	c.mu.RUnlock()
-	if ok && now.Before(e.expires) {
-		return e.portal, nil
-	}
-	p, err := c.Portals.PortalByClientID(ctx, orgID, clientID)
-	if err != nil {
-		return p, err
-	}
-	c.mu.Lock()
-	if len(c.m) >= portalCacheSize {
-		clear(c.m)
-	}
-	c.m[key] = cachedPortal{portal: p, expires: now.Add(portalCacheTTL)}
-	c.mu.Unlock()
-	return p, nil
+	return c.kept.get(portalKey{orgID, clientID}, func() (Portal, error) {
+		return c.Portals.PortalByClientID(ctx, orgID, clientID)
+	})
 }
 
-// forget drops every entry: portals change rarely, so a change here
+// forget drops every portal kept: portals change rarely, so a change
 // costs each portal one read.
-func (c *portalCache) forget() {
-	c.mu.Lock()
-	clear(c.m)
-	c.mu.Unlock()
-}
+func (c *portalCache) forget() { c.kept.forget() }
