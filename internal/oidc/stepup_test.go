@@ -46,6 +46,38 @@ func (e *env) sessionCookie(t *testing.T, c *http.Client) string {
 	return ""
 }
 
+// signedInWithApp is a browser signed in to conf's portal with a password,
+// its PKCE verifier, the tokens of that sign-in, and the secret of the
+// authenticator app it then turned on.
+func (e *env) signedInWithApp(t *testing.T, conf *oauth2.Config) (c *http.Client, verifier string, tokens *oauth2.Token, secret string) {
+	t.Helper()
+	c, verifier, code := e.login(t, conf)
+	tokens, err := conf.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, verifier, tokens, e.setUpApp(t, c)
+}
+
+// passApp answers the second-factor step with the app's code of the next
+// time step.
+func (e *env) passApp(t *testing.T, c *http.Client, secret string) (*http.Response, string) {
+	t.Helper()
+	e.app.Clock.Advance(30 * time.Second)
+	code, _ := totp.GenerateCode(secret, e.app.Clock.Now())
+	return e.app.Post(t, c, "/login/mfa", url.Values{"method": {"totp"}, "code": {code}})
+}
+
+// idClaims verifies the ID token of tok for the portal spa and reads its claims into v.
+func (e *env) idClaims(t *testing.T, tok *oauth2.Token, v any) {
+	t.Helper()
+	idt, err := e.provider.Verifier(&gooidc.Config{ClientID: "spa"}).Verify(context.Background(), tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt.Claims(v)
+}
+
 func TestStepUpWithoutSecondFactor(t *testing.T) {
 	e := newEnv(t)
 	conf := e.config("spa")
@@ -69,13 +101,8 @@ func TestStepUpPassesSecondFactorAndRenewsSession(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	conf := e.config("spa")
-	c, verifier, first := e.login(t, conf)
+	c, verifier, earlier, secret := e.signedInWithApp(t, conf)
 	pkce := oauth2.S256ChallengeOption(verifier)
-	earlier, err := conf.Exchange(ctx, first, oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := e.setUpApp(t, c)
 
 	resp, _ := e.follow(t, c, conf.AuthCodeURL("s0", pkce, acrMFA, oauth2.SetAuthURLParam("prompt", "none")))
 	if got := errorOf(t, resp); got.Get("error") != "interaction_required" {
@@ -86,9 +113,7 @@ func TestStepUpPassesSecondFactorAndRenewsSession(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/login/mfa" || !strings.Contains(body, "Authenticator") {
 		t.Fatalf("acr_values=mfa after a password alone: ended at %s (%d), want the second factor\n%s", resp.Request.URL, resp.StatusCode, body)
 	}
-	e.app.Clock.Advance(30 * time.Second)
-	code, _ := totp.GenerateCode(secret, e.app.Clock.Now())
-	resp, body = e.app.Post(t, c, "/login/mfa", url.Values{"method": {"totp"}, "code": {code}})
+	resp, body = e.passApp(t, c, secret)
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/o/acme/authorize/continue") {
 		t.Fatalf("second factor: %d to %q, want back to the authorization\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
@@ -103,15 +128,11 @@ func TestStepUpPassesSecondFactorAndRenewsSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idt, err := e.provider.Verifier(&gooidc.Config{ClientID: "spa"}).Verify(ctx, tok.Extra("id_token").(string))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var claims struct {
 		ACR string   `json:"acr"`
 		AMR []string `json:"amr"`
 	}
-	idt.Claims(&claims)
+	e.idClaims(t, tok, &claims)
 	if claims.ACR != "mfa" || !slices.Contains(claims.AMR, "mfa") || !slices.Contains(claims.AMR, "otp") || !slices.Contains(claims.AMR, "pwd") {
 		t.Errorf("after step-up: acr %q amr %v, want mfa with pwd, otp, mfa", claims.ACR, claims.AMR)
 	}
@@ -126,8 +147,7 @@ func TestStepUpPassesSecondFactorAndRenewsSession(t *testing.T) {
 func TestStepUpAfterSigningOutSignsInAgain(t *testing.T) {
 	e := newEnv(t)
 	conf := e.config("spa")
-	c, verifier, _ := e.login(t, conf)
-	secret := e.setUpApp(t, c)
+	c, verifier, _, secret := e.signedInWithApp(t, conf)
 	resp, _ := e.follow(t, c, conf.AuthCodeURL("s1", oauth2.S256ChallengeOption(verifier), acrMFA))
 	if resp.Request.URL.Path != "/login/mfa" {
 		t.Fatalf("acr_values=mfa: ended at %s, want the second factor", resp.Request.URL)
@@ -141,9 +161,7 @@ func TestStepUpAfterSigningOutSignsInAgain(t *testing.T) {
 			c.Jar.SetCookies(u, []*http.Cookie{ck})
 		}
 	}
-	e.app.Clock.Advance(30 * time.Second)
-	code, _ := totp.GenerateCode(secret, e.app.Clock.Now())
-	resp, body := e.app.Post(t, c, "/login/mfa", url.Values{"method": {"totp"}, "code": {code}})
+	resp, body := e.passApp(t, c, secret)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Sign in again") {
 		t.Errorf("second factor after signing out: %d, want 409 and the sign-in page\n%s", resp.StatusCode, body)
 	}
@@ -163,12 +181,7 @@ func TestReauthenticationAsksForTheSecondFactor(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	conf := e.config("spa")
-	c, verifier, first := e.login(t, conf)
-	earlier, err := conf.Exchange(ctx, first, oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := e.setUpApp(t, c)
+	c, verifier, earlier, secret := e.signedInWithApp(t, conf)
 	e.app.Clock.Advance(time.Minute)
 	resp, _ := e.follow(t, c, conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")))
 	if resp.Request.URL.Path != "/reauthenticate" {
@@ -183,9 +196,7 @@ func TestReauthenticationAsksForTheSecondFactor(t *testing.T) {
 	if resp, _ := e.follow(t, c, conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login"))); resp.Request.URL.Path != "/reauthenticate" {
 		t.Errorf("prompt=login after the password alone: ended at %s, want asked again", resp.Request.URL)
 	}
-	e.app.Clock.Advance(30 * time.Second)
-	code, _ := totp.GenerateCode(secret, e.app.Clock.Now())
-	resp, body = e.app.Post(t, c, "/login/mfa", url.Values{"method": {"totp"}, "code": {code}})
+	resp, body = e.passApp(t, c, secret)
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/o/acme/authorize/continue") {
 		t.Fatalf("second factor: %d to %q, want back to the authorization\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
@@ -194,15 +205,11 @@ func TestReauthenticationAsksForTheSecondFactor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idt, err := e.provider.Verifier(&gooidc.Config{ClientID: "spa"}).Verify(ctx, tok.Extra("id_token").(string))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var claims struct {
 		AMR      []string `json:"amr"`
 		AuthTime int64    `json:"auth_time"`
 	}
-	idt.Claims(&claims)
+	e.idClaims(t, tok, &claims)
 	if !slices.Contains(claims.AMR, "otp") || claims.AuthTime != e.app.Clock.Now().Unix() {
 		t.Errorf("after re-authenticating: amr %v, auth_time %d; want otp and %d", claims.AMR, claims.AuthTime, e.app.Clock.Now().Unix())
 	}
